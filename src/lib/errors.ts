@@ -1,0 +1,75 @@
+/**
+ * Typed errors that say what happened and what to do. Every error the core throws to a user
+ * is one of these, so hosts can show `message` as is.
+ */
+export class CodeRagError extends Error {
+  constructor(message: string, readonly code: string) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** A long operation was cancelled through its AbortSignal. */
+export class CancelledError extends CodeRagError {
+  constructor(what = 'operation') {
+    super(`${what} cancelled`, 'cancelled');
+  }
+}
+
+export class ModelLoadError extends CodeRagError {
+  constructor(model: string, cause: unknown, hint?: string) {
+    const why = cause instanceof Error ? cause.message : String(cause);
+    super(`could not load model "${model}": ${why}${hint ? ` (${hint})` : ''}`, 'model-load');
+  }
+}
+
+export class SqlTimeoutError extends CodeRagError {
+  constructor(ms: number) {
+    super(`query timed out after ${(ms / 1000).toFixed(ms % 1000 ? 1 : 0)} s: stopped. The database is unchanged; try adding a LIMIT or a WHERE clause.`, 'sql-timeout');
+  }
+}
+
+export class SqlRowLimitError extends CodeRagError {
+  constructor(limit: number) {
+    super(`query returned more than ${limit.toLocaleString('en-US')} rows: stopped. Add a LIMIT to see part of the result.`, 'sql-row-limit');
+  }
+}
+
+export class SqlError extends CodeRagError {
+  constructor(message: string) {
+    super(message, 'sql');
+  }
+}
+
+export class WebGpuUnavailableError extends CodeRagError {
+  constructor(why: string) {
+    super(`WebGPU is not available (${why}): use the CPU engine`, 'webgpu-unavailable');
+  }
+}
+
+export class ShaderF16MissingError extends CodeRagError {
+  constructor() {
+    super('WebGPU adapter lacks shader-f16: choose a q4f32 model', 'shader-f16');
+  }
+}
+
+export class QuotaError extends CodeRagError {
+  constructor(needMB: number, freeMB: number) {
+    super(`not enough storage: about ${needMB.toFixed(0)} MB needed but only ${freeMB.toFixed(0)} MB free. Delete cached models or indexes in Storage, or free disk space.`, 'quota');
+  }
+}
+
+export function throwIfAborted(signal: AbortSignal | undefined, what?: string): void {
+  if (signal?.aborted) throw new CancelledError(what);
+}
+
+export function isCancelled(e: unknown): boolean {
+  return e instanceof CancelledError || (e instanceof Error && (e.name === 'CancelledError' || e.name === 'AbortError'));
+}
+
+/** Turn anything thrown into a readable message. */
+export function errorMessage(e: unknown): string {
+  if (e instanceof Error) return e.message;
+  if (typeof e === 'string') return e;
+  try { return JSON.stringify(e); } catch { return String(e); }
+}

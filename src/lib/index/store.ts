@@ -1,0 +1,181 @@
+/**
+ * IndexedDB persistence for vector indexes, corpora and small settings (idb).
+ *
+ * An index is written in ONE readwrite transaction spanning its metadata and its vector chunks,
+ * so a crash, a cancel or a full quota leaves either the old index or the new one, never half.
+ * Each index is keyed by its identity (embedder, dtype, adapter, corpus hash, text mode, kind):
+ * if any of those change, the key changes and the old index is reported as stale.
+ */
+import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
+import { QuotaError } from '../errors.ts';
+import type { IndexKind } from './vector-index.ts';
+
+export interface IndexMeta {
+  /** Which corpus slot this index serves (the corpus name); used to detect staleness. */
+  slot: string;
+  embedderId: string;
+  dtype: string;
+  dim: number;
+  corpusHash: string;
+  count: number;
+  kind: IndexKind;
+  /** How each example was turned into text (see rag/doc-text.ts). */
+  textMode: string;
+  /** Adapter applied to documents, if any (query-side adapters leave documents untouched). */
+  docAdapter?: string;
+}
+
+export interface IndexRecord {
+  key: string;
+  meta: IndexMeta;
+  chunks: number;
+  bytes: number;
+  createdAt: number;
+  buildMs: number;
+  extra?: string;
+}
+
+interface CodeRagDB extends DBSchema {
+  indexes: { key: string; value: IndexRecord; indexes: { bySlot: string } };
+  chunks: { key: [string, number]; value: ArrayBuffer };
+  kv: { key: string; value: unknown };
+}
+
+export const DB_NAME = 'coderag-web';
+const CHUNK_FLOATS = 4 * 1024 * 1024; // 16 MB per chunk
+
+export function indexKey(m: IndexMeta): string {
+  return [m.slot, m.embedderId, m.dtype, m.dim, m.corpusHash, m.count, m.kind, m.textMode, m.docAdapter ?? ''].join('|');
+}
+
+/** Which fields of two index identities differ (for a "stale because …" message). */
+export function staleReasons(stored: IndexMeta, wanted: IndexMeta): string[] {
+  const out: string[] = [];
+  if (stored.embedderId !== wanted.embedderId) out.push(`embedder changed (${stored.embedderId} → ${wanted.embedderId})`);
+  if (stored.dtype !== wanted.dtype) out.push(`dtype changed (${stored.dtype} → ${wanted.dtype})`);
+  if (stored.corpusHash !== wanted.corpusHash || stored.count !== wanted.count) out.push('corpus changed');
+  if (stored.textMode !== wanted.textMode) out.push(`document text changed (${stored.textMode} → ${wanted.textMode})`);
+  if (stored.kind !== wanted.kind) out.push(`index kind changed (${stored.kind} → ${wanted.kind})`);
+  if ((stored.docAdapter ?? '') !== (wanted.docAdapter ?? '')) out.push('adapter changed');
+  return out;
+}
+
+function isQuotaError(e: unknown): boolean {
+  return e instanceof DOMException ? e.name === 'QuotaExceededError' : (e as Error)?.name === 'QuotaExceededError';
+}
+
+export class IndexStore {
+  private constructor(private readonly db: IDBPDatabase<CodeRagDB>) {}
+
+  static async open(name = DB_NAME): Promise<IndexStore> {
+    const db = await openDB<CodeRagDB>(name, 1, {
+      upgrade(db) {
+        const idx = db.createObjectStore('indexes', { keyPath: 'key' });
+        idx.createIndex('bySlot', 'meta.slot');
+        db.createObjectStore('chunks');
+        db.createObjectStore('kv');
+      },
+    });
+    return new IndexStore(db);
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  /** Save atomically, replacing any index in the same slot. Returns the record. */
+  async save(meta: IndexMeta, vectors: Float32Array, extra: string | undefined, buildMs: number): Promise<IndexRecord> {
+    const key = indexKey(meta);
+    const chunks: ArrayBuffer[] = [];
+    for (let off = 0; off < vectors.length; off += CHUNK_FLOATS) {
+      chunks.push(vectors.slice(off, off + CHUNK_FLOATS).buffer as ArrayBuffer);
+    }
+    const record: IndexRecord = {
+      key, meta, chunks: chunks.length, bytes: vectors.byteLength + (extra?.length ?? 0) * 2,
+      createdAt: Date.now(), buildMs, extra,
+    };
+    try {
+      const tx = this.db.transaction(['indexes', 'chunks'], 'readwrite');
+      const idx = tx.objectStore('indexes');
+      const ch = tx.objectStore('chunks');
+      // Replace every index in this slot (old ones are stale by construction).
+      const old = await idx.index('bySlot').getAll(meta.slot);
+      for (const r of old) {
+        await ch.delete(IDBKeyRange.bound([r.key, 0], [r.key, Number.MAX_SAFE_INTEGER]));
+        await idx.delete(r.key);
+      }
+      for (let i = 0; i < chunks.length; i++) await ch.put(chunks[i], [key, i]);
+      await idx.put(record);
+      await tx.done;
+    } catch (e) {
+      if (isQuotaError(e)) {
+        const est = await storageEstimate();
+        throw new QuotaError(record.bytes / 1e6, est ? (est.quota - est.usage) / 1e6 : 0);
+      }
+      throw e;
+    }
+    return record;
+  }
+
+  async get(key: string): Promise<{ record: IndexRecord; vectors: Float32Array } | null> {
+    const tx = this.db.transaction(['indexes', 'chunks'], 'readonly');
+    const record = await tx.objectStore('indexes').get(key);
+    if (!record) return null;
+    const parts: ArrayBuffer[] = [];
+    for (let i = 0; i < record.chunks; i++) {
+      const buf = await tx.objectStore('chunks').get([key, i]);
+      if (!buf) return null; // incomplete: treat as absent
+      parts.push(buf);
+    }
+    await tx.done;
+    const total = parts.reduce((s, b) => s + b.byteLength, 0) / 4;
+    const vectors = new Float32Array(total);
+    let off = 0;
+    for (const b of parts) {
+      vectors.set(new Float32Array(b), off);
+      off += b.byteLength / 4;
+    }
+    if (vectors.length !== record.meta.count * record.meta.dim) return null;
+    return { record, vectors };
+  }
+
+  async list(): Promise<IndexRecord[]> {
+    const all = await this.db.getAll('indexes');
+    return all.map((r) => ({ ...r, extra: undefined }));
+  }
+
+  async inSlot(slot: string): Promise<IndexRecord[]> {
+    return (await this.db.getAllFromIndex('indexes', 'bySlot', slot)).map((r) => ({ ...r, extra: undefined }));
+  }
+
+  async delete(key: string): Promise<void> {
+    const tx = this.db.transaction(['indexes', 'chunks'], 'readwrite');
+    await tx.objectStore('chunks').delete(IDBKeyRange.bound([key, 0], [key, Number.MAX_SAFE_INTEGER]));
+    await tx.objectStore('indexes').delete(key);
+    await tx.done;
+  }
+
+  async getKv<T>(key: string): Promise<T | undefined> {
+    return (await this.db.get('kv', key)) as T | undefined;
+  }
+
+  async setKv(key: string, value: unknown): Promise<void> {
+    try {
+      await this.db.put('kv', value, key);
+    } catch (e) {
+      if (isQuotaError(e)) throw new QuotaError(0, 0);
+      throw e;
+    }
+  }
+
+  async deleteKv(key: string): Promise<void> {
+    await this.db.delete('kv', key);
+  }
+}
+
+export async function storageEstimate(): Promise<{ usage: number; quota: number } | null> {
+  const nav = (globalThis as { navigator?: { storage?: StorageManager } }).navigator;
+  if (!nav?.storage?.estimate) return null;
+  const e = await nav.storage.estimate();
+  return { usage: e.usage ?? 0, quota: e.quota ?? 0 };
+}

@@ -1,0 +1,38 @@
+import type { PromptFormat } from '../config.ts';
+import type { ProgressFn } from '../types.ts';
+
+export interface GenerateOptions {
+  maxNewTokens?: number;
+  /** Called with each new piece of text as it is produced. */
+  onToken?: (piece: string) => void;
+  signal?: AbortSignal;
+}
+
+export interface GenerateResult {
+  text: string;
+  tokens: number;
+  ms: number;
+  /** Decode speed, tokens per second (excluding prompt processing when the engine reports it). */
+  tokensPerSecond: number;
+  /** True when stopped by the caller. */
+  interrupted: boolean;
+}
+
+/** A text generator that streams and can be interrupted. */
+export interface Generator {
+  readonly id: string;
+  readonly engine: 'webllm' | 'transformers';
+  readonly format: PromptFormat;
+  /** Prompt token budget (context minus reserved answer tokens). */
+  readonly contextTokens: number;
+  countTokens(text: string): number;
+  generate(prompt: string, opts?: GenerateOptions): Promise<GenerateResult>;
+  /** Stop the generation in flight, if any. */
+  interrupt(): void;
+  dispose?(): Promise<void>;
+}
+
+export interface LoadGeneratorOptions {
+  onProgress?: ProgressFn;
+  signal?: AbortSignal;
+}

@@ -1,0 +1,73 @@
+/**
+ * Hard timeout for SQL: the engine runs in its own worker; if a query outlives the timeout the
+ * worker is terminated and a fresh one is started with the same database reopened, so the app
+ * keeps working. Host-agnostic: `spawn` creates a worker (browser Worker + comlink, or Node
+ * worker_threads) and returns its remote API.
+ */
+import type { DbInfo, DbSource, ExecOptions } from './engine.ts';
+import type { QueryResult } from '../types.ts';
+import { SqlTimeoutError } from '../errors.ts';
+
+/** What the SQL worker exposes (every call is async across the boundary). */
+export interface SqlRemote {
+  open(src: DbSource): Promise<DbInfo>;
+  exec(sql: string, opts?: ExecOptions): Promise<QueryResult>;
+}
+
+export interface SqlWorkerHandle {
+  remote: SqlRemote;
+  terminate(): void;
+}
+
+export class SqlClient {
+  private handle: SqlWorkerHandle;
+  private source: DbSource | null = null;
+  private info: DbInfo | null = null;
+  /** Number of times a worker was terminated for running too long. */
+  restarts = 0;
+
+  constructor(private readonly spawn: () => SqlWorkerHandle, readonly defaultTimeoutMs = 5_000) {
+    this.handle = spawn();
+  }
+
+  get current(): DbInfo | null {
+    return this.info;
+  }
+
+  async open(src: DbSource): Promise<DbInfo> {
+    const info = await this.handle.remote.open(src);
+    this.source = src;
+    this.info = info;
+    return info;
+  }
+
+  async exec(sql: string, opts: ExecOptions = {}): Promise<QueryResult> {
+    const timeoutMs = opts.timeoutMs ?? this.defaultTimeoutMs;
+    const h = this.handle;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    // The hard limit fires a little after the soft one, so the engine's own check wins when it can.
+    const hard = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new SqlTimeoutError(timeoutMs)), timeoutMs + 250);
+    });
+    try {
+      return await Promise.race([h.remote.exec(sql, { ...opts, timeoutMs }), hard]);
+    } catch (e) {
+      if (e instanceof SqlTimeoutError && this.handle === h) await this.restart();
+      throw e;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Kill the worker and start a fresh one with the current database. */
+  async restart(): Promise<void> {
+    this.handle.terminate();
+    this.restarts++;
+    this.handle = this.spawn();
+    if (this.source) this.info = await this.handle.remote.open(this.source);
+  }
+
+  dispose(): void {
+    this.handle.terminate();
+  }
+}

@@ -1,6 +1,8 @@
 /// <reference types="vitest/config" />
-import { defineConfig } from 'vite';
+import { defineConfig, type Plugin } from 'vite';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
+import { createReadStream, existsSync, readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
 
 // COOP/COEP make the page cross-origin isolated, which WASM threads (SharedArrayBuffer) need.
 const isolation = {
@@ -8,12 +10,52 @@ const isolation = {
   'Cross-Origin-Embedder-Policy': 'require-corp',
 };
 
+/**
+ * Serves a local model folder at /models/ on the dev and preview servers, with /models/index.json
+ * listing the models in it. The folder is CODERAG_MODELS, else ../shared/models when present.
+ * The built site has no /models/ unless you deploy one; then the app uses the Hugging Face Hub.
+ */
+function localModels(): Plugin {
+  const dir = process.env.CODERAG_MODELS ? path.resolve(process.env.CODERAG_MODELS) : path.resolve(import.meta.dirname, '../shared/models');
+  const types: Record<string, string> = { '.json': 'application/json', '.onnx': 'application/octet-stream', '.txt': 'text/plain', '.md': 'text/markdown' };
+  const mount = (server: { middlewares: { use: (fn: (req: any, res: any, next: () => void) => void) => void } }) => {
+    server.middlewares.use((req, res, next) => {
+      const url = decodeURIComponent((req.url ?? '').split('?')[0]);
+      const m = url.match(/^(?:.*?)\/models\/(.*)$/);
+      if (!m || !existsSync(dir)) return next();
+      const rel = m[1];
+      if (rel === 'index.json' || rel === '') {
+        const models = readdirSync(dir).filter((d) => existsSync(path.join(dir, d, 'config.json')));
+        res.setHeader('Content-Type', 'application/json');
+        res.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
+        res.end(JSON.stringify({ models }));
+        return;
+      }
+      const file = path.resolve(dir, rel);
+      if (!file.startsWith(dir + path.sep) || !existsSync(file) || !statSync(file).isFile()) {
+        res.statusCode = 404;
+        res.end('not found');
+        return;
+      }
+      res.setHeader('Content-Type', types[path.extname(file)] ?? 'application/octet-stream');
+      res.setHeader('Content-Length', String(statSync(file).size));
+      res.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
+      createReadStream(file).pipe(res);
+    });
+  };
+  return {
+    name: 'coderag-local-models',
+    configureServer: mount,
+    configurePreviewServer: mount,
+  };
+}
+
 export default defineConfig({
   base: './',
-  plugins: [svelte()],
+  plugins: [svelte(), localModels()],
   worker: { format: 'es' },
   build: { target: 'esnext', chunkSizeWarningLimit: 8000 },
-  optimizeDeps: { exclude: ['voy-search', 'onnxruntime-web', '@huggingface/transformers', 'sql.js'] },
+  optimizeDeps: { exclude: ['voy-search', 'onnxruntime-web', '@huggingface/transformers'] },
   server: { headers: isolation, fs: { allow: ['..'] } },
   preview: { headers: isolation },
   test: {

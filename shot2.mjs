@@ -1,0 +1,10 @@
+import { chromium } from '@playwright/test';
+const b = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--enable-unsafe-webgpu'] });
+const p = await b.newPage();
+p.on('console', (m) => console.log('console:', m.type(), m.text().slice(0, 300)));
+p.on('requestfailed', (r) => console.log('failed:', r.url(), r.failure()?.errorText));
+p.on('response', (r) => { if (r.url().includes('models')) console.log('resp:', r.status(), r.url()); });
+await p.goto('http://localhost:4173/');
+await p.waitForTimeout(10000);
+console.log(await p.locator('[data-testid=status]').innerText());
+await b.close();

@@ -1,0 +1,36 @@
+/**
+ * The page's handles on the workers. Each worker exposes a service from src/lib over comlink;
+ * this file adds what cannot cross the boundary (AbortSignal, hard timeouts).
+ */
+import * as Comlink from 'comlink';
+import type { EmbedApi } from '../../workers/embed.worker.ts';
+import type { IndexApi } from '../../workers/index.worker.ts';
+import type { LlmApi } from '../../workers/llm.worker.ts';
+import type { SqlApi } from '../../workers/sql.worker.ts';
+import { SqlClient } from '../lib/sql/client.ts';
+import type { ProgressFn } from '../lib/types.ts';
+
+function spawn<T>(make: () => Worker): { api: Comlink.Remote<T>; worker: Worker } {
+  const worker = make();
+  return { api: Comlink.wrap<T>(worker), worker };
+}
+
+export const embedWorker = spawn<EmbedApi>(() => new Worker(new URL('../../workers/embed.worker.ts', import.meta.url), { type: 'module', name: 'embed' }));
+export const indexWorker = spawn<IndexApi>(() => new Worker(new URL('../../workers/index.worker.ts', import.meta.url), { type: 'module', name: 'index' }));
+export const llmWorker = spawn<LlmApi>(() => new Worker(new URL('../../workers/llm.worker.ts', import.meta.url), { type: 'module', name: 'llm' }));
+
+export const sql = new SqlClient(() => {
+  const { api, worker } = spawn<SqlApi>(() => new Worker(new URL('../../workers/sql.worker.ts', import.meta.url), { type: 'module', name: 'sql' }));
+  return { remote: api, terminate: () => { api[Comlink.releaseProxy](); worker.terminate(); } };
+}, 5_000);
+
+/** Wrap a progress callback so it can be called from a worker. */
+export function progressProxy(fn: ProgressFn): ProgressFn {
+  return Comlink.proxy(fn);
+}
+
+export function tokenProxy(fn: (piece: string) => void): (piece: string) => void {
+  return Comlink.proxy(fn);
+}
+
+export const transfer = Comlink.transfer;

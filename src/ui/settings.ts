@@ -1,0 +1,63 @@
+/** User settings, persisted in localStorage. */
+import { DEFAULT_TEXT_MODE, type TextMode } from '../lib/rag/doc-text.ts';
+import type { IndexKind } from '../lib/index/vector-index.ts';
+import type { Dtype } from '../lib/config.ts';
+
+export interface Settings {
+  /** 'auto': local models when the site serves ./models/index.json, else the Hub. */
+  modelSource: 'auto' | 'hub' | 'local';
+  localBase: string;
+  /** '' = pick from what is available. */
+  embedderId: string;
+  embedDtype: Dtype | '';
+  embedDevice: 'auto' | 'webgpu' | 'wasm';
+  indexKind: IndexKind;
+  textMode: TextMode;
+  engine: 'auto' | 'webllm' | 'cpu';
+  webllmFamily: string;
+  cpuModelId: string;
+  cpuDtype: Dtype | '';
+  k: number;
+  timeoutMs: number;
+  maxNewTokens: number;
+  /** Models larger than this (MB) are only downloaded after the user confirms. */
+  autoDownloadMB: number;
+}
+
+export const DEFAULT_SETTINGS: Settings = {
+  modelSource: 'auto',
+  localBase: './models/',
+  embedderId: '',
+  embedDtype: '',
+  embedDevice: 'auto',
+  indexKind: 'flat',
+  textMode: DEFAULT_TEXT_MODE,
+  engine: 'auto',
+  webllmFamily: 'mistral-7b-instruct',
+  cpuModelId: '',
+  cpuDtype: '',
+  k: 3,
+  timeoutMs: 5000,
+  maxNewTokens: 128,
+  autoDownloadMB: 100,
+};
+
+const KEY = 'coderag.settings.v1';
+
+export function loadSettings(): Settings {
+  try {
+    const raw = localStorage.getItem(KEY);
+    if (raw) return { ...DEFAULT_SETTINGS, ...JSON.parse(raw) };
+  } catch {
+    /* corrupt settings: fall back to defaults */
+  }
+  return { ...DEFAULT_SETTINGS };
+}
+
+export function saveSettings(s: Settings): void {
+  try {
+    localStorage.setItem(KEY, JSON.stringify(s));
+  } catch {
+    /* storage full or disabled: settings stay in memory */
+  }
+}

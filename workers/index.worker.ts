@@ -1,0 +1,33 @@
+/** Index worker: the active vector index (flat scan or voy-search WASM), persisted in IndexedDB. */
+import * as Comlink from 'comlink';
+import voyWasm from 'voy-search/voy_search_bg.wasm?url';
+import { IndexService } from '../src/lib/index/service.ts';
+import { IndexStore, type IndexMeta } from '../src/lib/index/store.ts';
+import { flatFactory } from '../src/lib/index/flat.ts';
+import { initVoy, voyFactory } from '../src/lib/index/voy.ts';
+
+const servicePromise = (async () => {
+  await initVoy(() => fetch(voyWasm));
+  return new IndexService(await IndexStore.open(), { flat: flatFactory, voy: voyFactory });
+})();
+
+const api = {
+  async restore(meta: IndexMeta) {
+    return (await servicePromise).restore(meta);
+  },
+  async build(meta: IndexMeta, vectors: Float32Array, embedMs: number) {
+    return (await servicePromise).build(meta, vectors, embedMs);
+  },
+  async search(query: Float32Array, k: number, exclude?: number[]) {
+    return (await servicePromise).search(query, k, exclude);
+  },
+  async list() {
+    return (await servicePromise).list();
+  },
+  async delete(key: string) {
+    return (await servicePromise).delete(key);
+  },
+};
+
+export type IndexApi = typeof api;
+Comlink.expose(api);

@@ -1,0 +1,19 @@
+/** SQL worker: sql.js with a read-only database; the page terminates it on a hard timeout. */
+import * as Comlink from 'comlink';
+import initSqlJs from 'sql.js';
+import sqlWasm from 'sql.js/dist/sql-wasm-browser.wasm?url';
+import { SqlEngine, type DbSource, type ExecOptions } from '../src/lib/sql/engine.ts';
+
+const enginePromise = initSqlJs({ locateFile: () => sqlWasm }).then((SQL) => new SqlEngine(SQL));
+
+const api = {
+  async open(src: DbSource) {
+    return (await enginePromise).open(src);
+  },
+  async exec(sql: string, opts?: ExecOptions) {
+    return (await enginePromise).exec(sql, opts);
+  },
+};
+
+export type SqlApi = typeof api;
+Comlink.expose(api);

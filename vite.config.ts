@@ -1,6 +1,7 @@
 /// <reference types="vitest/config" />
 import { defineConfig, type Plugin } from 'vite';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
+import { VitePWA } from 'vite-plugin-pwa';
 import { createReadStream, existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 
@@ -52,9 +53,46 @@ function localModels(): Plugin {
 
 export default defineConfig({
   base: './',
-  plugins: [svelte(), localModels()],
+  plugins: [
+    svelte(),
+    localModels(),
+    VitePWA({
+      strategies: 'injectManifest',
+      srcDir: 'src',
+      filename: 'sw.ts',
+      registerType: 'prompt',
+      injectRegister: false,
+      manifest: {
+        name: 'CodeRAG Web',
+        short_name: 'CodeRAG',
+        description: 'Ask a database in plain English. Retrieval, generation and SQL execution run in your browser.',
+        start_url: './',
+        scope: './',
+        display: 'standalone',
+        background_color: '#f7f8fa',
+        theme_color: '#1d4ed8',
+        icons: [
+          { src: 'icons/icon-192.png', sizes: '192x192', type: 'image/png' },
+          { src: 'icons/icon-512.png', sizes: '512x512', type: 'image/png' },
+          { src: 'icons/icon-512.png', sizes: '512x512', type: 'image/png', purpose: 'maskable' },
+        ],
+      },
+      injectManifest: {
+        // The ORT wasm is about 27 MB; precache it so the CPU engine works offline.
+        maximumFileSizeToCacheInBytes: 64 * 1024 * 1024,
+        globPatterns: ['**/*.{js,mjs,css,html,wasm,svg,png,sql,jsonl,webmanifest}'],
+        globIgnores: ['**/bench*'],
+      },
+      devOptions: { enabled: false },
+    }),
+  ],
   worker: { format: 'es' },
-  build: { target: 'esnext', chunkSizeWarningLimit: 8000 },
+  build: {
+    target: 'esnext',
+    chunkSizeWarningLimit: 8000,
+    // bench.html is the in-browser benchmark harness driven by `npm run bench`.
+    rollupOptions: { input: { main: 'index.html', bench: 'bench.html' } },
+  },
   optimizeDeps: { exclude: ['voy-search', 'onnxruntime-web', '@huggingface/transformers'] },
   server: { headers: isolation, fs: { allow: ['..'] } },
   preview: { headers: isolation },

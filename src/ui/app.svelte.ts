@@ -19,6 +19,8 @@ import { CancelledError, errorMessage, isCancelled } from '../lib/errors.ts';
 import { embedWorker, indexWorker, llmWorker, progressProxy, sql, tokenProxy, transfer } from './services.ts';
 import { loadSettings, saveSettings, type Settings } from './settings.ts';
 import { DEMO_CORPUS_NAME, DEMO_DB_NAME, demoCorpus, demoDatabaseSql } from './demo.ts';
+import { decodeShare, encodeShare, type ShareState } from '../lib/share/codec.ts';
+import { quotaWarning } from './storage.ts';
 
 export type Status = 'idle' | 'loading' | 'ready' | 'error' | 'needs-confirm';
 
@@ -28,8 +30,8 @@ export interface Job {
   cancel?: () => void;
 }
 
-/** Stored database source: what to reopen after a reload. */
-type SavedDb = { kind: 'demo' } | DbSource;
+/** Stored database source: what to reopen after a reload (with its URL when it came from one). */
+type SavedDb = { kind: 'demo' } | (DbSource & { url?: string });
 
 class AppState {
   settings = $state<Settings>(loadSettings());
@@ -68,6 +70,14 @@ class AppState {
   pendingDownload = $state<{ label: string; sizeMB: number; go: () => Promise<void> } | null>(null);
 
   jobs = $state<Record<string, Job>>({});
+
+  /** Where the current database and corpus came from, for share links (null = a local file). */
+  dbOrigin = $state<ShareState['db'] | null>(null);
+  corpusOrigin = $state<ShareState['corpus'] | null>(null);
+  shareErrors = $state<string[]>([]);
+  shareUrl = $state('');
+  /** A shared question waiting to run once the models are ready. */
+  private pendingShareRun = false;
 
   // the current question
   question = $state('');
@@ -144,15 +154,108 @@ class AppState {
   async boot(): Promise<void> {
     this.isolated = globalThis.crossOriginIsolated === true;
     try {
+      const share = decodeShare(location.search);
+      this.shareErrors = share.errors;
+      if (share.present) this.applyShareSettings(share.state);
       await this.discoverLocalModels();
       this.gpu = await llmWorker.api.probe();
-      await Promise.all([this.restoreDatabase(), this.restoreCorpus()]);
+      await Promise.all([
+        share.state.db ? this.openShareDb(share.state.db) : this.restoreDatabase(),
+        share.state.corpus ? this.openShareCorpus(share.state.corpus) : this.restoreCorpus(),
+      ]);
       this.booted = true;
       await Promise.all([this.loadEmbedderAndIndex(), this.loadGenerator()]);
+      await this.runPendingShare();
     } catch (e) {
       this.bootError = errorMessage(e);
       this.booted = true;
     }
+  }
+
+  private applyShareSettings(st: ShareState): void {
+    const patch: Partial<Settings> = {};
+    if (st.embedder) patch.embedderId = st.embedder;
+    if (st.k != null) patch.k = st.k;
+    if (st.generator?.engine === 'cpu') Object.assign(patch, { engine: 'cpu', cpuModelId: st.generator.id });
+    if (st.generator?.engine === 'webllm') Object.assign(patch, { engine: 'webllm', webllmFamily: st.generator.family });
+    if (Object.keys(patch).length) this.update(patch);
+    if (st.adapter) this.shareErrors = [...this.shareErrors, 'this link asks for a query adapter, but none is trained in this browser yet; running without it'];
+    if (st.question) {
+      this.question = st.question;
+      this.pendingShareRun = true;
+    }
+  }
+
+  private async openShareDb(db: NonNullable<ShareState['db']>): Promise<void> {
+    if (db.kind === 'demo') return this.openDemoDatabase();
+    await this.openDatabaseUrl(db.url);
+    if (!this.db) await this.restoreDatabase();
+  }
+
+  private async openShareCorpus(c: NonNullable<ShareState['corpus']>): Promise<void> {
+    if (c.kind === 'demo') {
+      this.corpus = await demoCorpus();
+      this.corpusOrigin = { kind: 'demo' };
+      return;
+    }
+    await this.loadCorpusUrl(c.url, c.tables, false);
+    if (!this.corpus) await this.restoreCorpus();
+  }
+
+  /** Run a shared question once, when everything it needs is ready. */
+  async runPendingShare(): Promise<void> {
+    if (!this.pendingShareRun) return;
+    if (this.genStatus !== 'ready' || (this.settings.k > 0 && this.indexStatus !== 'ready')) return;
+    this.pendingShareRun = false;
+    await this.ask();
+  }
+
+  /** The link that reproduces the current question and configuration. */
+  makeShareLink(): { url: string; notes: string[] } {
+    const notes: string[] = [];
+    const gen = this.effectiveEngine() === 'webllm'
+      ? { engine: 'webllm' as const, family: this.settings.webllmFamily }
+      : { engine: 'cpu' as const, id: this.effectiveCpuModelId() };
+    const st: ShareState = {
+      question: this.question.trim() || undefined,
+      embedder: this.effectiveEmbedderId(),
+      generator: gen,
+      k: this.settings.k,
+      adapter: false,
+    };
+    if (this.dbOrigin) st.db = $state.snapshot(this.dbOrigin) as ShareState['db'];
+    else notes.push('the database is a local file, which a link cannot carry: the link opens the demo database');
+    if (this.corpusOrigin) st.corpus = $state.snapshot(this.corpusOrigin) as ShareState['corpus'];
+    else notes.push('the corpus is a local file, which a link cannot carry: the link uses the demo examples');
+    const url = `${location.origin}${location.pathname}?${encodeShare(st)}`;
+    this.shareUrl = url;
+    return { url, notes };
+  }
+
+  // ------------------------------------------------------------------ storage
+
+  async listIndexes(): Promise<IndexRecord[]> {
+    return indexWorker.api.list();
+  }
+
+  async deleteIndex(key: string): Promise<void> {
+    await indexWorker.api.delete(key);
+    if (this.index?.record.key === key) {
+      this.index = null;
+      this.indexStatus = 'idle';
+      this.indexNote = 'the index in use was deleted; it will be rebuilt when needed (Rebuild index)';
+    }
+  }
+
+  async listSaved(): Promise<{ key: string; label: string }[]> {
+    const store = await this.store;
+    const keys = await store.kvKeys();
+    const labels: Record<string, string> = { 'corpus:current': 'Loaded corpus (used after a reload)', 'db:current': 'Opened database (used after a reload)' };
+    return keys.map((key) => ({ key, label: labels[key] ?? key }));
+  }
+
+  async deleteSaved(key: string): Promise<void> {
+    await (await this.store).deleteKv(key);
   }
 
   async discoverLocalModels(): Promise<void> {
@@ -184,6 +287,7 @@ class AppState {
     if (saved && saved.kind !== 'demo') {
       try {
         await this.openDatabase(saved, false);
+        this.dbOrigin = saved.url ? { kind: 'url', url: saved.url } : null;
         return;
       } catch {
         /* fall back to the demo */
@@ -195,14 +299,17 @@ class AppState {
   async openDemoDatabase(): Promise<void> {
     await this.openDatabase({ kind: 'sql', sql: await demoDatabaseSql(), name: DEMO_DB_NAME }, false);
     this.dbIsDemo = true;
+    this.dbOrigin = { kind: 'demo' };
     await this.saveDb({ kind: 'demo' });
   }
 
-  async openDatabase(src: DbSource, persist = true): Promise<void> {
+  async openDatabase(src: DbSource & { url?: string }, persist = true): Promise<void> {
     this.dbError = null;
     try {
-      this.db = await sql.open(src);
+      const { url: _url, ...plain } = src;
+      this.db = await sql.open(plain as DbSource);
       this.dbIsDemo = false;
+      this.dbOrigin = src.url ? { kind: 'url', url: src.url } : null;
       if (persist) await this.saveDb(src);
     } catch (e) {
       this.dbError = errorMessage(e);
@@ -221,7 +328,7 @@ class AppState {
       const r = await fetch(url);
       if (!r.ok) throw new Error(`HTTP ${r.status} fetching ${url}`);
       const bytes = new Uint8Array(await r.arrayBuffer());
-      await this.openDatabase({ kind: 'bytes', bytes, name: url.split('/').pop() || url });
+      await this.openDatabase({ kind: 'bytes', bytes, name: url.split('/').pop()?.split('?')[0] || url, url });
     } catch (e) {
       this.dbError = errorMessage(e);
     }
@@ -238,19 +345,22 @@ class AppState {
   // ------------------------------------------------------------------ corpus
 
   async restoreCorpus(): Promise<void> {
-    const saved = await (await this.store).getKv<Corpus>('corpus:current');
+    const saved = await (await this.store).getKv<Corpus & { origin?: ShareState['corpus'] }>('corpus:current');
     if (saved?.examples?.length) {
-      this.corpus = saved;
+      const { origin, ...corpus } = saved;
+      this.corpus = corpus;
+      this.corpusOrigin = origin ?? null;
       return;
     }
     this.corpus = await demoCorpus();
+    this.corpusOrigin = { kind: 'demo' };
   }
 
   async useDemoCorpus(): Promise<void> {
     this.corpusError = null;
     this.corpusIssues = [];
     this.corpusFormat = 'demo';
-    await this.setCorpus(await demoCorpus());
+    await this.setCorpus(await demoCorpus(), { kind: 'demo' });
   }
 
   /** Load a corpus from files (a questions file, plus tables.json for Spider). */
@@ -263,14 +373,14 @@ class AppState {
       const tablesJson = tablesFile ? JSON.parse(await tablesFile.text()) : undefined;
       const f = main[0];
       const data = /\.parquet$/i.test(f.name) ? await f.arrayBuffer() : await f.text();
-      await this.acceptCorpus(f.name, data, tablesJson);
+      await this.acceptCorpus(f.name, data, tablesJson, null);
     } catch (e) {
       // A bad file never replaces the current corpus.
       this.corpusError = errorMessage(e);
     }
   }
 
-  async loadCorpusUrl(url: string, tablesUrl?: string): Promise<void> {
+  async loadCorpusUrl(url: string, tablesUrl?: string, index = true): Promise<void> {
     this.corpusError = null;
     try {
       const r = await fetch(url);
@@ -282,13 +392,13 @@ class AppState {
         if (!t.ok) throw new Error(`HTTP ${t.status} fetching ${tablesUrl}`);
         tablesJson = await t.json();
       }
-      await this.acceptCorpus(url.split('/').pop()?.split('?')[0] || url, data, tablesJson);
+      await this.acceptCorpus(url.split('/').pop()?.split('?')[0] || url, data, tablesJson, { kind: 'url', url, ...(tablesUrl ? { tables: tablesUrl } : {}) }, index);
     } catch (e) {
       this.corpusError = errorMessage(e);
     }
   }
 
-  private async acceptCorpus(name: string, data: ArrayBuffer | string, tablesJson: unknown): Promise<void> {
+  private async acceptCorpus(name: string, data: ArrayBuffer | string, tablesJson: unknown, origin: ShareState['corpus'] | null, index = true): Promise<void> {
     const res = await loadCorpusFile(name, data, { tablesJson });
     this.corpusIssues = res.issues;
     this.corpusFormat = res.format;
@@ -299,19 +409,20 @@ class AppState {
       examples: res.examples,
       schemas: res.schemas,
     };
-    await this.setCorpus(corpus);
+    await this.setCorpus(corpus, origin, index);
   }
 
-  private async setCorpus(corpus: Corpus): Promise<void> {
+  private async setCorpus(corpus: Corpus, origin: ShareState['corpus'] | null, index = true): Promise<void> {
     this.corpus = corpus;
+    this.corpusOrigin = origin;
     try {
       const store = await this.store;
       if (corpus.name === DEMO_CORPUS_NAME) await store.deleteKv('corpus:current');
-      else await store.setKv('corpus:current', $state.snapshot(corpus));
+      else await store.setKv('corpus:current', { ...corpus, origin: origin ?? undefined });
     } catch (e) {
       this.corpusError = `the corpus is loaded but could not be saved for the next visit: ${errorMessage(e)}`;
     }
-    if (this.embedder) await this.ensureIndex();
+    if (index && this.embedder) await this.ensureIndex();
   }
 
   // ------------------------------------------------------------------ embedding + index
@@ -383,6 +494,7 @@ class AppState {
       if (r.status === 'restored') {
         this.index = { record: r.record, origin: 'restored', loadMs: r.loadMs };
         this.indexStatus = 'ready';
+        void this.runPendingShare();
         return;
       }
       if (r.status === 'stale') this.indexNote = `stored index is stale: ${r.reasons.join(', ')}; rebuilding`;
@@ -408,6 +520,7 @@ class AppState {
       }, { corpus: this.corpus, meta, textMode: this.settings.textMode, batchSize: batch, signal: ac.signal, onProgress: onP });
       this.index = { record, origin: 'built', loadMs: 0 };
       this.indexStatus = 'ready';
+      void this.runPendingShare();
     } catch (e) {
       if (isCancelled(e)) {
         this.indexNote = 'indexing cancelled; the previous index (if any) is unchanged';
@@ -446,8 +559,9 @@ class AppState {
       }
       if (!confirmed) {
         this.genStatus = 'needs-confirm';
+        const warn = await quotaWarning(plan.downloadMB);
         this.pendingDownload = {
-          label: `${plan.modelId}: about ${(plan.downloadMB / 1000).toFixed(1)} GB download, ${(plan.vramMB / 1000).toFixed(1)} GB of GPU memory (${plan.why})`,
+          label: `${plan.modelId}: about ${(plan.downloadMB / 1000).toFixed(1)} GB download, ${(plan.vramMB / 1000).toFixed(1)} GB of GPU memory (${plan.why})${warn ? '. ' + warn : ''}`,
           sizeMB: plan.downloadMB,
           go: () => this.loadGenerator(true),
         };
@@ -458,6 +572,7 @@ class AppState {
       try {
         this.generator = await llmWorker.api.loadWebLlm(this.settings.webllmFamily, progressProxy(onP));
         this.genStatus = 'ready';
+        void this.runPendingShare();
       } catch (e) {
         this.genStatus = 'error';
         this.genError = errorMessage(e);
@@ -479,7 +594,8 @@ class AppState {
     }
     if (!confirmed && !this.localModels.includes(id) && spec.sizeMB > this.settings.autoDownloadMB) {
       this.genStatus = 'needs-confirm';
-      this.pendingDownload = { label: `${spec.label}: about ${spec.sizeMB} MB download`, sizeMB: spec.sizeMB, go: () => this.loadCpuGenerator(true) };
+      const warn = await quotaWarning(spec.sizeMB);
+      this.pendingDownload = { label: `${spec.label}: about ${spec.sizeMB} MB download${warn ? '. ' + warn : ''}`, sizeMB: spec.sizeMB, go: () => this.loadCpuGenerator(true) };
       return;
     }
     this.pendingDownload = null;
@@ -488,6 +604,7 @@ class AppState {
     try {
       this.generator = await llmWorker.api.loadCpu(this.modelConfig(), id, (this.settings.cpuDtype || spec.defaultDtype) as Dtype, progressProxy(onP));
       this.genStatus = 'ready';
+      void this.runPendingShare();
     } catch (e) {
       this.genStatus = 'error';
       this.genError = errorMessage(e);

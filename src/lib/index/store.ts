@@ -168,6 +168,10 @@ export class IndexStore {
     }
   }
 
+  async kvKeys(): Promise<string[]> {
+    return (await this.db.getAllKeys('kv')).map(String);
+  }
+
   async deleteKv(key: string): Promise<void> {
     await this.db.delete('kv', key);
   }

@@ -1,0 +1,49 @@
+/** PWA glue: service worker registration, the update prompt and the install prompt. */
+import { registerSW } from 'virtual:pwa-register';
+
+interface InstallPromptEvent extends Event {
+  prompt(): Promise<void>;
+  userChoice: Promise<{ outcome: 'accepted' | 'dismissed' }>;
+}
+
+class Pwa {
+  needRefresh = $state(false);
+  offlineReady = $state(false);
+  canInstall = $state(false);
+  installed = $state(false);
+  private installEvent: InstallPromptEvent | null = null;
+  private update: ((reload?: boolean) => Promise<void>) | null = null;
+
+  start(): void {
+    if (!('serviceWorker' in navigator)) return;
+    this.update = registerSW({
+      immediate: true,
+      onNeedRefresh: () => { this.needRefresh = true; },
+      onOfflineReady: () => { this.offlineReady = true; },
+    });
+    window.addEventListener('beforeinstallprompt', (e) => {
+      e.preventDefault();
+      this.installEvent = e as InstallPromptEvent;
+      this.canInstall = true;
+    });
+    window.addEventListener('appinstalled', () => {
+      this.installed = true;
+      this.canInstall = false;
+    });
+  }
+
+  async install(): Promise<void> {
+    const ev = this.installEvent;
+    if (!ev) return;
+    await ev.prompt();
+    await ev.userChoice;
+    this.installEvent = null;
+    this.canInstall = false;
+  }
+
+  async applyUpdate(): Promise<void> {
+    await this.update?.(true);
+  }
+}
+
+export const pwa = new Pwa();

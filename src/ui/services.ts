@@ -19,10 +19,16 @@ export const embedWorker = spawn<EmbedApi>(() => new Worker(new URL('../../worke
 export const indexWorker = spawn<IndexApi>(() => new Worker(new URL('../../workers/index.worker.ts', import.meta.url), { type: 'module', name: 'index' }));
 export const llmWorker = spawn<LlmApi>(() => new Worker(new URL('../../workers/llm.worker.ts', import.meta.url), { type: 'module', name: 'llm' }));
 
-export const sql = new SqlClient(() => {
-  const { api, worker } = spawn<SqlApi>(() => new Worker(new URL('../../workers/sql.worker.ts', import.meta.url), { type: 'module', name: 'sql' }));
-  return { remote: api, terminate: () => { api[Comlink.releaseProxy](); worker.terminate(); } };
-}, 5_000);
+/** A SQL worker with a hard timeout (terminated and restarted when a query runs too long). */
+export function newSqlClient(timeoutMs = 5_000): SqlClient {
+  return new SqlClient(() => {
+    const { api, worker } = spawn<SqlApi>(() => new Worker(new URL('../../workers/sql.worker.ts', import.meta.url), { type: 'module', name: 'sql' }));
+    return { remote: api, terminate: () => { api[Comlink.releaseProxy](); worker.terminate(); } };
+  }, timeoutMs);
+}
+
+/** The Ask page's database. */
+export const sql = newSqlClient();
 
 /** Wrap a progress callback so it can be called from a worker. */
 export function progressProxy(fn: ProgressFn): ProgressFn {

@@ -1,0 +1,182 @@
+/**
+ * Example-selection strategies (issue: "retrieve examples that teach the right SQL shape").
+ *
+ *  dense          embedding similarity of the question (the original CodeRAG retrieval)
+ *  bm25           lexical BM25 on the question (MiniSearch)
+ *  hybrid         dense + BM25, reciprocal-rank fusion
+ *  masked-*       the same three over masked questions (schema mentions and values replaced)
+ *  draft-rerank   DAIL-SQL style: a pool of 50 from masked-hybrid (masked BM25 without an embedder), reranked by the similarity
+ *                 of each candidate's SQL skeleton to a draft SQL's skeleton (the draft comes from
+ *                 the model with no examples, or from the pool's top-1 example), plus question score
+ *  vote           the same pool, ranked by skeleton consensus: each skeleton is weighted by the
+ *                 ranks of the pool members that have it, and the best example of each of the
+ *                 top-k skeletons is returned
+ *  +mmr           any strategy with maximal marginal relevance over the final k (diversity of
+ *                 skeletons), e.g. `vote+mmr`
+ */
+import type { Corpus, TableInfo } from '../types.ts';
+import type { SearchHit } from '../index/vector-index.ts';
+import { sqlSkeleton } from '../sql/normalize.ts';
+import { LexicalIndex } from './lexical.ts';
+import { maskQuestion, schemaLexicon } from './mask.ts';
+import { minmax, mmr, rrf, skeletonSimilarity, type Scored } from './rank.ts';
+
+export const RETRIEVERS = ['dense', 'bm25', 'hybrid', 'masked-dense', 'masked-bm25', 'masked-hybrid', 'draft-rerank', 'vote'] as const;
+export type BaseRetriever = (typeof RETRIEVERS)[number];
+export type RetrieverName = BaseRetriever | `${BaseRetriever}+mmr`;
+
+export function parseRetriever(name: string): { base: BaseRetriever; mmr: boolean } {
+  const [base, extra] = name.split('+');
+  if (!(RETRIEVERS as readonly string[]).includes(base) || (extra !== undefined && extra !== 'mmr')) {
+    throw new Error(`unknown retriever "${name}"; choose one of ${RETRIEVERS.join(', ')} (optionally with +mmr)`);
+  }
+  return { base: base as BaseRetriever, mmr: extra === 'mmr' };
+}
+
+type MaybePromise<T> = T | Promise<T>;
+
+export interface DenseSide {
+  embed(text: string): Promise<Float32Array>;
+  search(query: Float32Array, k: number, excludeRows?: number[]): MaybePromise<{ hits: SearchHit[] }>;
+}
+
+export interface RetrieverDeps {
+  corpus: Corpus;
+  /** Dense search over the corpus as indexed (question text). */
+  dense?: DenseSide;
+  /** Dense search over MASKED corpus questions (a second index); masked-dense falls back to dense. */
+  maskedDense?: DenseSide;
+  /** A draft SQL for the question (model with zero examples); null/absent = use the pool's top-1. */
+  draftSql?: (question: string, tables: TableInfo[]) => Promise<string | null>;
+}
+
+export interface RetrieveOptions {
+  /** Corpus rows that must not be returned (the question itself). */
+  exclude?: number[];
+  /** Tables of the question's own database (for masking). */
+  tables?: TableInfo[];
+  /** Candidate pool for reranking strategies (default 50). */
+  pool?: number;
+}
+
+export interface RetrieveResult {
+  hits: Scored[];
+  ms: number;
+  /** The draft SQL used by draft-rerank. */
+  draft?: string;
+}
+
+const POOL = 50;
+/** Rank offset of the vote weights 1 / (VOTE_C + rank): smaller trusts the top ranks more. */
+export let VOTE_C = 5;
+export function setVoteC(c: number): void { VOTE_C = c; }
+
+export class Retrieval {
+  private lexical: LexicalIndex | null = null;
+  private lexicalMasked: LexicalIndex | null = null;
+  private maskedTexts: string[] | null = null;
+  private skeletons: string[] | null = null;
+
+  constructor(private readonly deps: RetrieverDeps) {}
+
+  get corpus(): Corpus {
+    return this.deps.corpus;
+  }
+
+  /** Masked question of every corpus example, each masked with its own database's schema. */
+  maskedCorpus(): string[] {
+    if (!this.maskedTexts) {
+      const { examples, schemas } = this.deps.corpus;
+      const lex = new Map<string, ReturnType<typeof schemaLexicon>>();
+      this.maskedTexts = examples.map((ex) => {
+        const tables = ex.dbId ? schemas?.[ex.dbId] : undefined;
+        if (!tables) return maskQuestion(ex.question);
+        let l = lex.get(ex.dbId!);
+        if (!l) lex.set(ex.dbId!, (l = schemaLexicon(tables)));
+        return maskQuestion(ex.question, l);
+      });
+    }
+    return this.maskedTexts;
+  }
+
+  private skel(row: number): string {
+    this.skeletons ??= this.deps.corpus.examples.map((e) => sqlSkeleton(e.sql));
+    return this.skeletons[row];
+  }
+
+  private bm25(masked: boolean): LexicalIndex {
+    if (masked) return (this.lexicalMasked ??= new LexicalIndex(this.maskedCorpus()));
+    return (this.lexical ??= new LexicalIndex(this.deps.corpus.examples.map((e) => e.question)));
+  }
+
+  private async dense(side: DenseSide | undefined, text: string, k: number, exclude: number[]): Promise<Scored[]> {
+    if (!side) throw new Error('dense retrieval needs an embedder and an index');
+    const v = await side.embed(text);
+    const { hits } = await side.search(v, k, exclude);
+    return hits.map((h) => ({ row: h.index, score: h.score }));
+  }
+
+  private async base(name: 'dense' | 'bm25' | 'hybrid', masked: boolean, question: string, k: number, o: RetrieveOptions): Promise<Scored[]> {
+    const exclude = o.exclude ?? [];
+    const text = masked ? maskQuestion(question, o.tables) : question;
+    const denseSide = masked ? (this.deps.maskedDense ?? this.deps.dense) : this.deps.dense;
+    const denseText = masked && this.deps.maskedDense ? text : question;
+    if (name === 'dense') return this.dense(denseSide, denseText, k, exclude);
+    const lex = () => this.bm25(masked).search(text, name === 'hybrid' ? Math.max(k, POOL) : k, new Set(exclude));
+    if (name === 'bm25') return lex();
+    const [d, l] = await Promise.all([this.dense(denseSide, denseText, Math.max(k, POOL), exclude), Promise.resolve(lex())]);
+    return rrf([d, l]).slice(0, k);
+  }
+
+  /** Candidates for reranking: masked hybrid, or masked BM25 when no embedder is available. */
+  private pool(question: string, o: RetrieveOptions): Promise<Scored[]> {
+    return this.base(this.deps.dense ? 'hybrid' : 'bm25', true, question, o.pool ?? POOL, o);
+  }
+
+  async retrieve(name: RetrieverName, question: string, k: number, o: RetrieveOptions = {}): Promise<RetrieveResult> {
+    const t0 = performance.now();
+    const { base, mmr: diversify } = parseRetriever(name);
+    const want = diversify ? Math.max(k * 4, 12) : k;
+    let hits: Scored[];
+    let draft: string | undefined;
+    switch (base) {
+      case 'dense': case 'bm25': case 'hybrid':
+        hits = await this.base(base, false, question, want, o);
+        break;
+      case 'masked-dense': case 'masked-bm25': case 'masked-hybrid':
+        hits = await this.base(base.slice(7) as 'dense' | 'bm25' | 'hybrid', true, question, want, o);
+        break;
+      case 'draft-rerank': {
+        const pool = await this.pool(question, o);
+        draft = (await this.deps.draftSql?.(question, o.tables ?? [])) ?? undefined;
+        const target = draft ? sqlSkeleton(draft) : pool[0] ? this.skel(pool[0].row) : '';
+        const q = minmax(pool);
+        hits = pool
+          .map((h) => ({ row: h.row, score: 0.6 * skeletonSimilarity(target, this.skel(h.row)) + 0.4 * (q.get(h.row) ?? 0) }))
+          .sort((a, b) => b.score - a.score)
+          .slice(0, want);
+        break;
+      }
+      case 'vote': {
+        // Skeleton consensus: weight each skeleton by the ranks of the pool members that have
+        // it, then return the best-scoring example of each of the top skeletons (distinct
+        // skeletons, so k examples cover k likely shapes).
+        const pool = await this.pool(question, o);
+        const weight = new Map<string, number>();
+        const rep = new Map<string, Scored>();
+        pool.forEach((h, i) => {
+          const s = this.skel(h.row);
+          weight.set(s, (weight.get(s) ?? 0) + 1 / (VOTE_C + i));
+          if (!rep.has(s)) rep.set(s, h);
+        });
+        hits = [...weight]
+          .sort((a, b) => b[1] - a[1])
+          .slice(0, want)
+          .map(([s, w]) => ({ row: rep.get(s)!.row, score: w }));
+        break;
+      }
+    }
+    if (diversify) hits = mmr(hits, k, (a, b) => skeletonSimilarity(this.skel(a), this.skel(b)), 0.7);
+    return { hits: hits.slice(0, k), ms: performance.now() - t0, ...(draft !== undefined ? { draft } : {}) };
+  }
+}

@@ -3,6 +3,7 @@ import * as Comlink from 'comlink';
 import initSqlJs from 'sql.js';
 import sqlWasm from 'sql.js/dist/sql-wasm-browser.wasm?url';
 import { SqlEngine, type DbSource, type ExecOptions } from '../src/lib/sql/engine.ts';
+import { locateSqlError } from '../src/lib/sql/locate-error.ts';
 
 const enginePromise = initSqlJs({ locateFile: () => sqlWasm }).then((SQL) => new SqlEngine(SQL));
 
@@ -12,6 +13,11 @@ const api = {
   },
   async exec(sql: string, opts?: ExecOptions) {
     return (await enginePromise).exec(sql, opts);
+  },
+  /** Where an error message points in the SQL (the parser is asked which occurrence it stopped at). */
+  async locateError(sql: string, message: string) {
+    const engine = await enginePromise;
+    return locateSqlError(sql, message, (s) => engine.check(s));
   },
 };
 

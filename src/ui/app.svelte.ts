@@ -8,7 +8,7 @@ import type { Corpus, Progress, QueryResult, RowIssue, TableInfo } from '../lib/
 import type { DbInfo, DbSource } from '../lib/sql/engine.ts';
 import type { IndexMeta, IndexRecord } from '../lib/index/store.ts';
 import { IndexStore } from '../lib/index/store.ts';
-import type { BuiltPrompt } from '../lib/llm/prompts.ts';
+import type { BuiltPrompt, PreviousTurn } from '../lib/llm/prompts.ts';
 import type { GpuCaps } from '../lib/llm/webgpu.ts';
 import type { WebLlmChoice } from '../lib/llm/webllm-generator.ts';
 import type { GenerateResult } from '../lib/llm/generator.ts';
@@ -28,6 +28,34 @@ export interface Job {
   label: string;
   progress: Progress | null;
   cancel?: () => void;
+}
+
+/** A follow-up question: the earlier turns it continues, and the question made self-contained (for retrieval). */
+export interface FollowUpContext {
+  parentId: string;
+  previous: PreviousTurn[];
+  standalone: string;
+}
+
+/** What one question or SQL run produced (for the conversation and the history). */
+export interface AnswerEvent {
+  kind: 'ask' | 'followup' | 'sql' | 'edit';
+  question: string;
+  followUp: FollowUpContext | null;
+  sql: string;
+  result: QueryResult | null;
+  error: { stage: string; message: string } | null;
+  prompt: { format: string; text: string; examplesUsed: number } | null;
+}
+
+/** Hooks the conversation (src/ui/conversation.svelte.ts) sets; ask() and runSql() call them. */
+export interface AnswerHooks {
+  /** Before a question is asked: stop anything else that is using the model. */
+  beforeAsk(): Promise<void>;
+  /** The follow-up context for the question about to be asked, or null for a new question. */
+  followUp(): FollowUpContext | null;
+  /** After a question or an SQL run finished. */
+  answered(e: AnswerEvent): void;
 }
 
 /** Stored database source: what to reopen after a reload (with its URL when it came from one). */
@@ -91,6 +119,8 @@ class AppState {
   result = $state.raw<QueryResult | null>(null);
   error = $state<{ stage: string; message: string } | null>(null);
   private askAbort: AbortController | null = null;
+  /** Set by the conversation (follow-ups, history, explanations). */
+  hooks: AnswerHooks | null = null;
 
   private store: Promise<IndexStore> = IndexStore.open();
 
@@ -251,7 +281,7 @@ class AppState {
     const store = await this.store;
     const keys = await store.kvKeys();
     const labels: Record<string, string> = { 'corpus:current': 'Loaded corpus (used after a reload)', 'db:current': 'Opened database (used after a reload)' };
-    return keys.map((key) => ({ key, label: labels[key] ?? key }));
+    return keys.map((key) => ({ key, label: labels[key] ?? (key.startsWith('history:') ? `Question history of "${key.slice(8)}"` : key) }));
   }
 
   async deleteSaved(key: string): Promise<void> {
@@ -634,11 +664,18 @@ class AppState {
     this.result = null;
     this.error = null;
     const format = this.generator.format as 'tiny-sql';
+    const question = this.question;
+    let followUp: FollowUpContext | null = null;
     try {
+      await this.hooks?.beforeAsk();
+      followUp = this.hooks?.followUp() ?? null;
+      const fu = followUp;
       await ask({
         embedQuery: (q) => embedWorker.api.embed([q], 'query'),
         search: (q, k) => indexWorker.api.search(transfer(q, [q.buffer]), k),
-        buildPrompt: (input) => llmWorker.api.buildPrompt(input, this.settings.maxNewTokens),
+        buildPrompt: (input) => fu
+          ? llmWorker.api.buildFollowUpPrompt({ tables: input.tables, examples: input.examples, previous: fu.previous, question, standalone: fu.standalone }, this.settings.maxNewTokens)
+          : llmWorker.api.buildPrompt(input, this.settings.maxNewTokens),
         generate: async (p, onToken, signal) => {
           const stop = () => void llmWorker.api.interrupt();
           signal?.addEventListener('abort', stop);
@@ -650,7 +687,7 @@ class AppState {
         },
         exec: (s) => sql.exec(s, { timeoutMs: this.settings.timeoutMs }),
       }, {
-        question: this.question, k: this.settings.k, corpus: this.corpus, tables: $state.snapshot(this.tables()) as TableInfo[], format, signal: ac.signal,
+        question: fu ? fu.standalone : question, k: this.settings.k, corpus: this.corpus, tables: $state.snapshot(this.tables()) as TableInfo[], format, signal: ac.signal,
       }, (ev) => {
         switch (ev.type) {
           case 'retrieved': this.retrieved = ev.examples; this.retrieveMs = { embed: ev.embedMs, search: ev.searchMs }; break;
@@ -666,6 +703,20 @@ class AppState {
     } finally {
       this.running = false;
       this.askAbort = null;
+      this.notify(followUp ? 'followup' : 'ask', question, followUp);
+    }
+  }
+
+  private notify(kind: AnswerEvent['kind'], question: string, followUp: FollowUpContext | null): void {
+    const p = this.prompt;
+    try {
+      this.hooks?.answered({
+        kind, question, followUp, sql: this.sqlText, result: this.result,
+        error: this.error ? { stage: this.error.stage, message: this.error.message } : null,
+        prompt: p ? { format: p.format, text: p.text, examplesUsed: p.examplesUsed } : null,
+      });
+    } catch (e) {
+      console.error('answer hook failed', e);
     }
   }
 
@@ -673,8 +724,8 @@ class AppState {
     this.askAbort?.abort();
   }
 
-  /** Run SQL typed by the user against the current database. */
-  async runSql(text: string): Promise<void> {
+  /** Run SQL typed by the user against the current database ('edit': the current answer's SQL, edited). */
+  async runSql(text: string, kind: 'sql' | 'edit' = 'sql'): Promise<void> {
     this.running = true;
     this.error = null;
     this.result = null;
@@ -685,6 +736,7 @@ class AppState {
       this.error = { stage: 'execute', message: errorMessage(e) };
     } finally {
       this.running = false;
+      this.notify(kind, '', null);
     }
   }
 }

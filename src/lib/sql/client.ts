@@ -7,11 +7,14 @@
 import type { DbInfo, DbSource, ExecOptions } from './engine.ts';
 import type { QueryResult } from '../types.ts';
 import { SqlTimeoutError } from '../errors.ts';
+import { locateSqlError, type SqlErrorSpot } from './locate-error.ts';
 
 /** What the SQL worker exposes (every call is async across the boundary). */
 export interface SqlRemote {
   open(src: DbSource): Promise<DbInfo>;
   exec(sql: string, opts?: ExecOptions): Promise<QueryResult>;
+  /** Optional: locate an error message in the SQL with the parser's help (sql/locate-error.ts). */
+  locateError?(sql: string, message: string): Promise<SqlErrorSpot | null>;
 }
 
 export interface SqlWorkerHandle {
@@ -56,6 +59,17 @@ export class SqlClient {
       throw e;
     } finally {
       clearTimeout(timer);
+    }
+  }
+
+  /** Where an SQL error message points in the SQL, for an inline mark; null when it names no token. */
+  async locateError(sql: string, message: string): Promise<SqlErrorSpot | null> {
+    const remote = this.handle.remote;
+    if (!remote.locateError) return locateSqlError(sql, message);
+    try {
+      return await remote.locateError(sql, message);
+    } catch {
+      return locateSqlError(sql, message);
     }
   }
 

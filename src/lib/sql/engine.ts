@@ -125,6 +125,17 @@ export class SqlEngine {
     return result;
   }
 
+  /** Compile `sql` without running it: SQLite's error message, or null when every statement compiles. */
+  check(sql: string): string | null {
+    if (!this.db) return 'no database is open';
+    try {
+      for (const stmt of this.db.iterateStatements(sql)) stmt.free();
+      return null;
+    } catch (e) {
+      return (e as Error).message ?? String(e);
+    }
+  }
+
   close(): void {
     this.db?.close();
     this.db = null;

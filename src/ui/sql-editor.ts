@@ -1,0 +1,144 @@
+/**
+ * The SQL editor: CodeMirror 6 with the SQLite dialect, highlighting, schema-aware completion of
+ * table and column names, an inline mark for SQL errors (a lint diagnostic) and a highlight for
+ * the clause an explanation refers to. Loaded on demand by SqlEditor.svelte.
+ */
+import { basicSetup } from 'codemirror';
+import { Compartment, EditorState, Prec, StateEffect, StateField, type Extension } from '@codemirror/state';
+import { Decoration, EditorView, keymap, type DecorationSet } from '@codemirror/view';
+import { SQLite, sql, type SQLNamespace } from '@codemirror/lang-sql';
+import { setDiagnostics } from '@codemirror/lint';
+import type { Completion, CompletionContext, CompletionResult } from '@codemirror/autocomplete';
+import type { TableInfo } from '../lib/types.ts';
+
+export interface SqlEditorOptions {
+  doc: string;
+  tables: TableInfo[];
+  /** data-testid of the editable element (the content element holds exactly the SQL text). */
+  testid: string;
+  label: string;
+  onChange(text: string): void;
+  /** Ctrl/Cmd-Enter. */
+  onRun?(): void;
+}
+
+export interface Range {
+  from: number;
+  to: number;
+}
+
+export interface SqlEditorHandle {
+  setDoc(text: string): void;
+  setSchema(tables: TableInfo[]): void;
+  setError(spot: (Range & { message: string }) | null): void;
+  setHighlight(range: Range | null): void;
+  focus(): void;
+  destroy(): void;
+}
+
+const setHighlight = StateEffect.define<Range | null>();
+const setErrorMark = StateEffect.define<Range | null>();
+
+function markField(effect: typeof setHighlight, deco: Decoration): StateField<DecorationSet> {
+  return StateField.define<DecorationSet>({
+    create: () => Decoration.none,
+    update(set, tr) {
+      set = set.map(tr.changes);
+      for (const e of tr.effects) {
+        if (!e.is(effect)) continue;
+        const r = e.value;
+        set = r && r.to > r.from ? Decoration.set([deco.range(r.from, r.to)]) : Decoration.none;
+      }
+      return set;
+    },
+    provide: (f) => EditorView.decorations.from(f),
+  });
+}
+
+const highlightField = markField(setHighlight, Decoration.mark({ class: 'cm-explain-hl', attributes: { 'data-testid': 'sql-highlight' } }));
+const errorField = markField(setErrorMark, Decoration.mark({ class: 'cm-sql-error', attributes: { 'data-testid': 'sql-error-mark' } }));
+
+const theme = EditorView.theme({
+  '&': { fontSize: '0.85rem', border: '1px solid var(--line, #dde1e6)', borderRadius: '6px', background: '#fff' },
+  '&.cm-focused': { outline: '2px solid #93c5fd' },
+  '.cm-scroller': { fontFamily: "ui-monospace, 'SFMono-Regular', Menlo, Consolas, monospace", minHeight: '4.5em', maxHeight: '18rem' },
+  '.cm-explain-hl': { background: '#fde68a', borderRadius: '2px' },
+  '.cm-sql-error': { background: '#fee2e2', textDecoration: 'underline wavy #b42318', textUnderlineOffset: '3px' },
+});
+
+function namespace(tables: TableInfo[]): SQLNamespace {
+  const ns: Record<string, string[]> = {};
+  for (const t of tables) ns[t.name] = t.columns.slice();
+  return ns;
+}
+
+/** Column names of every table, completed anywhere (lang-sql completes them after `table.`). */
+function columnSource(tables: () => TableInfo[]) {
+  return (ctx: CompletionContext): CompletionResult | null => {
+    const word = ctx.matchBefore(/[\w$]+/);
+    if (!word || (word.from === word.to && !ctx.explicit)) return null;
+    if (ctx.state.sliceDoc(word.from - 1, word.from) === '.') return null;
+    const seen = new Map<string, string[]>();
+    for (const t of tables()) for (const c of t.columns) seen.set(c, [...(seen.get(c) ?? []), t.name]);
+    const options: Completion[] = [...seen].map(([c, ts]) => ({ label: c, type: 'property', detail: ts.slice(0, 3).join(', ') + (ts.length > 3 ? ', …' : ''), boost: -1 }));
+    return { from: word.from, options, validFor: /^[\w$]*$/ };
+  };
+}
+
+export function createSqlEditor(parent: HTMLElement, o: SqlEditorOptions): SqlEditorHandle {
+  let tables = o.tables;
+  const lang = new Compartment();
+  const langExt = (): Extension => {
+    const support = sql({ dialect: SQLite, schema: namespace(tables), upperCaseKeywords: true });
+    return [support, support.language.data.of({ autocomplete: columnSource(() => tables) })];
+  };
+  const view = new EditorView({
+    parent,
+    state: EditorState.create({
+      doc: o.doc,
+      extensions: [
+        Prec.highest(keymap.of([{ key: 'Mod-Enter', run: () => { o.onRun?.(); return true; } }])),
+        basicSetup,
+        lang.of(langExt()),
+        highlightField,
+        errorField,
+        theme,
+        EditorView.lineWrapping,
+        EditorView.contentAttributes.of({ 'data-testid': o.testid, 'aria-label': o.label }),
+        EditorView.updateListener.of((u) => {
+          if (u.docChanged) o.onChange(u.state.doc.toString());
+        }),
+      ],
+    }),
+  });
+  const clamp = (r: Range): Range => {
+    const n = view.state.doc.length;
+    return { from: Math.max(0, Math.min(n, r.from)), to: Math.max(0, Math.min(n, r.to)) };
+  };
+  return {
+    setDoc(text) {
+      if (text === view.state.doc.toString()) return;
+      view.dispatch({ changes: { from: 0, to: view.state.doc.length, insert: text } });
+    },
+    setSchema(next) {
+      tables = next;
+      view.dispatch({ effects: lang.reconfigure(langExt()) });
+    },
+    setError(spot) {
+      const r = spot ? clamp(spot) : null;
+      const diags = spot && r && r.to > r.from ? [{ from: r.from, to: r.to, severity: 'error' as const, message: spot.message, source: 'SQLite' }] : [];
+      view.dispatch(setDiagnostics(view.state, diags));
+      view.dispatch({ effects: setErrorMark.of(r) });
+    },
+    setHighlight(range) {
+      const r = range ? clamp(range) : null;
+      view.dispatch({ effects: [setHighlight.of(r), ...(r && r.to > r.from ? [EditorView.scrollIntoView(r.from, { y: 'nearest' })] : [])] });
+    },
+    focus() {
+      view.focus();
+    },
+    destroy() {
+      view.destroy();
+    },
+  };
+}

@@ -29,7 +29,7 @@ const side = (ix: FlatIndex) => ({
   embed: async (t: string) => (await emb.embed([t], { role: 'query' })),
   search: (v: Float32Array, k: number, ex?: number[]) => { const s = new Set(ex); return { hits: ix.search(v, k, (i) => s.has(i)) }; },
 });
-const retrieval = new Retrieval({ corpus, dense: side(idx), maskedDense: side(midx) });
+const retrieval = new Retrieval({ corpus, dense: side(idx), ...(args.includes("--no-masked-dense") ? {} : { maskedDense: side(midx) }) });
 console.log(`dev ${dev.items.length}, corpus ${corpus.examples.length}`);
 const pools = args.includes('--pools') ? args[args.indexOf('--pools') + 1].split(',').map(Number) : [50];
 const cs = args.includes('--vote-c') ? args[args.indexOf('--vote-c') + 1].split(',').map(Number) : [5];

@@ -18,8 +18,8 @@ const api = {
   async build(meta: IndexMeta, vectors: Float32Array, embedMs: number) {
     return (await servicePromise).build(meta, vectors, embedMs);
   },
-  async search(query: Float32Array, k: number, exclude?: number[]) {
-    return (await servicePromise).search(query, k, exclude);
+  async search(query: Float32Array, k: number, exclude?: number[], slot?: string) {
+    return (await servicePromise).search(query, k, exclude, slot);
   },
   async list() {
     return (await servicePromise).list();

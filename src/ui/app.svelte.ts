@@ -21,6 +21,7 @@ import { loadSettings, saveSettings, type Settings } from './settings.ts';
 import { DEMO_CORPUS_NAME, DEMO_DB_NAME, demoCorpus, demoDatabaseSql } from './demo.ts';
 import { decodeShare, encodeShare, type ShareState } from '../lib/share/codec.ts';
 import { quotaWarning } from './storage.ts';
+import { Retrieval, needsMaskedIndex, parseRetriever, type RetrieverName } from '../lib/retrieve/strategies.ts';
 
 export type Status = 'idle' | 'loading' | 'ready' | 'error' | 'needs-confirm';
 
@@ -84,6 +85,11 @@ class AppState {
   embedError = $state<string | null>(null);
 
   index = $state<{ record: IndexRecord; origin: 'restored' | 'built'; loadMs: number } | null>(null);
+  /** Second index over masked questions, for the masked / vote / draft-rerank strategies. */
+  maskedIndex = $state<{ record: IndexRecord; origin: 'restored' | 'built' } | null>(null);
+  maskedStatus = $state<Status>('idle');
+  private retrieval: Retrieval | null = null;
+  private retrievalCorpus: Corpus | null = null;
   indexStatus = $state<Status>('idle');
   indexError = $state<string | null>(null);
   indexNote = $state<string | null>(null);
@@ -524,6 +530,7 @@ class AppState {
       if (r.status === 'restored') {
         this.index = { record: r.record, origin: 'restored', loadMs: r.loadMs };
         this.indexStatus = 'ready';
+        await this.ensureMaskedIndex();
         void this.runPendingShare();
         return;
       }
@@ -532,6 +539,83 @@ class AppState {
       this.indexNote = `could not read the stored index (${errorMessage(e)}); rebuilding`;
     }
     await this.buildIndex();
+  }
+
+  /** Does the chosen strategy need the masked-question index (and is it missing)? */
+  needsMasked(): boolean {
+    try {
+      return needsMaskedIndex(this.settings.retriever);
+    } catch {
+      return false;
+    }
+  }
+
+  private maskedMeta(): IndexMeta | null {
+    const m = this.indexMeta();
+    return m ? { ...m, slot: `${m.slot}#masked`, textMode: 'masked-question' } : null;
+  }
+
+  /** Restore or build the masked-question index when the strategy needs it. */
+  async ensureMaskedIndex(): Promise<void> {
+    const meta = this.maskedMeta();
+    if (!meta || !this.corpus || !this.needsMasked()) return;
+    try {
+      const r = await indexWorker.api.restore(meta);
+      if (r.status === 'restored') {
+        this.maskedIndex = { record: r.record, origin: 'restored' };
+        this.maskedStatus = 'ready';
+        this.retrieval = null;
+        return;
+      }
+    } catch {
+      /* rebuild below */
+    }
+    const ac = new AbortController();
+    const onP = this.startJob('masked', 'Indexing masked questions', () => ac.abort());
+    this.maskedStatus = 'loading';
+    this.embedRuns++;
+    const batch = this.embedder?.device === 'webgpu' ? 64 : 32;
+    try {
+      const record = await indexCorpus({
+        embedDocs: (texts) => embedWorker.api.embed(texts, 'doc', batch),
+        build: (m, v, ms) => indexWorker.api.build(m, transfer(v, [v.buffer]), ms),
+      }, { corpus: this.corpus, meta, textMode: 'masked-question', batchSize: batch, signal: ac.signal, onProgress: onP });
+      this.maskedIndex = { record, origin: 'built' };
+      this.maskedStatus = 'ready';
+      this.retrieval = null;
+    } catch (e) {
+      this.maskedStatus = 'error';
+      this.indexNote = isCancelled(e)
+        ? `masked index cancelled: the "${this.settings.retriever}" strategy falls back to the plain question index`
+        : `masked index failed (${errorMessage(e)}): the "${this.settings.retriever}" strategy falls back to the plain question index`;
+    } finally {
+      this.endJob('masked');
+    }
+  }
+
+  /** The retrieval strategies over the current corpus (built lazily, per corpus). */
+  retrievalFor(corpus: Corpus): Retrieval {
+    if (this.retrieval && this.retrievalCorpus === corpus) return this.retrieval;
+    const dense = (slot?: string) => ({
+      embed: (t: string) => embedWorker.api.embed([t], 'query'),
+      search: (v: Float32Array, k: number, ex?: number[]) => indexWorker.api.search(transfer(v, [v.buffer]), k, ex, slot),
+    });
+    const maskedSlot = this.maskedMeta()?.slot;
+    this.retrieval = new Retrieval({
+      corpus,
+      dense: dense(),
+      ...(this.maskedStatus === 'ready' && maskedSlot ? { maskedDense: dense(maskedSlot) } : {}),
+    });
+    this.retrievalCorpus = corpus;
+    return this.retrieval;
+  }
+
+  async setRetriever(name: string): Promise<void> {
+    parseRetriever(name);
+    this.update({ retriever: name });
+    this.retrieval = null;
+    await this.ensureMaskedIndex();
+    this.retrieval = null;
   }
 
   async buildIndex(): Promise<void> {
@@ -550,6 +634,7 @@ class AppState {
       }, { corpus: this.corpus, meta, textMode: this.settings.textMode, batchSize: batch, signal: ac.signal, onProgress: onP });
       this.index = { record, origin: 'built', loadMs: 0 };
       this.indexStatus = 'ready';
+      await this.ensureMaskedIndex();
       void this.runPendingShare();
     } catch (e) {
       if (isCancelled(e)) {
@@ -673,6 +758,10 @@ class AppState {
       await ask({
         embedQuery: (q) => embedWorker.api.embed([q], 'query'),
         search: (q, k) => indexWorker.api.search(transfer(q, [q.buffer]), k),
+        ...(this.corpus && this.settings.retriever !== 'dense' ? {
+          retrieve: (q: string, k: number, tables: TableInfo[]) =>
+            this.retrievalFor(this.corpus!).retrieve(this.settings.retriever as RetrieverName, q, k, { tables }),
+        } : {}),
         buildPrompt: (input) => fu
           ? llmWorker.api.buildFollowUpPrompt({ tables: input.tables, examples: input.examples, previous: fu.previous, question, standalone: fu.standalone }, this.settings.maxNewTokens)
           : llmWorker.api.buildPrompt(input, this.settings.maxNewTokens),

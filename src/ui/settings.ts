@@ -13,6 +13,8 @@ export interface Settings {
   embedDevice: 'auto' | 'webgpu' | 'wasm';
   indexKind: IndexKind;
   textMode: TextMode;
+  /** Example-selection strategy (src/lib/retrieve/strategies.ts). */
+  retriever: string;
   engine: 'auto' | 'webllm' | 'cpu';
   webllmFamily: string;
   cpuModelId: string;
@@ -32,6 +34,7 @@ export const DEFAULT_SETTINGS: Settings = {
   embedDevice: 'auto',
   indexKind: 'flat',
   textMode: DEFAULT_TEXT_MODE,
+  retriever: 'vote',
   engine: 'auto',
   webllmFamily: 'mistral-7b-instruct',
   cpuModelId: '',

@@ -13,6 +13,8 @@ export const SKIP_SPIDER = 'needs ../shared/data/spider and ../shared/models (Sp
 export async function waitReady(page: Page, opts: { generator?: boolean } = {}) {
   await expect(page.getByTestId('index-status')).toContainText('vectors', { timeout: 170_000 });
   if (opts.generator !== false) await expect(page.getByTestId('generator-status')).toContainText('on wasm', { timeout: 120_000 });
+  // No long job left (e.g. the masked-question index of the default strategy).
+  await expect(page.getByTestId('status')).toHaveAttribute('data-jobs', '0', { timeout: 300_000 });
 }
 
 /** Record every distinct text the streaming SQL box shows. */

@@ -17,6 +17,10 @@ test('Spider: corpus, database, question, reload, runaway query', async ({ page 
 
   await page.goto('./');
   await waitReady(page);
+  // The plain dense strategy (CodeRAG's) needs one index; the default strategy would embed the
+  // corpus twice (question and masked question), which demo.spec.ts covers on the small corpus.
+  await page.getByTestId('tab-settings').click();
+  await page.getByTestId('retriever-select').selectOption('dense');
 
   // Load the Spider train corpus (questions CSV + tables.json) and choose concert_singer.sqlite.
   await page.getByTestId('tab-data').click();

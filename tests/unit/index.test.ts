@@ -112,6 +112,18 @@ describe('IndexService + IndexStore (IndexedDB)', () => {
     expect(svc.search(v.slice(0, 16), 1).hits[0].index).toBe(0);
   });
 
+  test('a second slot (masked questions) is searched by name; the primary stays the default', async () => {
+    const store = await IndexStore.open('t-' + Math.random());
+    const svc = new IndexService(store, { flat: flatFactory });
+    const a = randomUnit(50, 16, 7), b = randomUnit(30, 16, 8);
+    await svc.build(meta(), a, 1);
+    await svc.build(meta({ slot: 'test#masked', count: 30, textMode: 'masked-question' }), b, 1);
+    expect(svc.search(a.slice(4 * 16, 5 * 16), 1).hits[0].index).toBe(4);
+    expect(svc.search(b.slice(20 * 16, 21 * 16), 1, undefined, 'test#masked').hits[0].index).toBe(20);
+    expect(() => svc.search(a.slice(0, 16), 1, undefined, 'other')).toThrow(/no index is loaded for other/);
+    expect((await store.list()).length).toBe(2);
+  });
+
   test('a rebuild in the same slot replaces the old index atomically', async () => {
     const store = await IndexStore.open('t-' + Math.random());
     const svc = new IndexService(store, { flat: flatFactory, voy: voyFactory });

@@ -10,9 +10,13 @@ export type RestoreResult =
   | { status: 'missing' }
   | { status: 'stale'; reasons: string[]; record: IndexRecord };
 
+/**
+ * Holds one active index per slot (a corpus may have a second index, e.g. over masked
+ * questions, in the slot `<corpus>#masked`). Searches go to the primary slot unless named.
+ */
 export class IndexService {
-  private active: VectorIndex | null = null;
-  private activeKey: string | null = null;
+  private actives = new Map<string, { index: VectorIndex; key: string }>();
+  private primary: string | null = null;
 
   constructor(
     private readonly store: IndexStore,
@@ -29,13 +33,16 @@ export class IndexService {
   async restore(meta: IndexMeta): Promise<RestoreResult> {
     const t0 = performance.now();
     const key = indexKey(meta);
-    if (this.activeKey === key && this.active) {
+    if (this.actives.get(meta.slot)?.key === key) {
       const rec = (await this.store.inSlot(meta.slot)).find((r) => r.key === key);
-      if (rec) return { status: 'restored', record: rec, loadMs: 0 };
+      if (rec) {
+        this.markPrimary(meta.slot);
+        return { status: 'restored', record: rec, loadMs: 0 };
+      }
     }
     const got = await this.store.get(key);
     if (got) {
-      this.activate(await this.factory(meta.kind).restore(got.vectors, meta.dim, got.record.extra), key);
+      this.activate(meta.slot, await this.factory(meta.kind).restore(got.vectors, meta.dim, got.record.extra), key);
       return { status: 'restored', record: { ...got.record, extra: undefined }, loadMs: performance.now() - t0 };
     }
     const others = await this.store.inSlot(meta.slot);
@@ -53,31 +60,48 @@ export class IndexService {
     const buildMs = performance.now() - t0;
     // Persist first: if saving fails (quota), the previous index stays active and stored.
     const record = await this.store.save(meta, vectors, index.serializeExtra(), embedMs + buildMs);
-    this.activate(index, record.key);
+    this.activate(meta.slot, index, record.key);
     return { ...record, extra: undefined };
   }
 
-  private activate(index: VectorIndex, key: string): void {
-    if (this.active !== index) this.active?.dispose?.();
-    this.active = index;
-    this.activeKey = key;
+  /** Secondary slots are named `<primary>#<what>`; anything else becomes the primary slot. */
+  private markPrimary(slot: string): void {
+    if (!slot.includes('#')) this.primary = slot;
+  }
+
+  private activate(slot: string, index: VectorIndex, key: string): void {
+    const old = this.actives.get(slot);
+    if (old && old.index !== index) old.index.dispose?.();
+    this.actives.set(slot, { index, key });
+    this.markPrimary(slot);
+  }
+
+  private get(slot?: string): VectorIndex {
+    const name = slot ?? this.primary;
+    const a = name != null ? this.actives.get(name) : undefined;
+    if (!a) throw new Error(slot ? `no index is loaded for ${slot}` : 'no index is loaded: build or load one first');
+    return a.index;
   }
 
   get ready(): boolean {
-    return this.active != null;
+    return this.primary != null && this.actives.has(this.primary);
   }
 
-  search(query: Float32Array, k: number, excludeRows?: number[]): { hits: SearchHit[]; ms: number } {
-    if (!this.active) throw new Error('no index is loaded: build or load one first');
+  search(query: Float32Array, k: number, excludeRows?: number[], slot?: string): { hits: SearchHit[]; ms: number } {
+    const index = this.get(slot);
     const t0 = performance.now();
     const ex = excludeRows?.length ? new Set(excludeRows) : null;
-    const hits = this.active.search(query, k, ex ? (i) => ex.has(i) : undefined);
+    const hits = index.search(query, k, ex ? (i) => ex.has(i) : undefined);
     return { hits, ms: performance.now() - t0 };
   }
 
-  /** Vectors of the active index (used for hard-negative mining and evaluation). */
-  vectors(): Float32Array | null {
-    return this.active?.vectors ?? null;
+  /** Vectors of an active index (used for hard-negative mining and evaluation). */
+  vectors(slot?: string): Float32Array | null {
+    try {
+      return this.get(slot).vectors;
+    } catch {
+      return null;
+    }
   }
 
   list(): Promise<IndexRecord[]> {
@@ -86,10 +110,11 @@ export class IndexService {
 
   async delete(key: string): Promise<void> {
     await this.store.delete(key);
-    if (this.activeKey === key) {
-      this.active?.dispose?.();
-      this.active = null;
-      this.activeKey = null;
+    for (const [slot, a] of this.actives) {
+      if (a.key !== key) continue;
+      a.index.dispose?.();
+      this.actives.delete(slot);
+      if (this.primary === slot) this.primary = null;
     }
   }
 }

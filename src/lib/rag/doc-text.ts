@@ -5,8 +5,9 @@
  */
 import type { Example, TableInfo } from '../types.ts';
 import { compactSchema, oneLine } from '../llm/prompts.ts';
+import { maskQuestion } from '../retrieve/mask.ts';
 
-export type TextMode = 'question' | 'schema+sql' | 'question+sql' | 'mix';
+export type TextMode = 'question' | 'schema+sql' | 'question+sql' | 'mix' | 'masked-question';
 
 export const TEXT_MODES: { id: TextMode; label: string }[] = [
   { id: 'question', label: 'Question only' },
@@ -31,6 +32,9 @@ export function docText(ex: Example, mode: TextMode, schemas?: Record<string, Ta
       return `${exampleSchemaText(ex, schemas)}\n${oneLine(ex.sql)}`.trim();
     case 'question+sql':
       return `${oneLine(ex.question)}\n${oneLine(ex.sql)}`;
+    case 'masked-question':
+      // For the second index of the masked retrieval strategies (src/lib/retrieve/).
+      return maskQuestion(oneLine(ex.question), ex.dbId ? schemas?.[ex.dbId] : undefined);
     case 'mix':
       // The question and SQL first: short-context embedders truncate the tail (the schema).
       return `${oneLine(ex.question)}\n${oneLine(ex.sql)}\n${exampleSchemaText(ex, schemas)}`.trim();

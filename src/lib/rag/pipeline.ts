@@ -57,6 +57,11 @@ export async function indexCorpus(svc: IndexingServices, o: IndexCorpusOptions):
 export interface AskServices {
   embedQuery(text: string): Promise<Float32Array>;
   search(query: Float32Array, k: number): MaybePromise<{ hits: SearchHit[]; ms: number }>;
+  /**
+   * A retrieval strategy over the question text (src/lib/retrieve/): when given, it replaces
+   * embed + search. Hits are corpus rows with the strategy's scores, best first.
+   */
+  retrieve?(question: string, k: number, tables: TableInfo[]): Promise<{ hits: { row: number; score: number }[]; ms: number }>;
   buildPrompt(input: PromptInput): MaybePromise<BuiltPrompt>;
   generate(prompt: string, onToken: (piece: string) => void, signal?: AbortSignal): Promise<GenerateResult>;
   exec(sql: string): Promise<QueryResult>;
@@ -110,12 +115,18 @@ export async function ask(svc: AskServices, input: AskInput, on: (e: AskEvent) =
   // 1. retrieve
   if (input.k > 0 && input.corpus && input.corpus.examples.length) {
     try {
-      const te = performance.now();
-      const q = await svc.embedQuery(input.question);
-      ms.embed = performance.now() - te;
-      const { hits, ms: sms } = await svc.search(q, input.k);
-      ms.search = sms;
-      out.retrieved = hits.map((h) => ({ example: input.corpus!.examples[h.index], score: h.score, row: h.index }));
+      if (svc.retrieve) {
+        const r = await svc.retrieve(input.question, input.k, input.tables);
+        ms.search = r.ms;
+        out.retrieved = r.hits.map((h) => ({ example: input.corpus!.examples[h.row], score: h.score, row: h.row }));
+      } else {
+        const te = performance.now();
+        const q = await svc.embedQuery(input.question);
+        ms.embed = performance.now() - te;
+        const { hits, ms: sms } = await svc.search(q, input.k);
+        ms.search = sms;
+        out.retrieved = hits.map((h) => ({ example: input.corpus!.examples[h.index], score: h.score, row: h.index }));
+      }
       on({ type: 'retrieved', examples: out.retrieved, embedMs: ms.embed, searchMs: ms.search });
     } catch (e) {
       return fail('retrieve', e);

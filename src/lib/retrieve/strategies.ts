@@ -18,12 +18,19 @@ import type { Corpus, TableInfo } from '../types.ts';
 import type { SearchHit } from '../index/vector-index.ts';
 import { sqlSkeleton } from '../sql/normalize.ts';
 import { LexicalIndex } from './lexical.ts';
-import { maskQuestion, schemaLexicon } from './mask.ts';
+import { maskQuestion } from './mask.ts';
+import { docText } from '../rag/doc-text.ts';
 import { minmax, mmr, rrf, skeletonSimilarity, type Scored } from './rank.ts';
 
 export const RETRIEVERS = ['dense', 'bm25', 'hybrid', 'masked-dense', 'masked-bm25', 'masked-hybrid', 'draft-rerank', 'vote'] as const;
 export type BaseRetriever = (typeof RETRIEVERS)[number];
 export type RetrieverName = BaseRetriever | `${BaseRetriever}+mmr`;
+
+/** Strategies that search a second dense index over masked corpus questions. */
+export function needsMaskedIndex(name: string): boolean {
+  const { base } = parseRetriever(name);
+  return base === 'masked-dense' || base === 'masked-hybrid' || base === 'draft-rerank' || base === 'vote';
+}
 
 export function parseRetriever(name: string): { base: BaseRetriever; mmr: boolean } {
   const [base, extra] = name.split('+');
@@ -57,6 +64,8 @@ export interface RetrieveOptions {
   tables?: TableInfo[];
   /** Candidate pool for reranking strategies (default 50). */
   pool?: number;
+  /** vote: put a near-duplicate question first (default true). */
+  nearDuplicate?: boolean;
 }
 
 export interface RetrieveResult {
@@ -67,6 +76,8 @@ export interface RetrieveResult {
 }
 
 const POOL = 50;
+/** Cosine of the plain question above which a corpus question counts as a near-duplicate. */
+const NEAR_DUP = 0.95;
 /** Rank offset of the vote weights 1 / (VOTE_C + rank): smaller trusts the top ranks more. */
 export let VOTE_C = 5;
 export function setVoteC(c: number): void { VOTE_C = c; }
@@ -85,17 +96,8 @@ export class Retrieval {
 
   /** Masked question of every corpus example, each masked with its own database's schema. */
   maskedCorpus(): string[] {
-    if (!this.maskedTexts) {
-      const { examples, schemas } = this.deps.corpus;
-      const lex = new Map<string, ReturnType<typeof schemaLexicon>>();
-      this.maskedTexts = examples.map((ex) => {
-        const tables = ex.dbId ? schemas?.[ex.dbId] : undefined;
-        if (!tables) return maskQuestion(ex.question);
-        let l = lex.get(ex.dbId!);
-        if (!l) lex.set(ex.dbId!, (l = schemaLexicon(tables)));
-        return maskQuestion(ex.question, l);
-      });
-    }
+    const { examples, schemas } = this.deps.corpus;
+    this.maskedTexts ??= examples.map((ex) => docText(ex, 'masked-question', schemas));
     return this.maskedTexts;
   }
 
@@ -114,6 +116,12 @@ export class Retrieval {
     const v = await side.embed(text);
     const { hits } = await side.search(v, k, exclude);
     return hits.map((h) => ({ row: h.index, score: h.score }));
+  }
+
+  /** Near-duplicate questions (plain-question cosine ≥ NEAR_DUP), best first. */
+  private async nearDuplicates(question: string, exclude: number[]): Promise<Scored[]> {
+    if (!this.deps.dense) return [];
+    return (await this.dense(this.deps.dense, question, 1, exclude)).filter((h) => h.score >= NEAR_DUP);
   }
 
   private async base(name: 'dense' | 'bm25' | 'hybrid', masked: boolean, question: string, k: number, o: RetrieveOptions): Promise<Scored[]> {
@@ -169,10 +177,19 @@ export class Retrieval {
           weight.set(s, (weight.get(s) ?? 0) + 1 / (VOTE_C + i));
           if (!rep.has(s)) rep.set(s, h);
         });
+        // Score = the skeleton's share of the pool's vote, in (0, 1].
+        const total = [...weight.values()].reduce((a, b) => a + b, 0) || 1;
         hits = [...weight]
           .sort((a, b) => b[1] - a[1])
-          .slice(0, want)
-          .map(([s, w]) => ({ row: rep.get(s)!.row, score: w }));
+          .map(([s, w]) => ({ row: rep.get(s)!.row, score: w / total }));
+        // A near-duplicate of the question (same database, same wording) is the best teacher
+        // there is: it goes first, with its cosine as score; its skeleton is not repeated.
+        const dup = o.nearDuplicate === false ? [] : await this.nearDuplicates(question, o.exclude ?? []);
+        if (dup.length) {
+          const ds = this.skel(dup[0].row);
+          hits = [dup[0], ...hits.filter((h) => h.row !== dup[0].row && this.skel(h.row) !== ds)];
+        }
+        hits = hits.slice(0, want);
         break;
       }
     }

@@ -5,10 +5,11 @@ import { IndexService } from '../src/lib/index/service.ts';
 import { IndexStore, type IndexMeta } from '../src/lib/index/store.ts';
 import { flatFactory } from '../src/lib/index/flat.ts';
 import { initVoy, voyFactory } from '../src/lib/index/voy.ts';
+import { int8Factory } from '../src/lib/index/int8.ts';
 
 const servicePromise = (async () => {
   await initVoy(() => fetch(voyWasm));
-  return new IndexService(await IndexStore.open(), { flat: flatFactory, voy: voyFactory });
+  return new IndexService(await IndexStore.open(), { flat: flatFactory, voy: voyFactory, int8: int8Factory });
 })();
 
 const api = {

@@ -45,12 +45,14 @@ async function inWorker<T>(what: string, timeoutMs: number, fn: (w: Spawned) => 
 type MemoryApi = { measureUserAgentSpecificMemory?: () => Promise<{ bytes: number }> };
 
 /** Page + workers memory in bytes (needs cross-origin isolation), else the page's JS heap, else null. */
-async function memoryBytes(): Promise<{ bytes: number; source: string } | null> {
+async function memoryBytes(): Promise<{ bytes: number; source: string; ms?: number } | null> {
   const perf = performance as unknown as MemoryApi & { memory?: { usedJSHeapSize: number } };
+  (globalThis as { gc?: () => void }).gc?.(); // exposed by --js-flags=--expose-gc
   if (perf.measureUserAgentSpecificMemory && crossOriginIsolated) {
     try {
+      const t = performance.now();
       const m = await withTimeout(perf.measureUserAgentSpecificMemory(), 30_000, 'measureUserAgentSpecificMemory');
-      return { bytes: m.bytes, source: 'measureUserAgentSpecificMemory' };
+      return { bytes: m.bytes, source: 'measureUserAgentSpecificMemory', ms: performance.now() - t };
     } catch {
       /* fall through */
     }
@@ -92,10 +94,29 @@ const bench = {
 
   memory: memoryBytes,
 
-  embed(req: EmbedRequest): Promise<EmbedResult> {
-    return inWorker(`embed ${req.device}/${req.dtype}`, req.timeoutMs, (w) => w.api.embed(req)).catch((e) => ({
-      loadMs: NaN, perBatch: {}, probe: [], error: errorText(e),
-    }));
+  /**
+   * Embedding runs that share one worker (same thread setting): ORT is initialised once, each
+   * request loads its own model. A failed or timed-out request fails the ones after it too.
+   */
+  async embedSeries(reqs: EmbedRequest[]): Promise<EmbedResult[]> {
+    const out: EmbedResult[] = [];
+    const total = reqs.reduce((s, r) => s + r.timeoutMs, 0);
+    try {
+      await inWorker(`embed ${reqs.map((r) => `${r.device}/${r.dtype}`).join(', ')}`, total, async (w) => {
+        for (const req of reqs) {
+          const t = performance.now();
+          try {
+            out.push(await withTimeout(w.api.embed(req), req.timeoutMs, `embed ${req.device}/${req.dtype}`));
+          } catch (e) {
+            out.push({ loadMs: NaN, perBatch: {}, probe: [], error: errorText(e) });
+            if (performance.now() - t >= req.timeoutMs) throw e; // the worker is still busy: give up on it
+          }
+        }
+      });
+    } catch (e) {
+      while (out.length < reqs.length) out.push({ loadMs: NaN, perBatch: {}, probe: [], error: errorText(e) });
+    }
+    return out;
   },
 
   /**
@@ -103,7 +124,7 @@ const bench = {
    * for recall). A kind that crashes or times out is recorded, and a fresh worker takes over.
    */
   async indexSuite(spec: DatasetSpec, kinds: IndexRequest['kind'][], opts: { k: number; repeats: number; idbRepeats: number; timeoutMs: number }) {
-    const results: (IndexResult & { memBefore?: number; memAfter?: number; memSource?: string })[] = [];
+    const results: (IndexResult & { memBefore?: number; memAfter?: number; memSource?: string; memMs?: (number | undefined)[]; wallMs?: number })[] = [];
     let w: Spawned | null = null;
     const setup = async () => {
       w = spawn();
@@ -121,8 +142,13 @@ const bench = {
     };
     try {
       for (const kind of kinds) {
-        if (!w) await setup();
+        if (!w) {
+          await setup();
+          await memoryBytes(); // the first measurement after a worker starts can miss it: discard
+        }
         const cur = w as unknown as Spawned;
+        const tk = performance.now();
+        await cur.api.gc();
         const before = await memoryBytes();
         let after: Awaited<ReturnType<typeof memoryBytes>> = null;
         const req: IndexRequest = { kind, dataset: spec.name, k: opts.k, repeats: opts.repeats, idbRepeats: opts.idbRepeats, timeoutMs: opts.timeoutMs };
@@ -130,7 +156,7 @@ const bench = {
         try {
           const r = await withTimeout(Promise.race([cur.api.indexRun(req, probe), cur.died]), opts.timeoutMs, `index ${kind} on ${spec.name}`);
           const a = after as Awaited<ReturnType<typeof memoryBytes>>;
-          results.push({ ...r, memBefore: before?.bytes, memAfter: a?.bytes, memSource: a?.source });
+          results.push({ ...r, memBefore: before?.bytes, memAfter: a?.bytes, memSource: a?.source, memMs: [before?.ms, a?.ms], wallMs: performance.now() - tk });
         } catch (e) {
           results.push({ kind, dataset: spec.name, n: spec.n, dim: spec.dim, p50: [], p95: [], recall: NaN, saveMs: [], loadMs: [], error: errorText(e) });
           kill();

@@ -32,7 +32,8 @@ export const DEFAULT_SETTINGS: Settings = {
   embedderId: '',
   embedDtype: '',
   embedDevice: 'auto',
-  indexKind: 'flat',
+  // Measured fastest with recall@10 = 1.00 (docs/benchmarks.md): int8 scan + exact re-rank.
+  indexKind: 'int8',
   textMode: DEFAULT_TEXT_MODE,
   retriever: 'vote',
   engine: 'auto',

@@ -1,0 +1,141 @@
+import 'fake-indexeddb/auto';
+import { describe, expect, test } from 'vitest';
+import { FlatIndex, flatFactory } from '../../src/lib/index/flat.ts';
+import { Int8Index, createInt8Factory, int8Factory, int8KernelBytes, quantizeRow, wasmSimdAvailable } from '../../src/lib/index/int8.ts';
+import { IndexStore, type IndexMeta } from '../../src/lib/index/store.ts';
+import { IndexService } from '../../src/lib/index/service.ts';
+import { mulberry } from './helpers.ts';
+
+function randomUnit(n: number, dim: number, seed: number): Float32Array {
+  const r = mulberry(seed);
+  const v = new Float32Array(n * dim);
+  for (let i = 0; i < n; i++) {
+    let s = 0;
+    for (let j = 0; j < dim; j++) { const x = r() * 2 - 1; v[i * dim + j] = x; s += x * x; }
+    const norm = Math.sqrt(s);
+    for (let j = 0; j < dim; j++) v[i * dim + j] /= norm;
+  }
+  return v;
+}
+
+/** Vectors with cluster structure, closer to real embeddings than uniform noise. */
+function clustered(n: number, dim: number, seed: number): Float32Array {
+  const r = mulberry(seed);
+  const centers = randomUnit(20, dim, seed + 1);
+  const v = new Float32Array(n * dim);
+  for (let i = 0; i < n; i++) {
+    const c = Math.floor(r() * 20);
+    let s = 0;
+    for (let j = 0; j < dim; j++) { const x = centers[c * dim + j] + 0.08 * (r() * 2 - 1); v[i * dim + j] = x; s += x * x; }
+    const norm = Math.sqrt(s);
+    for (let j = 0; j < dim; j++) v[i * dim + j] /= norm;
+  }
+  return v;
+}
+
+function recallAt(k: number, exact: { index: number }[], got: { index: number }[]): number {
+  const want = new Set(exact.slice(0, k).map((h) => h.index));
+  return got.slice(0, k).filter((h) => want.has(h.index)).length / k;
+}
+
+describe('int8 kernel', () => {
+  test('the hand-assembled WASM module validates here', () => {
+    expect(wasmSimdAvailable()).toBe(true);
+    expect(WebAssembly.validate(int8KernelBytes())).toBe(true);
+  });
+
+  test('quantizeRow keeps the largest component at ±127 and handles a zero vector', () => {
+    const v = new Float32Array([0.5, -1, 0.25, 0]);
+    const out = new Int8Array(4);
+    const s = quantizeRow(v, 0, 4, out, 0);
+    expect(Array.from(out)).toEqual([64, -127, 32, 0]);
+    expect(s).toBeCloseTo(1 / 127, 7);
+    const z = new Int8Array(4).fill(9);
+    expect(quantizeRow(new Float32Array(4), 0, 4, z, 0)).toBe(0);
+    expect(Array.from(z)).toEqual([0, 0, 0, 0]);
+  });
+});
+
+describe('Int8Index', () => {
+  test('recall@10 vs the exact flat scan is ≥ 0.99 on random and clustered 512-d vectors', () => {
+    for (const [name, v] of [['random', randomUnit(3000, 512, 1)], ['clustered', clustered(3000, 512, 2)]] as const) {
+      const flat = new FlatIndex(v, 512);
+      const idx = new Int8Index(v, 512);
+      expect(idx.engine).toBe('wasm-simd');
+      const qs = name === 'random' ? randomUnit(40, 512, 50) : clustered(40, 512, 51);
+      let r = 0;
+      for (let i = 0; i < 40; i++) {
+        const q = qs.subarray(i * 512, (i + 1) * 512);
+        r += recallAt(10, flat.search(q, 10), idx.search(q, 10));
+      }
+      expect(r / 40, name).toBeGreaterThanOrEqual(0.99);
+    }
+  });
+
+  test('returns exact scores, best first, and finds each vector itself', () => {
+    const dim = 512;
+    const v = randomUnit(500, dim, 3);
+    const idx = new Int8Index(v, dim);
+    const flat = new FlatIndex(v, dim);
+    for (const i of [0, 123, 499]) {
+      const q = v.slice(i * dim, (i + 1) * dim);
+      const hits = idx.search(q, 5);
+      expect(hits[0].index).toBe(i);
+      expect(hits[0].score).toBeCloseTo(1, 5);
+      for (let h = 1; h < hits.length; h++) expect(hits[h - 1].score).toBeGreaterThanOrEqual(hits[h].score);
+      const exact = flat.search(q, 5);
+      expect(hits.map((h) => h.index)).toEqual(exact.map((h) => h.index));
+      hits.forEach((h, j) => expect(h.score).toBeCloseTo(exact[j].score, 6));
+    }
+  });
+
+  test('the JS fallback gives the same results as the WASM kernel', () => {
+    const dim = 100; // not a multiple of 32: exercises the zero padding
+    const v = randomUnit(800, dim, 4);
+    const a = new Int8Index(v, dim);
+    const b = new Int8Index(v, dim, { wasm: false });
+    expect(b.engine).toBe('js');
+    expect(a.stride).toBe(128);
+    const qs = randomUnit(10, dim, 60);
+    for (let i = 0; i < 10; i++) {
+      const q = qs.subarray(i * dim, (i + 1) * dim);
+      expect(a.search(q, 10)).toEqual(b.search(q, 10));
+    }
+  });
+
+  test('excludes rows, clamps k, and rejects a query of the wrong width', () => {
+    const dim = 64;
+    const v = randomUnit(50, dim, 5);
+    const idx = new Int8Index(v, dim);
+    const q = v.slice(7 * dim, 8 * dim);
+    expect(idx.search(q, 3, (i) => i === 7).map((h) => h.index)).not.toContain(7);
+    expect(idx.search(q, 500)).toHaveLength(50);
+    expect(idx.search(q, 0)).toEqual([]);
+    expect(() => idx.search(new Float32Array(3), 1)).toThrow(/dims/);
+    expect(() => new Int8Index(new Float32Array(10), 3)).toThrow(/multiple/);
+  });
+
+  test('a small candidate pool still re-ranks exactly (pool is at least 4·k)', () => {
+    const v = randomUnit(2000, 256, 6);
+    const flat = new FlatIndex(v, 256);
+    const idx = createInt8Factory({ candidates: 1 }).build(v, 256) as Int8Index;
+    const q = randomUnit(1, 256, 61);
+    expect(recallAt(10, flat.search(q, 10), idx.search(q, 10))).toBeGreaterThanOrEqual(0.9);
+  });
+
+  test('persists through IndexService like the flat index (codes rebuilt on restore)', async () => {
+    const store = await IndexStore.open(`int8-test-${Math.random()}`);
+    const svc = new IndexService(store, { flat: flatFactory, int8: int8Factory });
+    const dim = 128;
+    const v = randomUnit(300, dim, 7);
+    const meta: IndexMeta = { slot: 's', embedderId: 'e', dtype: 'q8', dim, corpusHash: 'h', count: 300, kind: 'int8', textMode: 'question' };
+    const rec = await svc.build(meta, v.slice(), 0);
+    expect(rec.meta.kind).toBe('int8');
+    const svc2 = new IndexService(store, { flat: flatFactory, int8: int8Factory });
+    const r = await svc2.restore(meta);
+    expect(r.status).toBe('restored');
+    const q = v.slice(42 * dim, 43 * dim);
+    expect(svc2.search(q, 1).hits[0].index).toBe(42);
+    store.close();
+  });
+});

@@ -21,6 +21,7 @@ import { loadSettings, saveSettings, type Settings } from './settings.ts';
 import { DEMO_CORPUS_NAME, DEMO_DB_NAME, demoCorpus, demoDatabaseSql } from './demo.ts';
 import { decodeShare, encodeShare, type ShareState } from '../lib/share/codec.ts';
 import { quotaWarning } from './storage.ts';
+import { loadAdapterJson, type LinearAdapter, type AdapterMeta } from '../lib/train/adapter.ts';
 import { Retrieval, needsMaskedIndex, parseRetriever, type RetrieverName } from '../lib/retrieve/strategies.ts';
 
 export type Status = 'idle' | 'loading' | 'ready' | 'error' | 'needs-confirm';
@@ -88,6 +89,9 @@ class AppState {
   /** Second index over masked questions, for the masked / vote / draft-rerank strategies. */
   maskedIndex = $state<{ record: IndexRecord; origin: 'restored' | 'built' } | null>(null);
   maskedStatus = $state<Status>('idle');
+  /** The trained query adapter for the current embedder, if any. */
+  adapter = $state.raw<(LinearAdapter & { meta: AdapterMeta }) | null>(null);
+  adapterJson = $state.raw<string | null>(null);
   private retrieval: Retrieval | null = null;
   private retrievalCorpus: Corpus | null = null;
   indexStatus = $state<Status>('idle');
@@ -465,6 +469,7 @@ class AppState {
 
   async loadEmbedderAndIndex(): Promise<void> {
     await this.loadEmbedder();
+    await this.restoreAdapter();
     if (this.embedder) await this.ensureIndex();
   }
 
@@ -541,6 +546,43 @@ class AppState {
     await this.buildIndex();
   }
 
+  setAdapter(adapter: (LinearAdapter & { meta: AdapterMeta }) | null, json: string | null): void {
+    this.adapter = adapter;
+    this.adapterJson = json;
+    this.retrieval = null;
+  }
+
+  /** Load the stored adapter of the current embedder (if any). */
+  async restoreAdapter(): Promise<void> {
+    const emb = this.embedder;
+    this.setAdapter(null, null);
+    if (!emb) return;
+    const json = await (await this.store).getKv<string>(`adapter:${emb.id}`);
+    if (!json) return;
+    try {
+      const a = loadAdapterJson(json);
+      if (a.dim === emb.dim) this.setAdapter(a, json);
+    } catch (e) {
+      this.embedError = `the stored adapter could not be read (${errorMessage(e)}); it is ignored`;
+    }
+  }
+
+  adapterActive(): boolean {
+    return !!this.adapter && this.settings.adapterOn;
+  }
+
+  /** Embed a query, through the adapter when it is on (documents and the index are untouched). */
+  async embedQuery(text: string): Promise<Float32Array> {
+    const v = await embedWorker.api.embed([text], 'query');
+    const a = this.adapter;
+    return a && this.settings.adapterOn ? a.apply(v) : v;
+  }
+
+  setAdapterOn(on: boolean): void {
+    this.update({ adapterOn: on });
+    this.retrieval = null;
+  }
+
   /** Does the chosen strategy need the masked-question index (and is it missing)? */
   needsMasked(): boolean {
     try {
@@ -596,8 +638,9 @@ class AppState {
   /** The retrieval strategies over the current corpus (built lazily, per corpus). */
   retrievalFor(corpus: Corpus): Retrieval {
     if (this.retrieval && this.retrievalCorpus === corpus) return this.retrieval;
+    // The adapter was trained on plain questions: it applies to the plain-question index only.
     const dense = (slot?: string) => ({
-      embed: (t: string) => embedWorker.api.embed([t], 'query'),
+      embed: (t: string) => (slot ? embedWorker.api.embed([t], 'query') : this.embedQuery(t)),
       search: (v: Float32Array, k: number, ex?: number[]) => indexWorker.api.search(transfer(v, [v.buffer]), k, ex, slot),
     });
     const maskedSlot = this.maskedMeta()?.slot;
@@ -756,7 +799,7 @@ class AppState {
       followUp = this.hooks?.followUp() ?? null;
       const fu = followUp;
       await ask({
-        embedQuery: (q) => embedWorker.api.embed([q], 'query'),
+        embedQuery: (q) => this.embedQuery(q),
         search: (q, k) => indexWorker.api.search(transfer(q, [q.buffer]), k),
         ...(this.corpus && this.settings.retriever !== 'dense' ? {
           retrieve: (q: string, k: number, tables: TableInfo[]) =>

@@ -66,6 +66,8 @@ class EvalState {
   config = $state.raw<EvalConfig | null>(null);
   resumable = $state<{ done: number; total: number } | null>(null);
   wallMs = $state(0);
+  /** Apply the trained query adapter during this evaluation. */
+  useAdapter = $state(false);
 
   private abort: AbortController | null = null;
   private store = IndexStore.open();
@@ -166,7 +168,7 @@ class EvalState {
     const config: EvalConfig = saved?.config ?? {
       ks: [...this.ks], limit: this.limit, seed: this.seed, dataset: ds.name,
       generator: app.generator.id, format: app.generator.format, embedder: app.embedder?.id ?? '',
-      corpus: app.corpus?.name ?? '', textMode: app.settings.textMode, adapter: false,
+      corpus: app.corpus?.name ?? '', textMode: app.settings.textMode, adapter: this.useAdapter && !!app.adapter,
       startedAt: new Date().toISOString(),
     };
     const items = saved?.items ?? this.sample(ds, config.limit, config.seed);
@@ -201,7 +203,10 @@ class EvalState {
     let lastSave = 0;
     try {
       const runs = await runEval({
-        embedQuery: (q) => embedWorker.api.embed([q], 'query'),
+        embedQuery: async (q) => {
+          const v = await embedWorker.api.embed([q], 'query');
+          return config.adapter && app.adapter ? app.adapter.apply(v) : v;
+        },
         search: (q, k, exclude) => indexWorker.api.search(transfer(q, [q.buffer]), k, exclude),
         buildPrompt: (input) => llmWorker.api.buildPrompt(input, app.settings.maxNewTokens),
         generate: async (p, onToken, signal) => {

@@ -15,6 +15,8 @@ export interface Settings {
   textMode: TextMode;
   /** Example-selection strategy (src/lib/retrieve/strategies.ts). */
   retriever: string;
+  /** Apply the trained query adapter (when one exists for the embedder). */
+  adapterOn: boolean;
   engine: 'auto' | 'webllm' | 'cpu';
   webllmFamily: string;
   cpuModelId: string;
@@ -36,6 +38,7 @@ export const DEFAULT_SETTINGS: Settings = {
   indexKind: 'int8',
   textMode: DEFAULT_TEXT_MODE,
   retriever: 'vote',
+  adapterOn: true,
   engine: 'auto',
   webllmFamily: 'mistral-7b-instruct',
   cpuModelId: '',

@@ -1,0 +1,196 @@
+/**
+ * The Fine-tune page: training pairs (team seed set, CSV import, rule-based generation from the
+ * loaded corpus), and a query-side linear adapter trained with MNRL in a worker, saved in
+ * IndexedDB, exported/imported as a file, and switched on and off for retrieval.
+ */
+import * as Comlink from 'comlink';
+import seedUrl from '../../static-data/synthetic/seed_pairs.csv?url';
+import { app } from './app.svelte.ts';
+import { embedWorker } from './services.ts';
+import type { TrainApi } from '../../workers/train.worker.ts';
+import { parsePairsCsv, pairsToCsv, TASK_KINDS, type Pair, type TaskKind } from '../lib/train/pairs.ts';
+import { loadAdapterJson, type AdapterMetrics } from '../lib/train/adapter.ts';
+import type { TrainHistoryEntry, TrainProgress } from '../lib/train/trainer.ts';
+import { IndexStore } from '../lib/index/store.ts';
+import { CancelledError, errorMessage, isCancelled } from '../lib/errors.ts';
+import type { Progress, RowIssue, TableInfo } from '../lib/types.ts';
+import { schemaDdl } from '../lib/corpus/spider.ts';
+
+const trainWorker = Comlink.wrap<TrainApi>(new Worker(new URL('../../workers/train.worker.ts', import.meta.url), { type: 'module', name: 'train' }));
+
+export const adapterKey = (embedderId: string) => `adapter:${embedderId}`;
+
+class TrainState {
+  pairs = $state.raw<Pair[]>([]);
+  source = $state('');
+  stats = $state<string | null>(null);
+  issues = $state.raw<RowIssue[]>([]);
+  error = $state<string | null>(null);
+  tasks = $state<TaskKind[]>([...TASK_KINDS]);
+
+  epochs = $state(10);
+  batchSize = $state(64);
+  lr = $state(0.001);
+  seed = $state(1);
+  heldOut = $state(0.2);
+
+  running = $state(false);
+  phase = $state<Progress | null>(null);
+  /** Per-batch loss and per-epoch validation, for the live chart. */
+  lossCurve = $state.raw<{ step: number; loss: number }[]>([]);
+  history = $state.raw<TrainHistoryEntry[]>([]);
+  result = $state<{ metrics: AdapterMetrics; ms: number; bestEpoch: number; train: number; val: number; test: number } | null>(null);
+  private abort: AbortController | null = null;
+  private store = IndexStore.open();
+
+  async loadSeed(): Promise<void> {
+    this.error = null;
+    try {
+      const r = await fetch(seedUrl);
+      const { pairs, issues } = parsePairsCsv(await r.text());
+      this.set(pairs, 'team seed pairs (static-data/synthetic)', issues);
+    } catch (e) {
+      this.error = errorMessage(e);
+    }
+  }
+
+  async importCsv(file: File): Promise<void> {
+    this.error = null;
+    try {
+      const { pairs, issues } = parsePairsCsv(await file.text());
+      if (!pairs.length) throw new Error(`${file.name}: no usable pairs (${issues.length} rows skipped)`);
+      this.set(pairs, file.name, issues);
+    } catch (e) {
+      this.error = errorMessage(e);
+    }
+  }
+
+  exportCsv(): string {
+    return pairsToCsv(this.pairs);
+  }
+
+  /** Rule-based pairs from the loaded corpus, validated with sql.js and de-duplicated. */
+  async generateFromCorpus(): Promise<void> {
+    const corpus = app.corpus;
+    if (!corpus) return;
+    this.error = null;
+    this.running = true;
+    this.phase = { phase: 'Generating pairs', done: 0, total: corpus.examples.length };
+    try {
+      const examples = $state.snapshot(corpus.examples).map((e) => ({ ...e, schema: e.schema ?? schemaDdlFor(e.dbId, corpus.schemas) }));
+      const r = await trainWorker.generate(examples, $state.snapshot(this.tasks), this.seed);
+      this.set(r.pairs, `rule-based from ${corpus.name}`, r.issues.map((i) => ({ row: i.index + 1, reason: `${i.field}: ${i.reason}` })));
+      this.stats = `${r.generated} generated · ${r.dropped} dropped (SQL did not compile) · ${r.duplicates} duplicates removed · ${r.unchecked} without a schema to check · ${r.pairs.length} kept`;
+    } catch (e) {
+      this.error = errorMessage(e);
+    } finally {
+      this.running = false;
+      this.phase = null;
+    }
+  }
+
+  private set(pairs: Pair[], source: string, issues: RowIssue[]): void {
+    this.pairs = pairs;
+    this.source = source;
+    this.issues = issues;
+    this.stats = `${pairs.length} pairs · ` + TASK_KINDS.map((t) => `${t} ${pairs.filter((p) => p.task === t).length}`).join(' · ');
+  }
+
+  removePair(i: number): void {
+    this.pairs = this.pairs.filter((_, j) => j !== i);
+  }
+
+  editPair(i: number, field: 'query' | 'pos' | 'neg', value: string): void {
+    this.pairs = this.pairs.map((p, j) => (j === i ? { ...p, [field]: value } : p));
+  }
+
+  canTrain(): boolean {
+    return !this.running && this.pairs.length >= 10 && app.embedStatus === 'ready' && !!app.embedder;
+  }
+
+  async train(): Promise<void> {
+    const emb = app.embedder;
+    if (!emb || this.running) return;
+    this.running = true;
+    this.error = null;
+    this.result = null;
+    this.lossCurve = [];
+    this.history = [];
+    this.abort = new AbortController();
+    const signal = this.abort.signal;
+    try {
+      const pairs = $state.snapshot(this.pairs) as Pair[];
+      const { queries, docs } = await trainWorker.texts(pairs);
+      const embedAll = async (texts: string[], role: 'query' | 'doc', label: string) => {
+        const out = new Float32Array(texts.length * emb.dim);
+        for (let s = 0; s < texts.length; s += 64) {
+          if (signal.aborted) throw new CancelledError('training');
+          out.set(await embedWorker.api.embed(texts.slice(s, s + 64), role, 32), s * emb.dim);
+          this.phase = { phase: label, done: Math.min(texts.length, s + 64), total: texts.length };
+        }
+        return out;
+      };
+      // Base embeddings: the adapter learns on top of the untouched embedder.
+      const queryVecs = await embedAll(queries, 'query', 'Embedding queries');
+      const docVecs = await embedAll(docs, 'doc', 'Embedding documents');
+      const onAbort = () => void trainWorker.cancel();
+      signal.addEventListener('abort', onAbort);
+      const curve: { step: number; loss: number }[] = [];
+      let lastPaint = 0;
+      const r = await trainWorker.fit({
+        pairs, queryVecs, docVecs, dim: emb.dim, embedderId: emb.id,
+        epochs: this.epochs, batchSize: this.batchSize, lr: this.lr, seed: this.seed, heldOut: this.heldOut,
+      }, Comlink.proxy((p: TrainProgress) => {
+        this.phase = { phase: `Training, epoch ${p.epoch} of ${p.epochs}`, done: p.done, total: p.total };
+        if (p.phase === 'batch') curve.push({ step: p.done, loss: p.loss });
+        const now = performance.now();
+        if (p.phase === 'epoch' || now - lastPaint > 250) {
+          lastPaint = now;
+          this.lossCurve = curve.slice();
+        }
+      }));
+      signal.removeEventListener('abort', onAbort);
+      this.lossCurve = curve.slice();
+      this.history = r.history;
+      this.result = { metrics: r.metrics, ms: r.ms, bestEpoch: r.bestEpoch, train: r.train, val: r.val, test: r.test };
+      await this.saveAdapter(r.json);
+    } catch (e) {
+      this.error = isCancelled(e) || signal.aborted ? 'training cancelled; the saved adapter (if any) is unchanged' : errorMessage(e);
+    } finally {
+      this.running = false;
+      this.phase = null;
+      this.abort = null;
+    }
+  }
+
+  cancel(): void {
+    this.abort?.abort();
+  }
+
+  /** Validate, store in IndexedDB for this embedder, and load it for queries. */
+  async saveAdapter(json: string): Promise<void> {
+    const adapter = loadAdapterJson(json);
+    const emb = app.embedder;
+    if (emb && (adapter.meta.embedderId !== emb.id || adapter.dim !== emb.dim)) {
+      throw new Error(`this adapter is for ${adapter.meta.embedderId} (${adapter.dim}-d), but the embedder is ${emb.id} (${emb.dim}-d)`);
+    }
+    await (await this.store).setKv(adapterKey(adapter.meta.embedderId), json);
+    app.setAdapter(adapter, json);
+  }
+
+  async importAdapter(file: File): Promise<void> {
+    this.error = null;
+    try {
+      await this.saveAdapter(await file.text());
+    } catch (e) {
+      this.error = errorMessage(e);
+    }
+  }
+}
+
+function schemaDdlFor(dbId: string | undefined, schemas: Record<string, TableInfo[]> | undefined): string | undefined {
+  const t = dbId ? schemas?.[dbId] : undefined;
+  return t ? schemaDdl(t) : undefined;
+}
+
+export const training = new TrainState();

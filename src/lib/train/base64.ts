@@ -10,29 +10,34 @@ const DECODE = (() => {
   return t;
 })();
 
+const ENCODE = Uint8Array.from(ALPHABET, (c) => c.charCodeAt(0));
+
 export function bytesToBase64(bytes: Uint8Array): string {
   const n = bytes.length;
-  const parts: string[] = [];
-  let chunk = '';
+  // ASCII codes first, then strings in chunks (fromCharCode takes a bounded argument list).
+  const out = new Uint8Array(Math.ceil(n / 3) * 4);
+  let o = 0;
   let i = 0;
   for (; i + 2 < n; i += 3) {
     const v = (bytes[i] << 16) | (bytes[i + 1] << 8) | bytes[i + 2];
-    chunk += ALPHABET[v >>> 18] + ALPHABET[(v >>> 12) & 63] + ALPHABET[(v >>> 6) & 63] + ALPHABET[v & 63];
-    // Join in pieces: one huge `+=` chain is slow to flatten later.
-    if (chunk.length >= 8192) {
-      parts.push(chunk);
-      chunk = '';
-    }
+    out[o++] = ENCODE[v >>> 18];
+    out[o++] = ENCODE[(v >>> 12) & 63];
+    out[o++] = ENCODE[(v >>> 6) & 63];
+    out[o++] = ENCODE[v & 63];
   }
   const rest = n - i;
-  if (rest === 1) {
-    const v = bytes[i] << 16;
-    chunk += ALPHABET[v >>> 18] + ALPHABET[(v >>> 12) & 63] + '==';
-  } else if (rest === 2) {
-    const v = (bytes[i] << 16) | (bytes[i + 1] << 8);
-    chunk += ALPHABET[v >>> 18] + ALPHABET[(v >>> 12) & 63] + ALPHABET[(v >>> 6) & 63] + '=';
+  if (rest > 0) {
+    const v = (bytes[i] << 16) | (rest === 2 ? bytes[i + 1] << 8 : 0);
+    out[o++] = ENCODE[v >>> 18];
+    out[o++] = ENCODE[(v >>> 12) & 63];
+    out[o++] = rest === 2 ? ENCODE[(v >>> 6) & 63] : 61;
+    out[o++] = 61;
   }
-  parts.push(chunk);
+  const parts: string[] = [];
+  const CHUNK = 8192;
+  for (let s = 0; s < out.length; s += CHUNK) {
+    parts.push(String.fromCharCode.apply(null, out.subarray(s, Math.min(out.length, s + CHUNK)) as unknown as number[]));
+  }
   return parts.join('');
 }
 

@@ -4,12 +4,14 @@
  * its limit. The engine's own soft limit is checked only between rows, so without this an
  * aggregate over an endless CTE would hang the whole process.
  *
- * The worker entry is TypeScript; it runs through tsx's loader (`--import <tsx>` in the worker's
- * execArgv), which works under `tsx` CLIs and under Vitest alike, since the worker is a fresh
- * Node isolate that gets its own loader.
+ * The worker entry is TypeScript; a tiny bootstrap registers tsx's loader inside the new thread
+ * and then imports it. This works under `tsx` CLIs and under Vitest alike, since the worker is a
+ * fresh isolate that gets its own loader.
  */
 import { Worker } from 'node:worker_threads';
 import { createRequire } from 'node:module';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { DbInfo, DbSource, ExecOptions } from '../lib/sql/engine.ts';
 import { DEFAULT_MAX_ROWS, DEFAULT_TIMEOUT_MS } from '../lib/sql/engine.ts';
@@ -26,6 +28,19 @@ export type SqlResponse =
   | { id: number; ok: false; error: { message: string; code: string } };
 
 /**
+ * Path of tsx's ESM API (`tsx/esm/api`, import condition). `require.resolve` would pick the
+ * CommonJS build, so read the import target from tsx's own exports map.
+ */
+function tsxEsmApiPath(): string {
+  const pkgPath = createRequire(import.meta.url).resolve('tsx/package.json');
+  const pkg = JSON.parse(readFileSync(pkgPath, 'utf8')) as { exports?: Record<string, unknown> };
+  const entry = pkg.exports?.['./esm/api'] as { import?: { default?: string } | string } | undefined;
+  const rel = typeof entry?.import === 'string' ? entry.import : entry?.import?.default;
+  if (!rel) throw new Error('cannot find tsx/esm/api: is tsx installed?');
+  return path.join(path.dirname(pkgPath), rel);
+}
+
+/**
  * The worker's bootstrap, a CommonJS script run with `eval: true`: it registers tsx's ESM loader in
  * the new thread, then imports the TypeScript entry. (On Node 20, `execArgv: ['--import', 'tsx']`
  * is not enough: tsx only registers itself on the main thread there.)
@@ -33,7 +48,7 @@ export type SqlResponse =
 let bootstrap: string | null = null;
 function workerBootstrap(): string {
   if (bootstrap) return bootstrap;
-  const tsxApi = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api')).href;
+  const tsxApi = pathToFileURL(tsxEsmApiPath()).href;
   const entry = new URL('./sql-worker.ts', import.meta.url).href;
   bootstrap = `(async () => {
     const { register } = await import(${JSON.stringify(tsxApi)});

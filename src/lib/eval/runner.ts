@@ -1,0 +1,395 @@
+/**
+ * The evaluation loop, host-agnostic (no DOM, no Node APIs): for every question, open its
+ * database, run the gold SQL once, then for each k answer the question through the SAME `ask()`
+ * the app uses (embed → retrieve → prompt → generate → execute) and score it (score.ts).
+ *
+ * Services are passed in, as for `ask()`: the Node CLI wires direct instances (transformers.js,
+ * a flat index, sql.js in a worker thread with a hard timeout); the browser's Evaluate page wires
+ * its workers. A run can be cancelled (AbortSignal; throws CancelledError between questions or
+ * inside generation) and resumed (pass the examples already scored as `done`).
+ *
+ * Retrieval never returns the question itself: corpus rows with the item's id, or with the same
+ * question and the same (normalised) SQL, are excluded from its search. That matters when the
+ * corpus is the evaluation set itself.
+ */
+import type { Corpus, ProgressFn, QueryResult, TableInfo } from '../types.ts';
+import type { SearchHit } from '../index/vector-index.ts';
+import type { BuiltPrompt, PromptInput } from '../llm/prompts.ts';
+import type { GenerateResult } from '../llm/generator.ts';
+import type { PromptFormat } from '../config.ts';
+import { oneLine } from '../llm/prompts.ts';
+import { ask, type AskServices } from '../rag/pipeline.ts';
+import { normalizeSql, sqlSkeleton } from '../sql/normalize.ts';
+import { errorMessage, isCancelled, throwIfAborted } from '../errors.ts';
+import { scoreExample, type ExecOutcome } from './score.ts';
+import { meanCI, mrrAtK, ndcgAtK, recallAtK } from './retrieval.ts';
+import { wilson } from './stats.ts';
+import {
+  latencyStats,
+  summarizeRun,
+  type EvalExample,
+  type EvalRun,
+  type RetrievalExample,
+  type RetrievalRun,
+  type RetrievedJudged,
+} from './report.ts';
+
+type MaybePromise<T> = T | Promise<T>;
+
+/** One question to evaluate. */
+export interface EvalItem {
+  id: string;
+  /** The database it runs on: a Spider db_id, or a per-example database (gretel sql_context). */
+  dbId: string;
+  question: string;
+  gold: string;
+}
+
+/** Query side of retrieval. `search` has the signature of `IndexService.search`. */
+export interface RetrievalServices {
+  embedQuery(text: string): Promise<Float32Array>;
+  /** Batched query embedding (n×dim), used by retrieval-only runs when available. */
+  embedQueries?(texts: string[]): Promise<Float32Array>;
+  /** Query-side adapter, applied to every query vector before search (documents untouched). */
+  applyQueryAdapter?: (v: Float32Array) => Float32Array;
+  search(query: Float32Array, k: number, excludeRows?: number[]): MaybePromise<{ hits: SearchHit[]; ms: number }>;
+  /**
+   * A retrieval strategy (src/lib/retrieve/) that replaces embed + search, as in `ask()`. It
+   * should honour `exclude`; the runner drops excluded rows from its hits either way.
+   */
+  retrieve?(question: string, k: number, o: StrategyContext): Promise<{ hits: { row: number; score: number }[]; ms: number }>;
+}
+
+/** What a retrieval strategy learns about the question being evaluated. */
+export interface StrategyContext {
+  /** Corpus rows that are the question itself. */
+  exclude: number[];
+  dbId: string;
+  /** Tables of the question's database (empty in retrieval-only runs without `tablesFor`). */
+  tables: TableInfo[];
+}
+
+export interface EvalServices extends RetrievalServices {
+  buildPrompt(input: PromptInput): MaybePromise<BuiltPrompt>;
+  generate(prompt: string, onToken: (piece: string) => void, signal?: AbortSignal): Promise<GenerateResult>;
+  /** Make `dbId` the current database; returns its tables as the prompt should show them. */
+  openDb(dbId: string): Promise<{ tables: TableInfo[] }>;
+  /** Run SQL on the current database (the host applies its time and row limits). */
+  exec(sql: string): Promise<QueryResult>;
+}
+
+export interface RunEvalOptions {
+  items: EvalItem[];
+  /** Few-shot counts to evaluate, e.g. [0, 3]; 0 = no retrieval. */
+  ks: number[];
+  /** Retrieval corpus (already indexed by the host's `search`); null = no retrieval. */
+  corpus: Corpus | null;
+  format: PromptFormat;
+  /** Recorded in each run (how the corpus was indexed). */
+  textMode?: string;
+  /** Examples already scored by an interrupted run, by k: kept as they are, not run again. */
+  done?: { k: number; examples: EvalExample[] }[];
+  signal?: AbortSignal;
+  onProgress?: ProgressFn;
+  /** Called after each example is scored (hosts save partial results with it). */
+  onExample?: (k: number, example: EvalExample) => void;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Self-exclusion and skeleton caches
+
+function questionKey(question: string, sql: string): string {
+  return `${oneLine(question).toLowerCase()}\u0000${normalizeSql(sql)}`;
+}
+
+const selfIndexCache = new WeakMap<Corpus, { byId: Map<string, number[]>; byKey: Map<string, number[]> }>();
+
+/**
+ * Corpus rows that ARE the given question: the same id, or the same question text (case and
+ * whitespace ignored) with the same normalised SQL.
+ */
+export function selfRows(corpus: Corpus, item: { id: string; question: string; gold: string }): number[] {
+  let idx = selfIndexCache.get(corpus);
+  if (!idx) {
+    idx = { byId: new Map(), byKey: new Map() };
+    const push = (m: Map<string, number[]>, key: string, row: number) => {
+      const a = m.get(key);
+      if (a) a.push(row);
+      else m.set(key, [row]);
+    };
+    corpus.examples.forEach((ex, row) => {
+      push(idx!.byId, ex.id, row);
+      push(idx!.byKey, questionKey(ex.question, ex.sql), row);
+    });
+    selfIndexCache.set(corpus, idx);
+  }
+  const rows = new Set([...(idx.byId.get(item.id) ?? []), ...(idx.byKey.get(questionKey(item.question, item.gold)) ?? [])]);
+  return [...rows].sort((a, b) => a - b);
+}
+
+const skeletonCache = new WeakMap<Corpus, string[]>();
+
+/** `sqlSkeleton` of every corpus example (computed once per corpus object). */
+export function corpusSkeletons(corpus: Corpus): string[] {
+  let s = skeletonCache.get(corpus);
+  if (!s) {
+    s = corpus.examples.map((e) => sqlSkeleton(e.sql));
+    skeletonCache.set(corpus, s);
+  }
+  return s;
+}
+
+function judge(corpus: Corpus, goldSkeleton: string, hits: { row: number; score: number }[]): RetrievedJudged[] {
+  const sk = corpusSkeletons(corpus);
+  return hits.map((h) => ({ id: corpus.examples[h.row].id, score: Math.round(h.score * 1e6) / 1e6, skeleton_match: sk[h.row] === goldSkeleton }));
+}
+
+/** Milliseconds rounded to 0.01, to keep reports readable. */
+function ms(x: number): number {
+  return Math.round(x * 100) / 100;
+}
+
+function withAdapter(svc: RetrievalServices): (text: string) => Promise<Float32Array> {
+  const adapt = svc.applyQueryAdapter;
+  return adapt ? async (t) => adapt(await svc.embedQuery(t)) : (t) => svc.embedQuery(t);
+}
+
+async function runSql(svc: EvalServices, sql: string): Promise<ExecOutcome> {
+  try {
+    return { ok: true, result: await svc.exec(sql) };
+  } catch (e) {
+    if (isCancelled(e)) throw e;
+    return { ok: false, error: errorMessage(e) };
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Full evaluation (generation + execution)
+
+/**
+ * Evaluate every item at every k. Returns one run per k (in the order of `ks`), with examples in
+ * the order of `items`. Items are processed one by one (all ks for an item before the next item),
+ * so each database is opened once per stretch of items on it and each gold query runs once.
+ */
+export async function runEval(svc: EvalServices, o: RunEvalOptions): Promise<EvalRun[]> {
+  const ks = [...new Set(o.ks)];
+  const results = new Map<number, Map<string, EvalExample>>(ks.map((k) => [k, new Map()]));
+  const wanted = new Set(o.items.map((i) => i.id));
+  for (const d of o.done ?? []) {
+    const m = results.get(d.k);
+    if (!m) continue;
+    for (const e of d.examples) if (wanted.has(e.id)) m.set(e.id, e);
+  }
+  const total = o.items.length * ks.length;
+  let finished = [...results.values()].reduce((s, m) => s + m.size, 0);
+  const embed = withAdapter(svc);
+  let currentDb: string | null = null;
+  let tables: TableInfo[] = [];
+
+  for (const item of o.items) {
+    throwIfAborted(o.signal, 'evaluation');
+    const todo = ks.filter((k) => !results.get(k)!.has(item.id));
+    if (!todo.length) continue;
+    o.onProgress?.({ phase: 'Evaluating', done: finished, total, detail: `${item.dbId}: ${item.id}` });
+
+    const goldSkeleton = sqlSkeleton(item.gold);
+    const record = (k: number, e: EvalExample) => {
+      results.get(k)!.set(item.id, e);
+      finished++;
+      o.onExample?.(k, e);
+    };
+    const base = { id: item.id, db_id: item.dbId, question: item.question, gold: item.gold };
+
+    // Database and gold result, shared by every k of this item.
+    let openError: string | null = null;
+    if (currentDb !== item.dbId) {
+      try {
+        tables = (await svc.openDb(item.dbId)).tables;
+        currentDb = item.dbId;
+      } catch (e) {
+        if (isCancelled(e)) throw e;
+        currentDb = null;
+        openError = errorMessage(e);
+      }
+    }
+    if (openError !== null) {
+      for (const k of todo) {
+        const s = scoreExample({ gold: item.gold, predicted: null, goldExec: { ok: false, error: openError }, predError: `database ${item.dbId} could not be opened: ${openError}` });
+        record(k, { ...base, predicted: null, ...s, error: `open: ${openError}`, retrieved: [], latency_ms: { embed: 0, search: 0, generate: 0, execute: 0 } });
+      }
+      continue;
+    }
+    const goldExec = await runSql(svc, item.gold);
+    const exclude = o.corpus ? selfRows(o.corpus, item) : [];
+
+    // ask() times execution only when it succeeds; time it here so failures count too.
+    let execMs = 0;
+    const excluded = new Set(exclude);
+    const askSvc: AskServices = {
+      embedQuery: embed,
+      search: (q, k) => svc.search(q, k, exclude),
+      ...(svc.retrieve ? {
+        retrieve: async (question: string, k: number, t: TableInfo[]) => {
+          const r = await svc.retrieve!(question, k, { exclude, dbId: item.dbId, tables: t });
+          return { hits: r.hits.filter((h) => !excluded.has(h.row)).slice(0, k), ms: r.ms };
+        },
+      } : {}),
+      buildPrompt: (input) => svc.buildPrompt(input),
+      generate: (p, onToken, signal) => svc.generate(p, onToken, signal),
+      exec: async (sql) => {
+        const t0 = performance.now();
+        try {
+          return await svc.exec(sql);
+        } finally {
+          execMs = performance.now() - t0;
+        }
+      },
+    };
+    for (const k of todo) {
+      throwIfAborted(o.signal, 'evaluation');
+      execMs = 0;
+      const out = await ask(askSvc, { question: item.question, k, corpus: o.corpus, tables, format: o.format, signal: o.signal });
+      const predExec: ExecOutcome | undefined = out.result
+        ? { ok: true, result: out.result }
+        : out.error?.stage === 'execute' ? { ok: false, error: out.error.message } : undefined;
+      const predError = out.error && out.error.stage !== 'execute' ? `${out.error.stage}: ${out.error.message}` : undefined;
+      const s = scoreExample({ gold: item.gold, predicted: out.sql ?? null, goldExec, predExec, predError });
+      const errors: string[] = [];
+      if (out.error) errors.push(`${out.error.stage}: ${out.error.message}`);
+      if (!goldExec.ok) errors.push(`gold: ${goldExec.error}`);
+      const e: EvalExample = {
+        ...base,
+        predicted: out.sql ?? null,
+        ...s,
+        ...(errors.length ? { error: errors.join('; ') } : {}),
+        retrieved: o.corpus ? judge(o.corpus, goldSkeleton, out.retrieved.map((r) => ({ row: r.row, score: r.score }))) : [],
+        ...(out.prompt ? { examples_used: out.prompt.examplesUsed } : {}),
+        ...(out.prompt?.cut ? { prompt_cut: out.prompt.cut } : {}),
+        ...(out.generation ? { tokens: out.generation.tokens } : {}),
+        latency_ms: { embed: ms(out.ms.embed), search: ms(out.ms.search), generate: ms(out.ms.generate), execute: ms(execMs) },
+      };
+      record(k, e);
+    }
+  }
+  o.onProgress?.({ phase: 'Evaluating', done: finished, total });
+  return ks.map((k) => {
+    const m = results.get(k)!;
+    const examples = o.items.map((i) => m.get(i.id)).filter((e): e is EvalExample => e !== undefined);
+    return summarizeRun(k, examples, o.textMode);
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Retrieval only
+
+export interface RunRetrievalOptions {
+  items: EvalItem[];
+  /** The corpus the host's `search` runs over. */
+  corpus: Corpus;
+  k: number;
+  /** How the corpus was indexed (a label in the result). */
+  textMode: string;
+  /** Questions embedded per call when `embedQueries` is available (default 64). */
+  batchSize?: number;
+  /** Tables of a question's database, for strategies that mask schema mentions. */
+  tablesFor?: (dbId: string) => TableInfo[] | undefined;
+  /** Seed of the bootstrap intervals of MRR / nDCG / Recall (default 1). */
+  seed?: number;
+  signal?: AbortSignal;
+  onProgress?: ProgressFn;
+}
+
+/**
+ * Retrieval without generation: for each question, does the top-1 / any of the top-k retrieved
+ * examples have the gold query's skeleton? Also MRR@k, nDCG@k and Recall@k with relevance =
+ * "corpus example with the gold skeleton", over the questions that have any.
+ */
+export async function runRetrievalEval(svc: RetrievalServices, o: RunRetrievalOptions): Promise<RetrievalRun> {
+  const { items, corpus, k } = o;
+  const n = items.length;
+  const sk = corpusSkeletons(corpus);
+  const bySkeleton = new Map<string, number[]>();
+  sk.forEach((s, row) => {
+    const a = bySkeleton.get(s);
+    if (a) a.push(row);
+    else bySkeleton.set(s, [row]);
+  });
+  const batch = Math.max(1, o.batchSize ?? 64);
+  const embedOne = withAdapter(svc);
+  const examples: RetrievalExample[] = [];
+  const rr: number[] = [], nd: number[] = [], rc: number[] = [];
+  let top1 = 0, topk = 0, inCorpus = 0;
+
+  for (let start = 0; start < n; start += batch) {
+    throwIfAborted(o.signal, 'evaluation');
+    const chunk = items.slice(start, start + batch);
+    const t0 = performance.now();
+    let vectors: Float32Array[];
+    if (svc.retrieve) {
+      vectors = []; // the strategy embeds what it needs itself
+    } else if (svc.embedQueries) {
+      const mat = await svc.embedQueries(chunk.map((i) => i.question));
+      const dim = mat.length / chunk.length;
+      vectors = chunk.map((_, j) => {
+        const v = mat.slice(j * dim, (j + 1) * dim);
+        return svc.applyQueryAdapter ? svc.applyQueryAdapter(v) : v;
+      });
+    } else {
+      vectors = [];
+      for (const i of chunk) vectors.push(await embedOne(i.question));
+    }
+    const embedMs = (performance.now() - t0) / chunk.length;
+    for (let j = 0; j < chunk.length; j++) {
+      const item = chunk[j];
+      const exclude = selfRows(corpus, item);
+      const excluded = new Set(exclude);
+      let rows: { row: number; score: number }[];
+      let searchMs: number;
+      if (svc.retrieve) {
+        const r = await svc.retrieve(item.question, k, { exclude, dbId: item.dbId, tables: o.tablesFor?.(item.dbId) ?? [] });
+        rows = r.hits.filter((h) => !excluded.has(h.row)).slice(0, k);
+        searchMs = r.ms;
+      } else {
+        const r = await svc.search(vectors[j], k, exclude);
+        rows = r.hits.map((h) => ({ row: h.index, score: h.score }));
+        searchMs = r.ms;
+      }
+      const goldSkeleton = sqlSkeleton(item.gold);
+      const retrieved = judge(corpus, goldSkeleton, rows);
+      const relevantRows = (bySkeleton.get(goldSkeleton) ?? []).filter((r) => !excluded.has(r));
+      if (retrieved[0]?.skeleton_match) top1++;
+      if (retrieved.some((r) => r.skeleton_match)) topk++;
+      if (relevantRows.length) {
+        inCorpus++;
+        const ranked = retrieved.map((r) => r.id);
+        const relevant = new Set(relevantRows.map((r) => corpus.examples[r].id));
+        rr.push(mrrAtK(ranked, relevant, k));
+        nd.push(ndcgAtK(ranked, relevant, k));
+        rc.push(recallAtK(ranked, relevant, k));
+      }
+      examples.push({
+        id: item.id, db_id: item.dbId, question: item.question, gold: item.gold, retrieved,
+        relevant: relevantRows.length, latency_ms: { embed: ms(embedMs), search: ms(searchMs) },
+      });
+    }
+    o.onProgress?.({ phase: `Retrieval (${o.textMode})`, done: Math.min(n, start + chunk.length), total: n });
+  }
+  const bs = { seed: o.seed ?? 1 };
+  return {
+    k,
+    text_mode: o.textMode,
+    n,
+    skeleton_top1: n ? top1 / n : 0,
+    skeleton_topk: n ? topk / n : 0,
+    skeleton_in_corpus: n ? inCorpus / n : 0,
+    intervals: { skeleton_top1: wilson(top1, n), skeleton_topk: wilson(topk, n), skeleton_in_corpus: wilson(inCorpus, n) },
+    mrr: meanCI(rr, bs),
+    ndcg: meanCI(nd, bs),
+    recall: meanCI(rc, bs),
+    latency_ms: {
+      embed: latencyStats(examples.map((e) => e.latency_ms.embed)),
+      search: latencyStats(examples.map((e) => e.latency_ms.search)),
+    },
+    examples,
+  };
+}

@@ -1,0 +1,86 @@
+/** The Node side of `npm run eval`: argument parsing, the adapter hook, SQL with a hard timeout. */
+import { describe, expect, test } from 'vitest';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { loadQueryAdapter, parseEvalArgs } from '../../src/node/eval-cli.ts';
+import { nodeSqlClient } from '../../src/node/sql-thread.ts';
+import { repoRoot } from '../../src/node/host.ts';
+import { SqlError, SqlTimeoutError } from '../../src/lib/errors.ts';
+
+describe('parseEvalArgs', () => {
+  test('defaults', () => {
+    const o = parseEvalArgs(['--spider', 'x']);
+    expect(o).toMatchObject({ spider: 'x', ks: [0, 3], seed: 1, textModes: ['question'], retrievalOnly: false, retriever: 'dense', maxNewTokens: 128, timeoutMs: 5000, cache: true, resume: false });
+    expect(o.limit).toBeUndefined();
+  });
+
+  test('flags', () => {
+    const o = parseEvalArgs(['--spider', 'x', '--k', '3, 0,3', '--limit', '100', '--seed', '42', '--dtype', 'fp32', '--retrieval-only',
+      '--text-mode', 'question,schema+sql,question+sql,mix', '--timeout-ms', '900', '--max-new-tokens', '64', '--no-cache', '--adapter', 'a.json']);
+    expect(o).toMatchObject({ ks: [3, 0], limit: 100, seed: 42, dtype: 'fp32', retrievalOnly: true, textModes: ['question', 'schema+sql', 'question+sql', 'mix'], timeoutMs: 900, maxNewTokens: 64, cache: false, adapter: 'a.json' });
+  });
+
+  test('readable errors', () => {
+    expect(() => parseEvalArgs([])).toThrow(/--spider/);
+    expect(() => parseEvalArgs(['--spider', 'x', '--text-mode', 'sql'])).toThrow(/unknown --text-mode "sql"/);
+    expect(() => parseEvalArgs(['--spider', 'x', '--text-mode', 'question,mix'])).toThrow(/--retrieval-only/);
+    expect(() => parseEvalArgs(['--spider', 'x', '--k', 'three'])).toThrow(/--k/);
+    expect(() => parseEvalArgs(['--spider', 'x', '--limit', '0'])).toThrow(/--limit/);
+    expect(() => parseEvalArgs(['--spider', 'x', '--dtype', 'int3'])).toThrow(/--dtype/);
+    expect(() => parseEvalArgs(['--spider', 'x', '--resume'])).toThrow(/--out/);
+    expect(() => parseEvalArgs(['--spider', 'x', '--retrieval-only', '--k', '0'])).toThrow(/k > 0/);
+    expect(() => parseEvalArgs(['--spider', 'x', '--bogus'])).toThrow();
+    expect(() => parseEvalArgs(['--spider', 'x', '--retriever', 'magic'])).toThrow(/unknown retriever "magic"/);
+    expect(parseEvalArgs(['--spider', 'x', '--retriever', 'vote+mmr']).retriever).toBe('vote+mmr');
+  });
+});
+
+describe('--adapter', () => {
+  const moduleExists = existsSync(path.join(repoRoot, 'src/lib/train/adapter.ts'));
+  test('a file that is not JSON is refused', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'coderag-adapter-'));
+    const f = path.join(dir, 'bad.json');
+    writeFileSync(f, 'not json');
+    await expect(loadQueryAdapter(f)).rejects.toThrow(/cannot read it as JSON/);
+    rmSync(dir, { recursive: true, force: true });
+  });
+  test.skipIf(!moduleExists)('with src/lib/train/adapter.ts: an identity adapter loads and applies; a wrong dim is refused', async () => {
+    const mod = await import(/* @vite-ignore */ path.join(repoRoot, 'src/lib/train/adapter.ts'));
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'coderag-adapter-'));
+    const f = path.join(dir, 'id.json');
+    writeFileSync(f, mod.serializeAdapter(mod.LinearAdapter.identity(4), { embedderId: 'e', dim: 4, dataHash: 'h', createdAt: '2026-01-01T00:00:00Z', config: {} }));
+    const a = await loadQueryAdapter(f, { expectDim: 4, expectEmbedderId: 'e' });
+    const v = a.apply(new Float32Array([3, 0, 4, 0]));
+    expect([...v].map((x) => Math.round(x * 1000) / 1000)).toEqual([0.6, 0, 0.8, 0]);
+    await expect(loadQueryAdapter(f, { expectDim: 512 })).rejects.toThrow(/--adapter .*512/);
+    rmSync(dir, { recursive: true, force: true });
+  });
+  test.skipIf(moduleExists)('without src/lib/train/adapter.ts: "adapter support not built yet"', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'coderag-adapter-'));
+    const f = path.join(dir, 'a.json');
+    writeFileSync(f, '{"kind":"linear"}');
+    await expect(loadQueryAdapter(f)).rejects.toThrow(/adapter support not built yet/);
+    rmSync(dir, { recursive: true, force: true });
+  });
+});
+
+describe('SQL in a worker thread (hard timeout)', () => {
+  test('an endless aggregate is killed, the worker respawned with the database reopened', async () => {
+    const c = nodeSqlClient(400);
+    try {
+      await c.open({ kind: 'sql', sql: 'CREATE TABLE t (a INTEGER); INSERT INTO t VALUES (1), (2.0);', name: 'ctx' });
+      expect((await c.exec('SELECT a FROM t')).rows).toEqual([[1], [2]]);
+      const t0 = performance.now();
+      // One step that never ends: the engine's between-rows check cannot stop it, only terminate() can.
+      await expect(c.exec('WITH RECURSIVE r(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM r) SELECT count(*) FROM r')).rejects.toBeInstanceOf(SqlTimeoutError);
+      expect(performance.now() - t0).toBeLessThan(5000);
+      expect(c.restarts).toBe(1);
+      expect((await c.exec('SELECT count(*) FROM t')).rows).toEqual([[2]]);
+      await expect(c.exec('SELECT nope FROM t')).rejects.toBeInstanceOf(SqlError);
+      await expect(c.exec('DELETE FROM t')).rejects.toThrow(/read-only/);
+    } finally {
+      c.dispose();
+    }
+  });
+});

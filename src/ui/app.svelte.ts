@@ -638,19 +638,27 @@ class AppState {
   /** The retrieval strategies over the current corpus (built lazily, per corpus). */
   retrievalFor(corpus: Corpus): Retrieval {
     if (this.retrieval && this.retrievalCorpus === corpus) return this.retrieval;
-    // The adapter was trained on plain questions: it applies to the plain-question index only.
+    this.retrieval = this.makeRetrieval(corpus, this.settings.adapterOn);
+    this.retrievalCorpus = corpus;
+    return this.retrieval;
+  }
+
+  /** A Retrieval over the workers' indexes; the adapter (if on) applies to the plain-question index. */
+  makeRetrieval(corpus: Corpus, useAdapter: boolean): Retrieval {
+    const adapter = useAdapter ? this.adapter : null;
     const dense = (slot?: string) => ({
-      embed: (t: string) => (slot ? embedWorker.api.embed([t], 'query') : this.embedQuery(t)),
+      embed: async (t: string) => {
+        const v = await embedWorker.api.embed([t], 'query');
+        return adapter && !slot ? adapter.apply(v) : v;
+      },
       search: (v: Float32Array, k: number, ex?: number[]) => indexWorker.api.search(transfer(v, [v.buffer]), k, ex, slot),
     });
     const maskedSlot = this.maskedMeta()?.slot;
-    this.retrieval = new Retrieval({
+    return new Retrieval({
       corpus,
       dense: dense(),
       ...(this.maskedStatus === 'ready' && maskedSlot ? { maskedDense: dense(maskedSlot) } : {}),
     });
-    this.retrievalCorpus = corpus;
-    return this.retrieval;
   }
 
   async setRetriever(name: string): Promise<void> {

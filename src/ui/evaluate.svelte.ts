@@ -14,7 +14,8 @@ import { loadCorpusFile } from '../lib/corpus/detect.ts';
 import { toCsv } from '../lib/corpus/csv.ts';
 import { IndexStore } from '../lib/index/store.ts';
 import { errorMessage, isCancelled } from '../lib/errors.ts';
-import type { Progress, RowIssue } from '../lib/types.ts';
+import type { Progress, RowIssue, TableInfo } from '../lib/types.ts';
+import type { RetrieverName } from '../lib/retrieve/strategies.ts';
 import type { SqlClient } from '../lib/sql/client.ts';
 
 export interface EvalDataset {
@@ -38,6 +39,7 @@ export interface EvalConfig {
   corpus: string;
   textMode: string;
   adapter: boolean;
+  retriever: string;
   startedAt: string;
 }
 
@@ -168,7 +170,7 @@ class EvalState {
     const config: EvalConfig = saved?.config ?? {
       ks: [...this.ks], limit: this.limit, seed: this.seed, dataset: ds.name,
       generator: app.generator.id, format: app.generator.format, embedder: app.embedder?.id ?? '',
-      corpus: app.corpus?.name ?? '', textMode: app.settings.textMode, adapter: this.useAdapter && !!app.adapter,
+      corpus: app.corpus?.name ?? '', textMode: app.settings.textMode, adapter: this.useAdapter && !!app.adapter, retriever: app.settings.retriever,
       startedAt: new Date().toISOString(),
     };
     const items = saved?.items ?? this.sample(ds, config.limit, config.seed);
@@ -199,6 +201,7 @@ class EvalState {
     this.sql ??= newSqlClient(app.settings.timeoutMs);
     const sql = this.sql;
     const corpus = app.corpus;
+    const retrieval = corpus && config.retriever && config.retriever !== 'dense' ? app.makeRetrieval(corpus, config.adapter) : null;
     const t0 = performance.now();
     let lastSave = 0;
     try {
@@ -208,6 +211,10 @@ class EvalState {
           return config.adapter && app.adapter ? app.adapter.apply(v) : v;
         },
         search: (q, k, exclude) => indexWorker.api.search(transfer(q, [q.buffer]), k, exclude),
+        ...(retrieval ? {
+          retrieve: (q: string, k: number, o: { exclude?: number[]; tables?: TableInfo[] }) =>
+            retrieval.retrieve(config.retriever as RetrieverName, q, k, { exclude: o.exclude, tables: o.tables }),
+        } : {}),
         buildPrompt: (input) => llmWorker.api.buildPrompt(input, app.settings.maxNewTokens),
         generate: async (p, onToken, signal) => {
           const stop = () => void llmWorker.api.interrupt();

@@ -4,18 +4,18 @@ import { describe, expect, test } from 'vitest';
 import initSqlJs from 'sql.js';
 import { CorpusFormatError } from '../../src/lib/corpus/records.ts';
 import {
-  _internal,
   parseSpiderCsv,
   parseSpiderQuestions,
   parseSpiderTables,
   schemaDdl,
 } from '../../src/lib/corpus/spider.ts';
+import { stripMysqlQuoting } from '../../src/lib/sql/normalize.ts';
 
 const fixture = (name: string) => readFileSync(fileURLToPath(new URL(`../fixtures/corpus/${name}`, import.meta.url)), 'utf8');
 const tablesJson = JSON.parse(fixture('tables-mini.json')) as unknown;
 
 describe('backtick rewriting', () => {
-  const fix = _internal.backticksToSqlite;
+  const fix = stripMysqlQuoting;
 
   test('plain identifiers become bare, keywords and odd names double-quoted', () => {
     expect(fix('SELECT `t2`.`Location` FROM `match` AS `t2`')).toBe('SELECT t2.Location FROM "match" AS t2');

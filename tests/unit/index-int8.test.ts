@@ -4,19 +4,7 @@ import { FlatIndex, flatFactory } from '../../src/lib/index/flat.ts';
 import { Int8Index, createInt8Factory, int8Factory, int8KernelBytes, quantizeRow, wasmSimdAvailable } from '../../src/lib/index/int8.ts';
 import { IndexStore, type IndexMeta } from '../../src/lib/index/store.ts';
 import { IndexService } from '../../src/lib/index/service.ts';
-import { mulberry } from './helpers.ts';
-
-function randomUnit(n: number, dim: number, seed: number): Float32Array {
-  const r = mulberry(seed);
-  const v = new Float32Array(n * dim);
-  for (let i = 0; i < n; i++) {
-    let s = 0;
-    for (let j = 0; j < dim; j++) { const x = r() * 2 - 1; v[i * dim + j] = x; s += x * x; }
-    const norm = Math.sqrt(s);
-    for (let j = 0; j < dim; j++) v[i * dim + j] /= norm;
-  }
-  return v;
-}
+import { mulberry, randomUnit } from './helpers.ts';
 
 /** Vectors with cluster structure, closer to real embeddings than uniform noise. */
 function clustered(n: number, dim: number, seed: number): Float32Array {

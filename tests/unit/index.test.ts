@@ -6,20 +6,8 @@ import { flatFactory } from '../../src/lib/index/flat.ts';
 import { TopK } from '../../src/lib/index/vector-index.ts';
 import { IndexStore, indexKey, type IndexMeta } from '../../src/lib/index/store.ts';
 import { IndexService } from '../../src/lib/index/service.ts';
-import { mulberry } from './helpers.ts';
+import { mulberry, randomUnit } from './helpers.ts';
 import { voyReady } from '../../src/node/host.ts';
-
-function randomUnit(n: number, dim: number, seed: number): Float32Array {
-  const r = mulberry(seed);
-  const v = new Float32Array(n * dim);
-  for (let i = 0; i < n; i++) {
-    let s = 0;
-    for (let j = 0; j < dim; j++) { const x = r() * 2 - 1; v[i * dim + j] = x; s += x * x; }
-    const norm = Math.sqrt(s);
-    for (let j = 0; j < dim; j++) v[i * dim + j] /= norm;
-  }
-  return v;
-}
 
 function bruteForce(vectors: Float32Array, dim: number, q: Float32Array, k: number): number[] {
   const n = vectors.length / dim;

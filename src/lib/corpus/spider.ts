@@ -6,6 +6,7 @@
  * index, or the data-row index of the CSV, header excluded), so `spider-dev-0` is dev.json[0].
  */
 import { parseCsv } from './csv.ts';
+import { quoteIdentifier, stripMysqlQuoting } from '../sql/normalize.ts';
 import { CorpusFormatError, ExampleSink, csvColumn, isRecord, readFields } from './records.ts';
 import type { Example, LoadResult, TableInfo } from '../types.ts';
 
@@ -18,104 +19,8 @@ export interface SpiderLoadOptions {
   normalizeQuoting?: boolean;
 }
 
-// ---------------------------------------------------------------------------------------------
-// Identifier quoting
+// Identifier quoting: MySQL backticks become SQLite quoting via stripMysqlQuoting (sql/normalize.ts).
 
-/** SQLite's keywords (https://sqlite.org/lang_keywords.html), upper case. */
-const SQLITE_KEYWORDS = new Set(
-  (
-    'ABORT ACTION ADD AFTER ALL ALTER ALWAYS ANALYZE AND AS ASC ATTACH AUTOINCREMENT BEFORE BEGIN ' +
-    'BETWEEN BY CASCADE CASE CAST CHECK COLLATE COLUMN COMMIT CONFLICT CONSTRAINT CREATE CROSS CURRENT ' +
-    'CURRENT_DATE CURRENT_TIME CURRENT_TIMESTAMP DATABASE DEFAULT DEFERRABLE DEFERRED DELETE DESC DETACH ' +
-    'DISTINCT DO DROP EACH ELSE END ESCAPE EXCEPT EXCLUDE EXCLUSIVE EXISTS EXPLAIN FAIL FILTER FIRST ' +
-    'FOLLOWING FOR FOREIGN FROM FULL GENERATED GLOB GROUP GROUPS HAVING IF IGNORE IMMEDIATE IN INDEX ' +
-    'INDEXED INITIALLY INNER INSERT INSTEAD INTERSECT INTO IS ISNULL JOIN KEY LAST LEFT LIKE LIMIT MATCH ' +
-    'MATERIALIZED NATURAL NO NOT NOTHING NOTNULL NULL NULLS OF OFFSET ON OR ORDER OTHERS OUTER OVER ' +
-    'PARTITION PLAN PRAGMA PRECEDING PRIMARY QUERY RAISE RANGE RECURSIVE REFERENCES REGEXP REINDEX ' +
-    'RELEASE RENAME REPLACE RESTRICT RETURNING RIGHT ROLLBACK ROW ROWS SAVEPOINT SELECT SET TABLE TEMP ' +
-    'TEMPORARY THEN TIES TO TRANSACTION TRIGGER UNBOUNDED UNION UNIQUE UPDATE USING VACUUM VALUES VIEW ' +
-    'VIRTUAL WHEN WHERE WINDOW WITH WITHOUT'
-  ).split(' '),
-);
-
-const PLAIN_IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
-
-/** An identifier as SQLite should see it: bare when plain and not a keyword, else double-quoted. */
-function sqliteIdent(name: string): string {
-  if (PLAIN_IDENT.test(name) && !SQLITE_KEYWORDS.has(name.toUpperCase())) return name;
-  return `"${name.replace(/"/g, '""')}"`;
-}
-
-/**
- * Rewrite MySQL backtick-quoted identifiers for SQLite: `name` -> name when plain and not a
- * keyword, else "name". String literals ('...' and "..."; doubled quotes and MySQL backslash
- * escapes honoured) and comments are copied unchanged. An unterminated backtick is left as is.
- */
-function backticksToSqlite(sql: string): string {
-  if (!sql.includes('`')) return sql;
-  let out = '';
-  let i = 0;
-  const n = sql.length;
-  while (i < n) {
-    const c = sql[i];
-    if (c === "'" || c === '"') {
-      let j = i + 1;
-      while (j < n) {
-        const d = sql[j];
-        if (d === '\\') j += 2;
-        else if (d === c) {
-          if (sql[j + 1] === c) j += 2;
-          else break;
-        } else j++;
-      }
-      const end = Math.min(j + 1, n);
-      out += sql.slice(i, end);
-      i = end;
-    } else if (c === '-' && sql[i + 1] === '-') {
-      let j = sql.indexOf('\n', i);
-      if (j < 0) j = n;
-      out += sql.slice(i, j);
-      i = j;
-    } else if (c === '/' && sql[i + 1] === '*') {
-      const j = sql.indexOf('*/', i + 2);
-      const end = j < 0 ? n : j + 2;
-      out += sql.slice(i, end);
-      i = end;
-    } else if (c === '`') {
-      let name = '';
-      let j = i + 1;
-      let closed = false;
-      while (j < n) {
-        const k = sql.indexOf('`', j);
-        if (k < 0) break;
-        name += sql.slice(j, k);
-        if (sql[k + 1] === '`') {
-          name += '`';
-          j = k + 2;
-          continue;
-        }
-        j = k + 1;
-        closed = true;
-        break;
-      }
-      if (!closed) {
-        out += sql.slice(i);
-        break;
-      }
-      out += sqliteIdent(name);
-      i = j;
-    } else {
-      let j = i + 1;
-      while (j < n && !"'\"`-/".includes(sql[j])) j++;
-      out += sql.slice(i, j);
-      i = j;
-    }
-  }
-  return out;
-}
-
-/** Exposed for tests only; application code should use sql/normalize.ts. */
-export const _internal = { backticksToSqlite, sqliteIdent };
 
 // ---------------------------------------------------------------------------------------------
 // tables.json
@@ -188,9 +93,9 @@ export function schemaDdl(tables: readonly TableInfo[]): string {
     .map((t) => {
       const cols = t.columns.map((c, i) => {
         const ty = sqlType(t.types?.[i]);
-        return ty ? `${sqliteIdent(c)} ${ty}` : sqliteIdent(c);
+        return ty ? `${quoteIdentifier(c)} ${ty}` : quoteIdentifier(c);
       });
-      return `CREATE TABLE ${sqliteIdent(t.name)} (${cols.join(', ')});`;
+      return `CREATE TABLE ${quoteIdentifier(t.name)} (${cols.join(', ')});`;
     })
     .join('\n');
 }
@@ -218,7 +123,7 @@ export function attachSchemas(result: LoadResult, tables: Record<string, TableIn
 }
 
 function makeExample(id: string, dbId: string | undefined, question: string, sql: string, normalize: boolean): Example {
-  const ex: Example = { id, question, sql: normalize ? backticksToSqlite(sql) : sql };
+  const ex: Example = { id, question, sql: normalize ? stripMysqlQuoting(sql) : sql };
   if (dbId !== undefined) ex.dbId = dbId;
   return ex;
 }

@@ -39,6 +39,13 @@ const api = {
     const d = dedupePairs(v.pairs);
     return { pairs: d.pairs, generated: raw.length, dropped: v.dropped, unchecked: v.unchecked, duplicates: d.removed, issues: v.issues.slice(0, 50) };
   },
+  /** Validate (sql.js) and de-duplicate pairs made elsewhere (e.g. written by the model). */
+  async validate(pairs: Pair[], examples: Example[]) {
+    const SQL = await sqlPromise;
+    const v = validatePairs(pairs, { SQL, schemaFor: schemaLookup(examples) });
+    const d = dedupePairs(v.pairs);
+    return { pairs: d.pairs, dropped: v.dropped, duplicates: d.removed, issues: v.issues.slice(0, 50) };
+  },
   /** The texts to embed for a pair set: one query per pair, and the distinct documents. */
   texts(pairs: Pair[]): { queries: string[]; docs: string[] } {
     const ds = datasetFromPairs(pairs);

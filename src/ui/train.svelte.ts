@@ -6,7 +6,11 @@
 import * as Comlink from 'comlink';
 import seedUrl from '../../static-data/synthetic/seed_pairs.csv?url';
 import { app } from './app.svelte.ts';
-import { embedWorker } from './services.ts';
+import { embedWorker, llmWorker } from './services.ts';
+import { fillPrompt, hybridEdit, hybridQuery } from '../lib/train/pairs.ts';
+import { cleanExplanation, extractSql, wrapInstruction } from '../lib/llm/prompts.ts';
+import { mulberry32 } from '../lib/eval/stats.ts';
+import type { PromptFormat } from '../lib/config.ts';
 import type { TrainApi } from '../../workers/train.worker.ts';
 import { parsePairsCsv, pairsToCsv, TASK_KINDS, type Pair, type TaskKind } from '../lib/train/pairs.ts';
 import { loadAdapterJson, type AdapterMetrics } from '../lib/train/adapter.ts';
@@ -86,6 +90,67 @@ class TrainState {
     } finally {
       this.running = false;
       this.phase = null;
+    }
+  }
+
+  /** Why the loaded model cannot write pairs, or null when it can. */
+  llmUnavailable(): string | null {
+    const g = app.generator;
+    if (!g || app.genStatus !== 'ready') return 'load a generator first';
+    if (g.format === 'tiny-sql') return `${g.id} only writes SQL from its text-to-SQL prompt and cannot follow these instructions; choose an instruction model (Qwen2.5-Coder or Mistral) in Models & device`;
+    return null;
+  }
+
+  /**
+   * Pairs written by the loaded model with each task kind's instruction prompt, for up to `limit`
+   * corpus examples; SQL answers are validated with sql.js like the rule-based pairs.
+   */
+  async generateWithModel(limit = 50): Promise<void> {
+    const corpus = app.corpus;
+    const g = app.generator;
+    if (!corpus || !g || this.llmUnavailable()) return;
+    const format = g.format as PromptFormat;
+    this.error = null;
+    this.running = true;
+    this.abort = new AbortController();
+    const signal = this.abort.signal;
+    const stop = () => void llmWorker.api.interrupt();
+    signal.addEventListener('abort', stop);
+    const rand = mulberry32(this.seed);
+    const examples = $state.snapshot(corpus.examples).slice(0, limit).map((e) => ({ ...e, schema: e.schema ?? schemaDdlFor(e.dbId, corpus.schemas) }));
+    const tasks = $state.snapshot(this.tasks) as TaskKind[];
+    const out: Pair[] = [];
+    const total = examples.length * tasks.length;
+    try {
+      for (const ex of examples) {
+        for (const task of tasks) {
+          if (signal.aborted) throw new CancelledError('pair generation');
+          this.phase = { phase: `Writing ${task} pairs with ${g.id}`, done: out.length, total };
+          const edit = task === 'hybrid' ? hybridEdit(ex.sql, rand) : null;
+          if (task === 'hybrid' && !edit) continue;
+          const kind = task === 'text2code' ? 'text2code' : task;
+          const prompt = wrapInstruction(format, fillPrompt(kind, { schema: ex.schema ?? '', sql: ex.sql, question: ex.question, instruction: edit?.instruction }));
+          if (!prompt) return;
+          const r = await llmWorker.api.generate(prompt, 160);
+          const text = cleanExplanation(r.text);
+          if (!text) continue;
+          const base = { ...(ex.dbId ? { dbId: ex.dbId } : {}), source: ex.id };
+          if (task === 'text2code') out.push({ query: text.split('\n')[0], pos: ex.sql, task, ...base });
+          else if (task === 'code2text') out.push({ query: ex.sql, pos: text, task, ...base });
+          else if (task === 'code2code') out.push({ query: ex.sql, pos: extractSql(format, text), task, ...base });
+          else out.push({ query: hybridQuery(edit!.instruction, ex.sql), pos: text, task, ...base });
+        }
+      }
+      const v = await trainWorker.validate(out, examples);
+      this.set(v.pairs, `written by ${g.id} from ${corpus.name}`, v.issues.map((i) => ({ row: i.index + 1, reason: `${i.field}: ${i.reason}` })));
+      this.stats = `${out.length} written · ${v.dropped} dropped (SQL did not compile) · ${v.duplicates} duplicates removed · ${v.pairs.length} kept`;
+    } catch (e) {
+      this.error = isCancelled(e) || signal.aborted ? 'pair generation cancelled; the current pairs are unchanged' : errorMessage(e);
+    } finally {
+      signal.removeEventListener('abort', stop);
+      this.running = false;
+      this.phase = null;
+      this.abort = null;
     }
   }
 

@@ -6,7 +6,7 @@ import { flatFactory } from '../../src/lib/index/flat.ts';
 import { TopK } from '../../src/lib/index/vector-index.ts';
 import { IndexStore, indexKey, type IndexMeta } from '../../src/lib/index/store.ts';
 import { IndexService } from '../../src/lib/index/service.ts';
-import { mulberry, randomUnit } from './helpers.ts';
+import { randomUnit } from './helpers.ts';
 import { voyReady } from '../../src/node/host.ts';
 
 function bruteForce(vectors: Float32Array, dim: number, q: Float32Array, k: number): number[] {

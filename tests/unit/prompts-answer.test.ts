@@ -89,3 +89,14 @@ describe('follow-up of SQL written by hand', () => {
     expect(buildFollowUpPrompt('plain', { tables, examples: [], previous: [{ question: '', sql: 'SELECT 1', result: null }], question: 'x' }).text).toContain('### Question\n(SQL written by hand)');
   });
 });
+
+describe('wrapInstruction (model-written training pairs)', () => {
+  test('each instruction family gets its template; tiny-sql cannot follow instructions', async () => {
+    const { wrapInstruction } = await import('../../src/lib/llm/prompts.ts');
+    expect(wrapInstruction('tiny-sql', 'x')).toBeNull();
+    expect(wrapInstruction('mistral-inst', 'Explain.')).toBe('[INST] Explain. [/INST]');
+    const c = wrapInstruction('chatml', 'Explain.')!;
+    expect(c).toMatch(/^<\|im_start\|>system\n.*<\|im_end\|>\n<\|im_start\|>user\nExplain\.<\|im_end\|>\n<\|im_start\|>assistant\n$/s);
+    expect(wrapInstruction('plain', 'Explain.')).toBe('Explain.\n\n### Answer\n');
+  });
+});

@@ -336,3 +336,20 @@ export function buildFollowUpPrompt(format: PromptFormat, input: FollowUpInput, 
   const fit = fitPrompt(render, { tables: input.tables, optional: examples, history }, budget);
   return { format, text: fit.text, examplesUsed: fit.optional.length, cut: fit.cut };
 }
+
+/**
+ * Wrap a free-form instruction in a family's template (for model-written training pairs).
+ * Returns null for 'tiny-sql', which only writes SQL and cannot follow instructions.
+ */
+export function wrapInstruction(format: PromptFormat, instruction: string): string | null {
+  switch (format) {
+    case 'tiny-sql':
+      return null;
+    case 'plain':
+      return `${instruction}\n\n### Answer\n`;
+    case 'mistral-inst':
+      return `[INST] ${instruction} [/INST]`;
+    case 'chatml':
+      return `<|im_start|>system\nYou are a careful SQL expert.<|im_end|>\n<|im_start|>user\n${instruction}<|im_end|>\n<|im_start|>assistant\n`;
+  }
+}

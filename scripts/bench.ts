@@ -6,7 +6,7 @@
  * Node process. Writes bench/results/<timestamp>.json (schema: docs/benchmarks.md) and prints a
  * table of medians with min and max over repeats, plus same-run ratios.
  *
- * Sections: shell (built size), embed, index, query, generate, train, coldstart.
+ * Sections: shell (built size), embed, index, query, generate, train, coldstart, render (100k-row result).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
@@ -44,7 +44,7 @@ if (flag('help')) {
 }
 
 const QUICK = flag('quick');
-const SECTIONS = ['shell', 'embed', 'index', 'query', 'generate', 'train', 'coldstart'] as const;
+const SECTIONS = ['shell', 'embed', 'index', 'query', 'generate', 'train', 'coldstart', 'render'] as const;
 type Section = (typeof SECTIONS)[number];
 const only = opt('only')?.split(',') as Section[] | undefined;
 const skip = (opt('skip')?.split(',') ?? []) as Section[];
@@ -61,6 +61,7 @@ const S = QUICK
     generate: { prompts: 3, maxNewTokens: 24, repeats: 2, threads: [2], dtype: 'q8' as const },
     train: { pairs: 1500, epochs: 2, dim: 512, batchSize: 64 },
     coldstart: { reloads: 1 },
+    render: { repeats: 1 },
   }
   : {
     embed: { texts: 128, singles: 32, batchSizes: [32], repeats: 5, dtypes: ['q8', 'fp32'] as const, webgpu: { dtypes: (flag('webgpu-fp32') ? ['q8', 'fp32'] : ['q8']) as readonly ('q8' | 'fp32')[], texts: 64, singles: 4, repeats: 2 } },
@@ -75,6 +76,7 @@ const S = QUICK
     generate: { prompts: 5, maxNewTokens: 48, repeats: 3, threads: [1, 2], dtype: 'q8' as const },
     train: { pairs: 1500, epochs: 10, dim: 512, batchSize: 64 },
     coldstart: { reloads: 3 },
+    render: { repeats: 3 },
   };
 
 const CACHE = path.join(repoRoot, 'node_modules', '.cache', 'coderag-bench');
@@ -553,6 +555,43 @@ const READY_PROBE = `
   new MutationObserver(check).observe(document, { subtree: true, childList: true, characterData: true });
 `;
 
+/**
+ * A 100k-row result in the real app: time from Run to the table on screen, and the longest
+ * main-thread long task (PerformanceObserver 'longtask', tasks over 50 ms) meanwhile.
+ */
+const BIG_RESULT_SQL = 'WITH RECURSIVE r(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM r LIMIT 100000) SELECT x, x % 7 AS g FROM r';
+async function sectionRender(browser: Browser, baseUrl: string) {
+  const ctx = await browser.newContext();
+  try {
+    const page = await ctx.newPage();
+    await page.goto(baseUrl + 'index.html');
+    await page.getByTestId('status').getByText('Demo shop').waitFor({ timeout: 120_000 });
+    const toTable: number[] = [], longest: number[] = [];
+    for (let i = 0; i < S.render.repeats; i++) {
+      log(`render: 100k-row result ${i + 1}/${S.render.repeats}`);
+      await page.getByTestId('manual-sql').fill(i % 2 ? BIG_RESULT_SQL + ' ' : BIG_RESULT_SQL);
+      await page.evaluate(`(() => {
+        window.__long = [];
+        window.__obs?.disconnect();
+        window.__obs = new PerformanceObserver((l) => { for (const e of l.getEntries()) window.__long.push(e.duration); });
+        window.__obs.observe({ type: 'longtask' });
+        window.__t0 = performance.now();
+      })()`);
+      await page.getByTestId('run-sql').click();
+      await page.getByTestId('result').getByText('100,000 rows').first().waitFor({ timeout: 60_000 });
+      const shown = await page.evaluate('performance.now() - window.__t0') as number;
+      await page.waitForTimeout(300);
+      const long = await page.evaluate('Math.max(0, ...window.__long)') as number;
+      toTable.push(shown);
+      longest.push(long);
+    }
+    add({ id: 'render.100k.table', group: 'render', name: '100k-row result: Run → table on screen', host: 'browser', unit: 'ms', better: 'lower', runs: toTable });
+    add({ id: 'render.100k.longtask', group: 'render', name: '100k-row result: longest main-thread task', host: 'browser', unit: 'ms', better: 'lower', runs: longest, params: { target: 'under 200 ms' } });
+  } finally {
+    await ctx.close();
+  }
+}
+
 async function sectionColdStart(browser: Browser, baseUrl: string) {
   const C = S.coldstart;
   // A context of its own: the app registers its service worker, which must not touch the harness.
@@ -633,7 +672,7 @@ async function main() {
     const spider = needSpider ? await loadSpider() : null;
     if (needSpider && !spider) notes.push('Spider data or local models not found under ../shared: real-vector index, query path and Spider prompts skipped');
 
-    const browserSections = (['embed', 'index', 'query', 'generate', 'train', 'coldstart'] as Section[]).filter(want);
+    const browserSections = (['embed', 'index', 'query', 'generate', 'train', 'coldstart', 'render'] as Section[]).filter(want);
     if (browserSections.length) {
       server = await preview();
       log(`preview at ${server.url}`);
@@ -677,7 +716,7 @@ async function main() {
           await fn();
         } catch (e) {
           notes.push(`${section}: section failed: ${errorText(e)}`);
-          failed(section === 'query' ? 'query' : section === 'coldstart' ? 'coldstart' : (section as Metric['group']), `${section}.failed`, `${section} section`, 'driver', '', errorText(e));
+          failed(section === 'query' ? 'query' : section === 'coldstart' ? 'coldstart' : section === 'render' ? 'render' : (section as Metric['group']), `${section}.failed`, `${section} section`, 'driver', '', errorText(e));
         }
         (settings.sectionSeconds ??= {} as Record<string, number>);
         (settings.sectionSeconds as Record<string, number>)[section] = Math.round((Date.now() - ts) / 1000);
@@ -695,6 +734,7 @@ async function main() {
       await guard('train', () => sectionTrain(page));
       await ctx.close();
       await guard('coldstart', () => sectionColdStart(browser!, server!.url));
+      await guard('render', () => sectionRender(browser!, server!.url));
     }
   } finally {
     await browser?.close().catch(() => {});

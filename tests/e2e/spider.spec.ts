@@ -35,6 +35,7 @@ test('Spider: corpus, database, question, reload, runaway query', async ({ page 
   await expect(page.getByTestId('job-index')).toBeVisible();
   await expect(page.getByTestId('index-status')).toContainText('6,726 vectors', { timeout: 500_000 });
   await expect(page.getByTestId('index-status')).toHaveAttribute('data-origin', 'built');
+  console.log(`[spider.spec] ${(await page.getByTestId('index-status').innerText()).replace(/\s+/g, ' ')}`);
 
   // Ask a dev question.
   await page.getByTestId('tab-ask').click();
@@ -51,6 +52,7 @@ test('Spider: corpus, database, question, reload, runaway query', async ({ page 
   await expect(page.getByTestId('result-table').or(page.getByTestId('error'))).toBeVisible();
   const snaps = await streamSnapshots(page);
   expect(snaps.length, `stream snapshots: ${JSON.stringify(snaps)}`).toBeGreaterThanOrEqual(2);
+  console.log(`[spider.spec] ${(await page.getByTestId('retrieval-info').innerText())}; generation: ${(await page.locator('h2', { hasText: 'tok/s' }).first().innerText()).replace(/\s+/g, ' ')}`);
   const sql = await page.getByTestId('sql').innerText();
   expect(sql.trim().length).toBeGreaterThan(0);
 

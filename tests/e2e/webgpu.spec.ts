@@ -24,7 +24,9 @@ test('WebGPU adapter is probed and WebLLM picks q4f32 without shader-f16', async
   await expect(plan).toContainText('Qwen2.5-Coder-0.5B-Instruct-q4f32_1-MLC');
 });
 
-test('choosing WebLLM asks before the download, then fails with a clear error offline', async ({ page }) => {
+test('choosing WebLLM asks before the download, then fails with a clear error offline', async ({ page, context }) => {
+  // Cut the model hosts, so the test means the same with or without internet (workers included).
+  await context.route(/huggingface\.co|hf\.co|githubusercontent\.com/, (route) => route.abort('internetdisconnected'));
   await page.goto('./');
   await page.getByTestId('tab-settings').click();
   await page.getByTestId('webllm-select').selectOption('qwen2.5-coder-0.5b');

@@ -1,14 +1,7 @@
-/** Small deterministic RNG for tests. */
-export function mulberry(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../../src/lib/eval/stats.ts';
+
+/** Small deterministic RNG for tests (the core's mulberry32). */
+export const mulberry = mulberry32;
 
 /** n seeded random unit vectors of width dim, row-major. */
 export function randomUnit(n: number, dim: number, seed: number): Float32Array {

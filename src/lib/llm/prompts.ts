@@ -99,30 +99,8 @@ function render(format: PromptFormat, tables: TableInfo[], examples: FewShot[], 
  * then trailing columns of the widest tables, then trailing tables.
  */
 export function buildPrompt(format: PromptFormat, input: PromptInput, budget: PromptBudget = {}): BuiltPrompt {
-  let examples = input.examples.slice();
-  let tables = input.tables.map((t) => ({ ...t, columns: t.columns.slice(), types: t.types?.slice() }));
-  const fits = (text: string) => !budget.countTokens || !budget.maxTokens || budget.countTokens(text) <= budget.maxTokens;
-  let text = render(format, tables, examples, input.question);
-  let cut: string | undefined;
-  while (!fits(text) && examples.length > 0) {
-    examples = examples.slice(0, -1);
-    text = render(format, tables, examples, input.question);
-  }
-  let droppedCols = 0, droppedTables = 0;
-  while (!fits(text)) {
-    const widest = tables.reduce((a, b) => (b.columns.length > a.columns.length ? b : a), tables[0]);
-    if (widest && widest.columns.length > 4) {
-      widest.columns.pop();
-      widest.types?.pop();
-      droppedCols++;
-    } else if (tables.length > 1) {
-      tables = tables.slice(0, -1);
-      droppedTables++;
-    } else break;
-    text = render(format, tables, examples, input.question);
-  }
-  if (droppedCols || droppedTables) cut = `schema cut to fit the context: ${droppedTables} tables and ${droppedCols} columns left out`;
-  return { format, text, examplesUsed: examples.length, cut };
+  const fit = fitPrompt((tables, examples: FewShot[]) => render(format, tables, examples, input.question), { tables: input.tables, optional: input.examples, history: [] }, budget);
+  return { format, text: fit.text, examplesUsed: fit.optional.length, cut: fit.cut };
 }
 
 /** Pull the SQL out of a model's reply for a given format. */

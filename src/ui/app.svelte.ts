@@ -4,7 +4,8 @@
  */
 import { CPU_GENERATORS, EMBEDDERS, WEBLLM_MODELS, chooseDefaults, findCpuGenerator, findEmbedder, type Dtype } from '../lib/config.ts';
 import type { BrowserModelConfig } from '../browser/runtime.ts';
-import type { Corpus, Progress, QueryResult, RowIssue, TableInfo } from '../lib/types.ts';
+import type { Corpus, Progress, ProgressFn, QueryResult, RowIssue, TableInfo } from '../lib/types.ts';
+import type { TextMode } from '../lib/rag/doc-text.ts';
 import type { DbInfo, DbSource } from '../lib/sql/engine.ts';
 import type { IndexMeta, IndexRecord } from '../lib/index/store.ts';
 import { IndexStore } from '../lib/index/store.ts';
@@ -612,26 +613,38 @@ class AppState {
     } catch {
       /* rebuild below */
     }
-    const ac = new AbortController();
-    const onP = this.startJob('masked', 'Indexing masked questions', () => ac.abort());
     this.maskedStatus = 'loading';
+    try {
+      await this.indexJob('masked', 'Indexing masked questions', this.corpus, meta, 'masked-question', async (record) => {
+        this.maskedIndex = { record, origin: 'built' };
+        this.maskedStatus = 'ready';
+        this.retrieval = null;
+      });
+    } catch (e) {
+      this.maskedStatus = 'error';
+      this.indexNote = isCancelled(e)
+        ? `masked index cancelled: the "${this.settings.retriever}" strategy falls back to the plain question index`
+        : `masked index failed (${errorMessage(e)}): the "${this.settings.retriever}" strategy falls back to the plain question index`;
+    }
+  }
+
+  /**
+   * Embed a corpus as `textMode` and build its index, as a cancellable job with progress. The
+   * job stays listed until `onBuilt` has run, so follow-up work (the masked index) shows no gap.
+   */
+  private async indexJob(key: string, label: string, corpus: Corpus, meta: IndexMeta, textMode: TextMode, onBuilt: (r: IndexRecord) => Promise<void>): Promise<void> {
+    const ac = new AbortController();
+    const onP = this.startJob(key, label, () => ac.abort());
     this.embedRuns++;
     const batch = this.embedder?.device === 'webgpu' ? 64 : 32;
     try {
       const record = await indexCorpus({
         embedDocs: (texts) => embedWorker.api.embed(texts, 'doc', batch),
         build: (m, v, ms) => indexWorker.api.build(m, transfer(v, [v.buffer]), ms),
-      }, { corpus: this.corpus, meta, textMode: 'masked-question', batchSize: batch, signal: ac.signal, onProgress: onP });
-      this.maskedIndex = { record, origin: 'built' };
-      this.maskedStatus = 'ready';
-      this.retrieval = null;
-    } catch (e) {
-      this.maskedStatus = 'error';
-      this.indexNote = isCancelled(e)
-        ? `masked index cancelled: the "${this.settings.retriever}" strategy falls back to the plain question index`
-        : `masked index failed (${errorMessage(e)}): the "${this.settings.retriever}" strategy falls back to the plain question index`;
+      }, { corpus, meta, textMode, batchSize: batch, signal: ac.signal, onProgress: onP });
+      await onBuilt(record);
     } finally {
-      this.endJob('masked');
+      this.endJob(key);
     }
   }
 
@@ -672,21 +685,15 @@ class AppState {
   async buildIndex(): Promise<void> {
     const meta = this.indexMeta();
     if (!meta || !this.corpus) return;
-    const ac = new AbortController();
-    const onP = this.startJob('index', `Indexing ${this.corpus.name}`, () => ac.abort());
     this.indexStatus = 'loading';
     this.indexError = null;
-    this.embedRuns++;
-    const batch = this.embedder?.device === 'webgpu' ? 64 : 32;
     try {
-      const record = await indexCorpus({
-        embedDocs: (texts) => embedWorker.api.embed(texts, 'doc', batch),
-        build: (m, v, ms) => indexWorker.api.build(m, transfer(v, [v.buffer]), ms),
-      }, { corpus: this.corpus, meta, textMode: this.settings.textMode, batchSize: batch, signal: ac.signal, onProgress: onP });
-      this.index = { record, origin: 'built', loadMs: 0 };
-      this.indexStatus = 'ready';
-      await this.ensureMaskedIndex();
-      void this.runPendingShare();
+      await this.indexJob('index', `Indexing ${this.corpus.name}`, this.corpus, meta, this.settings.textMode, async (record) => {
+        this.index = { record, origin: 'built', loadMs: 0 };
+        this.indexStatus = 'ready';
+        await this.ensureMaskedIndex();
+        void this.runPendingShare();
+      });
     } catch (e) {
       if (isCancelled(e)) {
         this.indexNote = 'indexing cancelled; the previous index (if any) is unchanged';
@@ -695,8 +702,6 @@ class AppState {
         this.indexError = errorMessage(e);
         this.indexStatus = this.index ? 'ready' : 'error';
       }
-    } finally {
-      this.endJob('index');
     }
   }
 
@@ -733,19 +738,8 @@ class AppState {
         };
         return;
       }
-      this.genStatus = 'loading';
-      const onP = this.startJob('generator', `Loading ${plan.modelId}`, () => void llmWorker.api.cancelLoad());
-      try {
-        this.generator = await llmWorker.api.loadWebLlm(this.settings.webllmFamily, progressProxy(onP));
-        this.genStatus = 'ready';
-        void this.runPendingShare();
-      } catch (e) {
-        this.genStatus = 'error';
-        this.genError = errorMessage(e);
-      } finally {
-        this.endJob('generator');
-      }
-      return;
+      const family = this.settings.webllmFamily;
+      return this.generatorJob(plan.modelId, (onP) => llmWorker.api.loadWebLlm(family, onP));
     }
     return this.loadCpuGenerator(confirmed);
   }
@@ -765,10 +759,16 @@ class AppState {
       return;
     }
     this.pendingDownload = null;
+    const dtype = (this.settings.cpuDtype || spec.defaultDtype) as Dtype;
+    return this.generatorJob(id, (onP) => llmWorker.api.loadCpu(this.modelConfig(), id, dtype, onP));
+  }
+
+  /** Load a generator in the LLM worker as a cancellable job with progress. */
+  private async generatorJob(label: string, load: (onProgress: ProgressFn) => Promise<NonNullable<AppState['generator']>>): Promise<void> {
     this.genStatus = 'loading';
-    const onP = this.startJob('generator', `Loading ${id}`, () => void llmWorker.api.cancelLoad());
+    const onP = this.startJob('generator', `Loading ${label}`, () => void llmWorker.api.cancelLoad());
     try {
-      this.generator = await llmWorker.api.loadCpu(this.modelConfig(), id, (this.settings.cpuDtype || spec.defaultDtype) as Dtype, progressProxy(onP));
+      this.generator = await load(progressProxy(onP));
       this.genStatus = 'ready';
       void this.runPendingShare();
     } catch (e) {

@@ -17,8 +17,15 @@ const isolation = {
  * The built site has no /models/ unless you deploy one; then the app uses the Hugging Face Hub.
  */
 function localModels(): Plugin {
-  const dir = process.env.CODERAG_MODELS ? path.resolve(process.env.CODERAG_MODELS) : path.resolve(import.meta.dirname, '../shared/models');
-  const types: Record<string, string> = { '.json': 'application/json', '.onnx': 'application/octet-stream', '.txt': 'text/plain', '.md': 'text/markdown' };
+  const dir = process.env.CODERAG_MODELS
+    ? path.resolve(process.env.CODERAG_MODELS)
+    : path.resolve(import.meta.dirname, '../shared/models');
+  const types: Record<string, string> = {
+    '.json': 'application/json',
+    '.onnx': 'application/octet-stream',
+    '.txt': 'text/plain',
+    '.md': 'text/markdown',
+  };
   const mount = (server: { middlewares: { use: (fn: (req: any, res: any, next: () => void) => void) => void } }) => {
     server.middlewares.use((req, res, next) => {
       const url = decodeURIComponent((req.url ?? '').split('?')[0]);

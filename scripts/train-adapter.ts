@@ -37,7 +37,15 @@ import { parseSpiderCsv, parseSpiderTables } from '../src/lib/corpus/spider.ts';
 import type { Dtype } from '../src/lib/config.ts';
 import { median } from '../src/lib/eval/stats.ts';
 import { serializeAdapter, type AdapterMeta } from '../src/lib/train/adapter.ts';
-import { exampleDataset, datasetFromPairs, fitAdapter, DOC_MODES, type DocMode, type FitResult, type PairDataset } from '../src/lib/train/dataset.ts';
+import {
+  exampleDataset,
+  datasetFromPairs,
+  fitAdapter,
+  DOC_MODES,
+  type DocMode,
+  type FitResult,
+  type PairDataset,
+} from '../src/lib/train/dataset.ts';
 import { formatCI, type RetrievalMetrics } from '../src/lib/train/evaluate.ts';
 import { dedupePairs, pairsToCsv, parsePairsCsv } from '../src/lib/train/pairs.ts';
 import { groupSplit, randomSplit } from '../src/lib/train/split.ts';
@@ -79,7 +87,10 @@ const { values: args } = parseArgs({
 });
 
 function usage(msg?: string): never {
-  const text = readFileSync(new URL(import.meta.url), 'utf8').split('*/')[0].replace(/^\/\*\*?\n?/, '').replace(/^ \* ?/gm, '');
+  const text = readFileSync(new URL(import.meta.url), 'utf8')
+    .split('*/')[0]
+    .replace(/^\/\*\*?\n?/, '')
+    .replace(/^ \* ?/gm, '');
   if (msg) console.error(`error: ${msg}\n`);
   console.error(text.trim());
   process.exit(msg ? 2 : 0);
@@ -109,7 +120,8 @@ if (args.models) {
 }
 const host = await import('../src/node/host.ts');
 const embedderId = args.embedder ?? host.defaultTestEmbedderId();
-const cacheDir = args.cache === 'none' ? null : path.resolve(args.cache ?? path.join(repoRoot, 'node_modules/.cache/coderag-train'));
+const cacheDir =
+  args.cache === 'none' ? null : path.resolve(args.cache ?? path.join(repoRoot, 'node_modules/.cache/coderag-train'));
 
 const log = (s = '') => process.stderr.write(s + '\n');
 
@@ -125,7 +137,10 @@ if (args['from-spider']) {
   if (!existsSync(csvPath)) usage(`${csvPath} not found`);
   const tables = existsSync(tablesPath) ? parseSpiderTables(JSON.parse(readFileSync(tablesPath, 'utf8'))) : undefined;
   const loaded = parseSpiderCsv(readFileSync(csvPath, 'utf8'), { idPrefix: 'spider-train', tables });
-  if (loaded.issues.length) log(`spider: ${loaded.issues.length} rows skipped (first: row ${loaded.issues[0].row}: ${loaded.issues[0].reason})`);
+  if (loaded.issues.length)
+    log(
+      `spider: ${loaded.issues.length} rows skipped (first: row ${loaded.issues[0].row}: ${loaded.issues[0].reason})`,
+    );
   ds = exampleDataset(loaded.examples, docMode, loaded.schemas);
   source = `Spider train (${loaded.examples.length} questions, ${new Set(loaded.examples.map((e) => e.dbId)).size} databases), doc=${docMode}`;
 } else {
@@ -149,21 +164,29 @@ if (args['write-pairs']) {
 const groups = ds.pairs.map((p) => p.dbId);
 const distinctGroups = new Set(groups.filter((g) => g !== undefined)).size;
 const byGroup = distinctGroups >= 5 && groups.every((g) => g !== undefined);
-const split = byGroup ? groupSplit(n, (i) => groups[i], valFraction, splitSeed) : randomSplit(n, valFraction, splitSeed);
+const split = byGroup
+  ? groupSplit(n, (i) => groups[i], valFraction, splitSeed)
+  : randomSplit(n, valFraction, splitSeed);
 const rest = split.train;
-const inner = byGroup ? groupSplit(rest.length, (t) => groups[rest[t]], esFraction, splitSeed + 1) : randomSplit(rest.length, esFraction, splitSeed + 1);
+const inner = byGroup
+  ? groupSplit(rest.length, (t) => groups[rest[t]], esFraction, splitSeed + 1)
+  : randomSplit(rest.length, esFraction, splitSeed + 1);
 let trainIdx = inner.train.map((t) => rest[t]);
 const valIdx = inner.test.map((t) => rest[t]);
 const testIdx = split.test;
 if (args.limit) {
   const lim = num('limit', args.limit, n);
-  trainIdx = seededShuffle(trainIdx, splitSeed + 2).slice(0, lim).sort((a, b) => a - b);
+  trainIdx = seededShuffle(trainIdx, splitSeed + 2)
+    .slice(0, lim)
+    .sort((a, b) => a - b);
 }
 const splitText = byGroup
   ? `by database: ${testIdx.length} held-out questions from ${split.testGroups!.length} databases not seen in training (seed ${splitSeed})`
   : `random: ${testIdx.length} held-out pairs (${Math.round(valFraction * 100)} %, seed ${splitSeed})`;
 log(`data: ${source}`);
-log(`split: ${splitText}; ${trainIdx.length} train, ${valIdx.length} early-stopping, ${ds.docs.length} distinct documents`);
+log(
+  `split: ${splitText}; ${trainIdx.length} train, ${valIdx.length} early-stopping, ${ds.docs.length} distinct documents`,
+);
 
 // ---------------------------------------------------------------------------------------------
 // Embeddings
@@ -175,7 +198,8 @@ const embedAll = async (texts: string[], role: 'query' | 'doc') => {
   const t0 = performance.now();
   let last = 0;
   const r = await embedCached(embedder, texts, {
-    role, cacheDir,
+    role,
+    cacheDir,
     onProgress: (p) => {
       if (p.done - last >= 1000 || p.done === p.total) {
         last = p.done;
@@ -183,7 +207,9 @@ const embedAll = async (texts: string[], role: 'query' | 'doc') => {
       }
     },
   });
-  log(`${role === 'query' ? 'queries' : 'docs'}: ${texts.length} vectors ${r.cached ? 'from cache' : `in ${((performance.now() - t0) / 1000).toFixed(1)} s`}`);
+  log(
+    `${role === 'query' ? 'queries' : 'docs'}: ${texts.length} vectors ${r.cached ? 'from cache' : `in ${((performance.now() - t0) / 1000).toFixed(1)} s`}`,
+  );
   return r.vectors;
 };
 const queryVecs = await embedAll(ds.queries, 'query');
@@ -193,7 +219,14 @@ await embedder.dispose?.();
 // ---------------------------------------------------------------------------------------------
 // Training
 
-interface Setting { epochs: number; batchSize: number; lr: number; scale: number; patience: number; weightDecay: number }
+interface Setting {
+  epochs: number;
+  batchSize: number;
+  lr: number;
+  scale: number;
+  patience: number;
+  weightDecay: number;
+}
 const baseSetting: Setting = {
   epochs: num('epochs', args.epochs, TRAIN_DEFAULTS.epochs),
   batchSize: num('batch', args.batch, TRAIN_DEFAULTS.batchSize),
@@ -202,7 +235,14 @@ const baseSetting: Setting = {
   patience: num('patience', args.patience, TRAIN_DEFAULTS.patience),
   weightDecay: num('wd', args.wd, TRAIN_DEFAULTS.weightDecay),
 };
-const GRID_KEYS: Record<string, keyof Setting> = { lr: 'lr', batch: 'batchSize', epochs: 'epochs', scale: 'scale', wd: 'weightDecay', patience: 'patience' };
+const GRID_KEYS: Record<string, keyof Setting> = {
+  lr: 'lr',
+  batch: 'batchSize',
+  epochs: 'epochs',
+  scale: 'scale',
+  wd: 'weightDecay',
+  patience: 'patience',
+};
 let settings: Setting[] = [baseSetting];
 if (args.grid) {
   for (const part of args.grid.trim().split(/\s+/)) {
@@ -216,11 +256,18 @@ if (args.grid) {
 const testExtraDocs = args['eval-pool'] === 'all' ? Array.from({ length: ds.docs.length }, (_, i) => i) : [];
 const repeat = Math.max(1, Math.floor(num('repeat', args.repeat, 1)));
 
-const fmtSetting = (s: Setting) => `epochs=${s.epochs} batch=${s.batchSize} lr=${s.lr} scale=${s.scale}${s.weightDecay ? ` wd=${s.weightDecay}` : ''}`;
+const fmtSetting = (s: Setting) =>
+  `epochs=${s.epochs} batch=${s.batchSize} lr=${s.lr} scale=${s.scale}${s.weightDecay ? ` wd=${s.weightDecay}` : ''}`;
 const row = (label: string, m: RetrievalMetrics) =>
   `${label.padEnd(8)} R@1 ${formatCI(m.recall1)}  R@3 ${formatCI(m.recall3)}  R@10 ${formatCI(m.recall10)}  MRR@10 ${formatCI(m.mrr10)}  nDCG@10 ${formatCI(m.ndcg10)}`;
 
-interface Run { setting: Setting; fit: FitResult; bestVal: number; trainMs: number[]; totalMs: number[] }
+interface Run {
+  setting: Setting;
+  fit: FitResult;
+  bestVal: number;
+  trainMs: number[];
+  totalMs: number[];
+}
 const runs: Run[] = [];
 for (const s of settings) {
   const times: number[] = [];
@@ -228,11 +275,22 @@ for (const s of settings) {
   let fit: FitResult | undefined;
   for (let r = 0; r < repeat; r++) {
     const f = await fitAdapter({
-      dataset: ds, dim, queryVecs, docVecs, trainIdx, valIdx, testIdx, testExtraDocs,
-      mine: !args['no-mine'], seed, ...s,
+      dataset: ds,
+      dim,
+      queryVecs,
+      docVecs,
+      trainIdx,
+      valIdx,
+      testIdx,
+      testExtraDocs,
+      mine: !args['no-mine'],
+      seed,
+      ...s,
       onProgress: (p) => {
         if (p.phase === 'epoch' && r === 0) {
-          log(`  epoch ${String(p.epoch).padStart(2)}  loss ${p.loss.toFixed(4)}  val R@3 ${(p.valRecall3 ?? NaN).toFixed(3)}  val nDCG@10 ${(p.valNdcg10 ?? NaN).toFixed(3)}`);
+          log(
+            `  epoch ${String(p.epoch).padStart(2)}  loss ${p.loss.toFixed(4)}  val R@3 ${(p.valRecall3 ?? NaN).toFixed(3)}  val nDCG@10 ${(p.valNdcg10 ?? NaN).toFixed(3)}`,
+          );
         }
       },
     });
@@ -242,9 +300,11 @@ for (const s of settings) {
   }
   const bestVal = fit!.train.history.find((h) => h.epoch === fit!.train.bestEpoch)!.valNdcg10;
   runs.push({ setting: s, fit: fit!, bestVal, trainMs: times, totalMs: totals });
-  log(`${fmtSetting(s)}: best epoch ${fit!.train.bestEpoch}, val nDCG@10 ${bestVal.toFixed(4)}, test R@3 ${fit!.adapted.recall3.mean.toFixed(4)} nDCG@10 ${fit!.adapted.ndcg10.mean.toFixed(4)}, ` +
-    `train ${(median(times) / 1000).toFixed(1)} s without validation, ${(median(totals) / 1000).toFixed(1)} s with it (median of ${times.length}: ${times.map((t) => (t / 1000).toFixed(1)).join(', ')} s), ` +
-    `${fit!.train.history.length - 1} epochs, ${fit!.withNegatives}/${trainIdx.length} with hard negatives`);
+  log(
+    `${fmtSetting(s)}: best epoch ${fit!.train.bestEpoch}, val nDCG@10 ${bestVal.toFixed(4)}, test R@3 ${fit!.adapted.recall3.mean.toFixed(4)} nDCG@10 ${fit!.adapted.ndcg10.mean.toFixed(4)}, ` +
+      `train ${(median(times) / 1000).toFixed(1)} s without validation, ${(median(totals) / 1000).toFixed(1)} s with it (median of ${times.length}: ${times.map((t) => (t / 1000).toFixed(1)).join(', ')} s), ` +
+      `${fit!.train.history.length - 1} epochs, ${fit!.withNegatives}/${trainIdx.length} with hard negatives`,
+  );
 }
 
 // Pick by validation nDCG@10 (never by the held-out test numbers).
@@ -256,10 +316,14 @@ console.log(`ranked against ${fit.base.docs} documents; ${fit.base.n} queries; 9
 if (runs.length > 1) {
   console.log('\nsetting                                   best ep  val nDCG@10  test R@3  test nDCG@10  train s');
   for (const r of runs) {
-    console.log(`${fmtSetting(r.setting).padEnd(42)} ${String(r.fit.train.bestEpoch).padStart(7)}  ${r.bestVal.toFixed(4).padStart(11)}  ${r.fit.adapted.recall3.mean.toFixed(4).padStart(8)}  ${r.fit.adapted.ndcg10.mean.toFixed(4).padStart(12)}  ${(median(r.trainMs) / 1000).toFixed(1).padStart(7)}${r === best ? '  <- chosen' : ''}`);
+    console.log(
+      `${fmtSetting(r.setting).padEnd(42)} ${String(r.fit.train.bestEpoch).padStart(7)}  ${r.bestVal.toFixed(4).padStart(11)}  ${r.fit.adapted.recall3.mean.toFixed(4).padStart(8)}  ${r.fit.adapted.ndcg10.mean.toFixed(4).padStart(12)}  ${(median(r.trainMs) / 1000).toFixed(1).padStart(7)}${r === best ? '  <- chosen' : ''}`,
+    );
   }
 }
-console.log(`\nchosen: ${fmtSetting(best.setting)}, best epoch ${fit.train.bestEpoch}${fit.train.stoppedEarly ? ' (stopped early)' : ''}`);
+console.log(
+  `\nchosen: ${fmtSetting(best.setting)}, best epoch ${fit.train.bestEpoch}${fit.train.stoppedEarly ? ' (stopped early)' : ''}`,
+);
 console.log(row('base', fit.base));
 console.log(row('adapted', fit.adapted));
 
@@ -268,16 +332,46 @@ const meta: AdapterMeta = {
   dim,
   dataHash: fnv1a64Hex(trainIdx.map((i) => `${ds.queries[i]}\u0001${ds.docs[ds.pos[i]]}`).join('\u0002')),
   createdAt: new Date().toISOString(),
-  config: { ...best.setting, seed, splitSeed, val: valFraction, esVal: esFraction, mine: !args['no-mine'], doc: args['from-spider'] ? docMode : undefined, trainPairs: trainIdx.length, source },
+  config: {
+    ...best.setting,
+    seed,
+    splitSeed,
+    val: valFraction,
+    esVal: esFraction,
+    mine: !args['no-mine'],
+    doc: args['from-spider'] ? docMode : undefined,
+    trainPairs: trainIdx.length,
+    source,
+  },
   metrics: { ...fit.metrics, split: splitText },
   bestEpoch: fit.train.bestEpoch,
 };
 writeFileSync(args.out!, serializeAdapter(fit.train.adapter, meta));
 console.log(`wrote ${args.out}`);
 if (args.json) {
-  writeFileSync(args.json, JSON.stringify({
-    source, split: splitText, embedder: embedder.id, dim, docs: fit.base.docs,
-    runs: runs.map((r) => ({ setting: r.setting, bestEpoch: r.fit.train.bestEpoch, valNdcg10: r.bestVal, trainMs: r.trainMs, totalMs: r.totalMs, base: r.fit.metrics.base, adapted: r.fit.metrics.adapted, history: r.fit.train.history })),
-    chosen: best.setting,
-  }, null, 1));
+  writeFileSync(
+    args.json,
+    JSON.stringify(
+      {
+        source,
+        split: splitText,
+        embedder: embedder.id,
+        dim,
+        docs: fit.base.docs,
+        runs: runs.map((r) => ({
+          setting: r.setting,
+          bestEpoch: r.fit.train.bestEpoch,
+          valNdcg10: r.bestVal,
+          trainMs: r.trainMs,
+          totalMs: r.totalMs,
+          base: r.fit.metrics.base,
+          adapted: r.fit.metrics.adapted,
+          history: r.fit.train.history,
+        })),
+        chosen: best.setting,
+      },
+      null,
+      1,
+    ),
+  );
 }

@@ -37,14 +37,20 @@ cleanupOutdatedCaches();
 registerRoute(new NavigationRoute(createHandlerBoundToURL('index.html'), { denylist: [/\/models\//, /bench\.html$/] }));
 
 // Local model base: the list may change (network first); model files do not (cache first).
-registerRoute(({ url }) => url.origin === self.location.origin && /\/models\/index\.json$/.test(url.pathname),
-  new NetworkFirst({ cacheName: 'coderag-local-models', networkTimeoutSeconds: 3, plugins: [isolation] }));
-registerRoute(({ url }) => url.origin === self.location.origin && /\/models\//.test(url.pathname),
-  new CacheFirst({ cacheName: 'coderag-local-models', plugins: [isolation] }));
+registerRoute(
+  ({ url }) => url.origin === self.location.origin && /\/models\/index\.json$/.test(url.pathname),
+  new NetworkFirst({ cacheName: 'coderag-local-models', networkTimeoutSeconds: 3, plugins: [isolation] }),
+);
+registerRoute(
+  ({ url }) => url.origin === self.location.origin && /\/models\//.test(url.pathname),
+  new CacheFirst({ cacheName: 'coderag-local-models', plugins: [isolation] }),
+);
 
 // Any other same-origin GET (e.g. a .sqlite file served beside the app): network, with isolation headers.
-registerRoute(({ url, request }) => url.origin === self.location.origin && request.method === 'GET',
-  new NetworkFirst({ cacheName: 'coderag-runtime', networkTimeoutSeconds: 5, plugins: [isolation] }));
+registerRoute(
+  ({ url, request }) => url.origin === self.location.origin && request.method === 'GET',
+  new NetworkFirst({ cacheName: 'coderag-runtime', networkTimeoutSeconds: 5, plugins: [isolation] }),
+);
 
 // First install: take control at once. Later versions wait until the user accepts the update.
 self.addEventListener('install', () => {

@@ -8,7 +8,13 @@ import type { ProgressFn } from '../src/lib/types.ts';
 let embedder: TransformersEmbedder | null = null;
 
 const api = {
-  async load(modelCfg: BrowserModelConfig, id: string, dtype: Dtype, device: 'webgpu' | 'wasm', onProgress?: ProgressFn) {
+  async load(
+    modelCfg: BrowserModelConfig,
+    id: string,
+    dtype: Dtype,
+    device: 'webgpu' | 'wasm',
+    onProgress?: ProgressFn,
+  ) {
     const spec = findEmbedder(id);
     if (!spec) throw new Error(`unknown embedder "${id}"`);
     const tf = await browserTransformers(modelCfg);

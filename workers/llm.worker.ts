@@ -9,7 +9,14 @@ import type { Generator } from '../src/lib/llm/generator.ts';
 import { TransformersGenerator } from '../src/lib/llm/transformers-generator.ts';
 import { WebLlmGenerator, chooseWebLlmModel, type WebLlmChoice } from '../src/lib/llm/webllm-generator.ts';
 import { probeWebGpu, type GpuCaps } from '../src/lib/llm/webgpu.ts';
-import { buildExplainPrompt, buildFollowUpPrompt, buildPrompt, type ExplainInput, type FollowUpInput, type PromptInput } from '../src/lib/llm/prompts.ts';
+import {
+  buildExplainPrompt,
+  buildFollowUpPrompt,
+  buildPrompt,
+  type ExplainInput,
+  type FollowUpInput,
+  type PromptInput,
+} from '../src/lib/llm/prompts.ts';
 import type { ProgressFn } from '../src/lib/types.ts';
 
 let gen: Generator | null = null;
@@ -63,12 +70,18 @@ const api = {
   buildExplainPrompt(input: ExplainInput, reserve = 256) {
     if (!gen) throw new Error('no generator loaded');
     const g = gen;
-    return buildExplainPrompt(g.format, input, { countTokens: (t) => g.countTokens(t), maxTokens: g.contextTokens - reserve });
+    return buildExplainPrompt(g.format, input, {
+      countTokens: (t) => g.countTokens(t),
+      maxTokens: g.contextTokens - reserve,
+    });
   },
   buildFollowUpPrompt(input: FollowUpInput, reserve = 128) {
     if (!gen) throw new Error('no generator loaded');
     const g = gen;
-    return buildFollowUpPrompt(g.format, input, { countTokens: (t) => g.countTokens(t), maxTokens: g.contextTokens - reserve });
+    return buildFollowUpPrompt(g.format, input, {
+      countTokens: (t) => g.countTokens(t),
+      maxTokens: g.contextTokens - reserve,
+    });
   },
   async generate(prompt: string, maxNewTokens: number, onToken?: (piece: string) => void) {
     if (!gen) throw new Error('no generator loaded');

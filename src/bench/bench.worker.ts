@@ -19,9 +19,23 @@ import { IndexStore, indexKey, type IndexMeta } from '../lib/index/store.ts';
 import type { IndexFactory, VectorIndex } from '../lib/index/vector-index.ts';
 import type { TableInfo } from '../lib/types.ts';
 import {
-  errorText, p50, p95, randomUnitVectors, recallAtK, trainPairs,
-  type EmbedRequest, type EmbedResult, type GenerateRequest, type GenerateRun, type IndexRequest, type IndexResult,
-  type QueryPathRequest, type QueryPathStage, type TrainRequest, type TrainRun, epochTimes,
+  errorText,
+  p50,
+  p95,
+  randomUnitVectors,
+  recallAtK,
+  trainPairs,
+  type EmbedRequest,
+  type EmbedResult,
+  type GenerateRequest,
+  type GenerateRun,
+  type IndexRequest,
+  type IndexResult,
+  type QueryPathRequest,
+  type QueryPathStage,
+  type TrainRequest,
+  type TrainRun,
+  epochTimes,
 } from './common.ts';
 
 const EMBEDDER = 'universal-sentence-encoder-lite';
@@ -58,7 +72,8 @@ function exactTruth(ds: Dataset, k: number): number[][] {
   const flat = flatFactory.build(ds.vectors, ds.dim) as VectorIndex;
   const nq = ds.queries.length / ds.dim;
   ds.truth = [];
-  for (let i = 0; i < nq; i++) ds.truth.push(flat.search(ds.queries.subarray(i * ds.dim, (i + 1) * ds.dim), k).map((h) => h.index));
+  for (let i = 0; i < nq; i++)
+    ds.truth.push(flat.search(ds.queries.subarray(i * ds.dim, (i + 1) * ds.dim), k).map((h) => h.index));
   return ds.truth;
 }
 
@@ -70,7 +85,9 @@ async function initVoyWatched(): Promise<void> {
   if (voyMemory) return;
   const orig = WebAssembly.instantiate;
   const patched = async (...args: Parameters<typeof WebAssembly.instantiate>) => {
-    const r = (await (orig as (...a: unknown[]) => Promise<unknown>)(...args)) as WebAssembly.WebAssemblyInstantiatedSource;
+    const r = (await (orig as (...a: unknown[]) => Promise<unknown>)(
+      ...args,
+    )) as WebAssembly.WebAssemblyInstantiatedSource;
     const mem = r.instance?.exports?.memory;
     if (mem instanceof WebAssembly.Memory) voyMemory = mem;
     return r;
@@ -132,7 +149,17 @@ const api = {
   },
 
   /** Create a dataset: seeded random unit vectors, or given ones (real embeddings). */
-  indexData(name: string, opts: { n: number; dim: number; seed: number; queries: number; vectors?: Float32Array; queryVectors?: Float32Array }): { name: string; n: number; dim: number; queries: number; ms: number } {
+  indexData(
+    name: string,
+    opts: {
+      n: number;
+      dim: number;
+      seed: number;
+      queries: number;
+      vectors?: Float32Array;
+      queryVectors?: Float32Array;
+    },
+  ): { name: string; n: number; dim: number; queries: number; ms: number } {
     const t0 = performance.now();
     const { dim } = opts;
     const vectors = opts.vectors ?? randomUnitVectors(opts.n, dim, opts.seed);
@@ -149,7 +176,17 @@ const api = {
     const ds = datasets.get(req.dataset);
     if (!ds) throw new Error(`no dataset ${req.dataset}`);
     const n = ds.vectors.length / ds.dim;
-    const res: IndexResult = { kind: req.kind, dataset: req.dataset, n, dim: ds.dim, p50: [], p95: [], recall: NaN, saveMs: [], loadMs: [] };
+    const res: IndexResult = {
+      kind: req.kind,
+      dataset: req.dataset,
+      n,
+      dim: ds.dim,
+      p50: [],
+      p95: [],
+      recall: NaN,
+      saveMs: [],
+      loadMs: [],
+    };
     if (req.kind === 'voy') await initVoyWatched();
     const voyBefore = voyMemory?.buffer.byteLength ?? 0;
     const factory = factories[req.kind];
@@ -193,8 +230,14 @@ const api = {
     if (req.idbRepeats > 0) {
       const store = await IndexStore.open('coderag-bench');
       const meta: IndexMeta = {
-        slot: `bench:${req.dataset}:${req.kind}`, embedderId: 'bench', dtype: 'f32', dim: ds.dim,
-        corpusHash: req.dataset, count: n, kind: req.kind, textMode: 'question',
+        slot: `bench:${req.dataset}:${req.kind}`,
+        embedderId: 'bench',
+        dtype: 'f32',
+        dim: ds.dim,
+        corpusHash: req.dataset,
+        count: n,
+        kind: req.kind,
+        textMode: 'question',
       };
       try {
         for (let r = 0; r < req.idbRepeats; r++) {
@@ -206,7 +249,8 @@ const api = {
           if (!got2) throw new Error('saved index not found');
           const again = await factory.restore(got2.vectors, ds.dim, got2.record.extra);
           res.loadMs.push(performance.now() - t);
-          if (again.search(q(0), 1)[0]?.index !== got[0][0] && req.kind !== 'voy') throw new Error('restored index disagrees');
+          if (again.search(q(0), 1)[0]?.index !== got[0][0] && req.kind !== 'voy')
+            throw new Error('restored index disagrees');
           if (again !== index) again.dispose?.();
         }
       } catch (e) {
@@ -267,19 +311,32 @@ const api = {
           const hits = index.search(qv, req.k);
           const tc = performance.now();
           const examples = hits.map((h) => c.examples[h.index % c.examples.length]);
-          const p = buildPrompt(spec.format, { tables: c.schemas[dbId] ?? [], examples, question }, { countTokens, maxTokens: spec.contextTokens - 128 });
+          const p = buildPrompt(
+            spec.format,
+            { tables: c.schemas[dbId] ?? [], examples, question },
+            { countTokens, maxTokens: spec.contextTokens - 128 },
+          );
           const td = performance.now();
           promptChars = p.text.length;
           return [tb - ta, tc - tb, td - tc, td - ta];
         };
         await once(0);
         for (let r = 0; r < req.repeats; r++) {
-          const e: number[] = [], s: number[] = [], p: number[] = [], t: number[] = [];
+          const e: number[] = [],
+            s: number[] = [],
+            p: number[] = [],
+            t: number[] = [];
           for (let i = 0; i < req.questions.length; i++) {
             const [a, b, cc, d] = await once(i);
-            e.push(a); s.push(b); p.push(cc); t.push(d);
+            e.push(a);
+            s.push(b);
+            p.push(cc);
+            t.push(d);
           }
-          st.embed.push(p50(e)); st.search.push(p50(s)); st.prompt.push(p50(p)); st.total.push(p50(t));
+          st.embed.push(p50(e));
+          st.search.push(p50(s));
+          st.prompt.push(p50(p));
+          st.total.push(p50(t));
         }
         stages.push(st);
         index.dispose?.();
@@ -294,10 +351,20 @@ const api = {
     const tf = await browserTransformers(modelCfg(req.threads));
     const spec = findCpuGenerator(GENERATOR)!;
     const gen = await TransformersGenerator.load(tf, spec, 'wasm', req.dtype);
-    const run: GenerateRun = { tokensPerSecond: [], e2eTokensPerSecond: [], firstTokenMs: [], tokens: [], texts: [], loadMs: performance.now() - t0 };
+    const run: GenerateRun = {
+      tokensPerSecond: [],
+      e2eTokensPerSecond: [],
+      firstTokenMs: [],
+      tokens: [],
+      texts: [],
+      loadMs: performance.now() - t0,
+    };
     await gen.generate(req.prompts[0], { maxNewTokens: 4 }); // warm-up
     for (let r = 0; r < req.repeats; r++) {
-      let decodeTokens = 0, decodeMs = 0, allTokens = 0, allMs = 0;
+      let decodeTokens = 0,
+        decodeMs = 0,
+        allTokens = 0,
+        allMs = 0;
       const ttft: number[] = [];
       for (const p of req.prompts) {
         const g = await gen.generate(p, { maxNewTokens: req.maxNewTokens });
@@ -325,11 +392,24 @@ const api = {
     const mods = import.meta.glob('../lib/train/trainer.ts');
     const load = Object.values(mods)[0];
     if (!load) return { skipped: 'skipped: trainer not available (src/lib/train/trainer.ts missing at build time)' };
-    const mod = (await load()) as { trainAdapter?: (o: Record<string, unknown>) => Promise<{ ms: number; history: { epoch: number; step: number; ms: number }[] }> };
-    if (typeof mod.trainAdapter !== 'function') return { skipped: 'skipped: trainer not available (no trainAdapter export)' };
+    const mod = (await load()) as {
+      trainAdapter?: (
+        o: Record<string, unknown>,
+      ) => Promise<{ ms: number; history: { epoch: number; step: number; ms: number }[] }>;
+    };
+    if (typeof mod.trainAdapter !== 'function')
+      return { skipped: 'skipped: trainer not available (no trainAdapter export)' };
     const { q, p } = trainPairs(req.pairs, req.dim, req.seed);
     const t0 = performance.now();
-    const r = await mod.trainAdapter({ dim: req.dim, trainQ: q, trainP: p, epochs: req.epochs, batchSize: req.batchSize, seed: req.seed, patience: 0 });
+    const r = await mod.trainAdapter({
+      dim: req.dim,
+      trainQ: q,
+      trainP: p,
+      epochs: req.epochs,
+      batchSize: req.batchSize,
+      seed: req.seed,
+      patience: 0,
+    });
     const ms = performance.now() - t0;
     const last = r.history[r.history.length - 1];
     return { ms, epochMs: epochTimes(r.history), epochs: last?.epoch, steps: last?.step };

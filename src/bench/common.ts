@@ -6,7 +6,13 @@
 import { mulberry32, percentile } from '../lib/eval/stats.ts';
 
 /** n seeded random unit vectors of `dim` (uniform in the cube, then normalised). */
-export function randomUnitVectors(n: number, dim: number, seed: number, out: Float32Array = new Float32Array(n * dim), offset = 0): Float32Array {
+export function randomUnitVectors(
+  n: number,
+  dim: number,
+  seed: number,
+  out: Float32Array = new Float32Array(n * dim),
+  offset = 0,
+): Float32Array {
   const r = mulberry32(seed);
   for (let i = 0; i < n; i++) {
     const o = offset + i * dim;

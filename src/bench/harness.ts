@@ -9,9 +9,17 @@ import { probeWebGpu } from '../lib/llm/webgpu.ts';
 import { wasmSimdAvailable } from '../lib/index/int8.ts';
 import type { BenchWorkerApi } from './bench.worker.ts';
 import {
-  errorText, withTimeout,
-  type EmbedRequest, type EmbedResult, type GenerateRequest, type GenerateRun, type IndexRequest, type IndexResult,
-  type QueryPathRequest, type TrainRequest, type TrainRun,
+  errorText,
+  withTimeout,
+  type EmbedRequest,
+  type EmbedResult,
+  type GenerateRequest,
+  type GenerateRun,
+  type IndexRequest,
+  type IndexResult,
+  type QueryPathRequest,
+  type TrainRequest,
+  type TrainRun,
 } from './common.ts';
 import type { TableInfo } from '../lib/types.ts';
 
@@ -123,15 +131,31 @@ const bench = {
    * Every index kind on one dataset, in one worker (the flat run's answers are the ground truth
    * for recall). A kind that crashes or times out is recorded, and a fresh worker takes over.
    */
-  async indexSuite(spec: DatasetSpec, kinds: IndexRequest['kind'][], opts: { k: number; repeats: number; idbRepeats: number; timeoutMs: number }) {
-    const results: (IndexResult & { memBefore?: number; memAfter?: number; memSource?: string; memMs?: (number | undefined)[]; wallMs?: number })[] = [];
+  async indexSuite(
+    spec: DatasetSpec,
+    kinds: IndexRequest['kind'][],
+    opts: { k: number; repeats: number; idbRepeats: number; timeoutMs: number },
+  ) {
+    const results: (IndexResult & {
+      memBefore?: number;
+      memAfter?: number;
+      memSource?: string;
+      memMs?: (number | undefined)[];
+      wallMs?: number;
+    })[] = [];
     let w: Spawned | null = null;
     const setup = async () => {
       w = spawn();
       const vectors = spec.vectorsUrl ? await fetchF32(spec.vectorsUrl) : undefined;
       const queryVectors = spec.queryVectorsUrl ? await fetchF32(spec.queryVectorsUrl) : undefined;
       const xfer = [vectors?.buffer, queryVectors?.buffer].filter(Boolean) as ArrayBuffer[];
-      return w.api.indexData(spec.name, Comlink.transfer({ n: spec.n, dim: spec.dim, seed: spec.seed, queries: spec.queries, vectors, queryVectors }, xfer));
+      return w.api.indexData(
+        spec.name,
+        Comlink.transfer(
+          { n: spec.n, dim: spec.dim, seed: spec.seed, queries: spec.queries, vectors, queryVectors },
+          xfer,
+        ),
+      );
     };
     const kill = () => {
       if (w) {
@@ -151,14 +175,45 @@ const bench = {
         await cur.api.gc();
         const before = await memoryBytes();
         let after: Awaited<ReturnType<typeof memoryBytes>> = null;
-        const req: IndexRequest = { kind, dataset: spec.name, k: opts.k, repeats: opts.repeats, idbRepeats: opts.idbRepeats, timeoutMs: opts.timeoutMs };
-        const probe = Comlink.proxy(async () => { after = await memoryBytes(); });
+        const req: IndexRequest = {
+          kind,
+          dataset: spec.name,
+          k: opts.k,
+          repeats: opts.repeats,
+          idbRepeats: opts.idbRepeats,
+          timeoutMs: opts.timeoutMs,
+        };
+        const probe = Comlink.proxy(async () => {
+          after = await memoryBytes();
+        });
         try {
-          const r = await withTimeout(Promise.race([cur.api.indexRun(req, probe), cur.died]), opts.timeoutMs, `index ${kind} on ${spec.name}`);
+          const r = await withTimeout(
+            Promise.race([cur.api.indexRun(req, probe), cur.died]),
+            opts.timeoutMs,
+            `index ${kind} on ${spec.name}`,
+          );
           const a = after as Awaited<ReturnType<typeof memoryBytes>>;
-          results.push({ ...r, memBefore: before?.bytes, memAfter: a?.bytes, memSource: a?.source, memMs: [before?.ms, a?.ms], wallMs: performance.now() - tk });
+          results.push({
+            ...r,
+            memBefore: before?.bytes,
+            memAfter: a?.bytes,
+            memSource: a?.source,
+            memMs: [before?.ms, a?.ms],
+            wallMs: performance.now() - tk,
+          });
         } catch (e) {
-          results.push({ kind, dataset: spec.name, n: spec.n, dim: spec.dim, p50: [], p95: [], recall: NaN, saveMs: [], loadMs: [], error: errorText(e) });
+          results.push({
+            kind,
+            dataset: spec.name,
+            n: spec.n,
+            dim: spec.dim,
+            p50: [],
+            p95: [],
+            recall: NaN,
+            saveMs: [],
+            loadMs: [],
+            error: errorText(e),
+          });
           kill();
         }
       }
@@ -168,18 +223,29 @@ const bench = {
     return results;
   },
 
-  async queryPath(req: QueryPathRequest, corpus: { examplesUrl: string; vectorsUrl: string; dim: number; schemas: Record<string, TableInfo[]> }) {
+  async queryPath(
+    req: QueryPathRequest,
+    corpus: { examplesUrl: string; vectorsUrl: string; dim: number; schemas: Record<string, TableInfo[]> },
+  ) {
     const examples = await (await fetch(corpus.examplesUrl)).json();
     const vectors = await fetchF32(corpus.vectorsUrl);
     return inWorker('query path', req.timeoutMs, async (w) => {
-      await w.api.setCorpus(Comlink.transfer({ examples, schemas: corpus.schemas, vectors, dim: corpus.dim }, [vectors.buffer]));
+      await w.api.setCorpus(
+        Comlink.transfer({ examples, schemas: corpus.schemas, vectors, dim: corpus.dim }, [vectors.buffer]),
+      );
       return w.api.queryPath(req);
     }).catch((e) => ({ error: errorText(e) }));
   },
 
   generate(req: GenerateRequest): Promise<GenerateRun> {
     return inWorker('generate', req.timeoutMs, (w) => w.api.generate(req)).catch((e) => ({
-      tokensPerSecond: [], e2eTokensPerSecond: [], firstTokenMs: [], tokens: [], texts: [], loadMs: NaN, error: errorText(e),
+      tokensPerSecond: [],
+      e2eTokensPerSecond: [],
+      firstTokenMs: [],
+      tokens: [],
+      texts: [],
+      loadMs: NaN,
+      error: errorText(e),
     }));
   },
 

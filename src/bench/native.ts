@@ -11,7 +11,16 @@ import type { VectorIndex } from '../lib/index/vector-index.ts';
 import { buildPrompt } from '../lib/llm/prompts.ts';
 import type { TableInfo } from '../lib/types.ts';
 import { loadCpuGenerator, loadEmbedder, transformers } from '../node/host.ts';
-import { epochTimes, errorText, p50, randomUnitVectors, trainPairs, type GenerateRun, type QueryPathStage, type TrainRun } from './common.ts';
+import {
+  epochTimes,
+  errorText,
+  p50,
+  randomUnitVectors,
+  trainPairs,
+  type GenerateRun,
+  type QueryPathStage,
+  type TrainRun,
+} from './common.ts';
 
 export const EMBEDDER = 'universal-sentence-encoder-lite';
 export const GENERATOR = 'tiny-sql-lm';
@@ -26,7 +35,10 @@ type Tf = Awaited<ReturnType<typeof transformers>>;
 async function pinnedTransformers(threads: number): Promise<Tf> {
   const tf = await transformers();
   const pipeline = ((task: string, model: string, o: Record<string, unknown> = {}) =>
-    tf.pipeline(task as never, model, { ...o, session_options: { intraOpNumThreads: threads, interOpNumThreads: 1 } } as never)) as unknown as Tf['pipeline'];
+    tf.pipeline(task as never, model, {
+      ...o,
+      session_options: { intraOpNumThreads: threads, interOpNumThreads: 1 },
+    } as never)) as unknown as Tf['pipeline'];
   return { ...tf, pipeline } as Tf;
 }
 
@@ -34,10 +46,18 @@ async function pinnedTransformers(threads: number): Promise<Tf> {
  * A native embedder: the product's TransformersEmbedder on onnxruntime-node. threads 0 =
  * onnxruntime-node's default (host.ts's loader, as the CLIs use it); threads > 0 = pinned.
  */
-export async function nativeEmbedder(dtype: 'q8' | 'fp32', threads: number): Promise<{ embed: Embed; dispose: () => Promise<void> }> {
-  const e = threads <= 0
-    ? await loadEmbedder(EMBEDDER, dtype)
-    : await TransformersEmbedder.load(await pinnedTransformers(threads), { spec: findEmbedder(EMBEDDER)!, dtype, device: 'cpu' });
+export async function nativeEmbedder(
+  dtype: 'q8' | 'fp32',
+  threads: number,
+): Promise<{ embed: Embed; dispose: () => Promise<void> }> {
+  const e =
+    threads <= 0
+      ? await loadEmbedder(EMBEDDER, dtype)
+      : await TransformersEmbedder.load(await pinnedTransformers(threads), {
+          spec: findEmbedder(EMBEDDER)!,
+          dtype,
+          device: 'cpu',
+        });
   return { embed: (t, b) => e.embed(t, { batchSize: b }), dispose: () => e.dispose() };
 }
 
@@ -48,7 +68,14 @@ export interface NativeEmbedResult {
   error?: string;
 }
 
-export async function nativeEmbedBench(opts: { dtype: 'q8' | 'fp32'; threads: number; texts: string[]; singles: number; batchSizes: number[]; repeats: number }): Promise<NativeEmbedResult> {
+export async function nativeEmbedBench(opts: {
+  dtype: 'q8' | 'fp32';
+  threads: number;
+  texts: string[];
+  singles: number;
+  batchSizes: number[];
+  repeats: number;
+}): Promise<NativeEmbedResult> {
   const t0 = performance.now();
   let emb;
   try {
@@ -79,13 +106,31 @@ export async function nativeEmbedBench(opts: { dtype: 'q8' | 'fp32'; threads: nu
 }
 
 /** threads 0 = onnxruntime-node's default (host.ts's loader); threads > 0 = pinned. */
-export async function nativeGenerate(opts: { prompts: string[]; maxNewTokens: number; dtype: 'q8' | 'fp32'; repeats: number; threads?: number }): Promise<GenerateRun> {
+export async function nativeGenerate(opts: {
+  prompts: string[];
+  maxNewTokens: number;
+  dtype: 'q8' | 'fp32';
+  repeats: number;
+  threads?: number;
+}): Promise<GenerateRun> {
   const t0 = performance.now();
-  const run: GenerateRun = { tokensPerSecond: [], e2eTokensPerSecond: [], firstTokenMs: [], tokens: [], texts: [], loadMs: NaN };
+  const run: GenerateRun = {
+    tokensPerSecond: [],
+    e2eTokensPerSecond: [],
+    firstTokenMs: [],
+    tokens: [],
+    texts: [],
+    loadMs: NaN,
+  };
   let gen;
   try {
     gen = opts.threads
-      ? await TransformersGenerator.load(await pinnedTransformers(opts.threads), findCpuGenerator(GENERATOR)!, 'cpu', opts.dtype)
+      ? await TransformersGenerator.load(
+          await pinnedTransformers(opts.threads),
+          findCpuGenerator(GENERATOR)!,
+          'cpu',
+          opts.dtype,
+        )
       : await loadCpuGenerator(GENERATOR, opts.dtype);
   } catch (e) {
     return { ...run, error: errorText(e) };
@@ -93,7 +138,10 @@ export async function nativeGenerate(opts: { prompts: string[]; maxNewTokens: nu
   run.loadMs = performance.now() - t0;
   await gen.generate(opts.prompts[0], { maxNewTokens: 4 });
   for (let r = 0; r < opts.repeats; r++) {
-    let decodeTokens = 0, decodeMs = 0, allTokens = 0, allMs = 0;
+    let decodeTokens = 0,
+      decodeMs = 0,
+      allTokens = 0,
+      allMs = 0;
     const ttft: number[] = [];
     for (const p of opts.prompts) {
       const g = await gen.generate(p, { maxNewTokens: opts.maxNewTokens });
@@ -123,7 +171,16 @@ export interface QueryCorpus {
   dim: number;
 }
 
-export async function nativeQueryPath(c: QueryCorpus, opts: { questions: { question: string; dbId: string }[]; k: number; kinds: ('flat' | 'int8')[]; sizes: number[]; repeats: number }): Promise<{ stages: QueryPathStage[]; loadMs: number }> {
+export async function nativeQueryPath(
+  c: QueryCorpus,
+  opts: {
+    questions: { question: string; dbId: string }[];
+    k: number;
+    kinds: ('flat' | 'int8')[];
+    sizes: number[];
+    repeats: number;
+  },
+): Promise<{ stages: QueryPathStage[]; loadMs: number }> {
   const t0 = performance.now();
   const emb = await loadEmbedder(EMBEDDER, 'q8');
   const tf = await transformers();
@@ -151,18 +208,31 @@ export async function nativeQueryPath(c: QueryCorpus, opts: { questions: { quest
         const hits = index.search(qv, opts.k);
         const tc = performance.now();
         const examples = hits.map((h) => c.examples[h.index % c.examples.length]);
-        buildPrompt(spec.format, { tables: c.schemas[dbId] ?? [], examples, question }, { countTokens, maxTokens: spec.contextTokens - 128 });
+        buildPrompt(
+          spec.format,
+          { tables: c.schemas[dbId] ?? [], examples, question },
+          { countTokens, maxTokens: spec.contextTokens - 128 },
+        );
         const td = performance.now();
         return [tb - ta, tc - tb, td - tc, td - ta];
       };
       await once(0);
       for (let r = 0; r < opts.repeats; r++) {
-        const e: number[] = [], s: number[] = [], p: number[] = [], t: number[] = [];
+        const e: number[] = [],
+          s: number[] = [],
+          p: number[] = [],
+          t: number[] = [];
         for (let i = 0; i < opts.questions.length; i++) {
           const [a, b, cc, d] = await once(i);
-          e.push(a); s.push(b); p.push(cc); t.push(d);
+          e.push(a);
+          s.push(b);
+          p.push(cc);
+          t.push(d);
         }
-        st.embed.push(p50(e)); st.search.push(p50(s)); st.prompt.push(p50(p)); st.total.push(p50(t));
+        st.embed.push(p50(e));
+        st.search.push(p50(s));
+        st.prompt.push(p50(p));
+        st.total.push(p50(t));
       }
       stages.push(st);
     }
@@ -171,18 +241,35 @@ export async function nativeQueryPath(c: QueryCorpus, opts: { questions: { quest
   return { stages, loadMs };
 }
 
-export async function nativeTrain(opts: { pairs: number; epochs: number; dim: number; batchSize: number; seed: number }): Promise<TrainRun> {
-  let mod: { trainAdapter?: (o: Record<string, unknown>) => Promise<{ history: { epoch: number; step: number; ms: number }[] }> };
+export async function nativeTrain(opts: {
+  pairs: number;
+  epochs: number;
+  dim: number;
+  batchSize: number;
+  seed: number;
+}): Promise<TrainRun> {
+  let mod: {
+    trainAdapter?: (o: Record<string, unknown>) => Promise<{ history: { epoch: number; step: number; ms: number }[] }>;
+  };
   try {
     mod = (await import('../lib/train/trainer.ts')) as unknown as typeof mod;
   } catch (e) {
     return { skipped: `skipped: trainer not available (${errorText(e).split('\n')[0]})` };
   }
-  if (typeof mod.trainAdapter !== 'function') return { skipped: 'skipped: trainer not available (no trainAdapter export)' };
+  if (typeof mod.trainAdapter !== 'function')
+    return { skipped: 'skipped: trainer not available (no trainAdapter export)' };
   const { q, p } = trainPairs(opts.pairs, opts.dim, opts.seed);
   const t0 = performance.now();
   try {
-    const r = await mod.trainAdapter({ dim: opts.dim, trainQ: q, trainP: p, epochs: opts.epochs, batchSize: opts.batchSize, seed: opts.seed, patience: 0 });
+    const r = await mod.trainAdapter({
+      dim: opts.dim,
+      trainQ: q,
+      trainP: p,
+      epochs: opts.epochs,
+      batchSize: opts.batchSize,
+      seed: opts.seed,
+      patience: 0,
+    });
     const last = r.history[r.history.length - 1];
     return { ms: performance.now() - t0, epochMs: epochTimes(r.history), epochs: last?.epoch, steps: last?.step };
   } catch (e) {

@@ -70,7 +70,14 @@ export function metric(m: Omit<Metric, 'median' | 'min' | 'max'>): Metric {
   };
 }
 
-export function ratio(metrics: Metric[], id: string, name: string, numerator: string, denominator: string, reading: string): Ratio {
+export function ratio(
+  metrics: Metric[],
+  id: string,
+  name: string,
+  numerator: string,
+  denominator: string,
+  reading: string,
+): Ratio {
   const a = metrics.find((m) => m.id === numerator)?.median;
   const b = metrics.find((m) => m.id === denominator)?.median;
   const value = a != null && b != null && b !== 0 ? a / b : null;
@@ -112,14 +119,21 @@ export function formatTable(file: Pick<BenchFile, 'metrics' | 'ratios'>): string
     }
     rows.push([m.name, m.host, fmt(m.median), fmt(m.min), fmt(m.max), m.unit, String(m.runs.length)]);
   }
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.filter((r) => !r[0].startsWith('  ↳') && !r[0].startsWith('[')).map((r) => r[i].length)));
-  const line = (r: string[]) => r.map((c, i) => pad(c, widths[i], i >= 2 && i <= 4 || i === 6)).join('  ').trimEnd();
+  const widths = head.map((h, i) =>
+    Math.max(h.length, ...rows.filter((r) => !r[0].startsWith('  ↳') && !r[0].startsWith('[')).map((r) => r[i].length)),
+  );
+  const line = (r: string[]) =>
+    r
+      .map((c, i) => pad(c, widths[i], (i >= 2 && i <= 4) || i === 6))
+      .join('  ')
+      .trimEnd();
   const out = [line(head), widths.map((w) => '-'.repeat(w)).join('  ')];
   for (const r of rows) out.push(r[0].startsWith('[') || r[0].startsWith('  ↳') ? r[0] : line(r));
   if (file.ratios.length) {
     out.push('', 'ratios (median / median, same run)');
     const w = Math.max(...file.ratios.map((r) => r.name.length));
-    for (const r of file.ratios) out.push(`  ${pad(r.name, w)}  ${pad(r.value == null ? '–' : r.value.toFixed(2) + '×', 8, true)}  ${r.reading}`);
+    for (const r of file.ratios)
+      out.push(`  ${pad(r.name, w)}  ${pad(r.value == null ? '–' : r.value.toFixed(2) + '×', 8, true)}  ${r.reading}`);
   }
   return out.join('\n');
 }

@@ -27,7 +27,9 @@ export function autoThreads(): number {
 let tfPromise: Promise<typeof import('@huggingface/transformers')> | null = null;
 
 /** transformers.js configured for this browser; call again to re-apply a changed config. */
-export async function browserTransformers(cfg: BrowserModelConfig): Promise<typeof import('@huggingface/transformers')> {
+export async function browserTransformers(
+  cfg: BrowserModelConfig,
+): Promise<typeof import('@huggingface/transformers')> {
   tfPromise ??= import('@huggingface/transformers');
   const tf = await tfPromise;
   const core: CoreConfig = {

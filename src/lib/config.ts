@@ -43,7 +43,8 @@ export function applyTransformersConfig(env: typeof TransformersEnv, cfg: CoreCo
   }
   if (cfg.remoteHost) env.remoteHost = cfg.remoteHost;
   env.useBrowserCache = cfg.useBrowserCache;
-  const onnx = env.backends?.onnx as { wasm?: { wasmPaths?: unknown; numThreads?: number; proxy?: boolean } } | undefined;
+  const onnx = env.backends?.onnx as
+    { wasm?: { wasmPaths?: unknown; numThreads?: number; proxy?: boolean } } | undefined;
   if (onnx?.wasm) {
     if (cfg.wasmPaths) onnx.wasm.wasmPaths = cfg.wasmPaths;
     if (cfg.numThreads > 0) onnx.wasm.numThreads = cfg.numThreads;
@@ -77,21 +78,46 @@ export interface EmbedderSpec {
 
 export const EMBEDDERS: EmbedderSpec[] = [
   {
-    id: 'Xenova/all-MiniLM-L6-v2', label: 'all-MiniLM-L6-v2 (general, 384-d)', dim: 384, maxTokens: 256,
-    dtypes: ['q8', 'fp32'], defaultDtype: 'q8', pooling: 'mean', sizeMB: 23,
+    id: 'Xenova/all-MiniLM-L6-v2',
+    label: 'all-MiniLM-L6-v2 (general, 384-d)',
+    dim: 384,
+    maxTokens: 256,
+    dtypes: ['q8', 'fp32'],
+    defaultDtype: 'q8',
+    pooling: 'mean',
+    sizeMB: 23,
   },
   {
-    id: 'Xenova/bge-small-en-v1.5', label: 'BGE small en v1.5 (384-d)', dim: 384, maxTokens: 512,
-    dtypes: ['q8', 'fp32'], defaultDtype: 'q8', pooling: 'cls', sizeMB: 34,
+    id: 'Xenova/bge-small-en-v1.5',
+    label: 'BGE small en v1.5 (384-d)',
+    dim: 384,
+    maxTokens: 512,
+    dtypes: ['q8', 'fp32'],
+    defaultDtype: 'q8',
+    pooling: 'cls',
+    sizeMB: 34,
     queryPrefix: 'Represent this sentence for searching relevant passages: ',
   },
   {
-    id: 'jinaai/jina-embeddings-v2-base-code', label: 'Jina v2 base code (code-specific, 768-d)', dim: 768, maxTokens: 8192,
-    dtypes: ['q8', 'fp32'], defaultDtype: 'q8', pooling: 'mean', sizeMB: 162,
+    id: 'jinaai/jina-embeddings-v2-base-code',
+    label: 'Jina v2 base code (code-specific, 768-d)',
+    dim: 768,
+    maxTokens: 8192,
+    dtypes: ['q8', 'fp32'],
+    defaultDtype: 'q8',
+    pooling: 'mean',
+    sizeMB: 162,
   },
   {
-    id: 'universal-sentence-encoder-lite', label: 'Universal Sentence Encoder Lite (512-d, local)', dim: 512, maxTokens: 128,
-    dtypes: ['q8', 'fp32'], defaultDtype: 'q8', pooling: 'mean', sizeMB: 7, localOnly: true,
+    id: 'universal-sentence-encoder-lite',
+    label: 'Universal Sentence Encoder Lite (512-d, local)',
+    dim: 512,
+    maxTokens: 128,
+    dtypes: ['q8', 'fp32'],
+    defaultDtype: 'q8',
+    pooling: 'mean',
+    sizeMB: 7,
+    localOnly: true,
     note: 'Converted from Google USE Lite; available when a local model base holds it.',
   },
 ];
@@ -113,12 +139,23 @@ export interface CpuGeneratorSpec {
 
 export const CPU_GENERATORS: CpuGeneratorSpec[] = [
   {
-    id: 'onnx-community/Qwen2.5-Coder-0.5B-Instruct', label: 'Qwen2.5-Coder 0.5B Instruct (CPU/WASM)',
-    dtypes: ['q4', 'q8'], defaultDtype: 'q4', format: 'chatml', contextTokens: 4096, sizeMB: 460,
+    id: 'onnx-community/Qwen2.5-Coder-0.5B-Instruct',
+    label: 'Qwen2.5-Coder 0.5B Instruct (CPU/WASM)',
+    dtypes: ['q4', 'q8'],
+    defaultDtype: 'q4',
+    format: 'chatml',
+    contextTokens: 4096,
+    sizeMB: 460,
   },
   {
-    id: 'tiny-sql-lm', label: 'tiny-sql-lm (5.5M, test fixture, local)', dtypes: ['q8', 'fp32'], defaultDtype: 'q8',
-    format: 'tiny-sql', contextTokens: 1024, sizeMB: 7, localOnly: true,
+    id: 'tiny-sql-lm',
+    label: 'tiny-sql-lm (5.5M, test fixture, local)',
+    dtypes: ['q8', 'fp32'],
+    defaultDtype: 'q8',
+    format: 'tiny-sql',
+    contextTokens: 1024,
+    sizeMB: 7,
+    localOnly: true,
     note: 'Real but tiny; answers are mostly wrong. For plumbing, latency and UI only.',
   },
 ];
@@ -137,20 +174,36 @@ export interface WebLlmSpec {
 
 export const WEBLLM_MODELS: WebLlmSpec[] = [
   {
-    family: 'mistral-7b-instruct', label: 'Mistral-7B-Instruct v0.3',
-    q4f16: 'Mistral-7B-Instruct-v0.3-q4f16_1-MLC', q4f32: 'Mistral-7B-Instruct-v0.3-q4f32_1-MLC', format: 'mistral-inst', paramsB: 7.25,
+    family: 'mistral-7b-instruct',
+    label: 'Mistral-7B-Instruct v0.3',
+    q4f16: 'Mistral-7B-Instruct-v0.3-q4f16_1-MLC',
+    q4f32: 'Mistral-7B-Instruct-v0.3-q4f32_1-MLC',
+    format: 'mistral-inst',
+    paramsB: 7.25,
   },
   {
-    family: 'qwen2.5-coder-0.5b', label: 'Qwen2.5-Coder 0.5B Instruct',
-    q4f16: 'Qwen2.5-Coder-0.5B-Instruct-q4f16_1-MLC', q4f32: 'Qwen2.5-Coder-0.5B-Instruct-q4f32_1-MLC', format: 'chatml', paramsB: 0.49,
+    family: 'qwen2.5-coder-0.5b',
+    label: 'Qwen2.5-Coder 0.5B Instruct',
+    q4f16: 'Qwen2.5-Coder-0.5B-Instruct-q4f16_1-MLC',
+    q4f32: 'Qwen2.5-Coder-0.5B-Instruct-q4f32_1-MLC',
+    format: 'chatml',
+    paramsB: 0.49,
   },
   {
-    family: 'qwen2.5-coder-1.5b', label: 'Qwen2.5-Coder 1.5B Instruct',
-    q4f16: 'Qwen2.5-Coder-1.5B-Instruct-q4f16_1-MLC', q4f32: 'Qwen2.5-Coder-1.5B-Instruct-q4f32_1-MLC', format: 'chatml', paramsB: 1.54,
+    family: 'qwen2.5-coder-1.5b',
+    label: 'Qwen2.5-Coder 1.5B Instruct',
+    q4f16: 'Qwen2.5-Coder-1.5B-Instruct-q4f16_1-MLC',
+    q4f32: 'Qwen2.5-Coder-1.5B-Instruct-q4f32_1-MLC',
+    format: 'chatml',
+    paramsB: 1.54,
   },
   {
-    family: 'qwen2.5-coder-7b', label: 'Qwen2.5-Coder 7B Instruct',
-    q4f16: 'Qwen2.5-Coder-7B-Instruct-q4f16_1-MLC', q4f32: 'Qwen2.5-Coder-7B-Instruct-q4f32_1-MLC', format: 'chatml', paramsB: 7.62,
+    family: 'qwen2.5-coder-7b',
+    label: 'Qwen2.5-Coder 7B Instruct',
+    q4f16: 'Qwen2.5-Coder-7B-Instruct-q4f16_1-MLC',
+    q4f32: 'Qwen2.5-Coder-7B-Instruct-q4f32_1-MLC',
+    format: 'chatml',
+    paramsB: 7.62,
   },
 ];
 
@@ -174,10 +227,13 @@ export function findWebLlm(family: string): WebLlmSpec | undefined {
  */
 export function chooseDefaults(localModels: string[]): { embedder: string; cpuGenerator: string } {
   const has = (id: string) => localModels.includes(id);
-  const embedder = has('universal-sentence-encoder-lite') ? 'universal-sentence-encoder-lite'
-    : has(DEFAULT_EMBEDDER) ? DEFAULT_EMBEDDER
-    : EMBEDDERS.find((e) => has(e.id))?.id ?? DEFAULT_EMBEDDER;
-  const cpuGenerator = has('tiny-sql-lm') ? 'tiny-sql-lm'
-    : CPU_GENERATORS.find((g) => has(g.id))?.id ?? DEFAULT_CPU_GENERATOR;
+  const embedder = has('universal-sentence-encoder-lite')
+    ? 'universal-sentence-encoder-lite'
+    : has(DEFAULT_EMBEDDER)
+      ? DEFAULT_EMBEDDER
+      : (EMBEDDERS.find((e) => has(e.id))?.id ?? DEFAULT_EMBEDDER);
+  const cpuGenerator = has('tiny-sql-lm')
+    ? 'tiny-sql-lm'
+    : (CPU_GENERATORS.find((g) => has(g.id))?.id ?? DEFAULT_CPU_GENERATOR);
   return { embedder, cpuGenerator };
 }

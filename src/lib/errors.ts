@@ -3,7 +3,10 @@
  * is one of these, so hosts can show `message` as is.
  */
 export class CodeRagError extends Error {
-  constructor(message: string, readonly code: string) {
+  constructor(
+    message: string,
+    readonly code: string,
+  ) {
     super(message);
     this.name = new.target.name;
   }
@@ -25,13 +28,19 @@ export class ModelLoadError extends CodeRagError {
 
 export class SqlTimeoutError extends CodeRagError {
   constructor(ms: number) {
-    super(`query timed out after ${(ms / 1000).toFixed(ms % 1000 ? 1 : 0)} s: stopped. The database is unchanged; try adding a LIMIT or a WHERE clause.`, 'sql-timeout');
+    super(
+      `query timed out after ${(ms / 1000).toFixed(ms % 1000 ? 1 : 0)} s: stopped. The database is unchanged; try adding a LIMIT or a WHERE clause.`,
+      'sql-timeout',
+    );
   }
 }
 
 export class SqlRowLimitError extends CodeRagError {
   constructor(limit: number) {
-    super(`query returned more than ${limit.toLocaleString('en-US')} rows: stopped. Add a LIMIT to see part of the result.`, 'sql-row-limit');
+    super(
+      `query returned more than ${limit.toLocaleString('en-US')} rows: stopped. Add a LIMIT to see part of the result.`,
+      'sql-row-limit',
+    );
   }
 }
 
@@ -55,7 +64,10 @@ export class ShaderF16MissingError extends CodeRagError {
 
 export class QuotaError extends CodeRagError {
   constructor(needMB: number, freeMB: number) {
-    super(`not enough storage: about ${needMB.toFixed(0)} MB needed but only ${freeMB.toFixed(0)} MB free. Delete cached models or indexes in Storage, or free disk space.`, 'quota');
+    super(
+      `not enough storage: about ${needMB.toFixed(0)} MB needed but only ${freeMB.toFixed(0)} MB free. Delete cached models or indexes in Storage, or free disk space.`,
+      'quota',
+    );
   }
 }
 
@@ -64,12 +76,18 @@ export function throwIfAborted(signal: AbortSignal | undefined, what?: string): 
 }
 
 export function isCancelled(e: unknown): boolean {
-  return e instanceof CancelledError || (e instanceof Error && (e.name === 'CancelledError' || e.name === 'AbortError'));
+  return (
+    e instanceof CancelledError || (e instanceof Error && (e.name === 'CancelledError' || e.name === 'AbortError'))
+  );
 }
 
 /** Turn anything thrown into a readable message. */
 export function errorMessage(e: unknown): string {
   if (e instanceof Error) return e.message;
   if (typeof e === 'string') return e;
-  try { return JSON.stringify(e); } catch { return String(e); }
+  try {
+    return JSON.stringify(e);
+  } catch {
+    return String(e);
+  }
 }

@@ -19,7 +19,11 @@ export interface CachedEmbedOptions {
 }
 
 /** Embed `texts` (n×dim), reading from / writing to the cache when one is given. */
-export async function embedCached(embedder: Embedder, texts: string[], opts: CachedEmbedOptions): Promise<{ vectors: Float32Array; cached: boolean }> {
+export async function embedCached(
+  embedder: Embedder,
+  texts: string[],
+  opts: CachedEmbedOptions,
+): Promise<{ vectors: Float32Array; cached: boolean }> {
   const key = fnv1a64Hex([embedder.id, embedder.dtype, opts.role, String(texts.length), ...texts].join('\u0001'));
   const file = opts.cacheDir ? path.join(opts.cacheDir, `${key}.f32`) : null;
   if (file && existsSync(file)) {
@@ -30,7 +34,12 @@ export async function embedCached(embedder: Embedder, texts: string[], opts: Cac
       return { vectors, cached: true };
     }
   }
-  const vectors = await embedder.embed(texts, { role: opts.role, batchSize: opts.batchSize ?? 64, onProgress: opts.onProgress, signal: opts.signal });
+  const vectors = await embedder.embed(texts, {
+    role: opts.role,
+    batchSize: opts.batchSize ?? 64,
+    onProgress: opts.onProgress,
+    signal: opts.signal,
+  });
   if (file) {
     mkdirSync(path.dirname(file), { recursive: true });
     const tmp = `${file}.${process.pid}.tmp`;

@@ -10,12 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { execFileSync } from 'node:child_process';
-import {
-  chooseDefaults,
-  findCpuGenerator,
-  findEmbedder,
-  type Dtype,
-} from '../lib/config.ts';
+import { chooseDefaults, findCpuGenerator, findEmbedder, type Dtype } from '../lib/config.ts';
 import type { Corpus, ProgressFn, TableInfo } from '../lib/types.ts';
 import { FlatIndex } from '../lib/index/flat.ts';
 import type { IndexRecord } from '../lib/index/store.ts';
@@ -23,11 +18,30 @@ import { indexCorpus } from '../lib/rag/pipeline.ts';
 import { DEFAULT_TEXT_MODE, TEXT_MODES, type TextMode } from '../lib/rag/doc-text.ts';
 import { buildPrompt } from '../lib/llm/prompts.ts';
 import { DEFAULT_MAX_ROWS, DEFAULT_TIMEOUT_MS } from '../lib/sql/engine.ts';
-import { RETRIEVERS, Retrieval, needsMaskedIndex, parseRetriever, type RetrieverName } from '../lib/retrieve/strategies.ts';
+import {
+  RETRIEVERS,
+  Retrieval,
+  needsMaskedIndex,
+  parseRetriever,
+  type RetrieverName,
+} from '../lib/retrieve/strategies.ts';
 import { sampleIndices } from '../lib/eval/stats.ts';
 import { corpusHash } from '../lib/corpus/hash.ts';
-import { runEval, runRetrievalEval, type EvalItem, type EvalServices, type RetrievalServices } from '../lib/eval/runner.ts';
-import { formatEvalTable, formatRetrievalTable, summarizeRun, type EvalExample, type EvalRun, type RetrievalRun } from '../lib/eval/report.ts';
+import {
+  runEval,
+  runRetrievalEval,
+  type EvalItem,
+  type EvalServices,
+  type RetrievalServices,
+} from '../lib/eval/runner.ts';
+import {
+  formatEvalTable,
+  formatRetrievalTable,
+  summarizeRun,
+  type EvalExample,
+  type EvalRun,
+  type RetrievalRun,
+} from '../lib/eval/report.ts';
 import { CancelledError, errorMessage, isCancelled } from '../lib/errors.ts';
 import { loadCpuGenerator, loadEmbedder, localModelsDir, repoRoot, transformers } from './host.ts';
 import type { TransformersEmbedder } from '../lib/embed/transformers-embedder.ts';
@@ -165,17 +179,27 @@ export function parseEvalArgs(argv: string[]): EvalCliOptions {
       help: { type: 'boolean', short: 'h' },
     },
   });
-  const ks = (values.k ?? '0,3').split(',').map((s) => s.trim()).filter(Boolean).map((s) => {
-    const n = Number(s);
-    if (!Number.isInteger(n) || n < 0 || n > 20) throw new UsageError(`--k takes integers 0..20 separated by commas (got "${values.k}")`);
-    return n;
-  });
+  const ks = (values.k ?? '0,3')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((s) => {
+      const n = Number(s);
+      if (!Number.isInteger(n) || n < 0 || n > 20)
+        throw new UsageError(`--k takes integers 0..20 separated by commas (got "${values.k}")`);
+      return n;
+    });
   if (!ks.length) throw new UsageError('--k needs at least one value');
-  const modes = (values['text-mode'] ?? DEFAULT_TEXT_MODE).split(',').map((s) => s.trim()).filter(Boolean);
+  const modes = (values['text-mode'] ?? DEFAULT_TEXT_MODE)
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const known = TEXT_MODES.map((m) => m.id) as string[];
-  for (const m of modes) if (!known.includes(m)) throw new UsageError(`unknown --text-mode "${m}" (one of ${known.join(', ')})`);
+  for (const m of modes)
+    if (!known.includes(m)) throw new UsageError(`unknown --text-mode "${m}" (one of ${known.join(', ')})`);
   const retrievalOnly = values['retrieval-only'] ?? false;
-  if (!retrievalOnly && modes.length > 1) throw new UsageError('several --text-mode values need --retrieval-only (a generation run uses one)');
+  if (!retrievalOnly && modes.length > 1)
+    throw new UsageError('several --text-mode values need --retrieval-only (a generation run uses one)');
   const retriever = values.retriever ?? 'dense';
   try {
     parseRetriever(retriever);
@@ -244,7 +268,9 @@ export async function loadQueryAdapter(
     }
   }
   if (typeof mod?.loadAdapterJson !== 'function') {
-    throw new Error(`--adapter ${file}: adapter support not built yet (src/lib/train/adapter.ts exporting loadAdapterJson is missing)`);
+    throw new Error(
+      `--adapter ${file}: adapter support not built yet (src/lib/train/adapter.ts exporting loadAdapterJson is missing)`,
+    );
   }
   let a: unknown;
   try {
@@ -289,7 +315,11 @@ function machine() {
 
 function gitCommit(): string | null {
   try {
-    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: repoRoot, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], {
+      cwd: repoRoot,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
   } catch {
     return null;
   }
@@ -306,7 +336,9 @@ function fmtDuration(s: number): string {
   if (!Number.isFinite(s)) return '?';
   if (s < 60) return `${s.toFixed(0)}s`;
   const m = Math.floor(s / 60);
-  return m < 60 ? `${m}m${String(Math.round(s % 60)).padStart(2, '0')}s` : `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
+  return m < 60
+    ? `${m}m${String(Math.round(s % 60)).padStart(2, '0')}s`
+    : `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
 }
 
 /** Progress lines at most every few seconds, with rate and ETA. */
@@ -332,13 +364,17 @@ function progressPrinter(io: CliIO, quiet: boolean, everyMs = 5000): ProgressFn 
     const eta = rate > 0 && p.total ? (p.total - p.done) / rate : NaN;
     const pct = p.total ? ` (${((100 * p.done) / p.total).toFixed(0)}%)` : '';
     const speed = el >= 1 ? `, ${rate.toFixed(1)}/s` : '';
-    io.err(`[eval] ${p.phase}: ${p.done}/${p.total}${pct}${speed}, elapsed ${fmtDuration(el)}${final ? '' : `, ETA ${fmtDuration(eta)}`}${p.detail && !final ? ` - ${p.detail}` : ''}`);
+    io.err(
+      `[eval] ${p.phase}: ${p.done}/${p.total}${pct}${speed}, elapsed ${fmtDuration(el)}${final ? '' : `, ETA ${fmtDuration(eta)}`}${p.detail && !final ? ` - ${p.detail}` : ''}`,
+    );
   };
 }
 
 function listLocalModels(dir: string | null): string[] {
   if (!dir || !existsSync(dir)) return [];
-  return readdirSync(dir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
+  return readdirSync(dir, { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .map((d) => d.name);
 }
 
 /**
@@ -357,10 +393,22 @@ interface IndexedCorpus {
 
 /** Embed (or load cached vectors of) the corpus for one text mode, and wrap a flat index around it. */
 async function indexFor(
-  embedder: TransformersEmbedder, corpus: Corpus, textMode: TextMode, cache: boolean,
-  onProgress: ProgressFn, signal?: AbortSignal,
+  embedder: TransformersEmbedder,
+  corpus: Corpus,
+  textMode: TextMode,
+  cache: boolean,
+  onProgress: ProgressFn,
+  signal?: AbortSignal,
 ): Promise<IndexedCorpus> {
-  const key = { embedderId: embedder.id, dtype: embedder.dtype, dim: embedder.dim, textMode, corpusHash: corpus.hash, count: corpus.examples.length, batch: DOC_BATCH };
+  const key = {
+    embedderId: embedder.id,
+    dtype: embedder.dtype,
+    dim: embedder.dim,
+    textMode,
+    corpusHash: corpus.hash,
+    count: corpus.examples.length,
+    batch: DOC_BATCH,
+  };
   const t0 = performance.now();
   let vectors = cache ? readVectors(DEFAULT_CACHE_DIR, key) : null;
   const cached = vectors != null;
@@ -371,12 +419,28 @@ async function indexFor(
         embedDocs: (texts) => embedder.embed(texts, { role: 'doc', signal }),
         build: async (meta, v, embedMs): Promise<IndexRecord> => {
           built = v;
-          return { key: `eval|${meta.textMode}`, meta, chunks: 0, bytes: v.byteLength, createdAt: Date.now(), buildMs: embedMs };
+          return {
+            key: `eval|${meta.textMode}`,
+            meta,
+            chunks: 0,
+            bytes: v.byteLength,
+            createdAt: Date.now(),
+            buildMs: embedMs,
+          };
         },
       },
       {
         corpus,
-        meta: { slot: corpus.name, embedderId: embedder.id, dtype: embedder.dtype, dim: embedder.dim, corpusHash: corpus.hash, count: corpus.examples.length, kind: 'flat', textMode },
+        meta: {
+          slot: corpus.name,
+          embedderId: embedder.id,
+          dtype: embedder.dtype,
+          dim: embedder.dim,
+          corpusHash: corpus.hash,
+          count: corpus.examples.length,
+          kind: 'flat',
+          textMode,
+        },
         textMode,
         batchSize: DOC_BATCH,
         signal,
@@ -408,7 +472,11 @@ export interface EvalReport {
  * Run the CLI. Returns the report (also written to `--out`). Throws CancelledError when `signal`
  * aborts, after saving what was scored so far to `--out` (continue with `--resume`).
  */
-export async function runEvalCli(argv: string[], io: CliIO = defaultIO, signal?: AbortSignal): Promise<EvalReport | null> {
+export async function runEvalCli(
+  argv: string[],
+  io: CliIO = defaultIO,
+  signal?: AbortSignal,
+): Promise<EvalReport | null> {
   const o = parseEvalArgs(argv);
   if (o.help) {
     io.log(EVAL_USAGE);
@@ -423,7 +491,9 @@ export async function runEvalCli(argv: string[], io: CliIO = defaultIO, signal?:
   // The first call fixes transformers.js's configuration (local base, or the Hub when none).
   const tf = await transformers(modelsDir);
   if (modelsDir && tf.env.localModelPath !== modelsDir + '/') {
-    io.err(`[eval] note: transformers.js was already set up for ${tf.env.localModelPath} in this process; --models ${modelsDir} is not used`);
+    io.err(
+      `[eval] note: transformers.js was already set up for ${tf.env.localModelPath} in this process; --models ${modelsDir} is not used`,
+    );
   }
   const local = listLocalModels(modelsDir);
   const defaults = chooseDefaults(local);
@@ -432,12 +502,17 @@ export async function runEvalCli(argv: string[], io: CliIO = defaultIO, signal?:
   const eSpec = findEmbedder(embedderId);
   if (!eSpec) throw new Error(`unknown --embedder "${embedderId}"`);
   const gSpec = generatorId ? findCpuGenerator(generatorId) : undefined;
-  if (generatorId && !gSpec) throw new Error(`unknown --generator "${generatorId}" (Node runs the CPU generators only)`);
+  if (generatorId && !gSpec)
+    throw new Error(`unknown --generator "${generatorId}" (Node runs the CPU generators only)`);
   const eDtype = o.embedderDtype ?? o.dtype ?? eSpec.defaultDtype;
   const gDtype = gSpec ? (o.dtype ?? gSpec.defaultDtype) : undefined;
-  if (!eSpec.dtypes.includes(eDtype)) throw new Error(`embedder ${eSpec.id} has no dtype ${eDtype} (${eSpec.dtypes.join(', ')})`);
-  if (gSpec && gDtype && !gSpec.dtypes.includes(gDtype)) throw new Error(`generator ${gSpec.id} has no dtype ${gDtype} (${gSpec.dtypes.join(', ')})`);
-  const adapter = o.adapter ? await loadQueryAdapter(o.adapter, { expectDim: eSpec.dim, expectEmbedderId: eSpec.id }) : null;
+  if (!eSpec.dtypes.includes(eDtype))
+    throw new Error(`embedder ${eSpec.id} has no dtype ${eDtype} (${eSpec.dtypes.join(', ')})`);
+  if (gSpec && gDtype && !gSpec.dtypes.includes(gDtype))
+    throw new Error(`generator ${gSpec.id} has no dtype ${gDtype} (${gSpec.dtypes.join(', ')})`);
+  const adapter = o.adapter
+    ? await loadQueryAdapter(o.adapter, { expectDim: eSpec.dim, expectEmbedderId: eSpec.id })
+    : null;
   const applyQueryAdapter = adapter?.apply;
 
   // ---- data
@@ -449,20 +524,23 @@ export async function runEvalCli(argv: string[], io: CliIO = defaultIO, signal?:
     dataset = g.dataset;
     gretelCorpus = {
       corpus: { hash: '', name: path.basename(o.gretel), examples: g.examples },
-      path: path.resolve(o.gretel), format: g.format, issues: 0,
+      path: path.resolve(o.gretel),
+      format: g.format,
+      issues: 0,
     };
   } else {
     dataset = loadSpiderDev(o.spider!);
   }
   const allItems = dataset.items;
-  const items: EvalItem[] = o.limit ? sampleIndices(allItems.length, o.limit, o.seed).map((i) => allItems[i]) : allItems;
+  const items: EvalItem[] = o.limit
+    ? sampleIndices(allItems.length, o.limit, o.seed).map((i) => allItems[i])
+    : allItems;
   if (!items.length) throw new Error(`${dataset.name}: no questions to evaluate`);
 
   const needCorpus = o.ks.some((k) => k > 0);
   let loaded: LoadedCorpus | null = null;
   if (needCorpus) {
-    const corpusFile = o.corpus
-      ?? (o.spider ? path.join(o.spider, 'train', 'train_queries.spiderman.csv') : null);
+    const corpusFile = o.corpus ?? (o.spider ? path.join(o.spider, 'train', 'train_queries.spiderman.csv') : null);
     if (corpusFile) loaded = await loadCorpus(corpusFile, tSpider?.json, corpusIdPrefix(corpusFile));
     else if (gretelCorpus) {
       gretelCorpus.corpus.hash = corpusHash(gretelCorpus.corpus.examples);
@@ -473,9 +551,13 @@ export async function runEvalCli(argv: string[], io: CliIO = defaultIO, signal?:
   const corpus = loaded?.corpus ?? null;
 
   const tLoad0 = performance.now();
-  io.err(`[eval] ${dataset.name}: ${items.length} of ${allItems.length} questions${o.limit ? ` (seed ${o.seed})` : ''}`);
+  io.err(
+    `[eval] ${dataset.name}: ${items.length} of ${allItems.length} questions${o.limit ? ` (seed ${o.seed})` : ''}`,
+  );
   if (corpus) io.err(`[eval] corpus ${corpus.name} from ${loaded!.path}`);
-  io.err(`[eval] models from ${modelsDir ?? 'the Hugging Face Hub'}: embedder ${eSpec.id} (${eDtype})${gSpec ? `, generator ${gSpec.id} (${gDtype})` : ''}`);
+  io.err(
+    `[eval] models from ${modelsDir ?? 'the Hugging Face Hub'}: embedder ${eSpec.id} (${eDtype})${gSpec ? `, generator ${gSpec.id} (${gDtype})` : ''}`,
+  );
   const embedder = needCorpus ? await loadEmbedder(eSpec.id, eDtype) : null;
   const generator = gSpec ? await loadCpuGenerator(gSpec.id, gDtype) : null;
   const loadModelsS = (performance.now() - tLoad0) / 1000;
@@ -493,10 +575,21 @@ export async function runEvalCli(argv: string[], io: CliIO = defaultIO, signal?:
     models: {
       base: modelsDir,
       embedder: needCorpus ? { id: eSpec.id, dtype: eDtype, dim: eSpec.dim } : null,
-      generator: gSpec ? { id: gSpec.id, dtype: gDtype, format: gSpec.format, context_tokens: gSpec.contextTokens } : null,
+      generator: gSpec
+        ? { id: gSpec.id, dtype: gDtype, format: gSpec.format, context_tokens: gSpec.contextTokens }
+        : null,
     },
     dtype: o.dtype ?? null,
-    corpus: loaded ? { path: loaded.path, format: loaded.format, name: loaded.corpus.name, size: loaded.corpus.examples.length, hash: loaded.corpus.hash, issues: loaded.issues } : null,
+    corpus: loaded
+      ? {
+          path: loaded.path,
+          format: loaded.format,
+          name: loaded.corpus.name,
+          size: loaded.corpus.examples.length,
+          hash: loaded.corpus.hash,
+          issues: loaded.issues,
+        }
+      : null,
     text_mode: o.retrievalOnly ? o.textModes : o.textModes[0],
     retriever: o.retriever,
     ks: o.ks,
@@ -504,8 +597,14 @@ export async function runEvalCli(argv: string[], io: CliIO = defaultIO, signal?:
     limit: o.limit ?? null,
     max_new_tokens: o.maxNewTokens,
     adapter: o.adapter ? { path: path.resolve(o.adapter), meta: adapterMeta(adapter?.meta) } : null,
-    self_exclusion: 'corpus rows with the same id, or the same question and normalised SQL, are never retrieved for a question',
-    sql: { timeout_ms: o.timeoutMs, hard_timeout_ms: o.timeoutMs + 250, max_rows: DEFAULT_MAX_ROWS, engine: 'sql.js in a worker thread, terminated and respawned past the hard timeout' },
+    self_exclusion:
+      'corpus rows with the same id, or the same question and normalised SQL, are never retrieved for a question',
+    sql: {
+      timeout_ms: o.timeoutMs,
+      hard_timeout_ms: o.timeoutMs + 250,
+      max_rows: DEFAULT_MAX_ROWS,
+      engine: 'sql.js in a worker thread, terminated and respawned past the hard timeout',
+    },
     intervals: 'Wilson score 95% for rates; percentile bootstrap 95% (1000 resamples, --seed) for MRR/nDCG/Recall',
     machine: machine(),
     commit: gitCommit(),
@@ -515,9 +614,10 @@ export async function runEvalCli(argv: string[], io: CliIO = defaultIO, signal?:
   // ---------------------------------------------------------------- app retrieval strategies
   // --retriever other than dense: the app's Retrieval (src/lib/retrieve/) over the text mode's
   // index, plus an index of masked corpus questions for the strategies that need one.
-  const maskedIndex = corpus && o.retriever !== 'dense' && needsMaskedIndex(o.retriever)
-    ? await indexFor(embedder!, corpus, 'masked-question', o.cache, progress, signal)
-    : null;
+  const maskedIndex =
+    corpus && o.retriever !== 'dense' && needsMaskedIndex(o.retriever)
+      ? await indexFor(embedder!, corpus, 'masked-question', o.cache, progress, signal)
+      : null;
   const strategy = (search: RetrievalServices['search']): RetrievalServices['retrieve'] => {
     if (!corpus || o.retriever === 'dense') return undefined;
     // As in the app: a query adapter applies to the plain-question side only.
@@ -528,10 +628,15 @@ export async function runEvalCli(argv: string[], io: CliIO = defaultIO, signal?:
     const r = new Retrieval({
       corpus,
       dense: { embed: embedPlain, search },
-      ...(maskedIndex ? { maskedDense: { embed: (t: string) => embedder!.embed([t], { role: 'query' }), search: maskedIndex.search } } : {}),
+      ...(maskedIndex
+        ? { maskedDense: { embed: (t: string) => embedder!.embed([t], { role: 'query' }), search: maskedIndex.search } }
+        : {}),
     });
     return async (question, k, ctx) => {
-      const res = await r.retrieve(o.retriever as RetrieverName, question, k, { exclude: ctx.exclude, tables: ctx.tables });
+      const res = await r.retrieve(o.retriever as RetrieverName, question, k, {
+        exclude: ctx.exclude,
+        tables: ctx.tables,
+      });
       return { hits: res.hits.map((h) => ({ row: h.row, score: h.score })), ms: res.ms };
     };
   };
@@ -561,7 +666,16 @@ export async function runEvalCli(argv: string[], io: CliIO = defaultIO, signal?:
         const t0 = performance.now();
         const run = await runRetrievalEval(
           { ...svcBase, search: idx.search, retrieve: strategy(idx.search) },
-          { items, corpus: corpus!, k, textMode: mode, tablesFor: (db) => dataset.tables(db), seed: o.seed, signal, onProgress: progress },
+          {
+            items,
+            corpus: corpus!,
+            k,
+            textMode: mode,
+            tablesFor: (db) => dataset.tables(db),
+            seed: o.seed,
+            signal,
+            onProgress: progress,
+          },
         );
         run.retriever = o.retriever;
         run.index_s = idx.cached ? 0 : Math.round(idx.indexS * 10) / 10;
@@ -570,10 +684,15 @@ export async function runEvalCli(argv: string[], io: CliIO = defaultIO, signal?:
       }
     }
     const wall = (performance.now() - tStart) / 1000;
-    const report: EvalReport = { runs, config: { ...baseConfig, timing: roundAll(timing), wall_time_s: Math.round(wall * 10) / 10 } };
+    const report: EvalReport = {
+      runs,
+      config: { ...baseConfig, timing: roundAll(timing), wall_time_s: Math.round(wall * 10) / 10 },
+    };
     if (o.out) writeJsonAtomic(o.out, report);
     io.log(formatRetrievalTable(runs));
-    io.log(`\n${items.length} questions, corpus ${corpus!.name}, embedder ${eSpec.id} (${eDtype}), retriever ${o.retriever}; wall time ${fmtDuration(wall)}${o.out ? `; JSON: ${o.out}` : ''}`);
+    io.log(
+      `\n${items.length} questions, corpus ${corpus!.name}, embedder ${eSpec.id} (${eDtype}), retriever ${o.retriever}; wall time ${fmtDuration(wall)}${o.out ? `; JSON: ${o.out}` : ''}`,
+    );
     return report;
   }
 
@@ -594,8 +713,11 @@ export async function runEvalCli(argv: string[], io: CliIO = defaultIO, signal?:
     const prev = JSON.parse(readFileSync(o.out, 'utf8')) as EvalReport;
     const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
     const pc = prev.config as typeof baseConfig;
-    const mismatch: string[] = (['seed', 'limit', 'max_new_tokens', 'adapter'] as const).filter((key) => !same(pc?.[key], baseConfig[key]));
-    if (!same(pc?.data?.spider, baseConfig.data.spider) || !same(pc?.data?.gretel, baseConfig.data.gretel)) mismatch.push('data');
+    const mismatch: string[] = (['seed', 'limit', 'max_new_tokens', 'adapter'] as const).filter(
+      (key) => !same(pc?.[key], baseConfig[key]),
+    );
+    if (!same(pc?.data?.spider, baseConfig.data.spider) || !same(pc?.data?.gretel, baseConfig.data.gretel))
+      mismatch.push('data');
     if (!same(pc?.models?.generator, baseConfig.models.generator)) mismatch.push('generator');
     // Retrieval settings only matter when both runs retrieve (a k = 0 run may gain a k = 3 run).
     if (pc?.models?.embedder && baseConfig.models.embedder) {
@@ -604,7 +726,10 @@ export async function runEvalCli(argv: string[], io: CliIO = defaultIO, signal?:
       if (!same(pc.text_mode, baseConfig.text_mode)) mismatch.push('text_mode');
       if (!same(pc.retriever ?? 'dense', baseConfig.retriever)) mismatch.push('retriever');
     }
-    if (mismatch.length) throw new Error(`--resume: ${o.out} was written with different settings (${mismatch.join(', ')}); use another --out or the same settings`);
+    if (mismatch.length)
+      throw new Error(
+        `--resume: ${o.out} was written with different settings (${mismatch.join(', ')}); use another --out or the same settings`,
+      );
     for (const r of prev.runs as EvalRun[]) done.push({ k: r.k, examples: r.examples });
     io.err(`[eval] resuming: ${done.reduce((s, d) => s + d.examples.length, 0)} examples already scored`);
   }
@@ -612,11 +737,15 @@ export async function runEvalCli(argv: string[], io: CliIO = defaultIO, signal?:
   const sql = nodeSqlClient(o.timeoutMs);
   const format = generator!.format;
   const svc: EvalServices = {
-    embedQuery: async (t) => embedder ? embedder.embed([t], { role: 'query' }) : new Float32Array(0),
+    embedQuery: async (t) => (embedder ? embedder.embed([t], { role: 'query' }) : new Float32Array(0)),
     applyQueryAdapter,
     search,
     retrieve: strategy(search),
-    buildPrompt: (input) => buildPrompt(format, input, { countTokens: (t) => generator!.countTokens(t), maxTokens: generator!.contextTokens - o.maxNewTokens }),
+    buildPrompt: (input) =>
+      buildPrompt(format, input, {
+        countTokens: (t) => generator!.countTokens(t),
+        maxTokens: generator!.contextTokens - o.maxNewTokens,
+      }),
     generate: (p, onToken, sig) => generator!.generate(p, { onToken, signal: sig, maxNewTokens: o.maxNewTokens }),
     openDb: async (dbId): Promise<{ tables: TableInfo[] }> => {
       const info = await sql.open(dataset.source(dbId));
@@ -626,7 +755,9 @@ export async function runEvalCli(argv: string[], io: CliIO = defaultIO, signal?:
   };
 
   // Partial results: kept as examples arrive and saved every 20 s, so an interrupted run can resume.
-  const partial = new Map<number, EvalExample[]>(o.ks.map((k) => [k, [...(done.find((d) => d.k === k)?.examples ?? [])]]));
+  const partial = new Map<number, EvalExample[]>(
+    o.ks.map((k) => [k, [...(done.find((d) => d.k === k)?.examples ?? [])]]),
+  );
   const tEval0 = performance.now();
   let lastSave = performance.now();
   const saveProgress = (partialFlag: boolean, runs?: EvalRun[]) => {
@@ -648,7 +779,13 @@ export async function runEvalCli(argv: string[], io: CliIO = defaultIO, signal?:
   let runs: EvalRun[];
   try {
     runs = await runEval(svc, {
-      items, ks: o.ks, corpus, format, textMode, done, signal,
+      items,
+      ks: o.ks,
+      corpus,
+      format,
+      textMode,
+      done,
+      signal,
       onProgress: progress,
       onExample: (k, e) => {
         partial.get(k)!.push(e);
@@ -683,9 +820,11 @@ export async function runEvalCli(argv: string[], io: CliIO = defaultIO, signal?:
   };
   if (o.out) writeJsonAtomic(o.out, report);
   io.log(formatEvalTable(runs));
-  io.log(`\n${items.length} questions (${dataset.name}), generator ${gSpec!.id} (${gDtype}), embedder ${eSpec.id} (${eDtype}), text mode ${textMode}, retriever ${o.retriever}` +
-    `${corpus ? `, corpus ${corpus.name}` : ''}\nwall time ${fmtDuration(wall)} (models ${loadModelsS.toFixed(1)} s, index ${indexS.toFixed(1)} s, eval ${evalS.toFixed(1)} s)` +
-    `${sql.restarts ? `; ${sql.restarts} SQL worker restarts after hard timeouts` : ''}${o.out ? `; JSON: ${o.out}` : ''}`);
+  io.log(
+    `\n${items.length} questions (${dataset.name}), generator ${gSpec!.id} (${gDtype}), embedder ${eSpec.id} (${eDtype}), text mode ${textMode}, retriever ${o.retriever}` +
+      `${corpus ? `, corpus ${corpus.name}` : ''}\nwall time ${fmtDuration(wall)} (models ${loadModelsS.toFixed(1)} s, index ${indexS.toFixed(1)} s, eval ${evalS.toFixed(1)} s)` +
+      `${sql.restarts ? `; ${sql.restarts} SQL worker restarts after hard timeouts` : ''}${o.out ? `; JSON: ${o.out}` : ''}`,
+  );
   return report;
 }
 

@@ -48,7 +48,10 @@ export function spiderTables(dir: string): { json: unknown; tables: Record<strin
  */
 export function loadSpiderDev(dir: string): EvalDataset {
   const devFile = path.join(dir, 'dev.json');
-  if (!existsSync(devFile)) throw new Error(`${devFile} not found: --spider needs a folder with dev.json, tables.json and database/<db>/<db>.sqlite`);
+  if (!existsSync(devFile))
+    throw new Error(
+      `${devFile} not found: --spider needs a folder with dev.json, tables.json and database/<db>/<db>.sqlite`,
+    );
   const t = spiderTables(dir);
   const res = parseSpiderQuestions(readJson(devFile), { idPrefix: 'spider-dev', tables: t?.tables });
   const items: EvalItem[] = res.examples.map((e) => ({ id: e.id, dbId: e.dbId!, question: e.question, gold: e.sql }));
@@ -72,9 +75,14 @@ export function loadSpiderDev(dir: string): EvalDataset {
 }
 
 /** A gretel-format file: each question runs on the database its own `sql_context` builds. */
-export async function loadGretelDataset(file: string): Promise<{ dataset: EvalDataset; examples: Example[]; format: string }> {
+export async function loadGretelDataset(
+  file: string,
+): Promise<{ dataset: EvalDataset; examples: Example[]; format: string }> {
   const buf = readFileSync(file);
-  const res = await loadCorpusFile(file, buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer);
+  const res = await loadCorpusFile(
+    file,
+    buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer,
+  );
   const withContext = res.examples.filter((e) => e.schema && e.schema.trim());
   const contexts = new Map(withContext.map((e) => [e.id, e.schema!]));
   return {
@@ -108,11 +116,20 @@ export interface LoadedCorpus {
 export async function loadCorpus(file: string, tablesJson?: unknown, idPrefix?: string): Promise<LoadedCorpus> {
   if (!existsSync(file)) throw new Error(`corpus file ${file} not found`);
   const buf = readFileSync(file);
-  const res = await loadCorpusFile(file, buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer, { tablesJson, idPrefix });
+  const res = await loadCorpusFile(
+    file,
+    buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer,
+    { tablesJson, idPrefix },
+  );
   if (!res.examples.length) throw new Error(`corpus file ${file} holds no usable examples`);
   const base = path.basename(file);
   return {
-    corpus: { hash: corpusHash(res.examples), name: `${base} (${res.examples.length.toLocaleString('en-US')})`, examples: res.examples, schemas: res.schemas },
+    corpus: {
+      hash: corpusHash(res.examples),
+      name: `${base} (${res.examples.length.toLocaleString('en-US')})`,
+      examples: res.examples,
+      schemas: res.schemas,
+    },
     path: path.resolve(file),
     format: res.format,
     issues: res.issues.length,
@@ -142,7 +159,10 @@ export interface VectorKey {
 
 function cacheFile(dir: string, k: VectorKey): string {
   const id = fnv1a64Hex([k.embedderId, k.dtype, k.dim, k.textMode, k.corpusHash, k.count, k.batch].join('|'));
-  return path.join(dir, `${k.embedderId.replace(/[^A-Za-z0-9._-]+/g, '_')}-${k.textMode.replace(/[^a-z]+/g, '_')}-${id}.f32`);
+  return path.join(
+    dir,
+    `${k.embedderId.replace(/[^A-Za-z0-9._-]+/g, '_')}-${k.textMode.replace(/[^a-z]+/g, '_')}-${id}.f32`,
+  );
 }
 
 /** Cached corpus vectors for this identity, or null. */

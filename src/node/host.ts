@@ -39,7 +39,9 @@ export function spiderDir(): string | null {
 let tfPromise: Promise<typeof import('@huggingface/transformers')> | null = null;
 
 /** transformers.js configured for Node: local models when `modelsDir` is given, else the Hub. */
-export function transformers(modelsDir: string | null = localModelsDir()): Promise<typeof import('@huggingface/transformers')> {
+export function transformers(
+  modelsDir: string | null = localModelsDir(),
+): Promise<typeof import('@huggingface/transformers')> {
   tfPromise ??= import('@huggingface/transformers').then((tf) => {
     const cfg: CoreConfig = {
       localModelBase: modelsDir,
@@ -55,7 +57,9 @@ export function transformers(modelsDir: string | null = localModelsDir()): Promi
 
 /** The embedder the tests use: USE-Lite from the local base, or all-MiniLM-L6-v2 from the Hub. */
 export function defaultTestEmbedderId(modelsDir: string | null = localModelsDir()): string {
-  return modelsDir && existsSync(path.join(modelsDir, 'universal-sentence-encoder-lite')) ? 'universal-sentence-encoder-lite' : 'Xenova/all-MiniLM-L6-v2';
+  return modelsDir && existsSync(path.join(modelsDir, 'universal-sentence-encoder-lite'))
+    ? 'universal-sentence-encoder-lite'
+    : 'Xenova/all-MiniLM-L6-v2';
 }
 
 export async function loadEmbedder(id: string, dtype?: Dtype): Promise<TransformersEmbedder> {

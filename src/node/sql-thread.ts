@@ -24,8 +24,7 @@ export type SqlRequest =
   | { id: number; method: 'exec'; args: [string, ExecOptions | undefined] };
 
 export type SqlResponse =
-  | { id: number; ok: true; value: unknown }
-  | { id: number; ok: false; error: { message: string; code: string } };
+  { id: number; ok: true; value: unknown } | { id: number; ok: false; error: { message: string; code: string } };
 
 /**
  * Path of tsx's ESM API (`tsx/esm/api`, import condition). `require.resolve` would pick the

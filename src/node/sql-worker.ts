@@ -18,13 +18,15 @@ port.on('message', async (req: SqlRequest) => {
   let res: SqlResponse;
   try {
     const engine = await enginePromise;
-    const value = req.method === 'open'
-      ? engine.open(req.args[0] as DbSource)
-      : engine.exec(req.args[0] as string, req.args[1] as ExecOptions | undefined);
+    const value =
+      req.method === 'open'
+        ? engine.open(req.args[0] as DbSource)
+        : engine.exec(req.args[0] as string, req.args[1] as ExecOptions | undefined);
     res = { id: req.id, ok: true, value };
   } catch (e) {
     res = {
-      id: req.id, ok: false,
+      id: req.id,
+      ok: false,
       error: { message: errorMessage(e), code: e instanceof CodeRagError ? e.code : 'error' },
     };
   }

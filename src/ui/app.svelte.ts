@@ -2,7 +2,15 @@
  * Application state and actions (Svelte 5 runes). The UI components read this state and call
  * these methods; all heavy work happens in the workers behind src/ui/services.ts.
  */
-import { CPU_GENERATORS, EMBEDDERS, WEBLLM_MODELS, chooseDefaults, findCpuGenerator, findEmbedder, type Dtype } from '../lib/config.ts';
+import {
+  CPU_GENERATORS,
+  EMBEDDERS,
+  WEBLLM_MODELS,
+  chooseDefaults,
+  findCpuGenerator,
+  findEmbedder,
+  type Dtype,
+} from '../lib/config.ts';
 import type { BrowserModelConfig } from '../browser/runtime.ts';
 import type { Corpus, Progress, ProgressFn, QueryResult, RowIssue, TableInfo } from '../lib/types.ts';
 import type { TextMode } from '../lib/rag/doc-text.ts';
@@ -218,9 +226,14 @@ class AppState {
     if (st.embedder) patch.embedderId = st.embedder;
     if (st.k != null) patch.k = st.k;
     if (st.generator?.engine === 'cpu') Object.assign(patch, { engine: 'cpu', cpuModelId: st.generator.id });
-    if (st.generator?.engine === 'webllm') Object.assign(patch, { engine: 'webllm', webllmFamily: st.generator.family });
+    if (st.generator?.engine === 'webllm')
+      Object.assign(patch, { engine: 'webllm', webllmFamily: st.generator.family });
     if (Object.keys(patch).length) this.update(patch);
-    if (st.adapter) this.shareErrors = [...this.shareErrors, 'this link asks for a query adapter, but none is trained in this browser yet; running without it'];
+    if (st.adapter)
+      this.shareErrors = [
+        ...this.shareErrors,
+        'this link asks for a query adapter, but none is trained in this browser yet; running without it',
+      ];
     if (st.question) {
       this.question = st.question;
       this.pendingShareRun = true;
@@ -254,9 +267,10 @@ class AppState {
   /** The link that reproduces the current question and configuration. */
   makeShareLink(): { url: string; notes: string[] } {
     const notes: string[] = [];
-    const gen = this.effectiveEngine() === 'webllm'
-      ? { engine: 'webllm' as const, family: this.settings.webllmFamily }
-      : { engine: 'cpu' as const, id: this.effectiveCpuModelId() };
+    const gen =
+      this.effectiveEngine() === 'webllm'
+        ? { engine: 'webllm' as const, family: this.settings.webllmFamily }
+        : { engine: 'cpu' as const, id: this.effectiveCpuModelId() };
     const st: ShareState = {
       question: this.question.trim() || undefined,
       embedder: this.effectiveEmbedderId(),
@@ -291,8 +305,14 @@ class AppState {
   async listSaved(): Promise<{ key: string; label: string }[]> {
     const store = await this.store;
     const keys = await store.kvKeys();
-    const labels: Record<string, string> = { 'corpus:current': 'Loaded corpus (used after a reload)', 'db:current': 'Opened database (used after a reload)' };
-    return keys.map((key) => ({ key, label: labels[key] ?? (key.startsWith('history:') ? `Question history of "${key.slice(8)}"` : key) }));
+    const labels: Record<string, string> = {
+      'corpus:current': 'Loaded corpus (used after a reload)',
+      'db:current': 'Opened database (used after a reload)',
+    };
+    return keys.map((key) => ({
+      key,
+      label: labels[key] ?? (key.startsWith('history:') ? `Question history of "${key.slice(8)}"` : key),
+    }));
   }
 
   async deleteSaved(key: string): Promise<void> {
@@ -305,7 +325,9 @@ class AppState {
       return;
     }
     try {
-      const r = await fetch(new URL('index.json', new URL(this.settings.localBase, location.href)), { cache: 'no-store' });
+      const r = await fetch(new URL('index.json', new URL(this.settings.localBase, location.href)), {
+        cache: 'no-store',
+      });
       const j = r.ok ? await r.json() : null;
       this.localModels = Array.isArray(j?.models) ? j.models.map(String) : [];
     } catch {
@@ -410,7 +432,12 @@ class AppState {
     try {
       const tablesFile = files.find((f) => /tables\.json$/i.test(f.name));
       const main = files.filter((f) => f !== tablesFile);
-      if (main.length !== 1) throw new Error(main.length ? 'choose one questions file (plus tables.json for Spider)' : 'choose a questions file, not only tables.json');
+      if (main.length !== 1)
+        throw new Error(
+          main.length
+            ? 'choose one questions file (plus tables.json for Spider)'
+            : 'choose a questions file, not only tables.json',
+        );
       const tablesJson = tablesFile ? JSON.parse(await tablesFile.text()) : undefined;
       const f = main[0];
       const data = /\.parquet$/i.test(f.name) ? await f.arrayBuffer() : await f.text();
@@ -433,13 +460,25 @@ class AppState {
         if (!t.ok) throw new Error(`HTTP ${t.status} fetching ${tablesUrl}`);
         tablesJson = await t.json();
       }
-      await this.acceptCorpus(url.split('/').pop()?.split('?')[0] || url, data, tablesJson, { kind: 'url', url, ...(tablesUrl ? { tables: tablesUrl } : {}) }, index);
+      await this.acceptCorpus(
+        url.split('/').pop()?.split('?')[0] || url,
+        data,
+        tablesJson,
+        { kind: 'url', url, ...(tablesUrl ? { tables: tablesUrl } : {}) },
+        index,
+      );
     } catch (e) {
       this.corpusError = errorMessage(e);
     }
   }
 
-  private async acceptCorpus(name: string, data: ArrayBuffer | string, tablesJson: unknown, origin: ShareState['corpus'] | null, index = true): Promise<void> {
+  private async acceptCorpus(
+    name: string,
+    data: ArrayBuffer | string,
+    tablesJson: unknown,
+    origin: ShareState['corpus'] | null,
+    index = true,
+  ): Promise<void> {
     const res = await loadCorpusFile(name, data, { tablesJson });
     this.corpusIssues = res.issues;
     this.corpusFormat = res.format;
@@ -615,11 +654,18 @@ class AppState {
     }
     this.maskedStatus = 'loading';
     try {
-      await this.indexJob('masked', 'Indexing masked questions', this.corpus, meta, 'masked-question', async (record) => {
-        this.maskedIndex = { record, origin: 'built' };
-        this.maskedStatus = 'ready';
-        this.retrieval = null;
-      });
+      await this.indexJob(
+        'masked',
+        'Indexing masked questions',
+        this.corpus,
+        meta,
+        'masked-question',
+        async (record) => {
+          this.maskedIndex = { record, origin: 'built' };
+          this.maskedStatus = 'ready';
+          this.retrieval = null;
+        },
+      );
     } catch (e) {
       this.maskedStatus = 'error';
       this.indexNote = isCancelled(e)
@@ -632,16 +678,26 @@ class AppState {
    * Embed a corpus as `textMode` and build its index, as a cancellable job with progress. The
    * job stays listed until `onBuilt` has run, so follow-up work (the masked index) shows no gap.
    */
-  private async indexJob(key: string, label: string, corpus: Corpus, meta: IndexMeta, textMode: TextMode, onBuilt: (r: IndexRecord) => Promise<void>): Promise<void> {
+  private async indexJob(
+    key: string,
+    label: string,
+    corpus: Corpus,
+    meta: IndexMeta,
+    textMode: TextMode,
+    onBuilt: (r: IndexRecord) => Promise<void>,
+  ): Promise<void> {
     const ac = new AbortController();
     const onP = this.startJob(key, label, () => ac.abort());
     this.embedRuns++;
     const batch = this.embedder?.device === 'webgpu' ? 64 : 32;
     try {
-      const record = await indexCorpus({
-        embedDocs: (texts) => embedWorker.api.embed(texts, 'doc', batch),
-        build: (m, v, ms) => indexWorker.api.build(m, transfer(v, [v.buffer]), ms),
-      }, { corpus, meta, textMode, batchSize: batch, signal: ac.signal, onProgress: onP });
+      const record = await indexCorpus(
+        {
+          embedDocs: (texts) => embedWorker.api.embed(texts, 'doc', batch),
+          build: (m, v, ms) => indexWorker.api.build(m, transfer(v, [v.buffer]), ms),
+        },
+        { corpus, meta, textMode, batchSize: batch, signal: ac.signal, onProgress: onP },
+      );
       await onBuilt(record);
     } finally {
       this.endJob(key);
@@ -664,7 +720,8 @@ class AppState {
         const v = await embedWorker.api.embed([t], 'query');
         return adapter && !slot ? adapter.apply(v) : v;
       },
-      search: (v: Float32Array, k: number, ex?: number[]) => indexWorker.api.search(transfer(v, [v.buffer]), k, ex, slot),
+      search: (v: Float32Array, k: number, ex?: number[]) =>
+        indexWorker.api.search(transfer(v, [v.buffer]), k, ex, slot),
     });
     const maskedSlot = this.maskedMeta()?.slot;
     return new Retrieval({
@@ -688,12 +745,19 @@ class AppState {
     this.indexStatus = 'loading';
     this.indexError = null;
     try {
-      await this.indexJob('index', `Indexing ${this.corpus.name}`, this.corpus, meta, this.settings.textMode, async (record) => {
-        this.index = { record, origin: 'built', loadMs: 0 };
-        this.indexStatus = 'ready';
-        await this.ensureMaskedIndex();
-        void this.runPendingShare();
-      });
+      await this.indexJob(
+        'index',
+        `Indexing ${this.corpus.name}`,
+        this.corpus,
+        meta,
+        this.settings.textMode,
+        async (record) => {
+          this.index = { record, origin: 'built', loadMs: 0 };
+          this.indexStatus = 'ready';
+          await this.ensureMaskedIndex();
+          void this.runPendingShare();
+        },
+      );
     } catch (e) {
       if (isCancelled(e)) {
         this.indexNote = 'indexing cancelled; the previous index (if any) is unchanged';
@@ -755,7 +819,11 @@ class AppState {
     if (!confirmed && !this.localModels.includes(id) && spec.sizeMB > this.settings.autoDownloadMB) {
       this.genStatus = 'needs-confirm';
       const warn = await quotaWarning(spec.sizeMB);
-      this.pendingDownload = { label: `${spec.label}: about ${spec.sizeMB} MB download${warn ? '. ' + warn : ''}`, sizeMB: spec.sizeMB, go: () => this.loadCpuGenerator(true) };
+      this.pendingDownload = {
+        label: `${spec.label}: about ${spec.sizeMB} MB download${warn ? '. ' + warn : ''}`,
+        sizeMB: spec.sizeMB,
+        go: () => this.loadCpuGenerator(true),
+      };
       return;
     }
     this.pendingDownload = null;
@@ -764,7 +832,10 @@ class AppState {
   }
 
   /** Load a generator in the LLM worker as a cancellable job with progress. */
-  private async generatorJob(label: string, load: (onProgress: ProgressFn) => Promise<NonNullable<AppState['generator']>>): Promise<void> {
+  private async generatorJob(
+    label: string,
+    load: (onProgress: ProgressFn) => Promise<NonNullable<AppState['generator']>>,
+  ): Promise<void> {
     this.genStatus = 'loading';
     const onP = this.startJob('generator', `Loading ${label}`, () => void llmWorker.api.cancelLoad());
     try {
@@ -782,8 +853,13 @@ class AppState {
   // ------------------------------------------------------------------ ask
 
   canAsk(): boolean {
-    return !this.running && this.genStatus === 'ready' && !!this.db && this.question.trim().length > 0 &&
-      (this.settings.k === 0 || this.indexStatus === 'ready');
+    return (
+      !this.running &&
+      this.genStatus === 'ready' &&
+      !!this.db &&
+      this.question.trim().length > 0 &&
+      (this.settings.k === 0 || this.indexStatus === 'ready')
+    );
   }
 
   async ask(): Promise<void> {
@@ -806,40 +882,78 @@ class AppState {
       await this.hooks?.beforeAsk();
       followUp = this.hooks?.followUp() ?? null;
       const fu = followUp;
-      await ask({
-        embedQuery: (q) => this.embedQuery(q),
-        search: (q, k) => indexWorker.api.search(transfer(q, [q.buffer]), k),
-        ...(this.corpus && this.settings.retriever !== 'dense' ? {
-          retrieve: (q: string, k: number, tables: TableInfo[]) =>
-            this.retrievalFor(this.corpus!).retrieve(this.settings.retriever as RetrieverName, q, k, { tables }),
-        } : {}),
-        buildPrompt: (input) => fu
-          ? llmWorker.api.buildFollowUpPrompt({ tables: input.tables, examples: input.examples, previous: fu.previous, question, standalone: fu.standalone }, this.settings.maxNewTokens)
-          : llmWorker.api.buildPrompt(input, this.settings.maxNewTokens),
-        generate: async (p, onToken, signal) => {
-          const stop = () => void llmWorker.api.interrupt();
-          signal?.addEventListener('abort', stop);
-          try {
-            return await llmWorker.api.generate(p, this.settings.maxNewTokens, tokenProxy(onToken));
-          } finally {
-            signal?.removeEventListener('abort', stop);
+      await ask(
+        {
+          embedQuery: (q) => this.embedQuery(q),
+          search: (q, k) => indexWorker.api.search(transfer(q, [q.buffer]), k),
+          ...(this.corpus && this.settings.retriever !== 'dense'
+            ? {
+                retrieve: (q: string, k: number, tables: TableInfo[]) =>
+                  this.retrievalFor(this.corpus!).retrieve(this.settings.retriever as RetrieverName, q, k, { tables }),
+              }
+            : {}),
+          buildPrompt: (input) =>
+            fu
+              ? llmWorker.api.buildFollowUpPrompt(
+                  {
+                    tables: input.tables,
+                    examples: input.examples,
+                    previous: fu.previous,
+                    question,
+                    standalone: fu.standalone,
+                  },
+                  this.settings.maxNewTokens,
+                )
+              : llmWorker.api.buildPrompt(input, this.settings.maxNewTokens),
+          generate: async (p, onToken, signal) => {
+            const stop = () => void llmWorker.api.interrupt();
+            signal?.addEventListener('abort', stop);
+            try {
+              return await llmWorker.api.generate(p, this.settings.maxNewTokens, tokenProxy(onToken));
+            } finally {
+              signal?.removeEventListener('abort', stop);
+            }
+          },
+          exec: (s) => sql.exec(s, { timeoutMs: this.settings.timeoutMs }),
+        },
+        {
+          question: fu ? fu.standalone : question,
+          k: this.settings.k,
+          corpus: this.corpus,
+          tables: $state.snapshot(this.tables()) as TableInfo[],
+          format,
+          signal: ac.signal,
+        },
+        (ev) => {
+          switch (ev.type) {
+            case 'retrieved':
+              this.retrieved = ev.examples;
+              this.retrieveMs = { embed: ev.embedMs, search: ev.searchMs };
+              break;
+            case 'prompt':
+              this.prompt = ev.prompt;
+              break;
+            case 'token':
+              this.stream += ev.piece;
+              break;
+            case 'sql':
+              this.sqlText = ev.sql;
+              this.generation = ev.generation;
+              break;
+            case 'result':
+              this.result = ev.result;
+              break;
+            case 'error':
+              this.error = { stage: ev.stage, message: ev.message };
+              break;
           }
         },
-        exec: (s) => sql.exec(s, { timeoutMs: this.settings.timeoutMs }),
-      }, {
-        question: fu ? fu.standalone : question, k: this.settings.k, corpus: this.corpus, tables: $state.snapshot(this.tables()) as TableInfo[], format, signal: ac.signal,
-      }, (ev) => {
-        switch (ev.type) {
-          case 'retrieved': this.retrieved = ev.examples; this.retrieveMs = { embed: ev.embedMs, search: ev.searchMs }; break;
-          case 'prompt': this.prompt = ev.prompt; break;
-          case 'token': this.stream += ev.piece; break;
-          case 'sql': this.sqlText = ev.sql; this.generation = ev.generation; break;
-          case 'result': this.result = ev.result; break;
-          case 'error': this.error = { stage: ev.stage, message: ev.message }; break;
-        }
-      });
+      );
     } catch (e) {
-      this.error = { stage: 'question', message: e instanceof CancelledError || isCancelled(e) ? 'stopped' : errorMessage(e) };
+      this.error = {
+        stage: 'question',
+        message: e instanceof CancelledError || isCancelled(e) ? 'stopped' : errorMessage(e),
+      };
     } finally {
       this.running = false;
       this.askAbort = null;
@@ -851,7 +965,11 @@ class AppState {
     const p = this.prompt;
     try {
       this.hooks?.answered({
-        kind, question, followUp, sql: this.sqlText, result: this.result,
+        kind,
+        question,
+        followUp,
+        sql: this.sqlText,
+        result: this.result,
         error: this.error ? { stage: this.error.stage, message: this.error.message } : null,
         prompt: p ? { format: p.format, text: p.text, examplesUsed: p.examplesUsed } : null,
       });

@@ -12,7 +12,17 @@ import { llmWorker, sql, tokenProxy } from './services.ts';
 import { IndexStore } from '../lib/index/store.ts';
 import { HistoryStore } from '../lib/history/store.ts';
 import {
-  addTurn, byId, childrenOf, newTurnId, pathTo, replaceTurn, searchTurns, standaloneQuestion, storeResult, threadOf, type Turn,
+  addTurn,
+  byId,
+  childrenOf,
+  newTurnId,
+  pathTo,
+  replaceTurn,
+  searchTurns,
+  standaloneQuestion,
+  storeResult,
+  threadOf,
+  type Turn,
 } from '../lib/history/turns.ts';
 import { explainSql, linkExplanation, type ExplainItem } from '../lib/sql/explain.ts';
 import type { SqlErrorSpot } from '../lib/sql/locate-error.ts';
@@ -178,7 +188,11 @@ class Conversation {
     void this.afterAnswer(e.sql, e.question, error);
   }
 
-  private async afterAnswer(sqlText: string, question: string, error: { stage: string; message: string } | null): Promise<void> {
+  private async afterAnswer(
+    sqlText: string,
+    question: string,
+    error: { stage: string; message: string } | null,
+  ): Promise<void> {
     this.highlight = null;
     this.errorSpot = null;
     if (error && error.stage === 'execute' && sqlText.trim()) {
@@ -204,7 +218,13 @@ class Conversation {
     app.sqlText = t.sql;
     app.result = t.result ? { columns: t.result.columns, rows: t.result.rows, ms: t.result.ms } : null;
     app.error = t.error ? { ...t.error } : null;
-    app.prompt = t.prompt ? ({ format: t.prompt.format as PromptFormat, text: t.prompt.text, examplesUsed: t.prompt.examplesUsed ?? 0 } satisfies BuiltPrompt) : null;
+    app.prompt = t.prompt
+      ? ({
+          format: t.prompt.format as PromptFormat,
+          text: t.prompt.text,
+          examplesUsed: t.prompt.examplesUsed ?? 0,
+        } satisfies BuiltPrompt)
+      : null;
     this.storedResult = !!t.result && t.result.rowCount > t.result.rows.length;
     void this.afterAnswer(t.sql, t.question, t.error);
   }
@@ -242,7 +262,9 @@ class Conversation {
         question: t.question,
         standalone: t.standalone,
         sql: t.sql,
-        result: t.result ? { columns: t.result.columns.slice(), rowCount: t.result.rowCount, rows: t.result.rows.slice(0, 3) } : null,
+        result: t.result
+          ? { columns: t.result.columns.slice(), rowCount: t.result.rowCount, rows: t.result.rows.slice(0, 3) }
+          : null,
         error: t.error?.message ?? null,
       })),
     };
@@ -262,7 +284,13 @@ class Conversation {
     void llmWorker.api.interrupt();
     await p.catch(() => {});
     const cur = this.explanation;
-    if (cur?.streaming) this.explanation = { ...cur, streaming: false, items: linkExplanation(cur.sql, cleanExplanation(cur.text)), text: cleanExplanation(cur.text) + ' (stopped)' };
+    if (cur?.streaming)
+      this.explanation = {
+        ...cur,
+        streaming: false,
+        items: linkExplanation(cur.sql, cleanExplanation(cur.text)),
+        text: cleanExplanation(cur.text) + ' (stopped)',
+      };
   }
 
   /** Explain `sqlText`: with the model, or rule-based when the model cannot explain (tiny-sql). */
@@ -273,7 +301,14 @@ class Conversation {
       this.explanation = null;
       return;
     }
-    const rules = (why: string): ExplanationState => ({ sql: sqlText, source: 'rules', why, items: explainSql(sqlText), streaming: false, text: '' });
+    const rules = (why: string): ExplanationState => ({
+      sql: sqlText,
+      source: 'rules',
+      why,
+      items: explainSql(sqlText),
+      streaming: false,
+      text: '',
+    });
     const gen = app.generator;
     if (!gen || app.genStatus !== 'ready') {
       this.explanation = rules('no model is loaded');

@@ -5,7 +5,11 @@ import { parseDemoCorpus } from '../lib/corpus/demo.ts';
 import { corpusHash } from '../lib/corpus/hash.ts';
 import type { Corpus } from '../lib/types.ts';
 
-const schemaFiles = import.meta.glob('../../static-data/demo/schemas/*.sql', { query: '?raw', import: 'default', eager: true }) as Record<string, string>;
+const schemaFiles = import.meta.glob('../../static-data/demo/schemas/*.sql', {
+  query: '?raw',
+  import: 'default',
+  eager: true,
+}) as Record<string, string>;
 
 export const DEMO_DB_NAME = 'Demo shop';
 export const DEMO_CORPUS_NAME = 'Demo examples';
@@ -20,7 +24,10 @@ export async function demoCorpus(): Promise<Corpus> {
   const shop = await demoDatabaseSql();
   const ddl: Record<string, string> = { shop: onlyDdl(shop) };
   for (const [file, text] of Object.entries(schemaFiles)) {
-    const name = file.split('/').pop()!.replace(/\.sql$/, '');
+    const name = file
+      .split('/')
+      .pop()!
+      .replace(/\.sql$/, '');
     ddl[name] = onlyDdl(text);
   }
   const r = await fetch(corpusUrl);

@@ -91,7 +91,13 @@ class EvalState {
     this.limit = p.config.limit;
     this.seed = p.config.seed;
     this.wallMs = p.wallMs;
-    this.runs = p.done.map((d) => summarizeRun(d.k, p.items.map((i) => d.examples.find((e) => e.id === i.id)).filter((e): e is EvalExample => !!e), p.config.textMode));
+    this.runs = p.done.map((d) =>
+      summarizeRun(
+        d.k,
+        p.items.map((i) => d.examples.find((e) => e.id === i.id)).filter((e): e is EvalExample => !!e),
+        p.config.textMode,
+      ),
+    );
     const done = p.done.reduce((s, d) => s + d.examples.length, 0);
     if (!p.finished) this.resumable = { done, total: p.items.length * p.config.ks.length };
   }
@@ -102,7 +108,8 @@ class EvalState {
     try {
       const sqlite = files.filter((f) => /\.(sqlite3?|db)$/i.test(f.name));
       const questions = files.filter((f) => /\.json$/i.test(f.name) && !/tables\.json$/i.test(f.name));
-      if (questions.length !== 1) throw new Error('choose one questions file (like dev.json) and the .sqlite files of its databases');
+      if (questions.length !== 1)
+        throw new Error('choose one questions file (like dev.json) and the .sqlite files of its databases');
       const res = parseSpiderQuestions(JSON.parse(await questions[0].text()), { idPrefix: 'spider-dev' });
       this.datasetIssues = res.issues;
       const dbs: Record<string, Uint8Array> = {};
@@ -110,9 +117,22 @@ class EvalState {
       const items = res.examples.map((e) => ({ id: e.id, dbId: e.dbId ?? '', question: e.question, gold: e.sql }));
       const missing = [...new Set(items.map((i) => i.dbId))].filter((d) => !dbs[d]);
       const usable = items.filter((i) => dbs[i.dbId]);
-      if (!usable.length) throw new Error(`none of the questions' databases were given (${missing.slice(0, 5).join(', ')}…): add their .sqlite files`);
-      if (missing.length) this.datasetIssues = [...res.issues, { row: 0, reason: `no .sqlite file for ${missing.join(', ')}: their questions are left out` }];
-      await this.setDataset({ name: `${questions[0].name} (${usable.length})`, kind: 'spider', items: usable, dbs, contexts: {} });
+      if (!usable.length)
+        throw new Error(
+          `none of the questions' databases were given (${missing.slice(0, 5).join(', ')}…): add their .sqlite files`,
+        );
+      if (missing.length)
+        this.datasetIssues = [
+          ...res.issues,
+          { row: 0, reason: `no .sqlite file for ${missing.join(', ')}: their questions are left out` },
+        ];
+      await this.setDataset({
+        name: `${questions[0].name} (${usable.length})`,
+        kind: 'spider',
+        items: usable,
+        dbs,
+        contexts: {},
+      });
     } catch (e) {
       this.datasetError = errorMessage(e);
     }
@@ -158,8 +178,14 @@ class EvalState {
   }
 
   canRun(): boolean {
-    return !this.running && !!this.dataset && this.ks.length > 0 && app.genStatus === 'ready' && !!app.generator &&
-      (!this.ks.some((k) => k > 0) || app.indexStatus === 'ready');
+    return (
+      !this.running &&
+      !!this.dataset &&
+      this.ks.length > 0 &&
+      app.genStatus === 'ready' &&
+      !!app.generator &&
+      (!this.ks.some((k) => k > 0) || app.indexStatus === 'ready')
+    );
   }
 
   async run(resume = false): Promise<void> {
@@ -168,9 +194,17 @@ class EvalState {
     const store = await this.store;
     let saved = resume ? await store.getKv<SavedProgress>(PROGRESS_KEY) : undefined;
     const config: EvalConfig = saved?.config ?? {
-      ks: [...this.ks], limit: this.limit, seed: this.seed, dataset: ds.name,
-      generator: app.generator.id, format: app.generator.format, embedder: app.embedder?.id ?? '',
-      corpus: app.corpus?.name ?? '', textMode: app.settings.textMode, adapter: this.useAdapter && !!app.adapter, retriever: app.settings.retriever,
+      ks: [...this.ks],
+      limit: this.limit,
+      seed: this.seed,
+      dataset: ds.name,
+      generator: app.generator.id,
+      format: app.generator.format,
+      embedder: app.embedder?.id ?? '',
+      corpus: app.corpus?.name ?? '',
+      textMode: app.settings.textMode,
+      adapter: this.useAdapter && !!app.adapter,
+      retriever: app.settings.retriever,
       startedAt: new Date().toISOString(),
     };
     const items = saved?.items ?? this.sample(ds, config.limit, config.seed);
@@ -178,7 +212,9 @@ class EvalState {
       this.error = `the saved run used ${saved.config.generator} with corpus "${saved.config.corpus}"; load those again to resume, or start a new run`;
       return;
     }
-    const done = new Map<number, EvalExample[]>(config.ks.map((k) => [k, saved?.done.find((d) => d.k === k)?.examples.slice() ?? []]));
+    const done = new Map<number, EvalExample[]>(
+      config.ks.map((k) => [k, saved?.done.find((d) => d.k === k)?.examples.slice() ?? []]),
+    );
     let wallMs = saved?.wallMs ?? 0;
     const progress: SavedProgress = { config, items, done: [], finished: false, wallMs };
     const persist = async () => {
@@ -201,55 +237,67 @@ class EvalState {
     this.sql ??= newSqlClient(app.settings.timeoutMs);
     const sql = this.sql;
     const corpus = app.corpus;
-    const retrieval = corpus && config.retriever && config.retriever !== 'dense' ? app.makeRetrieval(corpus, config.adapter) : null;
+    const retrieval =
+      corpus && config.retriever && config.retriever !== 'dense' ? app.makeRetrieval(corpus, config.adapter) : null;
     const t0 = performance.now();
     let lastSave = 0;
     try {
-      const runs = await runEval({
-        embedQuery: async (q) => {
-          const v = await embedWorker.api.embed([q], 'query');
-          return config.adapter && app.adapter ? app.adapter.apply(v) : v;
+      const runs = await runEval(
+        {
+          embedQuery: async (q) => {
+            const v = await embedWorker.api.embed([q], 'query');
+            return config.adapter && app.adapter ? app.adapter.apply(v) : v;
+          },
+          search: (q, k, exclude) => indexWorker.api.search(transfer(q, [q.buffer]), k, exclude),
+          ...(retrieval
+            ? {
+                retrieve: (q: string, k: number, o: { exclude?: number[]; tables?: TableInfo[] }) =>
+                  retrieval.retrieve(config.retriever as RetrieverName, q, k, { exclude: o.exclude, tables: o.tables }),
+              }
+            : {}),
+          buildPrompt: (input) => llmWorker.api.buildPrompt(input, app.settings.maxNewTokens),
+          generate: async (p, onToken, signal) => {
+            const stop = () => void llmWorker.api.interrupt();
+            signal?.addEventListener('abort', stop);
+            try {
+              return await llmWorker.api.generate(p, app.settings.maxNewTokens, tokenProxy(onToken));
+            } finally {
+              signal?.removeEventListener('abort', stop);
+            }
+          },
+          openDb: async (dbId) => {
+            if (ds.kind === 'spider') {
+              const bytes = ds.dbs[dbId];
+              if (!bytes) throw new Error(`no .sqlite file for database ${dbId}`);
+              return sql.open({ kind: 'bytes', bytes, name: `${dbId}.sqlite` });
+            }
+            return sql.open({ kind: 'sql', sql: ds.contexts[dbId] ?? '', name: dbId });
+          },
+          exec: (s) => sql.exec(s, { timeoutMs: app.settings.timeoutMs }),
         },
-        search: (q, k, exclude) => indexWorker.api.search(transfer(q, [q.buffer]), k, exclude),
-        ...(retrieval ? {
-          retrieve: (q: string, k: number, o: { exclude?: number[]; tables?: TableInfo[] }) =>
-            retrieval.retrieve(config.retriever as RetrieverName, q, k, { exclude: o.exclude, tables: o.tables }),
-        } : {}),
-        buildPrompt: (input) => llmWorker.api.buildPrompt(input, app.settings.maxNewTokens),
-        generate: async (p, onToken, signal) => {
-          const stop = () => void llmWorker.api.interrupt();
-          signal?.addEventListener('abort', stop);
-          try {
-            return await llmWorker.api.generate(p, app.settings.maxNewTokens, tokenProxy(onToken));
-          } finally {
-            signal?.removeEventListener('abort', stop);
-          }
+        {
+          items,
+          ks: config.ks,
+          corpus,
+          format: app.generator.format as never,
+          textMode: config.textMode,
+          done: [...done].map(([k, examples]) => ({ k, examples })),
+          signal: this.abort.signal,
+          onProgress: (p) => {
+            this.progress = p;
+          },
+          onExample: (k, e) => {
+            done.get(k)!.push(e);
+            this.runs = config.ks.map((kk) => summarizeRun(kk, done.get(kk)!, config.textMode));
+            const now = performance.now();
+            if (now - lastSave > 1000) {
+              lastSave = now;
+              wallMs = progress.wallMs + (now - t0);
+              void persist();
+            }
+          },
         },
-        openDb: async (dbId) => {
-          if (ds.kind === 'spider') {
-            const bytes = ds.dbs[dbId];
-            if (!bytes) throw new Error(`no .sqlite file for database ${dbId}`);
-            return sql.open({ kind: 'bytes', bytes, name: `${dbId}.sqlite` });
-          }
-          return sql.open({ kind: 'sql', sql: ds.contexts[dbId] ?? '', name: dbId });
-        },
-        exec: (s) => sql.exec(s, { timeoutMs: app.settings.timeoutMs }),
-      }, {
-        items, ks: config.ks, corpus, format: app.generator.format as never, textMode: config.textMode,
-        done: [...done].map(([k, examples]) => ({ k, examples })),
-        signal: this.abort.signal,
-        onProgress: (p) => { this.progress = p; },
-        onExample: (k, e) => {
-          done.get(k)!.push(e);
-          this.runs = config.ks.map((kk) => summarizeRun(kk, done.get(kk)!, config.textMode));
-          const now = performance.now();
-          if (now - lastSave > 1000) {
-            lastSave = now;
-            wallMs = progress.wallMs + (now - t0);
-            void persist();
-          }
-        },
-      });
+      );
       this.runs = runs;
       wallMs += performance.now() - t0;
       this.wallMs = wallMs;
@@ -282,15 +330,57 @@ class EvalState {
 
   /** `npm run eval`'s JSON shape: { runs: [...], config: {...} }. */
   exportJson(): string {
-    return JSON.stringify({ runs: this.runs, config: { ...this.config, wall_ms: Math.round(this.wallMs), host: 'browser', userAgent: navigator.userAgent } }, null, 2);
+    return JSON.stringify(
+      {
+        runs: this.runs,
+        config: { ...this.config, wall_ms: Math.round(this.wallMs), host: 'browser', userAgent: navigator.userAgent },
+      },
+      null,
+      2,
+    );
   }
 
   exportCsv(): string {
-    const header = ['k', 'id', 'db_id', 'question', 'gold', 'predicted', 'em', 'ex', 'skeleton_match', 'executes', 'error', 'ex_reason', 'top1_skeleton', 'embed_ms', 'search_ms', 'generate_ms', 'execute_ms'];
-    const rows = this.runs.flatMap((r) => r.examples.map((e) => [
-      r.k, e.id, e.db_id, e.question, e.gold, e.predicted ?? '', e.em, e.ex, e.skeleton_match, e.executes, e.error ?? '', e.ex_reason ?? '',
-      e.retrieved[0]?.skeleton_match ?? '', e.latency_ms.embed, e.latency_ms.search, e.latency_ms.generate, e.latency_ms.execute,
-    ]));
+    const header = [
+      'k',
+      'id',
+      'db_id',
+      'question',
+      'gold',
+      'predicted',
+      'em',
+      'ex',
+      'skeleton_match',
+      'executes',
+      'error',
+      'ex_reason',
+      'top1_skeleton',
+      'embed_ms',
+      'search_ms',
+      'generate_ms',
+      'execute_ms',
+    ];
+    const rows = this.runs.flatMap((r) =>
+      r.examples.map((e) => [
+        r.k,
+        e.id,
+        e.db_id,
+        e.question,
+        e.gold,
+        e.predicted ?? '',
+        e.em,
+        e.ex,
+        e.skeleton_match,
+        e.executes,
+        e.error ?? '',
+        e.ex_reason ?? '',
+        e.retrieved[0]?.skeleton_match ?? '',
+        e.latency_ms.embed,
+        e.latency_ms.search,
+        e.latency_ms.generate,
+        e.latency_ms.execute,
+      ]),
+    );
     return toCsv(header, rows);
   }
 }

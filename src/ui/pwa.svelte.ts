@@ -18,8 +18,12 @@ class Pwa {
     if (!('serviceWorker' in navigator)) return;
     this.update = registerSW({
       immediate: true,
-      onNeedRefresh: () => { this.needRefresh = true; },
-      onOfflineReady: () => { this.offlineReady = true; },
+      onNeedRefresh: () => {
+        this.needRefresh = true;
+      },
+      onOfflineReady: () => {
+        this.offlineReady = true;
+      },
     });
     window.addEventListener('beforeinstallprompt', (e) => {
       e.preventDefault();

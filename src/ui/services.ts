@@ -15,15 +15,29 @@ function spawn<T>(make: () => Worker): { api: Comlink.Remote<T>; worker: Worker 
   return { api: Comlink.wrap<T>(worker), worker };
 }
 
-export const embedWorker = spawn<EmbedApi>(() => new Worker(new URL('../../workers/embed.worker.ts', import.meta.url), { type: 'module', name: 'embed' }));
-export const indexWorker = spawn<IndexApi>(() => new Worker(new URL('../../workers/index.worker.ts', import.meta.url), { type: 'module', name: 'index' }));
-export const llmWorker = spawn<LlmApi>(() => new Worker(new URL('../../workers/llm.worker.ts', import.meta.url), { type: 'module', name: 'llm' }));
+export const embedWorker = spawn<EmbedApi>(
+  () => new Worker(new URL('../../workers/embed.worker.ts', import.meta.url), { type: 'module', name: 'embed' }),
+);
+export const indexWorker = spawn<IndexApi>(
+  () => new Worker(new URL('../../workers/index.worker.ts', import.meta.url), { type: 'module', name: 'index' }),
+);
+export const llmWorker = spawn<LlmApi>(
+  () => new Worker(new URL('../../workers/llm.worker.ts', import.meta.url), { type: 'module', name: 'llm' }),
+);
 
 /** A SQL worker with a hard timeout (terminated and restarted when a query runs too long). */
 export function newSqlClient(timeoutMs = 5_000): SqlClient {
   return new SqlClient(() => {
-    const { api, worker } = spawn<SqlApi>(() => new Worker(new URL('../../workers/sql.worker.ts', import.meta.url), { type: 'module', name: 'sql' }));
-    return { remote: api, terminate: () => { api[Comlink.releaseProxy](); worker.terminate(); } };
+    const { api, worker } = spawn<SqlApi>(
+      () => new Worker(new URL('../../workers/sql.worker.ts', import.meta.url), { type: 'module', name: 'sql' }),
+    );
+    return {
+      remote: api,
+      terminate: () => {
+        api[Comlink.releaseProxy]();
+        worker.terminate();
+      },
+    };
   }, timeoutMs);
 }
 

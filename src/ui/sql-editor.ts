@@ -55,13 +55,23 @@ function markField(effect: typeof setHighlight, deco: Decoration): StateField<De
   });
 }
 
-const highlightField = markField(setHighlight, Decoration.mark({ class: 'cm-explain-hl', attributes: { 'data-testid': 'sql-highlight' } }));
-const errorField = markField(setErrorMark, Decoration.mark({ class: 'cm-sql-error', attributes: { 'data-testid': 'sql-error-mark' } }));
+const highlightField = markField(
+  setHighlight,
+  Decoration.mark({ class: 'cm-explain-hl', attributes: { 'data-testid': 'sql-highlight' } }),
+);
+const errorField = markField(
+  setErrorMark,
+  Decoration.mark({ class: 'cm-sql-error', attributes: { 'data-testid': 'sql-error-mark' } }),
+);
 
 const theme = EditorView.theme({
   '&': { fontSize: '0.85rem', border: '1px solid var(--line, #dde1e6)', borderRadius: '6px', background: '#fff' },
   '&.cm-focused': { outline: '2px solid #93c5fd' },
-  '.cm-scroller': { fontFamily: "ui-monospace, 'SFMono-Regular', Menlo, Consolas, monospace", minHeight: '4.5em', maxHeight: '18rem' },
+  '.cm-scroller': {
+    fontFamily: "ui-monospace, 'SFMono-Regular', Menlo, Consolas, monospace",
+    minHeight: '4.5em',
+    maxHeight: '18rem',
+  },
   '.cm-explain-hl': { background: '#fde68a', borderRadius: '2px' },
   '.cm-sql-error': { background: '#fee2e2', textDecoration: 'underline wavy #b42318', textUnderlineOffset: '3px' },
 });
@@ -80,7 +90,12 @@ function columnSource(tables: () => TableInfo[]) {
     if (ctx.state.sliceDoc(word.from - 1, word.from) === '.') return null;
     const seen = new Map<string, string[]>();
     for (const t of tables()) for (const c of t.columns) seen.set(c, [...(seen.get(c) ?? []), t.name]);
-    const options: Completion[] = [...seen].map(([c, ts]) => ({ label: c, type: 'property', detail: ts.slice(0, 3).join(', ') + (ts.length > 3 ? ', …' : ''), boost: -1 }));
+    const options: Completion[] = [...seen].map(([c, ts]) => ({
+      label: c,
+      type: 'property',
+      detail: ts.slice(0, 3).join(', ') + (ts.length > 3 ? ', …' : ''),
+      boost: -1,
+    }));
     return { from: word.from, options, validFor: /^[\w$]*$/ };
   };
 }
@@ -97,7 +112,17 @@ export function createSqlEditor(parent: HTMLElement, o: SqlEditorOptions): SqlEd
     state: EditorState.create({
       doc: o.doc,
       extensions: [
-        Prec.highest(keymap.of([{ key: 'Mod-Enter', run: () => { o.onRun?.(); return true; } }])),
+        Prec.highest(
+          keymap.of([
+            {
+              key: 'Mod-Enter',
+              run: () => {
+                o.onRun?.();
+                return true;
+              },
+            },
+          ]),
+        ),
         basicSetup,
         lang.of(langExt()),
         highlightField,
@@ -126,13 +151,21 @@ export function createSqlEditor(parent: HTMLElement, o: SqlEditorOptions): SqlEd
     },
     setError(spot) {
       const r = spot ? clamp(spot) : null;
-      const diags = spot && r && r.to > r.from ? [{ from: r.from, to: r.to, severity: 'error' as const, message: spot.message, source: 'SQLite' }] : [];
+      const diags =
+        spot && r && r.to > r.from
+          ? [{ from: r.from, to: r.to, severity: 'error' as const, message: spot.message, source: 'SQLite' }]
+          : [];
       view.dispatch(setDiagnostics(view.state, diags));
       view.dispatch({ effects: setErrorMark.of(r) });
     },
     setHighlight(range) {
       const r = range ? clamp(range) : null;
-      view.dispatch({ effects: [setHighlight.of(r), ...(r && r.to > r.from ? [EditorView.scrollIntoView(r.from, { y: 'nearest' })] : [])] });
+      view.dispatch({
+        effects: [
+          setHighlight.of(r),
+          ...(r && r.to > r.from ? [EditorView.scrollIntoView(r.from, { y: 'nearest' })] : []),
+        ],
+      });
     },
     focus() {
       view.focus();

@@ -20,7 +20,9 @@ import { CancelledError, errorMessage, isCancelled } from '../lib/errors.ts';
 import type { Progress, RowIssue, TableInfo } from '../lib/types.ts';
 import { schemaDdl } from '../lib/corpus/spider.ts';
 
-const trainWorker = Comlink.wrap<TrainApi>(new Worker(new URL('../../workers/train.worker.ts', import.meta.url), { type: 'module', name: 'train' }));
+const trainWorker = Comlink.wrap<TrainApi>(
+  new Worker(new URL('../../workers/train.worker.ts', import.meta.url), { type: 'module', name: 'train' }),
+);
 
 export const adapterKey = (embedderId: string) => `adapter:${embedderId}`;
 
@@ -43,7 +45,14 @@ class TrainState {
   /** Per-batch loss and per-epoch validation, for the live chart. */
   lossCurve = $state.raw<{ step: number; loss: number }[]>([]);
   history = $state.raw<TrainHistoryEntry[]>([]);
-  result = $state<{ metrics: AdapterMetrics; ms: number; bestEpoch: number; train: number; val: number; test: number } | null>(null);
+  result = $state<{
+    metrics: AdapterMetrics;
+    ms: number;
+    bestEpoch: number;
+    train: number;
+    val: number;
+    test: number;
+  } | null>(null);
   private abort: AbortController | null = null;
   private store = IndexStore.open();
 
@@ -81,9 +90,15 @@ class TrainState {
     this.running = true;
     this.phase = { phase: 'Generating pairs', done: 0, total: corpus.examples.length };
     try {
-      const examples = $state.snapshot(corpus.examples).map((e) => ({ ...e, schema: e.schema ?? schemaDdlFor(e.dbId, corpus.schemas) }));
+      const examples = $state
+        .snapshot(corpus.examples)
+        .map((e) => ({ ...e, schema: e.schema ?? schemaDdlFor(e.dbId, corpus.schemas) }));
       const r = await trainWorker.generate(examples, $state.snapshot(this.tasks), this.seed);
-      this.set(r.pairs, `rule-based from ${corpus.name}`, r.issues.map((i) => ({ row: i.index + 1, reason: `${i.field}: ${i.reason}` })));
+      this.set(
+        r.pairs,
+        `rule-based from ${corpus.name}`,
+        r.issues.map((i) => ({ row: i.index + 1, reason: `${i.field}: ${i.reason}` })),
+      );
       this.stats = `${r.generated} generated · ${r.dropped} dropped (SQL did not compile) · ${r.duplicates} duplicates removed · ${r.unchecked} without a schema to check · ${r.pairs.length} kept`;
     } catch (e) {
       this.error = errorMessage(e);
@@ -97,7 +112,8 @@ class TrainState {
   llmUnavailable(): string | null {
     const g = app.generator;
     if (!g || app.genStatus !== 'ready') return 'load a generator first';
-    if (g.format === 'tiny-sql') return `${g.id} only writes SQL from its text-to-SQL prompt and cannot follow these instructions; choose an instruction model (Qwen2.5-Coder or Mistral) in Models & device`;
+    if (g.format === 'tiny-sql')
+      return `${g.id} only writes SQL from its text-to-SQL prompt and cannot follow these instructions; choose an instruction model (Qwen2.5-Coder or Mistral) in Models & device`;
     return null;
   }
 
@@ -117,7 +133,10 @@ class TrainState {
     const stop = () => void llmWorker.api.interrupt();
     signal.addEventListener('abort', stop);
     const rand = mulberry32(this.seed);
-    const examples = $state.snapshot(corpus.examples).slice(0, limit).map((e) => ({ ...e, schema: e.schema ?? schemaDdlFor(e.dbId, corpus.schemas) }));
+    const examples = $state
+      .snapshot(corpus.examples)
+      .slice(0, limit)
+      .map((e) => ({ ...e, schema: e.schema ?? schemaDdlFor(e.dbId, corpus.schemas) }));
     const tasks = $state.snapshot(this.tasks) as TaskKind[];
     const out: Pair[] = [];
     const total = examples.length * tasks.length;
@@ -129,7 +148,15 @@ class TrainState {
           const edit = task === 'hybrid' ? hybridEdit(ex.sql, rand) : null;
           if (task === 'hybrid' && !edit) continue;
           const kind = task === 'text2code' ? 'text2code' : task;
-          const prompt = wrapInstruction(format, fillPrompt(kind, { schema: ex.schema ?? '', sql: ex.sql, question: ex.question, instruction: edit?.instruction }));
+          const prompt = wrapInstruction(
+            format,
+            fillPrompt(kind, {
+              schema: ex.schema ?? '',
+              sql: ex.sql,
+              question: ex.question,
+              instruction: edit?.instruction,
+            }),
+          );
           if (!prompt) return;
           const r = await llmWorker.api.generate(prompt, 160);
           const text = cleanExplanation(r.text);
@@ -142,10 +169,17 @@ class TrainState {
         }
       }
       const v = await trainWorker.validate(out, examples);
-      this.set(v.pairs, `written by ${g.id} from ${corpus.name}`, v.issues.map((i) => ({ row: i.index + 1, reason: `${i.field}: ${i.reason}` })));
+      this.set(
+        v.pairs,
+        `written by ${g.id} from ${corpus.name}`,
+        v.issues.map((i) => ({ row: i.index + 1, reason: `${i.field}: ${i.reason}` })),
+      );
       this.stats = `${out.length} written · ${v.dropped} dropped (SQL did not compile) · ${v.duplicates} duplicates removed · ${v.pairs.length} kept`;
     } catch (e) {
-      this.error = isCancelled(e) || signal.aborted ? 'pair generation cancelled; the current pairs are unchanged' : errorMessage(e);
+      this.error =
+        isCancelled(e) || signal.aborted
+          ? 'pair generation cancelled; the current pairs are unchanged'
+          : errorMessage(e);
     } finally {
       signal.removeEventListener('abort', stop);
       this.running = false;
@@ -158,7 +192,9 @@ class TrainState {
     this.pairs = pairs;
     this.source = source;
     this.issues = issues;
-    this.stats = `${pairs.length} pairs · ` + TASK_KINDS.map((t) => `${t} ${pairs.filter((p) => p.task === t).length}`).join(' · ');
+    this.stats =
+      `${pairs.length} pairs · ` +
+      TASK_KINDS.map((t) => `${t} ${pairs.filter((p) => p.task === t).length}`).join(' · ');
   }
 
   removePair(i: number): void {
@@ -202,25 +238,39 @@ class TrainState {
       signal.addEventListener('abort', onAbort);
       const curve: { step: number; loss: number }[] = [];
       let lastPaint = 0;
-      const r = await trainWorker.fit({
-        pairs, queryVecs, docVecs, dim: emb.dim, embedderId: emb.id,
-        epochs: this.epochs, batchSize: this.batchSize, lr: this.lr, seed: this.seed, heldOut: this.heldOut,
-      }, Comlink.proxy((p: TrainProgress) => {
-        this.phase = { phase: `Training, epoch ${p.epoch} of ${p.epochs}`, done: p.done, total: p.total };
-        if (p.phase === 'batch') curve.push({ step: p.done, loss: p.loss });
-        const now = performance.now();
-        if (p.phase === 'epoch' || now - lastPaint > 250) {
-          lastPaint = now;
-          this.lossCurve = curve.slice();
-        }
-      }));
+      const r = await trainWorker.fit(
+        {
+          pairs,
+          queryVecs,
+          docVecs,
+          dim: emb.dim,
+          embedderId: emb.id,
+          epochs: this.epochs,
+          batchSize: this.batchSize,
+          lr: this.lr,
+          seed: this.seed,
+          heldOut: this.heldOut,
+        },
+        Comlink.proxy((p: TrainProgress) => {
+          this.phase = { phase: `Training, epoch ${p.epoch} of ${p.epochs}`, done: p.done, total: p.total };
+          if (p.phase === 'batch') curve.push({ step: p.done, loss: p.loss });
+          const now = performance.now();
+          if (p.phase === 'epoch' || now - lastPaint > 250) {
+            lastPaint = now;
+            this.lossCurve = curve.slice();
+          }
+        }),
+      );
       signal.removeEventListener('abort', onAbort);
       this.lossCurve = curve.slice();
       this.history = r.history;
       this.result = { metrics: r.metrics, ms: r.ms, bestEpoch: r.bestEpoch, train: r.train, val: r.val, test: r.test };
       await this.saveAdapter(r.json);
     } catch (e) {
-      this.error = isCancelled(e) || signal.aborted ? 'training cancelled; the saved adapter (if any) is unchanged' : errorMessage(e);
+      this.error =
+        isCancelled(e) || signal.aborted
+          ? 'training cancelled; the saved adapter (if any) is unchanged'
+          : errorMessage(e);
     } finally {
       this.running = false;
       this.phase = null;
@@ -237,7 +287,9 @@ class TrainState {
     const adapter = loadAdapterJson(json);
     const emb = app.embedder;
     if (emb && (adapter.meta.embedderId !== emb.id || adapter.dim !== emb.dim)) {
-      throw new Error(`this adapter is for ${adapter.meta.embedderId} (${adapter.dim}-d), but the embedder is ${emb.id} (${emb.dim}-d)`);
+      throw new Error(
+        `this adapter is for ${adapter.meta.embedderId} (${adapter.dim}-d), but the embedder is ${emb.id} (${emb.dim}-d)`,
+      );
     }
     await (await this.store).setKv(adapterKey(adapter.meta.embedderId), json);
     app.setAdapter(adapter, json);

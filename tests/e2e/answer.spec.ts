@@ -16,7 +16,13 @@ test.skip(!HAS_LOCAL_MODELS, 'needs ../shared/models (tiny-sql-lm and USE-Lite)'
 const GROUPED = 'SELECT country, count(*) AS n FROM customers GROUP BY country ORDER BY n DESC';
 const BIG = 'WITH RECURSIVE r(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM r LIMIT 100000) SELECT x, x % 7 AS g FROM r';
 
-interface Blocking { longest: number; total: number; count: number; longestFrame: number; longestFrameBlocking: number }
+interface Blocking {
+  longest: number;
+  total: number;
+  count: number;
+  longestFrame: number;
+  longestFrameBlocking: number;
+}
 
 /**
  * Record main-thread blocking from now on: long tasks (PerformanceObserver 'longtask', tasks over
@@ -25,16 +31,27 @@ interface Blocking { longest: number; total: number; count: number; longestFrame
  */
 async function watchLongTasks(page: Page) {
   await page.evaluate(() => {
-    const w = window as unknown as { __long: number[]; __loaf: { d: number; b: number }[]; __obs?: PerformanceObserver[] };
+    const w = window as unknown as {
+      __long: number[];
+      __loaf: { d: number; b: number }[];
+      __obs?: PerformanceObserver[];
+    };
     w.__obs?.forEach((o) => o.disconnect());
     w.__long = [];
     w.__loaf = [];
-    const tasks = new PerformanceObserver((list) => { for (const e of list.getEntries()) w.__long.push(e.duration); });
+    const tasks = new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) w.__long.push(e.duration);
+    });
     tasks.observe({ type: 'longtask' });
     const frames = new PerformanceObserver((list) => {
-      for (const e of list.getEntries()) w.__loaf.push({ d: e.duration, b: (e as unknown as { blockingDuration: number }).blockingDuration ?? 0 });
+      for (const e of list.getEntries())
+        w.__loaf.push({ d: e.duration, b: (e as unknown as { blockingDuration: number }).blockingDuration ?? 0 });
     });
-    try { frames.observe({ type: 'long-animation-frame' }); } catch { /* not supported */ }
+    try {
+      frames.observe({ type: 'long-animation-frame' });
+    } catch {
+      /* not supported */
+    }
     w.__obs = [tasks, frames];
   });
 }
@@ -45,8 +62,11 @@ async function longTasks(page: Page): Promise<Blocking> {
   return page.evaluate(() => {
     const w = window as unknown as { __long: number[]; __loaf: { d: number; b: number }[] };
     return {
-      longest: Math.max(0, ...w.__long), total: w.__long.reduce((s, d) => s + d, 0), count: w.__long.length,
-      longestFrame: Math.max(0, ...w.__loaf.map((f) => f.d)), longestFrameBlocking: Math.max(0, ...w.__loaf.map((f) => f.b)),
+      longest: Math.max(0, ...w.__long),
+      total: w.__long.reduce((s, d) => s + d, 0),
+      count: w.__long.length,
+      longestFrame: Math.max(0, ...w.__loaf.map((f) => f.d)),
+      longestFrameBlocking: Math.max(0, ...w.__loaf.map((f) => f.b)),
     };
   });
 }
@@ -92,7 +112,9 @@ test('answer: explain, edit and re-run, chart, follow up, 100k rows, history', a
   await expect(page.getByTestId('sql')).toHaveText(GROUPED);
   await expect(page.getByTestId('turn')).toHaveCount(1);
   await expect(page.getByTestId('turn-sql')).toHaveText(GROUPED);
-  await expect(page.getByTestId('explain-item').filter({ hasText: 'GROUP BY country' })).toContainText('puts rows with the same country into one group');
+  await expect(page.getByTestId('explain-item').filter({ hasText: 'GROUP BY country' })).toContainText(
+    'puts rows with the same country into one group',
+  );
   // Pointing at an explanation line highlights its clause in the editor.
   await page.locator('[data-testid=explain-item][data-clause="GROUP BY"]').hover();
   await expect(page.getByTestId('sql-highlight')).toHaveText('GROUP BY country');
@@ -123,13 +145,17 @@ test('answer: explain, edit and re-run, chart, follow up, 100k rows, history', a
   const prompt = page.getByTestId('prompt');
   await expect(prompt).toContainText(`Q: Which customers are from France?\nSQL: ${GROUPED}\n\n`);
   await expect(prompt).toContainText('customers(id, name, email, country, city, signup_date)');
-  await expect(prompt).toContainText('### Question\nWhich customers are from France? only those with more than 3 customers\n### SQL\n');
+  await expect(prompt).toContainText(
+    '### Question\nWhich customers are from France? only those with more than 3 customers\n### SQL\n',
+  );
   await expect(page.getByTestId('result-table').or(page.getByTestId('error'))).toBeVisible();
   await expect(page.getByTestId('turn')).toHaveCount(2);
   await expect(page.getByTestId('turn').nth(1)).toHaveAttribute('data-kind', 'followup');
   await expect(page.getByTestId('turn-sql').first()).toHaveText(GROUPED); // the first turn keeps its own SQL
   const followSql = await page.getByTestId('sql').innerText();
-  console.log(`[answer.spec] follow-up SQL from tiny-sql-lm: ${followSql} (mentions customers: ${/customers/i.test(followSql)})`);
+  console.log(
+    `[answer.spec] follow-up SQL from tiny-sql-lm: ${followSql} (mentions customers: ${/customers/i.test(followSql)})`,
+  );
   expect(followSql.trim().length).toBeGreaterThan(0);
 
   // Branch: follow up again from the first turn.
@@ -146,7 +172,12 @@ test('answer: explain, edit and re-run, chart, follow up, 100k rows, history', a
   // 5. A 100k-row result renders (paged table, sampled line chart); measure main-thread blocking.
   // First show that the instrument sees a block: a synthetic 120 ms busy loop.
   await watchLongTasks(page);
-  await page.evaluate(() => { setTimeout(() => { const t = performance.now(); while (performance.now() - t < 120); }, 0); });
+  await page.evaluate(() => {
+    setTimeout(() => {
+      const t = performance.now();
+      while (performance.now() - t < 120);
+    }, 0);
+  });
   console.log(`[answer.spec] calibration, a 120 ms busy loop: ${fmt(await longTasks(page))}`);
   await watchLongTasks(page);
   const t0 = Date.now();

@@ -58,12 +58,16 @@ test('Evaluate page: 20 questions at k = 0 and 3, summary, table and exports', a
     }
   }
   // Both runs evaluate the same sampled questions.
-  expect(json.runs[0].examples.map((e: { id: string }) => e.id)).toEqual(json.runs[1].examples.map((e: { id: string }) => e.id));
+  expect(json.runs[0].examples.map((e: { id: string }) => e.id)).toEqual(
+    json.runs[1].examples.map((e: { id: string }) => e.id),
+  );
   expect(json.config.limit).toBe(20);
   expect(json.config.generator).toBe('tiny-sql-lm');
 
   const [csv] = await Promise.all([page.waitForEvent('download'), page.getByTestId('eval-export-csv').click()]);
-  const lines = readFileSync(await csv.path(), 'utf8').trim().split(/\r?\n/);
+  const lines = readFileSync(await csv.path(), 'utf8')
+    .trim()
+    .split(/\r?\n/);
   expect(lines[0]).toMatch(/^k,id,db_id,question,gold,predicted,em,ex/);
   expect(lines.length).toBeGreaterThanOrEqual(41);
 

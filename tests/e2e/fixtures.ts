@@ -7,12 +7,14 @@ export const SHARED = path.resolve(import.meta.dirname, '../../../shared');
 export const SPIDER = path.join(SHARED, 'data/spider');
 export const HAS_SPIDER = existsSync(path.join(SPIDER, 'dev.json'));
 export const HAS_LOCAL_MODELS = existsSync(path.join(SHARED, 'models/tiny-sql-lm/config.json'));
-export const SKIP_SPIDER = 'needs ../shared/data/spider and ../shared/models (Spider data and the local test models); skipped';
+export const SKIP_SPIDER =
+  'needs ../shared/data/spider and ../shared/models (Spider data and the local test models); skipped';
 
 /** Wait until the app has a database, an index and a generator. */
 export async function waitReady(page: Page, opts: { generator?: boolean } = {}) {
   await expect(page.getByTestId('index-status')).toContainText('vectors', { timeout: 170_000 });
-  if (opts.generator !== false) await expect(page.getByTestId('generator-status')).toContainText('on wasm', { timeout: 120_000 });
+  if (opts.generator !== false)
+    await expect(page.getByTestId('generator-status')).toContainText('on wasm', { timeout: 120_000 });
   // No long job left (e.g. the masked-question index of the default strategy).
   await expect(page.getByTestId('status')).toHaveAttribute('data-jobs', '0', { timeout: 300_000 });
 }

@@ -11,10 +11,16 @@ const DIST = path.resolve(import.meta.dirname, '../../dist');
 const MODELS = HAS_LOCAL_MODELS ? path.join(SHARED, 'models') : null;
 
 async function swControls(page: Page) {
-  await expect.poll(() => page.evaluate(async () => {
-    const reg = await navigator.serviceWorker.getRegistration();
-    return !!reg?.active && !!navigator.serviceWorker.controller;
-  }), { timeout: 60_000 }).toBe(true);
+  await expect
+    .poll(
+      () =>
+        page.evaluate(async () => {
+          const reg = await navigator.serviceWorker.getRegistration();
+          return !!reg?.active && !!navigator.serviceWorker.controller;
+        }),
+      { timeout: 60_000 },
+    )
+    .toBe(true);
 }
 
 test('manifest is served and valid', async ({ page, request }) => {

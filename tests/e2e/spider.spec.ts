@@ -6,7 +6,16 @@
 import { test, expect } from '@playwright/test';
 import path from 'node:path';
 import { readFileSync } from 'node:fs';
-import { HAS_LOCAL_MODELS, HAS_SPIDER, SKIP_SPIDER, SPIDER, scores, streamSnapshots, waitReady, watchStream } from './fixtures.ts';
+import {
+  HAS_LOCAL_MODELS,
+  HAS_SPIDER,
+  SKIP_SPIDER,
+  SPIDER,
+  scores,
+  streamSnapshots,
+  waitReady,
+  watchStream,
+} from './fixtures.ts';
 
 test.skip(!HAS_SPIDER || !HAS_LOCAL_MODELS, SKIP_SPIDER);
 
@@ -24,10 +33,9 @@ test('Spider: corpus, database, question, reload, runaway query', async ({ page 
 
   // Load the Spider train corpus (questions CSV + tables.json) and choose concert_singer.sqlite.
   await page.getByTestId('tab-data').click();
-  await page.getByTestId('corpus-file').setInputFiles([
-    path.join(SPIDER, 'train/train_queries.spiderman.csv'),
-    path.join(SPIDER, 'tables.json'),
-  ]);
+  await page
+    .getByTestId('corpus-file')
+    .setInputFiles([path.join(SPIDER, 'train/train_queries.spiderman.csv'), path.join(SPIDER, 'tables.json')]);
   await expect(page.getByTestId('corpus-name')).toContainText('6,726 examples');
   await page.getByTestId('db-file').setInputFiles(path.join(SPIDER, 'database/concert_singer/concert_singer.sqlite'));
   await expect(page.getByTestId('db-name')).toContainText('concert_singer.sqlite');
@@ -52,7 +60,9 @@ test('Spider: corpus, database, question, reload, runaway query', async ({ page 
   await expect(page.getByTestId('result-table').or(page.getByTestId('error'))).toBeVisible();
   const snaps = await streamSnapshots(page);
   expect(snaps.length, `stream snapshots: ${JSON.stringify(snaps)}`).toBeGreaterThanOrEqual(2);
-  console.log(`[spider.spec] ${(await page.getByTestId('retrieval-info').innerText())}; generation: ${(await page.locator('h2', { hasText: 'tok/s' }).first().innerText()).replace(/\s+/g, ' ')}`);
+  console.log(
+    `[spider.spec] ${await page.getByTestId('retrieval-info').innerText()}; generation: ${(await page.locator('h2', { hasText: 'tok/s' }).first().innerText()).replace(/\s+/g, ' ')}`,
+  );
   const sql = await page.getByTestId('sql').innerText();
   expect(sql.trim().length).toBeGreaterThan(0);
 

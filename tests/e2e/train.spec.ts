@@ -30,7 +30,11 @@ test('generate pairs from the corpus, train an adapter, apply it, see the metric
   const base = await page.getByTestId('metrics-base').innerText();
   const adapted = await page.getByTestId('metrics-adapted').innerText();
   console.log(`[train.spec] ${base.replace(/\s+/g, ' ')} | ${adapted.replace(/\s+/g, ' ')}`);
-  const num = (s: string) => s.split(/\t|\s{2,}/).slice(1).map((c) => Number(c.split(' ')[0]));
+  const num = (s: string) =>
+    s
+      .split(/\t|\s{2,}/)
+      .slice(1)
+      .map((c) => Number(c.split(' ')[0]));
   expect(num(adapted)).not.toEqual(num(base));
 
   // Saved and applied: the adapter is listed, on by default, and shown in the status.

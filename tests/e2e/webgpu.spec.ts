@@ -36,7 +36,9 @@ test('choosing WebLLM asks before the download, then fails with a clear error of
   await expect(gen).toContainText('GB of GPU memory');
   await page.getByTestId('confirm-download').click();
   // Hugging Face is unreachable from this machine: the load must end in a readable error.
-  await expect(gen).toContainText('could not load model "Qwen2.5-Coder-0.5B-Instruct-q4f32_1-MLC"', { timeout: 120_000 });
+  await expect(gen).toContainText('could not load model "Qwen2.5-Coder-0.5B-Instruct-q4f32_1-MLC"', {
+    timeout: 120_000,
+  });
   // The app still works: switch back to the CPU engine.
   if (HAS_LOCAL_MODELS) {
     await page.getByTestId('engine-select').selectOption('cpu');

@@ -113,9 +113,16 @@ describe('parseCsv', () => {
 
 describe('toCsv', () => {
   test('quotes only when needed and ends lines with CRLF', () => {
-    expect(toCsv(['a', 'b'], [['plain', 'x,y'], ['say "hi"', 'two\nlines'], [1, null]])).toBe(
-      'a,b\r\nplain,"x,y"\r\n"say ""hi""","two\nlines"\r\n1,\r\n',
-    );
+    expect(
+      toCsv(
+        ['a', 'b'],
+        [
+          ['plain', 'x,y'],
+          ['say "hi"', 'two\nlines'],
+          [1, null],
+        ],
+      ),
+    ).toBe('a,b\r\nplain,"x,y"\r\n"say ""hi""","two\nlines"\r\n1,\r\n');
   });
 
   test('round trip through parseCsv', () => {

@@ -7,7 +7,8 @@ import { loadCorpusFile } from '../../src/lib/corpus/detect.ts';
 import { CorpusFormatError } from '../../src/lib/corpus/records.ts';
 import { parseSpiderTables, schemaDdl } from '../../src/lib/corpus/spider.ts';
 
-const fixture = (name: string) => readFileSync(fileURLToPath(new URL(`../fixtures/corpus/${name}`, import.meta.url)), 'utf8');
+const fixture = (name: string) =>
+  readFileSync(fileURLToPath(new URL(`../fixtures/corpus/${name}`, import.meta.url)), 'utf8');
 const bytes = (s: string) => new TextEncoder().encode(s).buffer as ArrayBuffer;
 const tablesJson = JSON.parse(fixture('tables-mini.json')) as unknown;
 
@@ -29,7 +30,10 @@ describe('parseDemoCorpus', () => {
   });
 
   test('generic question JSONL: optional id and db_id, query accepted for sql', () => {
-    const r = parseQuestionJsonl('{"question":"q?","query":"SELECT 1"}\n\n{"id":"x","question":"r?","sql":"SELECT 2","db_id":"d"}\n', { idPrefix: 'u' });
+    const r = parseQuestionJsonl(
+      '{"question":"q?","query":"SELECT 1"}\n\n{"id":"x","question":"r?","sql":"SELECT 2","db_id":"d"}\n',
+      { idPrefix: 'u' },
+    );
     expect(r.examples).toEqual([
       { id: 'u-0', question: 'q?', sql: 'SELECT 1' },
       { id: 'x', question: 'r?', sql: 'SELECT 2', dbId: 'd' },
@@ -48,7 +52,8 @@ describe('loadCorpusFile', () => {
   });
 
   test('.jsonl with question/sql -> question-jsonl, tables attach schema by db_id', async () => {
-    const text = '{"id":"a","db_id":"aircraft","question":"How many?","sql":"SELECT COUNT(*) FROM aircraft"}\n{"id":"b","db_id":"nope","question":"?","sql":"SELECT 1"}\n';
+    const text =
+      '{"id":"a","db_id":"aircraft","question":"How many?","sql":"SELECT COUNT(*) FROM aircraft"}\n{"id":"b","db_id":"nope","question":"?","sql":"SELECT 1"}\n';
     const r = await loadCorpusFile('mine.jsonl', text, { tablesJson });
     expect(r.format).toBe('question-jsonl');
     expect(r.examples[0].schema).toBe(schemaDdl(parseSpiderTables(tablesJson).aircraft));
@@ -58,7 +63,12 @@ describe('loadCorpusFile', () => {
 
   test('.json Spider array -> spider-json with schemas', async () => {
     const dev = [
-      { db_id: 'aircraft', question: 'How many aircraft?', query: 'SELECT count(*) FROM aircraft', sql: { select: [] } },
+      {
+        db_id: 'aircraft',
+        question: 'How many aircraft?',
+        query: 'SELECT count(*) FROM aircraft',
+        sql: { select: [] },
+      },
       { db_id: 'perpetrator', question: 'Names?' },
     ];
     const r = await loadCorpusFile('dev.json', JSON.stringify(dev), { tablesJson, idPrefix: 'spider-dev' });
@@ -85,16 +95,29 @@ describe('loadCorpusFile', () => {
   });
 
   test('.csv is chosen by header', async () => {
-    const spider = await loadCorpusFile('train.csv', fixture('spider-mini.csv'), { tablesJson, idPrefix: 'spider-train' });
+    const spider = await loadCorpusFile('train.csv', fixture('spider-mini.csv'), {
+      tablesJson,
+      idPrefix: 'spider-train',
+    });
     expect(spider.format).toBe('spider-csv');
     expect(spider.examples).toHaveLength(4);
     expect(spider.examples.every((e) => e.schema !== undefined)).toBe(true);
     // Backticks survive only inside string literals.
     expect(spider.examples.filter((e) => e.sql.replace(/'[^']*'/g, '').includes('`'))).toEqual([]);
-    const gretel = await loadCorpusFile('g.csv', 'id,sql_prompt,sql_context,sql\n1,q?,CREATE TABLE t (a INT);,SELECT a FROM t\n');
+    const gretel = await loadCorpusFile(
+      'g.csv',
+      'id,sql_prompt,sql_context,sql\n1,q?,CREATE TABLE t (a INT);,SELECT a FROM t\n',
+    );
     expect(gretel.format).toBe('gretel-csv');
-    expect(gretel.examples[0]).toEqual({ id: 'gretel-1', question: 'q?', sql: 'SELECT a FROM t', schema: 'CREATE TABLE t (a INT);' });
-    await expect(loadCorpusFile('x.csv', 'name,age\nbob,3\n')).rejects.toThrow(/unrecognised CSV columns \("name", "age"\)/);
+    expect(gretel.examples[0]).toEqual({
+      id: 'gretel-1',
+      question: 'q?',
+      sql: 'SELECT a FROM t',
+      schema: 'CREATE TABLE t (a INT);',
+    });
+    await expect(loadCorpusFile('x.csv', 'name,age\nbob,3\n')).rejects.toThrow(
+      /unrecognised CSV columns \("name", "age"\)/,
+    );
   });
 
   test('.parquet (and parquet bytes without an extension) -> gretel-parquet', async () => {
@@ -121,11 +144,17 @@ describe('loadCorpusFile', () => {
     await expect(loadCorpusFile('notes.txt', 'hello world')).rejects.toThrow(/Unsupported file type "\.txt"/);
     await expect(loadCorpusFile('notes.txt', 'hello world')).rejects.toBeInstanceOf(CorpusFormatError);
     await expect(loadCorpusFile('empty.csv', '')).rejects.toThrow(/empty/);
-    await expect(loadCorpusFile('data.jsonl.gz', new Uint8Array([0x1f, 0x8b, 8, 0, 0, 0]).buffer)).rejects.toThrow(/unpack/);
-    await expect(loadCorpusFile('tables.json', JSON.stringify(tablesJson))).rejects.toThrow(/tables\.json.*schema file/);
+    await expect(loadCorpusFile('data.jsonl.gz', new Uint8Array([0x1f, 0x8b, 8, 0, 0, 0]).buffer)).rejects.toThrow(
+      /unpack/,
+    );
+    await expect(loadCorpusFile('tables.json', JSON.stringify(tablesJson))).rejects.toThrow(
+      /tables\.json.*schema file/,
+    );
     await expect(loadCorpusFile('x.json', '{"rows": []}')).rejects.toThrow(/JSON array/);
     await expect(loadCorpusFile('x.json', '{not json')).rejects.toThrow(/not valid JSON/);
-    await expect(loadCorpusFile('x.jsonl', '{"text":"a"}\n')).rejects.toThrow(/unrecognised JSON Lines records \(keys: "text"\)/);
+    await expect(loadCorpusFile('x.jsonl', '{"text":"a"}\n')).rejects.toThrow(
+      /unrecognised JSON Lines records \(keys: "text"\)/,
+    );
   });
 
   test('unknown extension with JSON content is sniffed', async () => {

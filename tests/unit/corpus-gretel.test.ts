@@ -4,10 +4,16 @@ import { describe, expect, test } from 'vitest';
 import { parquetMetadata } from 'hyparquet';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { toCsv } from '../../src/lib/corpus/csv.ts';
-import { parseGretelCsv, parseGretelJsonl, parseGretelParquet, parseGretelRecords } from '../../src/lib/corpus/gretel.ts';
+import {
+  parseGretelCsv,
+  parseGretelJsonl,
+  parseGretelParquet,
+  parseGretelRecords,
+} from '../../src/lib/corpus/gretel.ts';
 import { CorpusFormatError } from '../../src/lib/corpus/records.ts';
 
-const fixture = (name: string) => readFileSync(fileURLToPath(new URL(`../fixtures/corpus/${name}`, import.meta.url)), 'utf8');
+const fixture = (name: string) =>
+  readFileSync(fileURLToPath(new URL(`../fixtures/corpus/${name}`, import.meta.url)), 'utf8');
 
 describe('parseGretelJsonl', () => {
   test('loads good lines; bad JSON, missing fields, non-objects and duplicate ids are reported by line', () => {
@@ -56,9 +62,23 @@ describe('parseGretelCsv', () => {
     const text = toCsv(
       ['id', 'domain', 'sql_prompt', 'sql_context', 'sql', 'sql_explanation'],
       [
-        [1, 'retail', 'Total sales?', 'CREATE TABLE s (v INT);\nINSERT INTO s VALUES (1), (2);', 'SELECT SUM(v) FROM s;', 'sums'],
+        [
+          1,
+          'retail',
+          'Total sales?',
+          'CREATE TABLE s (v INT);\nINSERT INTO s VALUES (1), (2);',
+          'SELECT SUM(v) FROM s;',
+          'sums',
+        ],
         [2, 'retail', 'Broken?', 'CREATE TABLE s (v INT);', '', 'no sql'],
-        [3, 'health', 'Patients over 60, by "ward"?', 'CREATE TABLE p (age INT, ward TEXT);', 'SELECT ward, COUNT(*) FROM p WHERE age > 60 GROUP BY ward;', ''],
+        [
+          3,
+          'health',
+          'Patients over 60, by "ward"?',
+          'CREATE TABLE p (age INT, ward TEXT);',
+          'SELECT ward, COUNT(*) FROM p WHERE age > 60 GROUP BY ward;',
+          '',
+        ],
       ],
     );
     const r = parseGretelCsv(text + '4,x,too few cells\r\n');
@@ -76,7 +96,11 @@ describe('parseGretelCsv', () => {
 });
 
 describe('parseGretelParquet', () => {
-  function writeParquet(rows: { id: bigint; sql_prompt: string | null; sql_context: string; sql: string | null }[], codec?: 'SNAPPY' | 'UNCOMPRESSED', rowGroupSize?: number): ArrayBuffer {
+  function writeParquet(
+    rows: { id: bigint; sql_prompt: string | null; sql_context: string; sql: string | null }[],
+    codec?: 'SNAPPY' | 'UNCOMPRESSED',
+    rowGroupSize?: number,
+  ): ArrayBuffer {
     return parquetWriteBuffer({
       codec,
       rowGroupSize,
@@ -92,7 +116,12 @@ describe('parseGretelParquet', () => {
 
   const rows = [
     { id: 10n, sql_prompt: 'How many rows?', sql_context: 'CREATE TABLE t (a INT);', sql: 'SELECT COUNT(*) FROM t;' },
-    { id: 11n, sql_prompt: 'Ünïcode — names?', sql_context: "CREATE TABLE n (name TEXT); INSERT INTO n VALUES ('Zoë');", sql: 'SELECT name FROM n;' },
+    {
+      id: 11n,
+      sql_prompt: 'Ünïcode — names?',
+      sql_context: "CREATE TABLE n (name TEXT); INSERT INTO n VALUES ('Zoë');",
+      sql: 'SELECT name FROM n;',
+    },
     { id: 12n, sql_prompt: 'No SQL here', sql_context: 'CREATE TABLE t (a INT);', sql: null },
     { id: 13n, sql_prompt: null, sql_context: 'CREATE TABLE t (a INT);', sql: 'SELECT 1;' },
   ];
@@ -101,8 +130,18 @@ describe('parseGretelParquet', () => {
     test(`round trip (${codec})`, async () => {
       const r = await parseGretelParquet(writeParquet(rows, codec));
       expect(r.examples).toEqual([
-        { id: 'gretel-10', question: 'How many rows?', sql: 'SELECT COUNT(*) FROM t;', schema: 'CREATE TABLE t (a INT);' },
-        { id: 'gretel-11', question: 'Ünïcode — names?', sql: 'SELECT name FROM n;', schema: "CREATE TABLE n (name TEXT); INSERT INTO n VALUES ('Zoë');" },
+        {
+          id: 'gretel-10',
+          question: 'How many rows?',
+          sql: 'SELECT COUNT(*) FROM t;',
+          schema: 'CREATE TABLE t (a INT);',
+        },
+        {
+          id: 'gretel-11',
+          question: 'Ünïcode — names?',
+          sql: 'SELECT name FROM n;',
+          schema: "CREATE TABLE n (name TEXT); INSERT INTO n VALUES ('Zoë');",
+        },
       ]);
       expect(r.issues.map((i) => i.row)).toEqual([3, 4]);
       expect(r.issues[0].reason).toMatch(/"sql"/);
@@ -122,7 +161,12 @@ describe('parseGretelParquet', () => {
     const r = await parseGretelParquet(buf);
     expect(r.issues).toEqual([]);
     expect(r.examples).toHaveLength(2500);
-    expect(r.examples[2499]).toEqual({ id: 'gretel-2499', question: 'question 2499', sql: 'SELECT 2499;', schema: 'CREATE TABLE t0 (a INT);' });
+    expect(r.examples[2499]).toEqual({
+      id: 'gretel-2499',
+      question: 'question 2499',
+      sql: 'SELECT 2499;',
+      schema: 'CREATE TABLE t0 (a INT);',
+    });
   });
 
   test('a parquet file without gretel columns, or not parquet at all, is rejected', async () => {

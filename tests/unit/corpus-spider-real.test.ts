@@ -16,9 +16,13 @@ const spiderDir = resolve(repoRoot, '../shared/data/spider');
 const trainCsv = resolve(spiderDir, 'train/train_queries.spiderman.csv');
 const devJson = resolve(spiderDir, 'dev.json');
 const tablesPath = resolve(spiderDir, 'tables.json');
-const toArrayBuffer = (b: Buffer): ArrayBuffer => b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
+const toArrayBuffer = (b: Buffer): ArrayBuffer =>
+  b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
 const missing = ![trainCsv, devJson, tablesPath].every(existsSync);
-if (missing) console.warn(`corpus-spider-real: skipped, Spider data not found under ${spiderDir} (needs ../shared beside the repo)`);
+if (missing)
+  console.warn(
+    `corpus-spider-real: skipped, Spider data not found under ${spiderDir} (needs ../shared beside the repo)`,
+  );
 
 describe.skipIf(missing)('real Spider data from ../shared', () => {
   const tablesJson = missing ? undefined : (JSON.parse(readFileSync(tablesPath, 'utf8')) as unknown);
@@ -27,7 +31,15 @@ describe.skipIf(missing)('real Spider data from ../shared', () => {
   test('tables.json: 166 databases, concert_singer in database order', () => {
     expect(Object.keys(tables)).toHaveLength(166);
     expect(tables.concert_singer.map((t) => t.name)).toEqual(['stadium', 'singer', 'concert', 'singer_in_concert']);
-    expect(tables.concert_singer[0].columns).toEqual(['Stadium_ID', 'Location', 'Name', 'Capacity', 'Highest', 'Lowest', 'Average']);
+    expect(tables.concert_singer[0].columns).toEqual([
+      'Stadium_ID',
+      'Location',
+      'Name',
+      'Capacity',
+      'Highest',
+      'Lowest',
+      'Average',
+    ]);
     expect(tables.concert_singer[0].types).toEqual(['number', 'text', 'text', 'number', 'number', 'number', 'number']);
     expect(tables.concert_singer.flatMap((t) => t.columns)).not.toContain('*');
   });
@@ -38,7 +50,12 @@ describe.skipIf(missing)('real Spider data from ../shared', () => {
     expect(r.examples).toHaveLength(6726);
     expect(r.examples.filter((e) => e.sql.includes('`')).map((e) => e.id)).toEqual([]);
     expect(new Set(r.examples.map((e) => e.id)).size).toBe(6726);
-    expect(r.examples[0]).toMatchObject({ id: 'spider-train-0', dbId: 'activity_1', question: 'How many faculty do we have?', sql: 'SELECT COUNT(*) FROM Faculty' });
+    expect(r.examples[0]).toMatchObject({
+      id: 'spider-train-0',
+      dbId: 'activity_1',
+      question: 'How many faculty do we have?',
+      sql: 'SELECT COUNT(*) FROM Faculty',
+    });
     expect(r.examples[6725].id).toBe('spider-train-6725');
     expect(new Set(r.examples.map((e) => e.dbId)).size).toBe(137);
     expect(r.examples.every((e) => e.schema && e.dbId && e.dbId in tables)).toBe(true);
@@ -77,13 +94,21 @@ describe.skipIf(missing)('real Spider data from ../shared', () => {
     const r = parseSpiderQuestions(JSON.parse(readFileSync(devJson, 'utf8')), { idPrefix: 'spider-dev', tables });
     expect(r.issues).toEqual([]);
     expect(r.examples).toHaveLength(662);
-    expect(r.examples[0]).toMatchObject({ id: 'spider-dev-0', dbId: 'concert_singer', question: 'How many singers do we have?', sql: 'SELECT count(*) FROM singer' });
+    expect(r.examples[0]).toMatchObject({
+      id: 'spider-dev-0',
+      dbId: 'concert_singer',
+      question: 'How many singers do we have?',
+      sql: 'SELECT count(*) FROM singer',
+    });
     expect(Object.keys(r.schemas ?? {})).toHaveLength(13);
     expect(r.examples[0].schema).toContain('CREATE TABLE singer_in_concert (');
   });
 
   test('loadCorpusFile picks the right loader for the real files', async () => {
-    const train = await loadCorpusFile('train_queries.spiderman.csv', toArrayBuffer(readFileSync(trainCsv)), { tablesJson, idPrefix: 'spider-train' });
+    const train = await loadCorpusFile('train_queries.spiderman.csv', toArrayBuffer(readFileSync(trainCsv)), {
+      tablesJson,
+      idPrefix: 'spider-train',
+    });
     expect(train.format).toBe('spider-csv');
     expect(train.examples).toHaveLength(6726);
     expect(Object.keys(train.schemas ?? {})).toHaveLength(137);

@@ -3,15 +3,11 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
 import initSqlJs from 'sql.js';
 import { CorpusFormatError } from '../../src/lib/corpus/records.ts';
-import {
-  parseSpiderCsv,
-  parseSpiderQuestions,
-  parseSpiderTables,
-  schemaDdl,
-} from '../../src/lib/corpus/spider.ts';
+import { parseSpiderCsv, parseSpiderQuestions, parseSpiderTables, schemaDdl } from '../../src/lib/corpus/spider.ts';
 import { stripMysqlQuoting } from '../../src/lib/sql/normalize.ts';
 
-const fixture = (name: string) => readFileSync(fileURLToPath(new URL(`../fixtures/corpus/${name}`, import.meta.url)), 'utf8');
+const fixture = (name: string) =>
+  readFileSync(fileURLToPath(new URL(`../fixtures/corpus/${name}`, import.meta.url)), 'utf8');
 const tablesJson = JSON.parse(fixture('tables-mini.json')) as unknown;
 
 describe('backtick rewriting', () => {
@@ -29,7 +25,7 @@ describe('backtick rewriting', () => {
       "SELECT a FROM t WHERE b = 'x `y` z' AND c = 'it''s `q`'",
     );
     expect(fix('SELECT `a` FROM t WHERE b = "`lit`"')).toBe('SELECT a FROM t WHERE b = "`lit`"');
-    expect(fix("SELECT `a` -- `c`\nFROM `t` /* `d` */")).toBe("SELECT a -- `c`\nFROM t /* `d` */");
+    expect(fix('SELECT `a` -- `c`\nFROM `t` /* `d` */')).toBe('SELECT a -- `c`\nFROM t /* `d` */');
     expect(fix("SELECT `a` FROM t WHERE b = 'x\\' `y`'")).toBe("SELECT a FROM t WHERE b = 'x\\' `y`'");
   });
 
@@ -64,7 +60,9 @@ describe('schemaDdl', () => {
       'CREATE TABLE aircraft (Aircraft_ID NUMERIC, Aircraft TEXT);\n' +
         'CREATE TABLE "match" (Round NUMERIC, Location TEXT, Winning_Aircraft);',
     );
-    expect(schemaDdl(t.perpetrator)).toBe('CREATE TABLE people (People_ID NUMERIC, Name TEXT, "Home Town" TEXT, "Range" BOOLEAN);');
+    expect(schemaDdl(t.perpetrator)).toBe(
+      'CREATE TABLE people (People_ID NUMERIC, Name TEXT, "Home Town" TEXT, "Range" BOOLEAN);',
+    );
   });
 
   test('without types, with foreign type names, and skipping sqlite_ tables', () => {
@@ -95,7 +93,12 @@ describe('parseSpiderCsv', () => {
     expect(r.issues[0].reason).toMatch(/question/);
     expect(r.issues[1].reason).toMatch(/expected 3 cells/);
     expect(r.examples).toEqual([
-      { id: 'spider-train-0', dbId: 'aircraft', question: 'How many aircraft are there?', sql: 'SELECT COUNT(*) FROM aircraft' },
+      {
+        id: 'spider-train-0',
+        dbId: 'aircraft',
+        question: 'How many aircraft are there?',
+        sql: 'SELECT COUNT(*) FROM aircraft',
+      },
       {
         id: 'spider-train-1',
         dbId: 'aircraft',

@@ -11,14 +11,56 @@ import { SqlError, SqlTimeoutError } from '../../src/lib/errors.ts';
 describe('parseEvalArgs', () => {
   test('defaults', () => {
     const o = parseEvalArgs(['--spider', 'x']);
-    expect(o).toMatchObject({ spider: 'x', ks: [0, 3], seed: 1, textModes: ['question'], retrievalOnly: false, retriever: 'dense', maxNewTokens: 128, timeoutMs: 5000, cache: true, resume: false });
+    expect(o).toMatchObject({
+      spider: 'x',
+      ks: [0, 3],
+      seed: 1,
+      textModes: ['question'],
+      retrievalOnly: false,
+      retriever: 'dense',
+      maxNewTokens: 128,
+      timeoutMs: 5000,
+      cache: true,
+      resume: false,
+    });
     expect(o.limit).toBeUndefined();
   });
 
   test('flags', () => {
-    const o = parseEvalArgs(['--spider', 'x', '--k', '3, 0,3', '--limit', '100', '--seed', '42', '--dtype', 'fp32', '--retrieval-only',
-      '--text-mode', 'question,schema+sql,question+sql,mix', '--timeout-ms', '900', '--max-new-tokens', '64', '--no-cache', '--adapter', 'a.json']);
-    expect(o).toMatchObject({ ks: [3, 0], limit: 100, seed: 42, dtype: 'fp32', retrievalOnly: true, textModes: ['question', 'schema+sql', 'question+sql', 'mix'], timeoutMs: 900, maxNewTokens: 64, cache: false, adapter: 'a.json' });
+    const o = parseEvalArgs([
+      '--spider',
+      'x',
+      '--k',
+      '3, 0,3',
+      '--limit',
+      '100',
+      '--seed',
+      '42',
+      '--dtype',
+      'fp32',
+      '--retrieval-only',
+      '--text-mode',
+      'question,schema+sql,question+sql,mix',
+      '--timeout-ms',
+      '900',
+      '--max-new-tokens',
+      '64',
+      '--no-cache',
+      '--adapter',
+      'a.json',
+    ]);
+    expect(o).toMatchObject({
+      ks: [3, 0],
+      limit: 100,
+      seed: 42,
+      dtype: 'fp32',
+      retrievalOnly: true,
+      textModes: ['question', 'schema+sql', 'question+sql', 'mix'],
+      timeoutMs: 900,
+      maxNewTokens: 64,
+      cache: false,
+      adapter: 'a.json',
+    });
   });
 
   test('readable errors', () => {
@@ -45,17 +87,29 @@ describe('--adapter', () => {
     await expect(loadQueryAdapter(f)).rejects.toThrow(/cannot read it as JSON/);
     rmSync(dir, { recursive: true, force: true });
   });
-  test.skipIf(!moduleExists)('with src/lib/train/adapter.ts: an identity adapter loads and applies; a wrong dim is refused', async () => {
-    const mod = await import(/* @vite-ignore */ path.join(repoRoot, 'src/lib/train/adapter.ts'));
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'coderag-adapter-'));
-    const f = path.join(dir, 'id.json');
-    writeFileSync(f, mod.serializeAdapter(mod.LinearAdapter.identity(4), { embedderId: 'e', dim: 4, dataHash: 'h', createdAt: '2026-01-01T00:00:00Z', config: {} }));
-    const a = await loadQueryAdapter(f, { expectDim: 4, expectEmbedderId: 'e' });
-    const v = a.apply(new Float32Array([3, 0, 4, 0]));
-    expect([...v].map((x) => Math.round(x * 1000) / 1000)).toEqual([0.6, 0, 0.8, 0]);
-    await expect(loadQueryAdapter(f, { expectDim: 512 })).rejects.toThrow(/--adapter .*512/);
-    rmSync(dir, { recursive: true, force: true });
-  });
+  test.skipIf(!moduleExists)(
+    'with src/lib/train/adapter.ts: an identity adapter loads and applies; a wrong dim is refused',
+    async () => {
+      const mod = await import(/* @vite-ignore */ path.join(repoRoot, 'src/lib/train/adapter.ts'));
+      const dir = mkdtempSync(path.join(os.tmpdir(), 'coderag-adapter-'));
+      const f = path.join(dir, 'id.json');
+      writeFileSync(
+        f,
+        mod.serializeAdapter(mod.LinearAdapter.identity(4), {
+          embedderId: 'e',
+          dim: 4,
+          dataHash: 'h',
+          createdAt: '2026-01-01T00:00:00Z',
+          config: {},
+        }),
+      );
+      const a = await loadQueryAdapter(f, { expectDim: 4, expectEmbedderId: 'e' });
+      const v = a.apply(new Float32Array([3, 0, 4, 0]));
+      expect([...v].map((x) => Math.round(x * 1000) / 1000)).toEqual([0.6, 0, 0.8, 0]);
+      await expect(loadQueryAdapter(f, { expectDim: 512 })).rejects.toThrow(/--adapter .*512/);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  );
   test.skipIf(moduleExists)('without src/lib/train/adapter.ts: "adapter support not built yet"', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'coderag-adapter-'));
     const f = path.join(dir, 'a.json');
@@ -73,7 +127,9 @@ describe('SQL in a worker thread (hard timeout)', () => {
       expect((await c.exec('SELECT a FROM t')).rows).toEqual([[1], [2]]);
       const t0 = performance.now();
       // One step that never ends: the engine's between-rows check cannot stop it, only terminate() can.
-      await expect(c.exec('WITH RECURSIVE r(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM r) SELECT count(*) FROM r')).rejects.toBeInstanceOf(SqlTimeoutError);
+      await expect(
+        c.exec('WITH RECURSIVE r(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM r) SELECT count(*) FROM r'),
+      ).rejects.toBeInstanceOf(SqlTimeoutError);
       expect(performance.now() - t0).toBeLessThan(5000);
       expect(c.restarts).toBe(1);
       expect((await c.exec('SELECT count(*) FROM t')).rows).toEqual([[2]]);

@@ -29,13 +29,19 @@ INSERT INTO singer VALUES (1, 'Ann', 30), (2, 'Bob', 40), (3, 'Cid', 50);`;
 
 const items: EvalItem[] = [
   { id: 'dev-0', dbId: 'music', question: 'How many singers are there?', gold: 'SELECT count(*) FROM singer' },
-  { id: 'dev-1', dbId: 'music', question: 'List singer names by age descending', gold: 'SELECT name FROM singer ORDER BY age DESC' },
+  {
+    id: 'dev-1',
+    dbId: 'music',
+    question: 'List singer names by age descending',
+    gold: 'SELECT name FROM singer ORDER BY age DESC',
+  },
   { id: 'dev-2', dbId: 'music', question: 'What is the average singer age?', gold: 'SELECT avg(age) FROM singer' },
   { id: 'dev-3', dbId: 'nowhere', question: 'Anything at all?', gold: 'SELECT 1' },
 ];
 
 const corpus: Corpus = {
-  name: 'toy', hash: 'toy-1',
+  name: 'toy',
+  hash: 'toy-1',
   examples: [
     // the same question and SQL as dev-0 under another id: must never be retrieved for dev-0
     { id: 'c-0', question: 'how many  singers are there?', sql: 'select COUNT(*) from singer;' },
@@ -51,16 +57,21 @@ const index = new FlatIndex(corpusVectors, DIM);
 
 /** What the scripted "model" answers, by question. */
 const ANSWERS: Record<string, string> = {
-  'How many singers are there?': 'SELECT COUNT(*) FROM singer',                 // EX, EM
+  'How many singers are there?': 'SELECT COUNT(*) FROM singer', // EX, EM
   'List singer names by age descending': 'SELECT name FROM singer ORDER BY age', // executes, wrong order
-  'What is the average singer age?': 'SELECT avg(agee) FROM singer',             // execution error
+  'What is the average singer age?': 'SELECT avg(agee) FROM singer', // execution error
 };
 
 async function services(opts: { calls?: string[]; adapterCalls?: { n: number } } = {}): Promise<EvalServices> {
   const engine = new SqlEngine(await initSqlJs());
   return {
     embedQuery: async (t) => embedText(t),
-    applyQueryAdapter: opts.adapterCalls ? (v) => { opts.adapterCalls!.n++; return v; } : undefined,
+    applyQueryAdapter: opts.adapterCalls
+      ? (v) => {
+          opts.adapterCalls!.n++;
+          return v;
+        }
+      : undefined,
     search: (q, k, exclude) => {
       const ex = new Set(exclude ?? []);
       return { hits: index.search(q, k, (i) => ex.has(i)), ms: 0.1 };
@@ -84,7 +95,11 @@ describe('runEval', () => {
     const calls: string[] = [];
     const seen: string[] = [];
     const runs = await runEval(await services({ calls }), {
-      items, ks: [0, 2], corpus, format: 'tiny-sql', textMode: 'question',
+      items,
+      ks: [0, 2],
+      corpus,
+      format: 'tiny-sql',
+      textMode: 'question',
       onExample: (k, e) => seen.push(`${k}:${e.id}`),
     });
     expect(runs.map((r) => r.k)).toEqual([0, 2]);
@@ -123,8 +138,14 @@ describe('runEval', () => {
     const marked: EvalExample = { ...first[0].examples[0], predicted: 'KEPT' };
     const calls: string[] = [];
     const runs = await runEval(await services({ calls }), {
-      items: items.slice(0, 3), ks: [0, 2], corpus, format: 'tiny-sql',
-      done: [{ k: 0, examples: [marked, first[0].examples[1]] }, { k: 7, examples: [marked] }],
+      items: items.slice(0, 3),
+      ks: [0, 2],
+      corpus,
+      format: 'tiny-sql',
+      done: [
+        { k: 0, examples: [marked, first[0].examples[1]] },
+        { k: 7, examples: [marked] },
+      ],
     });
     expect(runs[0].examples[0].predicted).toBe('KEPT');
     expect(runs[0].examples).toHaveLength(3);
@@ -136,8 +157,15 @@ describe('runEval', () => {
     const ac = new AbortController();
     const got: string[] = [];
     const run = runEval(await services(), {
-      items, ks: [0], corpus: null, format: 'tiny-sql', signal: ac.signal,
-      onExample: (_k, e) => { got.push(e.id); if (got.length === 2) ac.abort(); },
+      items,
+      ks: [0],
+      corpus: null,
+      format: 'tiny-sql',
+      signal: ac.signal,
+      onExample: (_k, e) => {
+        got.push(e.id);
+        if (got.length === 2) ac.abort();
+      },
     });
     await expect(run).rejects.toBeInstanceOf(CancelledError);
     expect(got).toEqual(['dev-0', 'dev-1']);
@@ -145,7 +173,12 @@ describe('runEval', () => {
 
   test('the query adapter hook is applied to every query vector', async () => {
     const adapterCalls = { n: 0 };
-    await runEval(await services({ adapterCalls }), { items: items.slice(0, 3), ks: [0, 1], corpus, format: 'tiny-sql' });
+    await runEval(await services({ adapterCalls }), {
+      items: items.slice(0, 3),
+      ks: [0, 1],
+      corpus,
+      format: 'tiny-sql',
+    });
     expect(adapterCalls.n).toBe(3); // k=1 only
   });
 });
@@ -158,12 +191,24 @@ describe('retrieval strategies (the retrieve hook)', () => {
       seen.push({ question, exclude: o.exclude, dbId: o.dbId, tables: o.tables.length });
       return { hits: [0, 4, 1, 2].map((row, i) => ({ row, score: 1 - i / 10 })).slice(0, k + 1), ms: 0.5 };
     };
-    const svc = { ...(await services()), retrieve, embedQuery: async () => { throw new Error('not used'); } };
+    const svc = {
+      ...(await services()),
+      retrieve,
+      embedQuery: async () => {
+        throw new Error('not used');
+      },
+    };
     const runs = await runEval(svc, { items: items.slice(0, 2), ks: [2], corpus, format: 'tiny-sql' });
     expect(runs[0].examples[0].retrieved.map((r) => r.id)).toEqual(['c-4', 'c-1']); // c-0 is dev-0 itself
     expect(runs[0].examples[1].retrieved.map((r) => r.id)).toEqual(['c-0', 'c-4']);
     expect(seen[0]).toEqual({ question: items[0].question, exclude: [0], dbId: 'music', tables: 1 });
-    const r = await runRetrievalEval(svc, { items: items.slice(0, 1), corpus, k: 2, textMode: 'question', tablesFor: () => [] });
+    const r = await runRetrievalEval(svc, {
+      items: items.slice(0, 1),
+      corpus,
+      k: 2,
+      textMode: 'question',
+      tablesFor: () => [],
+    });
     expect(r.examples[0].retrieved.map((x) => x.id)).toEqual(['c-4', 'c-1']);
     expect(r.skeleton_top1).toBe(0);
     expect(r.skeleton_topk).toBe(1);
@@ -175,7 +220,15 @@ describe('runRetrievalEval', () => {
     const svc = await services();
     let batches = 0;
     const run = await runRetrievalEval(
-      { ...svc, embedQueries: async (texts) => { batches++; const m = new Float32Array(texts.length * DIM); texts.forEach((t, i) => m.set(embedText(t), i * DIM)); return m; } },
+      {
+        ...svc,
+        embedQueries: async (texts) => {
+          batches++;
+          const m = new Float32Array(texts.length * DIM);
+          texts.forEach((t, i) => m.set(embedText(t), i * DIM));
+          return m;
+        },
+      },
       { items: items.slice(0, 3), corpus, k: 2, textMode: 'question', batchSize: 2 },
     );
     expect(batches).toBe(2);
@@ -192,8 +245,12 @@ describe('runRetrievalEval', () => {
   });
 
   test('selfRows: same id, or same question and normalised SQL', () => {
-    expect(selfRows(corpus, { id: 'dev-0', question: 'How many singers are there?', gold: 'SELECT count(*) FROM singer' })).toEqual([0]);
+    expect(
+      selfRows(corpus, { id: 'dev-0', question: 'How many singers are there?', gold: 'SELECT count(*) FROM singer' }),
+    ).toEqual([0]);
     expect(selfRows(corpus, { id: 'c-4', question: 'something else', gold: 'SELECT 1' })).toEqual([4]);
-    expect(selfRows(corpus, { id: 'x', question: 'How many singers are there?', gold: 'SELECT name FROM singer' })).toEqual([]);
+    expect(
+      selfRows(corpus, { id: 'x', question: 'How many singers are there?', gold: 'SELECT name FROM singer' }),
+    ).toEqual([]);
   });
 });

@@ -4,7 +4,10 @@ import { scoreExample, type ExecOutcome } from '../../src/lib/eval/score.ts';
 import { formatEvalTable, summarizeRun, type EvalExample } from '../../src/lib/eval/report.ts';
 import type { QueryResult } from '../../src/lib/types.ts';
 
-const res = (columns: string[], rows: unknown[][]): ExecOutcome => ({ ok: true, result: { columns, rows, ms: 0 } as QueryResult });
+const res = (columns: string[], rows: unknown[][]): ExecOutcome => ({
+  ok: true,
+  result: { columns, rows, ms: 0 } as QueryResult,
+});
 const fail = (error: string): ExecOutcome => ({ ok: false, error });
 
 describe('scoreExample: EX', () => {
@@ -43,10 +46,20 @@ describe('scoreExample: EX', () => {
   test('row order is enforced when the gold query has an outer ORDER BY', () => {
     const gold = 'SELECT name FROM singer ORDER BY age DESC';
     const goldExec = res(['name'], [['old'], ['young']]);
-    const wrong = scoreExample({ gold, predicted: 'SELECT name FROM singer ORDER BY age', goldExec, predExec: res(['name'], [['young'], ['old']]) });
+    const wrong = scoreExample({
+      gold,
+      predicted: 'SELECT name FROM singer ORDER BY age',
+      goldExec,
+      predExec: res(['name'], [['young'], ['old']]),
+    });
     expect(wrong.ex).toBe(false);
     expect(wrong.ex_reason).toMatch(/results differ/);
-    const right = scoreExample({ gold, predicted: 'SELECT name FROM singer ORDER BY age DESC', goldExec, predExec: res(['name'], [['old'], ['young']]) });
+    const right = scoreExample({
+      gold,
+      predicted: 'SELECT name FROM singer ORDER BY age DESC',
+      goldExec,
+      predExec: res(['name'], [['old'], ['young']]),
+    });
     expect(right).toEqual({ ex: true, em: true, skeleton_match: true, executes: true });
   });
 
@@ -67,7 +80,13 @@ describe('scoreExample: EX', () => {
       goldExec: res(['name'], [['a']]),
       predExec: fail('no such table: singers'),
     });
-    expect(s).toEqual({ ex: false, em: false, skeleton_match: true, executes: false, ex_reason: 'predicted SQL failed: no such table: singers' });
+    expect(s).toEqual({
+      ex: false,
+      em: false,
+      skeleton_match: true,
+      executes: false,
+      ex_reason: 'predicted SQL failed: no such table: singers',
+    });
   });
 
   test('a timeout is a miss with the reason recorded', () => {
@@ -83,26 +102,59 @@ describe('scoreExample: EX', () => {
   });
 
   test('no prediction: every metric is a miss, with the generation error', () => {
-    const s = scoreExample({ gold: 'SELECT 1', predicted: '  ', goldExec: res(['1'], [[1]]), predError: 'generate: the model produced no SQL' });
-    expect(s).toEqual({ ex: false, em: false, skeleton_match: false, executes: false, ex_reason: 'no SQL predicted: generate: the model produced no SQL' });
-    expect(scoreExample({ gold: 'SELECT 1', predicted: null, goldExec: res(['1'], [[1]]) }).ex_reason).toBe('no SQL predicted');
+    const s = scoreExample({
+      gold: 'SELECT 1',
+      predicted: '  ',
+      goldExec: res(['1'], [[1]]),
+      predError: 'generate: the model produced no SQL',
+    });
+    expect(s).toEqual({
+      ex: false,
+      em: false,
+      skeleton_match: false,
+      executes: false,
+      ex_reason: 'no SQL predicted: generate: the model produced no SQL',
+    });
+    expect(scoreExample({ gold: 'SELECT 1', predicted: null, goldExec: res(['1'], [[1]]) }).ex_reason).toBe(
+      'no SQL predicted',
+    );
   });
 
   test('a failing gold query makes EX a miss (even for an identical prediction)', () => {
-    const s = scoreExample({ gold: 'SELECT x FROM t', predicted: 'SELECT x FROM t', goldExec: fail('no such table: t'), predExec: fail('no such table: t') });
+    const s = scoreExample({
+      gold: 'SELECT x FROM t',
+      predicted: 'SELECT x FROM t',
+      goldExec: fail('no such table: t'),
+      predExec: fail('no such table: t'),
+    });
     expect(s.ex).toBe(false);
     expect(s.em).toBe(true);
-    const s2 = scoreExample({ gold: 'SELECT x FROM t', predicted: 'SELECT 1', goldExec: fail('boom'), predExec: res(['1'], [[1]]) });
+    const s2 = scoreExample({
+      gold: 'SELECT x FROM t',
+      predicted: 'SELECT 1',
+      goldExec: fail('boom'),
+      predExec: res(['1'], [[1]]),
+    });
     expect(s2.ex_reason).toBe('gold SQL failed: boom');
   });
 
   test('a different column count is a miss', () => {
-    const s = scoreExample({ gold: 'SELECT a FROM t', predicted: 'SELECT a, b FROM t', goldExec: res(['a'], [[1]]), predExec: res(['a', 'b'], [[1, 2]]) });
+    const s = scoreExample({
+      gold: 'SELECT a FROM t',
+      predicted: 'SELECT a, b FROM t',
+      goldExec: res(['a'], [[1]]),
+      predExec: res(['a', 'b'], [[1, 2]]),
+    });
     expect(s.ex_reason).toBe('results differ: column count 1 vs 2');
   });
 
   test('two empty results match', () => {
-    const s = scoreExample({ gold: 'SELECT a FROM t WHERE 0', predicted: 'SELECT b FROM t WHERE 0', goldExec: res(['a'], []), predExec: res(['b'], []) });
+    const s = scoreExample({
+      gold: 'SELECT a FROM t WHERE 0',
+      predicted: 'SELECT b FROM t WHERE 0',
+      goldExec: res(['a'], []),
+      predExec: res(['b'], []),
+    });
     expect(s.ex).toBe(true);
   });
 });
@@ -131,19 +183,53 @@ describe('scoreExample: EM and skeleton', () => {
 
 describe('summarizeRun', () => {
   const ex = (id: string, f: Partial<EvalExample>): EvalExample => ({
-    id, db_id: 'db', question: 'q', gold: 'SELECT 1', predicted: 'SELECT 1', em: false, ex: false, skeleton_match: false, executes: true,
-    retrieved: [], latency_ms: { embed: 1, search: 1, generate: 10, execute: 1 }, ...f,
+    id,
+    db_id: 'db',
+    question: 'q',
+    gold: 'SELECT 1',
+    predicted: 'SELECT 1',
+    em: false,
+    ex: false,
+    skeleton_match: false,
+    executes: true,
+    retrieved: [],
+    latency_ms: { embed: 1, search: 1, generate: 10, execute: 1 },
+    ...f,
   });
 
   test('rates match the per-example booleans; Wilson intervals contain them', () => {
     const examples = [
-      ex('a', { ex: true, em: true, skeleton_match: true, retrieved: [{ id: 'x', score: 0.9, skeleton_match: true }, { id: 'y', score: 0.8, skeleton_match: false }] }),
-      ex('b', { ex: true, retrieved: [{ id: 'x', score: 0.9, skeleton_match: false }, { id: 'z', score: 0.7, skeleton_match: true }] }),
+      ex('a', {
+        ex: true,
+        em: true,
+        skeleton_match: true,
+        retrieved: [
+          { id: 'x', score: 0.9, skeleton_match: true },
+          { id: 'y', score: 0.8, skeleton_match: false },
+        ],
+      }),
+      ex('b', {
+        ex: true,
+        retrieved: [
+          { id: 'x', score: 0.9, skeleton_match: false },
+          { id: 'z', score: 0.7, skeleton_match: true },
+        ],
+      }),
       ex('c', { executes: false, retrieved: [{ id: 'x', score: 0.9, skeleton_match: false }] }),
       ex('d', { retrieved: [] }),
     ];
     const r = summarizeRun(3, examples, 'question');
-    expect(r).toMatchObject({ k: 3, text_mode: 'question', n: 4, ex: 0.5, em: 0.25, skeleton_match: 0.25, executes: 0.75, skeleton_top1: 0.25, skeleton_topk: 0.5 });
+    expect(r).toMatchObject({
+      k: 3,
+      text_mode: 'question',
+      n: 4,
+      ex: 0.5,
+      em: 0.25,
+      skeleton_match: 0.25,
+      executes: 0.75,
+      skeleton_top1: 0.25,
+      skeleton_topk: 0.5,
+    });
     for (const key of ['ex', 'em', 'skeleton_match', 'executes', 'skeleton_top1', 'skeleton_topk'] as const) {
       const ci = r.intervals[key]!;
       const v = r[key] as number;

@@ -15,8 +15,15 @@ import { localModelsDir, spiderDir } from '../../src/node/host.ts';
 
 const spider = spiderDir();
 const models = localModelsDir();
-const ready = !!spider && !!models && existsSync(path.join(models, 'tiny-sql-lm')) && existsSync(path.join(models, 'universal-sentence-encoder-lite'));
-if (!ready) console.warn('eval-spider: skipped, needs ../shared/data/spider and ../shared/models (tiny-sql-lm, universal-sentence-encoder-lite) beside the repo');
+const ready =
+  !!spider &&
+  !!models &&
+  existsSync(path.join(models, 'tiny-sql-lm')) &&
+  existsSync(path.join(models, 'universal-sentence-encoder-lite'));
+if (!ready)
+  console.warn(
+    'eval-spider: skipped, needs ../shared/data/spider and ../shared/models (tiny-sql-lm, universal-sentence-encoder-lite) beside the repo',
+  );
 
 const quietIO: CliIO = { log: () => {}, err: () => {} };
 const isRate = (x: unknown) => typeof x === 'number' && x >= 0 && x <= 1;
@@ -31,12 +38,34 @@ describe.skipIf(!ready)('npm run eval on real Spider data', () => {
 
   test('--limit 5 --k 0,3: JSON shape, rates in [0,1] and consistent with the examples', async () => {
     const out = path.join(tmp, 'eval.json');
-    const ret = await runEvalCli(['--spider', spider!, '--limit', '5', '--seed', '7', '--k', '0,3', '--corpus', devJson, '--out', out, '--quiet', '--no-cache'], quietIO);
+    const ret = await runEvalCli(
+      [
+        '--spider',
+        spider!,
+        '--limit',
+        '5',
+        '--seed',
+        '7',
+        '--k',
+        '0,3',
+        '--corpus',
+        devJson,
+        '--out',
+        out,
+        '--quiet',
+        '--no-cache',
+      ],
+      quietIO,
+    );
     expect(ret).not.toBeNull();
     const report = JSON.parse(readFileSync(out, 'utf8'));
     expect(Object.keys(report).sort()).toEqual(['config', 'runs']);
     expect(report.config).toMatchObject({
-      mode: 'generate', seed: 7, limit: 5, ks: [0, 3], text_mode: 'question',
+      mode: 'generate',
+      seed: 7,
+      limit: 5,
+      ks: [0, 3],
+      text_mode: 'question',
       models: { generator: { id: 'tiny-sql-lm' }, embedder: { id: 'universal-sentence-encoder-lite' } },
       corpus: { size: 662, format: 'spider-json' },
     });
@@ -56,10 +85,26 @@ describe.skipIf(!ready)('npm run eval on real Spider data', () => {
       for (const key of ['ex', 'em', 'skeleton_match', 'executes']) {
         expect(isRate(run[key])).toBe(true);
         expect(isInterval(run.intervals[key])).toBe(true);
-        expect(run[key]).toBeCloseTo(share((e) => e[key] === true), 10);
+        expect(run[key]).toBeCloseTo(
+          share((e) => e[key] === true),
+          10,
+        );
       }
       for (const e of run.examples) {
-        expect(Object.keys(e)).toEqual(expect.arrayContaining(['id', 'db_id', 'question', 'gold', 'predicted', 'em', 'ex', 'skeleton_match', 'retrieved', 'latency_ms']));
+        expect(Object.keys(e)).toEqual(
+          expect.arrayContaining([
+            'id',
+            'db_id',
+            'question',
+            'gold',
+            'predicted',
+            'em',
+            'ex',
+            'skeleton_match',
+            'retrieved',
+            'latency_ms',
+          ]),
+        );
         expect(Object.keys(e.latency_ms).sort()).toEqual(['embed', 'execute', 'generate', 'search']);
         const n = Number(e.id.replace('spider-dev-', ''));
         expect(e.question).toBe(dev[n].question);
@@ -75,8 +120,14 @@ describe.skipIf(!ready)('npm run eval on real Spider data', () => {
         expect(isRate(run.skeleton_top1) && isRate(run.skeleton_topk)).toBe(true);
         expect(isInterval(run.intervals.skeleton_top1) && isInterval(run.intervals.skeleton_topk)).toBe(true);
         expect(run.skeleton_top1).toBeLessThanOrEqual(run.skeleton_topk);
-        expect(run.skeleton_top1).toBeCloseTo(share((e) => (e.retrieved as { skeleton_match: boolean }[])[0]?.skeleton_match === true), 10);
-        expect(run.skeleton_topk).toBeCloseTo(share((e) => (e.retrieved as { skeleton_match: boolean }[]).some((r) => r.skeleton_match)), 10);
+        expect(run.skeleton_top1).toBeCloseTo(
+          share((e) => (e.retrieved as { skeleton_match: boolean }[])[0]?.skeleton_match === true),
+          10,
+        );
+        expect(run.skeleton_topk).toBeCloseTo(
+          share((e) => (e.retrieved as { skeleton_match: boolean }[]).some((r) => r.skeleton_match)),
+          10,
+        );
         for (const e of run.examples) {
           expect(e.retrieved).toHaveLength(3);
           // dev.json loaded as a corpus has ids spider-<n>: a question never retrieves itself
@@ -95,11 +146,31 @@ describe.skipIf(!ready)('npm run eval on real Spider data', () => {
     const out = path.join(tmp, 'modes.json');
     // A 4-example corpus keeps this fast; the test above covers a real corpus and self-exclusion.
     const mini = fileURLToPath(new URL('../fixtures/corpus/spider-mini.csv', import.meta.url));
-    await runEvalCli(['--spider', spider!, '--retrieval-only', '--text-mode', 'question,question+sql', '--limit', '30', '--corpus', mini, '--out', out, '--quiet', '--no-cache'], quietIO);
+    await runEvalCli(
+      [
+        '--spider',
+        spider!,
+        '--retrieval-only',
+        '--text-mode',
+        'question,question+sql',
+        '--limit',
+        '30',
+        '--corpus',
+        mini,
+        '--out',
+        out,
+        '--quiet',
+        '--no-cache',
+      ],
+      quietIO,
+    );
     const report = JSON.parse(readFileSync(out, 'utf8'));
     expect(report.config.mode).toBe('retrieval-only');
     expect(report.config.corpus).toMatchObject({ size: 4, format: 'spider-csv' });
-    expect(report.runs.map((r: { text_mode: string; k: number }) => `${r.text_mode}@${r.k}`)).toEqual(['question@3', 'question+sql@3']);
+    expect(report.runs.map((r: { text_mode: string; k: number }) => `${r.text_mode}@${r.k}`)).toEqual([
+      'question@3',
+      'question+sql@3',
+    ]);
     for (const run of report.runs) {
       expect(run.n).toBe(30);
       for (const key of ['skeleton_top1', 'skeleton_topk', 'skeleton_in_corpus']) {

@@ -9,7 +9,11 @@ export function randomUnit(n: number, dim: number, seed: number): Float32Array {
   const v = new Float32Array(n * dim);
   for (let i = 0; i < n; i++) {
     let s = 0;
-    for (let j = 0; j < dim; j++) { const x = r() * 2 - 1; v[i * dim + j] = x; s += x * x; }
+    for (let j = 0; j < dim; j++) {
+      const x = r() * 2 - 1;
+      v[i * dim + j] = x;
+      s += x * x;
+    }
     const norm = Math.sqrt(s);
     for (let j = 0; j < dim; j++) v[i * dim + j] /= norm;
   }

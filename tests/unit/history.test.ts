@@ -3,12 +3,33 @@ import { describe, expect, test } from 'vitest';
 import { IndexStore } from '../../src/lib/index/store.ts';
 import { HistoryStore, historyKey } from '../../src/lib/history/store.ts';
 import {
-  addTurn, childrenOf, latestLeaf, newTurnId, pathTo, searchTurns, standaloneQuestion, storeResult, threadOf, validTurns, type Turn,
+  addTurn,
+  childrenOf,
+  latestLeaf,
+  newTurnId,
+  pathTo,
+  searchTurns,
+  standaloneQuestion,
+  storeResult,
+  threadOf,
+  validTurns,
+  type Turn,
 } from '../../src/lib/history/turns.ts';
 
 let clock = 1_000;
 function turn(p: Partial<Turn>): Turn {
-  return { id: newTurnId(), parentId: null, kind: 'ask', question: 'q', standalone: 'q', sql: 'SELECT 1', result: null, error: null, createdAt: clock++, ...p };
+  return {
+    id: newTurnId(),
+    parentId: null,
+    kind: 'ask',
+    question: 'q',
+    standalone: 'q',
+    sql: 'SELECT 1',
+    result: null,
+    error: null,
+    createdAt: clock++,
+    ...p,
+  };
 }
 
 describe('conversation tree', () => {
@@ -31,13 +52,20 @@ describe('conversation tree', () => {
   });
 
   test('a follow-up becomes a self-contained question', () => {
-    expect(standaloneQuestion(a, ' only  those from France ')).toBe('Which customers are there? only those from France');
-    expect(standaloneQuestion({ ...b, standalone: 'List customers' }, 'sort by name')).toBe('List customers; sort by name');
+    expect(standaloneQuestion(a, ' only  those from France ')).toBe(
+      'Which customers are there? only those from France',
+    );
+    expect(standaloneQuestion({ ...b, standalone: 'List customers' }, 'sort by name')).toBe(
+      'List customers; sort by name',
+    );
     expect(standaloneQuestion(undefined, 'x')).toBe('x');
   });
 
   test('search matches question, SQL and columns, newest first', () => {
-    const s = [turn({ question: 'count products', sql: 'SELECT count(*) FROM products' }), turn({ question: 'list customers', sql: 'SELECT name FROM customers' })];
+    const s = [
+      turn({ question: 'count products', sql: 'SELECT count(*) FROM products' }),
+      turn({ question: 'list customers', sql: 'SELECT name FROM customers' }),
+    ];
     expect(searchTurns(s, 'customers').map((t) => t.question)).toEqual(['list customers']);
     expect(searchTurns(s, 'SELECT').map((t) => t.question)).toEqual(['list customers', 'count products']);
     expect(searchTurns(s, 'count FROM products')).toHaveLength(1);
@@ -86,7 +114,12 @@ describe('HistoryStore in IndexedDB (fake-indexeddb)', () => {
   test('writes land in order', async () => {
     const idb = await IndexStore.open(`history-order-${Math.random()}`);
     const h = new HistoryStore(idb);
-    const ps = [1, 2, 3, 4].map((n) => h.save('db', Array.from({ length: n }, () => turn({}))));
+    const ps = [1, 2, 3, 4].map((n) =>
+      h.save(
+        'db',
+        Array.from({ length: n }, () => turn({})),
+      ),
+    );
     await Promise.all(ps);
     expect(await h.load('db')).toHaveLength(4);
     idb.close();

@@ -1,7 +1,14 @@
 import 'fake-indexeddb/auto';
 import { describe, expect, test } from 'vitest';
 import { FlatIndex, flatFactory } from '../../src/lib/index/flat.ts';
-import { Int8Index, createInt8Factory, int8Factory, int8KernelBytes, quantizeRow, wasmSimdAvailable } from '../../src/lib/index/int8.ts';
+import {
+  Int8Index,
+  createInt8Factory,
+  int8Factory,
+  int8KernelBytes,
+  quantizeRow,
+  wasmSimdAvailable,
+} from '../../src/lib/index/int8.ts';
 import { IndexStore, type IndexMeta } from '../../src/lib/index/store.ts';
 import { IndexService } from '../../src/lib/index/service.ts';
 import { mulberry, randomUnit } from './helpers.ts';
@@ -14,7 +21,11 @@ function clustered(n: number, dim: number, seed: number): Float32Array {
   for (let i = 0; i < n; i++) {
     const c = Math.floor(r() * 20);
     let s = 0;
-    for (let j = 0; j < dim; j++) { const x = centers[c * dim + j] + 0.08 * (r() * 2 - 1); v[i * dim + j] = x; s += x * x; }
+    for (let j = 0; j < dim; j++) {
+      const x = centers[c * dim + j] + 0.08 * (r() * 2 - 1);
+      v[i * dim + j] = x;
+      s += x * x;
+    }
     const norm = Math.sqrt(s);
     for (let j = 0; j < dim; j++) v[i * dim + j] /= norm;
   }
@@ -46,7 +57,10 @@ describe('int8 kernel', () => {
 
 describe('Int8Index', () => {
   test('recall@10 vs the exact flat scan is ≥ 0.99 on random and clustered 512-d vectors', () => {
-    for (const [name, v] of [['random', randomUnit(3000, 512, 1)], ['clustered', clustered(3000, 512, 2)]] as const) {
+    for (const [name, v] of [
+      ['random', randomUnit(3000, 512, 1)],
+      ['clustered', clustered(3000, 512, 2)],
+    ] as const) {
       const flat = new FlatIndex(v, 512);
       const idx = new Int8Index(v, 512);
       expect(idx.engine).toBe('wasm-simd');
@@ -116,7 +130,16 @@ describe('Int8Index', () => {
     const svc = new IndexService(store, { flat: flatFactory, int8: int8Factory });
     const dim = 128;
     const v = randomUnit(300, dim, 7);
-    const meta: IndexMeta = { slot: 's', embedderId: 'e', dtype: 'q8', dim, corpusHash: 'h', count: 300, kind: 'int8', textMode: 'question' };
+    const meta: IndexMeta = {
+      slot: 's',
+      embedderId: 'e',
+      dtype: 'q8',
+      dim,
+      corpusHash: 'h',
+      count: 300,
+      kind: 'int8',
+      textMode: 'question',
+    };
     const rec = await svc.build(meta, v.slice(), 0);
     expect(rec.meta.kind).toBe('int8');
     const svc2 = new IndexService(store, { flat: flatFactory, int8: int8Factory });

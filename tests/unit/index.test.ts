@@ -16,10 +16,15 @@ function bruteForce(vectors: Float32Array, dim: number, q: Float32Array, k: numb
     for (let j = 0; j < dim; j++) s += vectors[i * dim + j] * q[j];
     return { i, s };
   });
-  return scores.sort((a, b) => b.s - a.s).slice(0, k).map((x) => x.i);
+  return scores
+    .sort((a, b) => b.s - a.s)
+    .slice(0, k)
+    .map((x) => x.i);
 }
 
-beforeAll(async () => { await voyReady(); });
+beforeAll(async () => {
+  await voyReady();
+});
 
 describe('TopK', () => {
   test('keeps the k best in descending order', () => {
@@ -66,7 +71,15 @@ describe('VoyIndex', () => {
 
 describe('IndexService + IndexStore (IndexedDB)', () => {
   const meta = (over: Partial<IndexMeta> = {}): IndexMeta => ({
-    slot: 'test', embedderId: 'e', dtype: 'q8', dim: 16, corpusHash: 'h1', count: 50, kind: 'flat', textMode: 'question', ...over,
+    slot: 'test',
+    embedderId: 'e',
+    dtype: 'q8',
+    dim: 16,
+    corpusHash: 'h1',
+    count: 50,
+    kind: 'flat',
+    textMode: 'question',
+    ...over,
   });
 
   test('build persists; a new service restores without re-embedding; changes are stale', async () => {
@@ -103,7 +116,8 @@ describe('IndexService + IndexStore (IndexedDB)', () => {
   test('a second slot (masked questions) is searched by name; the primary stays the default', async () => {
     const store = await IndexStore.open('t-' + Math.random());
     const svc = new IndexService(store, { flat: flatFactory });
-    const a = randomUnit(50, 16, 7), b = randomUnit(30, 16, 8);
+    const a = randomUnit(50, 16, 7),
+      b = randomUnit(30, 16, 8);
     await svc.build(meta(), a, 1);
     await svc.build(meta({ slot: 'test#masked', count: 30, textMode: 'masked-question' }), b, 1);
     expect(svc.search(a.slice(4 * 16, 5 * 16), 1).hits[0].index).toBe(4);

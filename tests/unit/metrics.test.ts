@@ -9,15 +9,7 @@ import {
   seededShuffle,
   wilson,
 } from '../../src/lib/eval/stats.ts';
-import {
-  aggregate,
-  hitAtK,
-  meanCI,
-  mrrAtK,
-  ndcgAtK,
-  precisionAtK,
-  recallAtK,
-} from '../../src/lib/eval/retrieval.ts';
+import { aggregate, hitAtK, meanCI, mrrAtK, ndcgAtK, precisionAtK, recallAtK } from '../../src/lib/eval/retrieval.ts';
 
 describe('mulberry32', () => {
   test('deterministic for a seed, different across seeds', () => {
@@ -235,7 +227,8 @@ describe('retrieval metrics', () => {
   });
 
   test('no relevant ids: NaN (undefined metric)', () => {
-    for (const f of [recallAtK, mrrAtK, ndcgAtK, hitAtK, precisionAtK]) expect(Number.isNaN(f(ranked, [], 5))).toBe(true);
+    for (const f of [recallAtK, mrrAtK, ndcgAtK, hitAtK, precisionAtK])
+      expect(Number.isNaN(f(ranked, [], 5))).toBe(true);
   });
 });
 

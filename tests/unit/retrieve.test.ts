@@ -16,9 +16,12 @@ describe('masking', () => {
     expect(identWords('songName')).toEqual(['song', 'name']);
   });
   test('schema mentions, numbers, strings and proper nouns are masked', () => {
-    expect(maskQuestion('How many singers are from France and older than 30?', singer))
-      .toBe('How many [col] are from [val] and older than [num] ?'.replace(' ?', '?'));
-    expect(maskQuestion('Show the song names of concerts in "Glasgow"', singer)).toBe('Show the [col] of [col] in [str]');
+    expect(maskQuestion('How many singers are from France and older than 30?', singer)).toBe(
+      'How many [col] are from [val] and older than [num] ?'.replace(' ?', '?'),
+    );
+    expect(maskQuestion('Show the song names of concerts in "Glasgow"', singer)).toBe(
+      'Show the [col] of [col] in [str]',
+    );
     // Without a schema only values are masked.
     expect(maskQuestion('List singers older than 40')).toBe('List singers older than [num]');
   });
@@ -26,7 +29,16 @@ describe('masking', () => {
 
 describe('ranking helpers', () => {
   test('reciprocal-rank fusion rewards agreement', () => {
-    const fused = rrf([[{ row: 1, score: 9 }, { row: 2, score: 8 }], [{ row: 2, score: 5 }, { row: 3, score: 4 }]]);
+    const fused = rrf([
+      [
+        { row: 1, score: 9 },
+        { row: 2, score: 8 },
+      ],
+      [
+        { row: 2, score: 5 },
+        { row: 3, score: 4 },
+      ],
+    ]);
     expect(fused[0].row).toBe(2);
     expect(fused.map((h) => h.row).sort()).toEqual([1, 2, 3]);
   });
@@ -36,7 +48,11 @@ describe('ranking helpers', () => {
     expect(skeletonSimilarity('', 'SELECT c')).toBe(0);
   });
   test('mmr prefers diversity when lambda < 1', () => {
-    const pool = [{ row: 0, score: 1 }, { row: 1, score: 0.99 }, { row: 2, score: 0.5 }];
+    const pool = [
+      { row: 0, score: 1 },
+      { row: 1, score: 0.99 },
+      { row: 2, score: 0.5 },
+    ];
     const same = (a: number, b: number) => (a < 2 && b < 2 ? 1 : 0);
     expect(mmr(pool, 2, same, 1).map((h) => h.row)).toEqual([0, 1]);
     expect(mmr(pool, 2, same, 0.5).map((h) => h.row)).toEqual([0, 2]);
@@ -45,15 +61,33 @@ describe('ranking helpers', () => {
 
 describe('strategies', () => {
   const corpus: Corpus = {
-    name: 'c', hash: 'h',
+    name: 'c',
+    hash: 'h',
     examples: [
       { id: 'a', dbId: 'pets', question: 'How many pets are there?', sql: 'SELECT count(*) FROM pets' },
       { id: 'b', dbId: 'pets', question: 'How many dogs do we have?', sql: 'SELECT count(*) FROM dogs' },
       { id: 'c', dbId: 'pets', question: 'List the names of all owners', sql: 'SELECT name FROM owners' },
-      { id: 'd', dbId: 'pets', question: 'How many cats are older than 3?', sql: 'SELECT count(*) FROM cats WHERE age > 3' },
-      { id: 'e', dbId: 'pets', question: 'Which owner has the most pets?', sql: 'SELECT owner FROM pets GROUP BY owner ORDER BY count(*) DESC LIMIT 1' },
+      {
+        id: 'd',
+        dbId: 'pets',
+        question: 'How many cats are older than 3?',
+        sql: 'SELECT count(*) FROM cats WHERE age > 3',
+      },
+      {
+        id: 'e',
+        dbId: 'pets',
+        question: 'Which owner has the most pets?',
+        sql: 'SELECT owner FROM pets GROUP BY owner ORDER BY count(*) DESC LIMIT 1',
+      },
     ],
-    schemas: { pets: [{ name: 'pets', columns: ['id', 'owner'] }, { name: 'dogs', columns: ['id'] }, { name: 'cats', columns: ['id', 'age'] }, { name: 'owners', columns: ['name'] }] },
+    schemas: {
+      pets: [
+        { name: 'pets', columns: ['id', 'owner'] },
+        { name: 'dogs', columns: ['id'] },
+        { name: 'cats', columns: ['id', 'age'] },
+        { name: 'owners', columns: ['name'] },
+      ],
+    },
   };
   test('bm25 finds lexical matches and honours exclusions', async () => {
     const r = new Retrieval({ corpus });

@@ -16,8 +16,9 @@ describe('share link codec', () => {
     expect(d.errors).toEqual([]);
     expect(d.present).toBe(true);
     expect(d.state).toEqual(s);
-    expect(decodeShare(encodeShare({ db: { kind: 'demo' }, generator: { engine: 'cpu', id: 'tiny-sql-lm' }, k: 0 })).state)
-      .toEqual({ db: { kind: 'demo' }, generator: { engine: 'cpu', id: 'tiny-sql-lm' }, k: 0 });
+    expect(
+      decodeShare(encodeShare({ db: { kind: 'demo' }, generator: { engine: 'cpu', id: 'tiny-sql-lm' }, k: 0 })).state,
+    ).toEqual({ db: { kind: 'demo' }, generator: { engine: 'cpu', id: 'tiny-sql-lm' }, k: 0 });
   });
 
   test('no parameters: nothing present, no errors', () => {

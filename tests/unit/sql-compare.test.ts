@@ -11,7 +11,13 @@ const res = (columns: string[], rows: unknown[][], extra: Partial<QueryResult> =
 
 describe('compareResults: shape', () => {
   test('identical results match', () => {
-    const r = res(['a', 'b'], [[1, 'x'], [2, 'y']]);
+    const r = res(
+      ['a', 'b'],
+      [
+        [1, 'x'],
+        [2, 'y'],
+      ],
+    );
     expect(compareResults(r, r, true)).toEqual({ match: true });
     expect(compareResults(r, r, false)).toEqual({ match: true });
   });

@@ -7,7 +7,9 @@ import { sqlJs, spiderDir } from '../../src/node/host.ts';
 import type { SqlJsStatic } from 'sql.js';
 
 let SQL: SqlJsStatic;
-beforeAll(async () => { SQL = await sqlJs(); });
+beforeAll(async () => {
+  SQL = await sqlJs();
+});
 
 const DDL = `CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT, n REAL);
 INSERT INTO t VALUES (1, 'a', 1.5), (2, 'b', 2), (3, 'c', NULL);`;
@@ -43,7 +45,9 @@ describe('SqlEngine', () => {
 
   test('bad SQL and bad files give SQL errors, not crashes', () => {
     const e = new SqlEngine(SQL);
-    expect(() => e.open({ kind: 'bytes', bytes: new TextEncoder().encode('not a database at all, really not'), name: 'x.sqlite' })).toThrow(/not a readable SQLite database/);
+    expect(() =>
+      e.open({ kind: 'bytes', bytes: new TextEncoder().encode('not a database at all, really not'), name: 'x.sqlite' }),
+    ).toThrow(/not a readable SQLite database/);
     e.open({ kind: 'sql', sql: DDL, name: 'ctx' });
     expect(() => e.exec('SELEC name FROM t')).toThrow(/syntax error/);
     expect(() => e.exec('SELECT nope FROM t')).toThrow(/no such column/);
@@ -66,8 +70,12 @@ describe('SqlClient hard timeout', () => {
     const spawn = (): SqlWorkerHandle => {
       const id = ++n;
       const remote: SqlRemote = {
-        open: async (src) => { log.push(`open#${id}:${src.name}`); return { name: src.name, tables: [], rows: {} }; },
-        exec: (sql) => sql === 'hang' ? new Promise(() => {}) : Promise.resolve({ columns: ['x'], rows: [[id]], ms: 0 }),
+        open: async (src) => {
+          log.push(`open#${id}:${src.name}`);
+          return { name: src.name, tables: [], rows: {} };
+        },
+        exec: (sql) =>
+          sql === 'hang' ? new Promise(() => {}) : Promise.resolve({ columns: ['x'], rows: [[id]], ms: 0 }),
       };
       return { remote, terminate: () => log.push(`terminate#${id}`) };
     };

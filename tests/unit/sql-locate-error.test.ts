@@ -8,7 +8,11 @@ let engine: SqlEngine;
 beforeAll(async () => {
   const SQL: SqlJsStatic = await sqlJs();
   engine = new SqlEngine(SQL);
-  engine.open({ kind: 'sql', name: 'shop', sql: 'CREATE TABLE customers(id INTEGER, name TEXT, country TEXT); CREATE TABLE orders(id INTEGER, customer_id INTEGER);' });
+  engine.open({
+    kind: 'sql',
+    name: 'shop',
+    sql: 'CREATE TABLE customers(id INTEGER, name TEXT, country TEXT); CREATE TABLE orders(id INTEGER, customer_id INTEGER);',
+  });
 });
 
 /** Run the SQL for real and locate the error sql.js reports. */

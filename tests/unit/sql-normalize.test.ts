@@ -53,7 +53,7 @@ describe('normalizeSql', () => {
     expect(normalizeSql("SELECT a FROM t WHERE b = 'New  York'")).toBe("SELECT a FROM t WHERE b = 'New  York'");
     expect(normalizeSql('SELECT a FROM t WHERE b = "New  York"')).toBe("SELECT a FROM t WHERE b = 'New  York'");
     expect(normalizeSql("SELECT a FROM t WHERE b = 'it''s'")).toBe("SELECT a FROM t WHERE b = 'it''s'");
-    expect(normalizeSql("SELECT a FROM t WHERE b = \"it's\"")).toBe("SELECT a FROM t WHERE b = 'it''s'");
+    expect(normalizeSql('SELECT a FROM t WHERE b = "it\'s"')).toBe("SELECT a FROM t WHERE b = 'it''s'");
   });
 
   test('double-quoted value positions become strings; others stay identifiers', () => {
@@ -82,7 +82,9 @@ describe('normalizeSql', () => {
   });
 
   test('signs are glued to their operand, binary minus is spaced', () => {
-    expect(normalizeSql('SELECT a FROM t WHERE b > - 5 AND c = a-1')).toBe('SELECT a FROM t WHERE b > -5 AND c = a - 1');
+    expect(normalizeSql('SELECT a FROM t WHERE b > - 5 AND c = a-1')).toBe(
+      'SELECT a FROM t WHERE b > -5 AND c = a - 1',
+    );
     expect(normalizeSql('SELECT -1, (- 2), x * -y')).toBe('SELECT -1, (-2), x * -y');
   });
 
@@ -90,7 +92,9 @@ describe('normalizeSql', () => {
     expect(normalizeSql('SELECT T1.name FROM singer T1')).toBe('SELECT t1.name FROM singer AS t1');
     expect(normalizeSql('SELECT count(*) n FROM t')).toBe('SELECT COUNT(*) AS n FROM t');
     expect(normalizeSql('SELECT a FROM (SELECT 1 AS a) sub')).toBe('SELECT a FROM (SELECT 1 AS a) AS sub');
-    expect(normalizeSql('SELECT CASE WHEN a THEN 1 END flag FROM t')).toBe('SELECT CASE WHEN a THEN 1 END AS flag FROM t');
+    expect(normalizeSql('SELECT CASE WHEN a THEN 1 END flag FROM t')).toBe(
+      'SELECT CASE WHEN a THEN 1 END AS flag FROM t',
+    );
     // a two-word type name in CAST is not an alias
     expect(normalizeSql('SELECT CAST(a AS unsigned big int) FROM t')).toBe('SELECT CAST(a AS unsigned big int) FROM t');
   });
@@ -114,7 +118,7 @@ describe('exactMatch', () => {
     expect(
       exactMatch(
         'SELECT T1.name ,  count(*) FROM singer AS T1 WHERE T1.country  =  "France" ;',
-        'select t1.Name, COUNT(*)\nfrom Singer as t1 where t1.country = \'France\'',
+        "select t1.Name, COUNT(*)\nfrom Singer as t1 where t1.country = 'France'",
       ),
     ).toBe(true);
   });
@@ -166,14 +170,12 @@ describe('sqlSkeleton', () => {
         'SELECT t1.title FROM `movie` t1 JOIN `rating` AS t2 ON t1.mid = t2.mid GROUP BY t2.mid HAVING COUNT(*) >= 10',
       ),
     ).toBe(true);
-    expect(
-      skeletonMatch('SELECT avg(age) FROM people', 'SELECT avg(price) FROM products'),
-    ).toBe(true);
+    expect(skeletonMatch('SELECT avg(age) FROM people', 'SELECT avg(price) FROM products')).toBe(true);
     expect(skeletonMatch('SELECT avg(age) FROM people', 'SELECT max(age) FROM people')).toBe(false);
   });
 
   test('literals of every kind are v', () => {
-    expect(sqlSkeleton('SELECT a FROM t WHERE b = "x" AND c LIKE \'%y%\' AND d = -3.5 AND e = ? AND f = X\'00\'')).toBe(
+    expect(sqlSkeleton("SELECT a FROM t WHERE b = \"x\" AND c LIKE '%y%' AND d = -3.5 AND e = ? AND f = X'00'")).toBe(
       'SELECT c FROM c WHERE c = v AND c LIKE v AND c = v AND c = v AND c = v',
     );
     expect(sqlSkeleton('SELECT a FROM t WHERE b IN ("x", "y") AND flag = TRUE')).toBe(
@@ -192,7 +194,7 @@ describe('sqlSkeleton', () => {
   });
 
   test('built-in functions and CAST types are kept, other calls masked', () => {
-    expect(sqlSkeleton('SELECT lower(name), strftime(\'%Y\', d) FROM t')).toBe(
+    expect(sqlSkeleton("SELECT lower(name), strftime('%Y', d) FROM t")).toBe(
       'SELECT LOWER ( c ) , STRFTIME ( v , c ) FROM c',
     );
     expect(sqlSkeleton('SELECT my_udf(a) FROM t')).toBe('SELECT c ( c ) FROM c');
@@ -205,7 +207,9 @@ describe('sqlSkeleton', () => {
 
   test('nested queries and set operations', () => {
     expect(
-      sqlSkeleton('SELECT name FROM t WHERE id NOT IN (SELECT tid FROM u) INTERSECT SELECT name FROM v ORDER BY name LIMIT 3'),
+      sqlSkeleton(
+        'SELECT name FROM t WHERE id NOT IN (SELECT tid FROM u) INTERSECT SELECT name FROM v ORDER BY name LIMIT 3',
+      ),
     ).toBe('SELECT c FROM c WHERE c NOT IN ( SELECT c FROM c ) INTERSECT SELECT c FROM c ORDER BY c LIMIT v');
   });
 
@@ -244,7 +248,7 @@ describe('hasOrderBy', () => {
 
 describe('stripMysqlQuoting', () => {
   test('plain names become bare', () => {
-    expect(stripMysqlQuoting('SELECT COUNT(*) FROM `Faculty` WHERE `Sex` = \'F\'')).toBe(
+    expect(stripMysqlQuoting("SELECT COUNT(*) FROM `Faculty` WHERE `Sex` = 'F'")).toBe(
       "SELECT COUNT(*) FROM Faculty WHERE Sex = 'F'",
     );
     expect(stripMysqlQuoting('SELECT `t1`.`name` FROM `singer` AS `t1`')).toBe('SELECT t1.name FROM singer AS t1');
@@ -252,7 +256,9 @@ describe('stripMysqlQuoting', () => {
 
   test('keywords and non-plain names become double-quoted', () => {
     expect(stripMysqlQuoting('SELECT `Winning_Aircraft` FROM `match`')).toBe('SELECT Winning_Aircraft FROM "match"');
-    expect(stripMysqlQuoting('SELECT `first name`, `a"b`, `1st` FROM t')).toBe('SELECT "first name", "a""b", "1st" FROM t');
+    expect(stripMysqlQuoting('SELECT `first name`, `a"b`, `1st` FROM t')).toBe(
+      'SELECT "first name", "a""b", "1st" FROM t',
+    );
     expect(stripMysqlQuoting('SELECT `Range` FROM `mountain`')).toBe('SELECT "Range" FROM mountain');
   });
 
@@ -296,7 +302,9 @@ describe('firstStatement', () => {
   });
 
   test('fenced block with and without a language tag', () => {
-    expect(firstStatement('Here is the query:\n```sql\nSELECT a\nFROM t;\n```\nIt selects a.')).toBe('SELECT a\nFROM t');
+    expect(firstStatement('Here is the query:\n```sql\nSELECT a\nFROM t;\n```\nIt selects a.')).toBe(
+      'SELECT a\nFROM t',
+    );
     expect(firstStatement('```\nSELECT 1\n```')).toBe('SELECT 1');
     expect(firstStatement('```SELECT 1```')).toBe('SELECT 1');
     expect(firstStatement('```sqlite\nSELECT 2')).toBe('SELECT 2');
@@ -350,7 +358,16 @@ describe('quoteIdentifier / markDoubleQuotedStrings', () => {
   test('markDoubleQuotedStrings leaves the input untouched', () => {
     const toks = significantTokens('SELECT "a" FROM t WHERE b = "c"');
     const marked = markDoubleQuotedStrings(toks);
-    expect(marked.map((t) => t.kind)).toEqual(['keyword', 'quoted_ident', 'keyword', 'ident', 'keyword', 'ident', 'op', 'string']);
+    expect(marked.map((t) => t.kind)).toEqual([
+      'keyword',
+      'quoted_ident',
+      'keyword',
+      'ident',
+      'keyword',
+      'ident',
+      'op',
+      'string',
+    ]);
     expect(toks[7].kind).toBe('quoted_ident');
   });
 });

@@ -22,7 +22,12 @@ interface DevExample {
   db_id: string;
   query: string;
   query_toks_no_value: string[];
-  sql: { orderBy: unknown[]; union: { orderBy: unknown[] } | null; intersect: { orderBy: unknown[] } | null; except: { orderBy: unknown[] } | null };
+  sql: {
+    orderBy: unknown[];
+    union: { orderBy: unknown[] } | null;
+    intersect: { orderBy: unknown[] } | null;
+    except: { orderBy: unknown[] } | null;
+  };
 }
 
 /** Minimal RFC 4180 CSV parser (quoted fields, "" escapes, newlines inside quotes). */
@@ -89,7 +94,7 @@ describe.skipIf(!haveDev)('Spider dev gold SQL (../shared/data/spider/dev.json)'
     }
   });
 
-  test("skeletons mask every name: only c, v, keywords, functions and symbols remain", () => {
+  test('skeletons mask every name: only c, v, keywords, functions and symbols remain', () => {
     for (const ex of dev) {
       for (const part of sqlSkeleton(ex.query).split(' ')) {
         expect(part, ex.query).toMatch(/^(c|c\.\*|v|[A-Z_]+|[^A-Za-z0-9_\s]+)$/);

@@ -10,13 +10,19 @@ import {
 
 /** "kind:text" for each token, for compact assertions. */
 const kt = (sql: string): string[] => tokenize(sql).map((t) => `${t.kind}:${t.text}`);
-const kindOf = (sql: string, text: string): string | undefined =>
-  tokenize(sql).find((t) => t.text === text)?.kind;
+const kindOf = (sql: string, text: string): string | undefined => tokenize(sql).find((t) => t.text === text)?.kind;
 
 describe('tokenize: basics', () => {
   test('simple query', () => {
     expect(kt('SELECT name FROM singer WHERE age > 20')).toEqual([
-      'keyword:SELECT', 'ident:name', 'keyword:FROM', 'ident:singer', 'keyword:WHERE', 'ident:age', 'op:>', 'number:20',
+      'keyword:SELECT',
+      'ident:name',
+      'keyword:FROM',
+      'ident:singer',
+      'keyword:WHERE',
+      'ident:age',
+      'op:>',
+      'number:20',
     ]);
   });
 
@@ -95,7 +101,12 @@ describe('tokenize: numbers', () => {
 describe('tokenize: comments, operators, punctuation, params', () => {
   test('line and block comments', () => {
     expect(kt('SELECT 1 -- one\n/* two\n lines */ FROM t')).toEqual([
-      'keyword:SELECT', 'number:1', 'comment:-- one', 'comment:/* two\n lines */', 'keyword:FROM', 'ident:t',
+      'keyword:SELECT',
+      'number:1',
+      'comment:-- one',
+      'comment:/* two\n lines */',
+      'keyword:FROM',
+      'ident:t',
     ]);
   });
 
@@ -105,16 +116,61 @@ describe('tokenize: comments, operators, punctuation, params', () => {
 
   test('multi-character operators', () => {
     expect(kt('a<=b>=c<>d!=e||f==g<<h>>i->j->>k')).toEqual([
-      'ident:a', 'op:<=', 'ident:b', 'op:>=', 'ident:c', 'op:<>', 'ident:d', 'op:!=', 'ident:e', 'op:||',
-      'ident:f', 'op:==', 'ident:g', 'op:<<', 'ident:h', 'op:>>', 'ident:i', 'op:->', 'ident:j', 'op:->>', 'ident:k',
+      'ident:a',
+      'op:<=',
+      'ident:b',
+      'op:>=',
+      'ident:c',
+      'op:<>',
+      'ident:d',
+      'op:!=',
+      'ident:e',
+      'op:||',
+      'ident:f',
+      'op:==',
+      'ident:g',
+      'op:<<',
+      'ident:h',
+      'op:>>',
+      'ident:i',
+      'op:->',
+      'ident:j',
+      'op:->>',
+      'ident:k',
     ]);
   });
 
   test('single-character operators and punctuation', () => {
     expect(kt('(a+b)*c/d%e,f;g.h=i<j>k&l|m~n')).toEqual([
-      'punct:(', 'ident:a', 'op:+', 'ident:b', 'punct:)', 'op:*', 'ident:c', 'op:/', 'ident:d', 'op:%', 'ident:e',
-      'punct:,', 'ident:f', 'punct:;', 'ident:g', 'punct:.', 'ident:h', 'op:=', 'ident:i', 'op:<', 'ident:j', 'op:>',
-      'ident:k', 'op:&', 'ident:l', 'op:|', 'ident:m', 'op:~', 'ident:n',
+      'punct:(',
+      'ident:a',
+      'op:+',
+      'ident:b',
+      'punct:)',
+      'op:*',
+      'ident:c',
+      'op:/',
+      'ident:d',
+      'op:%',
+      'ident:e',
+      'punct:,',
+      'ident:f',
+      'punct:;',
+      'ident:g',
+      'punct:.',
+      'ident:h',
+      'op:=',
+      'ident:i',
+      'op:<',
+      'ident:j',
+      'op:>',
+      'ident:k',
+      'op:&',
+      'ident:l',
+      'op:|',
+      'ident:m',
+      'op:~',
+      'ident:n',
     ]);
   });
 
@@ -133,7 +189,8 @@ describe('tokenize: comments, operators, punctuation, params', () => {
 
 describe('tokenize: keyword classification', () => {
   test('core clause keywords in any case', () => {
-    const words = 'select from where group by order having limit offset join left inner outer cross on as and or not in is null like between exists union intersect except all distinct case when then else end asc desc with recursive';
+    const words =
+      'select from where group by order having limit offset join left inner outer cross on as and or not in is null like between exists union intersect except all distinct case when then else end asc desc with recursive';
     const sql = `${words.replace(' end ', ' ')} CASE WHEN 1 THEN 2 END`;
     for (const t of tokenize(sql)) expect(t.kind).toBe(t.text === '1' || t.text === '2' ? 'number' : 'keyword');
   });
@@ -175,22 +232,39 @@ describe('tokenize: keyword classification', () => {
 
   test('nested CASE ... END pairs', () => {
     const toks = tokenize('SELECT CASE WHEN a THEN CASE WHEN b THEN 1 END ELSE 2 END, end FROM t');
-    expect(toks.filter((t) => t.text.toLowerCase() === 'end').map((t) => t.kind)).toEqual(['keyword', 'keyword', 'ident']);
+    expect(toks.filter((t) => t.text.toLowerCase() === 'end').map((t) => t.kind)).toEqual([
+      'keyword',
+      'keyword',
+      'ident',
+    ]);
   });
 
   test('window functions: OVER, PARTITION, frame words', () => {
-    const sql = 'SELECT rank() OVER (PARTITION BY a ORDER BY b ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) FROM t';
+    const sql =
+      'SELECT rank() OVER (PARTITION BY a ORDER BY b ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) FROM t';
     const kinds = Object.fromEntries(tokenize(sql).map((t) => [t.text, t.kind]));
     expect(kinds).toMatchObject({
-      rank: 'ident', OVER: 'keyword', PARTITION: 'keyword', ROWS: 'keyword', UNBOUNDED: 'keyword',
-      PRECEDING: 'keyword', CURRENT: 'keyword', ROW: 'keyword',
+      rank: 'ident',
+      OVER: 'keyword',
+      PARTITION: 'keyword',
+      ROWS: 'keyword',
+      UNBOUNDED: 'keyword',
+      PRECEDING: 'keyword',
+      CURRENT: 'keyword',
+      ROW: 'keyword',
     });
   });
 
   test('named window clause', () => {
     const sql = 'SELECT sum(x) OVER w FROM t WINDOW w AS (ORDER BY y RANGE BETWEEN 1 PRECEDING AND 1 FOLLOWING)';
     const kinds = Object.fromEntries(tokenize(sql).map((t) => [t.text, t.kind]));
-    expect(kinds).toMatchObject({ OVER: 'keyword', WINDOW: 'keyword', w: 'ident', RANGE: 'keyword', FOLLOWING: 'keyword' });
+    expect(kinds).toMatchObject({
+      OVER: 'keyword',
+      WINDOW: 'keyword',
+      w: 'ident',
+      RANGE: 'keyword',
+      FOLLOWING: 'keyword',
+    });
   });
 
   test('filter/over/window as plain names', () => {
@@ -202,7 +276,14 @@ describe('tokenize: keyword classification', () => {
 
   test('words next to a dot are identifiers', () => {
     expect(kt('SELECT T1.order, from.x')).toEqual([
-      'keyword:SELECT', 'ident:T1', 'punct:.', 'ident:order', 'punct:,', 'ident:from', 'punct:.', 'ident:x',
+      'keyword:SELECT',
+      'ident:T1',
+      'punct:.',
+      'ident:order',
+      'punct:,',
+      'ident:from',
+      'punct:.',
+      'ident:x',
     ]);
   });
 

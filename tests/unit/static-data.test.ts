@@ -141,11 +141,17 @@ describe('demo databases', () => {
     const years = runRows(shop, "SELECT DISTINCT strftime('%Y', order_date) FROM orders ORDER BY 1").map((r) => r[0]);
     expect(years).toEqual(['2023', '2024', '2025']);
     expect(count(shop, 'SELECT COUNT(DISTINCT status) FROM orders')).toBeGreaterThanOrEqual(4);
-    expect(count(shop, 'SELECT COUNT(*) FROM (SELECT customer_id FROM orders GROUP BY customer_id HAVING COUNT(*) > 5)')).toBeGreaterThanOrEqual(3);
-    expect(count(shop, 'SELECT COUNT(*) FROM customers WHERE id NOT IN (SELECT customer_id FROM orders)')).toBeGreaterThanOrEqual(1);
+    expect(
+      count(shop, 'SELECT COUNT(*) FROM (SELECT customer_id FROM orders GROUP BY customer_id HAVING COUNT(*) > 5)'),
+    ).toBeGreaterThanOrEqual(3);
+    expect(
+      count(shop, 'SELECT COUNT(*) FROM customers WHERE id NOT IN (SELECT customer_id FROM orders)'),
+    ).toBeGreaterThanOrEqual(1);
     expect(count(shop, 'SELECT COUNT(*) FROM orders WHERE id NOT IN (SELECT order_id FROM order_items)')).toBe(0);
     // Dates are ISO text, so string comparison and strftime both work.
-    expect(count(shop, "SELECT COUNT(*) FROM orders WHERE order_date NOT GLOB '[0-9][0-9][0-9][0-9]-[0-1][0-9]-[0-3][0-9]'")).toBe(0);
+    expect(
+      count(shop, "SELECT COUNT(*) FROM orders WHERE order_date NOT GLOB '[0-9][0-9][0-9][0-9]-[0-1][0-9]-[0-3][0-9]'"),
+    ).toBe(0);
   });
 
   test('there are at least 4 other schemas, each with sample rows in every table', () => {
@@ -154,7 +160,8 @@ describe('demo databases', () => {
     for (const name of others) {
       const tables = tableNames(db(name));
       expect(tables.length, name).toBeGreaterThanOrEqual(3);
-      for (const t of tables) expect(count(db(name), `SELECT COUNT(*) FROM "${t}"`), `${name}.${t}`).toBeGreaterThanOrEqual(5);
+      for (const t of tables)
+        expect(count(db(name), `SELECT COUNT(*) FROM "${t}"`), `${name}.${t}`).toBeGreaterThanOrEqual(5);
     }
   });
 
@@ -164,7 +171,9 @@ describe('demo databases', () => {
 });
 
 describe('demo corpus', () => {
-  const lines = read('demo/corpus.jsonl').split('\n').filter((l) => l.trim() !== '');
+  const lines = read('demo/corpus.jsonl')
+    .split('\n')
+    .filter((l) => l.trim() !== '');
   const rows: CorpusRow[] = lines.map((l, i) => {
     try {
       return JSON.parse(l) as CorpusRow;
@@ -214,7 +223,9 @@ describe('demo corpus', () => {
     const shop = rows.filter((r) => r.db_id === 'shop');
     const shopWithData = shop.filter((r) => !empty.includes(r.id)).length;
     expect(shopWithData / shop.length, `empty shop results: ${empty.join(', ')}`).toBeGreaterThanOrEqual(0.9);
-    expect((rows.length - empty.length) / rows.length, `empty results: ${empty.join(', ')}`).toBeGreaterThanOrEqual(0.8);
+    expect((rows.length - empty.length) / rows.length, `empty results: ${empty.join(', ')}`).toBeGreaterThanOrEqual(
+      0.8,
+    );
   });
 
   test('covers the SQL shapes retrieval should see', () => {
@@ -246,7 +257,11 @@ describe('synthetic seed pairs', () => {
 
   test('the CSV parser handles quoting, embedded commas, quotes and line breaks', () => {
     const parsed = parseCsv('a,b\r\n"x, y","say ""hi""\nthere"\nlast,\n');
-    expect(parsed).toEqual([['a', 'b'], ['x, y', 'say "hi"\nthere'], ['last', '']]);
+    expect(parsed).toEqual([
+      ['a', 'b'],
+      ['x, y', 'say "hi"\nthere'],
+      ['last', ''],
+    ]);
     expect(() => parseCsv('a,"b\n')).toThrow();
   });
 
@@ -276,7 +291,8 @@ describe('synthetic seed pairs', () => {
     const shop = db('shop');
     const failures: string[] = [];
     for (const [i, p] of pairs.entries()) {
-      const fields: ('query' | 'pos' | 'neg')[] = p.task === 'text2code' || p.task === 'code2code' ? ['query', 'pos', 'neg'] : ['query', 'pos'];
+      const fields: ('query' | 'pos' | 'neg')[] =
+        p.task === 'text2code' || p.task === 'code2code' ? ['query', 'pos', 'neg'] : ['query', 'pos'];
       for (const k of fields) {
         if (!isSql(p[k])) continue;
         try {

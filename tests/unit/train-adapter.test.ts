@@ -1,7 +1,13 @@
 /** LinearAdapter: apply, base64 weights, file round trip and validation errors. */
 import { describe, expect, test } from 'vitest';
 import {
-  AdapterFormatError, LinearAdapter, loadAdapterJson, serializeAdapter, toAdapterFile, withQueryAdapter, type AdapterMeta,
+  AdapterFormatError,
+  LinearAdapter,
+  loadAdapterJson,
+  serializeAdapter,
+  toAdapterFile,
+  withQueryAdapter,
+  type AdapterMeta,
 } from '../../src/lib/train/adapter.ts';
 import { base64ToBytes, base64ToFloat32, bytesToBase64, float32ToBase64 } from '../../src/lib/train/base64.ts';
 import type { Embedder } from '../../src/lib/embed/embedder.ts';
@@ -23,16 +29,31 @@ function randomAdapter(d: number, seed: number): LinearAdapter {
 }
 
 const meta = (dim: number): AdapterMeta => ({
-  embedderId: 'universal-sentence-encoder-lite', dim, dataHash: 'abc123', createdAt: '2025-01-01T00:00:00.000Z',
+  embedderId: 'universal-sentence-encoder-lite',
+  dim,
+  dataHash: 'abc123',
+  createdAt: '2025-01-01T00:00:00.000Z',
   config: { epochs: 3, batchSize: 64, lr: 1e-3, scale: 20, seed: 1 },
-  metrics: { base: { recall3: 0.5, ndcg10: 0.55, ci: { recall3: [0.45, 0.55] } }, adapted: { recall3: 0.6, ndcg10: 0.65 }, split: 'by database' },
+  metrics: {
+    base: { recall3: 0.5, ndcg10: 0.55, ci: { recall3: [0.45, 0.55] } },
+    adapted: { recall3: 0.6, ndcg10: 0.65 },
+    split: 'by database',
+  },
   bestEpoch: 2,
 });
 
 describe('base64', () => {
   test('matches known vectors (RFC 4648) and round-trips every length', () => {
     const enc = (s: string) => bytesToBase64(new TextEncoder().encode(s));
-    expect(['', 'f', 'fo', 'foo', 'foob', 'fooba', 'foobar'].map(enc)).toEqual(['', 'Zg==', 'Zm8=', 'Zm9v', 'Zm9vYg==', 'Zm9vYmE=', 'Zm9vYmFy']);
+    expect(['', 'f', 'fo', 'foo', 'foob', 'fooba', 'foobar'].map(enc)).toEqual([
+      '',
+      'Zg==',
+      'Zm8=',
+      'Zm9v',
+      'Zm9vYg==',
+      'Zm9vYmE=',
+      'Zm9vYmFy',
+    ]);
     const rand = mulberry(1);
     for (let n = 0; n < 40; n++) {
       const bytes = Uint8Array.from({ length: n }, () => Math.floor(rand() * 256));
@@ -63,9 +84,18 @@ describe('LinearAdapter', () => {
     const d = 4;
     const q = new Float32Array([0.5, 0.5, 0.5, 0.5]);
     expect(LinearAdapter.identity(d).apply(q)).toEqual(q);
-    const a = new LinearAdapter(d, new Float32Array([2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]), new Float32Array([0, 1, 0, 0]));
+    const a = new LinearAdapter(
+      d,
+      new Float32Array([2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]),
+      new Float32Array([0, 1, 0, 0]),
+    );
     const out = a.apply(q);
-    expect(Array.from(out).map((x) => +x.toFixed(6))).toEqual([+(1 / Math.SQRT2).toFixed(6), +(1 / Math.SQRT2).toFixed(6), 0, 0]);
+    expect(Array.from(out).map((x) => +x.toFixed(6))).toEqual([
+      +(1 / Math.SQRT2).toFixed(6),
+      +(1 / Math.SQRT2).toFixed(6),
+      0,
+      0,
+    ]);
     // In place works too.
     const copy = q.slice();
     a.apply(copy, copy);
@@ -78,14 +108,21 @@ describe('LinearAdapter', () => {
     const rand = mulberry(5);
     const mat = Float32Array.from({ length: 5 * d }, () => rand() - 0.5);
     const batch = a.applyBatch(mat);
-    for (let i = 0; i < 5; i++) expect(batch.subarray(i * d, (i + 1) * d)).toEqual(a.apply(mat.subarray(i * d, (i + 1) * d)));
+    for (let i = 0; i < 5; i++)
+      expect(batch.subarray(i * d, (i + 1) * d)).toEqual(a.apply(mat.subarray(i * d, (i + 1) * d)));
     expect(a.applyBatch(mat.slice(), undefined)).toEqual(batch);
     expect(() => a.apply(new Float32Array(3))).toThrow(/3 dims/);
   });
 
   test('withQueryAdapter adapts queries only', async () => {
     const d = 4;
-    const base: Embedder = { id: 'e', dim: d, dtype: 'fp32', device: 'cpu', embed: async (t) => new Float32Array(t.length * d).fill(0.5) };
+    const base: Embedder = {
+      id: 'e',
+      dim: d,
+      dtype: 'fp32',
+      device: 'cpu',
+      embed: async (t) => new Float32Array(t.length * d).fill(0.5),
+    };
     const a = new LinearAdapter(d, undefined, new Float32Array([1, 0, 0, 0]));
     const e = withQueryAdapter(base, a);
     expect(e.id).toBe('e');
@@ -120,7 +157,9 @@ describe('adapter files', () => {
     const text = serializeAdapter(a, meta(512));
     expect(text.length).toBeGreaterThan(1.3e6);
     expect(text.length).toBeLessThan(1.5e6);
-    expect(same(loadAdapterJson(text, { expectDim: 512, expectEmbedderId: 'universal-sentence-encoder-lite' }).W, a.W)).toBe(true);
+    expect(
+      same(loadAdapterJson(text, { expectDim: 512, expectEmbedderId: 'universal-sentence-encoder-lite' }).W, a.W),
+    ).toBe(true);
   });
 
   test('clear errors for wrong files', () => {
@@ -136,7 +175,9 @@ describe('adapter files', () => {
     };
     expect(err('{not json')).toMatch(/not valid JSON/);
     expect(err('[1,2]')).toMatch(/must be a JSON object/);
-    expect(err({ ...good, format: 'something-else' })).toMatch(/not a CodeRAG adapter file: format is "something-else"/);
+    expect(err({ ...good, format: 'something-else' })).toMatch(
+      /not a CodeRAG adapter file: format is "something-else"/,
+    );
     expect(err({ ...good, version: 2 })).toMatch(/version 2 is newer/);
     expect(err({ ...good, dim: 0 })).toMatch(/dim must be an integer/);
     expect(err({ ...good, dim: 5 })).toMatch(/field W holds 16 values; a 5-d adapter needs 25/);
@@ -144,7 +185,9 @@ describe('adapter files', () => {
     expect(err({ ...good, b: float32ToBase64(new Float32Array([1, 2, 3, NaN])) })).toMatch(/non-finite/);
     expect(err({ ...good, embedderId: undefined })).toMatch(/lacks embedderId/);
     expect(err(good, { expectDim: 384 })).toMatch(/adapter is for 4-d embeddings but the embedder gives 384-d/);
-    expect(err(good, { expectEmbedderId: 'Xenova/all-MiniLM-L6-v2' })).toMatch(/trained for "universal-sentence-encoder-lite"/);
+    expect(err(good, { expectEmbedderId: 'Xenova/all-MiniLM-L6-v2' })).toMatch(
+      /trained for "universal-sentence-encoder-lite"/,
+    );
     expect(err(good)).toBe('no error');
   });
 });

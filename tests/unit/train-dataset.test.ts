@@ -1,7 +1,15 @@
 /** Splits, eval sets and fitAdapter on synthetic vectors (no model needed). */
 import { describe, expect, test } from 'vitest';
 import { groupSplit, randomSplit } from '../../src/lib/train/split.ts';
-import { datasetFromPairs, docsOf, evalSetFor, exampleDataset, exampleDocText, fitAdapter, mineNegatives } from '../../src/lib/train/dataset.ts';
+import {
+  datasetFromPairs,
+  docsOf,
+  evalSetFor,
+  exampleDataset,
+  exampleDocText,
+  fitAdapter,
+  mineNegatives,
+} from '../../src/lib/train/dataset.ts';
 import { evalSetFromPairs, evaluateRetrieval, formatCI } from '../../src/lib/train/evaluate.ts';
 import { LinearAdapter } from '../../src/lib/train/adapter.ts';
 import type { Pair } from '../../src/lib/train/pairs.ts';
@@ -107,15 +115,30 @@ describe('fitAdapter', () => {
       let t = 0;
       for (let k = 0; k < d; k++) s += (docVecs[i * d + k] = g()) ** 2;
       for (let k = 0; k < d; k++) docVecs[i * d + k] /= Math.sqrt(s);
-      for (let k = 0; k < d; k++) t += (queryVecs[i * d + perm[k]] = (k % 2 ? -1 : 1) * docVecs[i * d + k] + 0.1 * g()) ** 2;
+      for (let k = 0; k < d; k++)
+        t += (queryVecs[i * d + perm[k]] = (k % 2 ? -1 : 1) * docVecs[i * d + k] + 0.1 * g()) ** 2;
       for (let k = 0; k < d; k++) queryVecs[i * d + k] /= Math.sqrt(t);
     }
-    const pairs: Pair[] = Array.from({ length: n }, (_, i) => ({ query: `q${i}`, pos: `d${i}`, task: 'text2code', dbId: `db${i % 20}` }));
+    const pairs: Pair[] = Array.from({ length: n }, (_, i) => ({
+      query: `q${i}`,
+      pos: `d${i}`,
+      task: 'text2code',
+      dbId: `db${i % 20}`,
+    }));
     const ds = datasetFromPairs(pairs);
     const split = groupSplit(n, (i) => pairs[i].dbId, 0.2, 1);
     const fit = await fitAdapter({
-      dataset: ds, dim: d, queryVecs, docVecs, trainIdx: split.train.slice(40), valIdx: split.train.slice(0, 40), testIdx: split.test,
-      epochs: 20, batchSize: 32, lr: 1e-2, seed: 1,
+      dataset: ds,
+      dim: d,
+      queryVecs,
+      docVecs,
+      trainIdx: split.train.slice(40),
+      valIdx: split.train.slice(0, 40),
+      testIdx: split.test,
+      epochs: 20,
+      batchSize: 32,
+      lr: 1e-2,
+      seed: 1,
     });
     expect(fit.withNegatives).toBe(split.train.length - 40);
     expect(fit.adapted.recall1.mean).toBeGreaterThan(fit.base.recall1.mean + 0.5);

@@ -14,7 +14,12 @@ function gaussian(rand: () => number): number {
   return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rand());
 }
 
-function randomUnitRows(n: number, d: number, rand: () => number, Ctor: Float32ArrayConstructor | Float64ArrayConstructor = Float64Array) {
+function randomUnitRows(
+  n: number,
+  d: number,
+  rand: () => number,
+  Ctor: Float32ArrayConstructor | Float64ArrayConstructor = Float64Array,
+) {
   const m = new Ctor(n * d);
   for (let i = 0; i < n; i++) {
     let s = 0;
@@ -76,7 +81,10 @@ describe('mnrlLoss gradient', () => {
   function numericGrad(inp: MnrlInput, h = 1e-6) {
     const gW = new Float64Array(d * d);
     const gb = new Float64Array(d);
-    for (const [x, g] of [[W, gW], [b, gb]] as const) {
+    for (const [x, g] of [
+      [W, gW],
+      [b, gb],
+    ] as const) {
       for (let i = 0; i < x.length; i++) {
         const keep = x[i];
         x[i] = keep + h;
@@ -121,7 +129,13 @@ describe('mnrlLoss gradient', () => {
 
   test('matches for a batch that exercises the blocked kernels (B = 11: 8 + 3)', () => {
     const r = mulberry(21);
-    const inp: MnrlInput = { dim: d, queries: randomUnitRows(11, d, r), positives: randomUnitRows(11, d, r), negatives: randomUnitRows(5, d, r), scale: 20 };
+    const inp: MnrlInput = {
+      dim: d,
+      queries: randomUnitRows(11, d, r),
+      positives: randomUnitRows(11, d, r),
+      negatives: randomUnitRows(5, d, r),
+      scale: 20,
+    };
     const gW = new Float64Array(d * d);
     const gb = new Float64Array(d);
     mnrlLoss(W, b, inp, { W: gW, b: gb });
@@ -137,7 +151,17 @@ describe('mnrlLoss gradient', () => {
     const f = (x: Float64Array) => Float32Array.from(x);
     const gW32 = new Float32Array(d * d);
     const gb32 = new Float32Array(d);
-    const l32 = mnrlLoss(f(W), f(b), { ...input, queries: f(input.queries as Float64Array), positives: f(input.positives as Float64Array), negatives: f(input.negatives as Float64Array) }, { W: gW32, b: gb32 });
+    const l32 = mnrlLoss(
+      f(W),
+      f(b),
+      {
+        ...input,
+        queries: f(input.queries as Float64Array),
+        positives: f(input.positives as Float64Array),
+        negatives: f(input.negatives as Float64Array),
+      },
+      { W: gW32, b: gb32 },
+    );
     expect(Math.abs(l32 - l64)).toBeLessThan(1e-4);
     expect(relErr(gW32, gW)).toBeLessThan(1e-4);
   });
@@ -198,7 +222,18 @@ describe('trainAdapter', () => {
   test('learns to undo a rotation: Recall@1 on unseen pairs rises from near chance to near 1', async () => {
     const test = evalSetFromPairs(d, testQ, testP);
     const base = evaluateRetrieval(test, null, { intervals: false });
-    const res = await trainAdapter({ dim: d, trainQ: all.Q.slice(0, 600 * d), trainP: all.P.slice(0, 600 * d), valQ, valP, epochs: 30, batchSize: 32, lr: 1e-2, seed: 3, patience: 5 });
+    const res = await trainAdapter({
+      dim: d,
+      trainQ: all.Q.slice(0, 600 * d),
+      trainP: all.P.slice(0, 600 * d),
+      valQ,
+      valP,
+      epochs: 30,
+      batchSize: 32,
+      lr: 1e-2,
+      seed: 3,
+      patience: 5,
+    });
     const after = evaluateRetrieval(test, res.adapter, { intervals: false });
     expect(base.recall1.mean).toBeLessThan(0.2);
     expect(after.recall1.mean).toBeGreaterThan(0.9);
@@ -208,7 +243,18 @@ describe('trainAdapter', () => {
   });
 
   test('is deterministic for a seed', async () => {
-    const run = () => trainAdapter({ dim: d, trainQ: train.Q.slice(0, 200 * d), trainP: train.P.slice(0, 200 * d), valQ, valP, epochs: 2, batchSize: 16, lr: 1e-2, seed: 5 });
+    const run = () =>
+      trainAdapter({
+        dim: d,
+        trainQ: train.Q.slice(0, 200 * d),
+        trainP: train.P.slice(0, 200 * d),
+        valQ,
+        valP,
+        epochs: 2,
+        batchSize: 16,
+        lr: 1e-2,
+        seed: 5,
+      });
     const [a, b] = [await run(), await run()];
     expect(a.adapter.W).toEqual(b.adapter.W);
     expect(a.history.map((h) => h.loss)).toEqual(b.history.map((h) => h.loss));
@@ -221,7 +267,17 @@ describe('trainAdapter', () => {
     for (let i = 0; i < n; i += 2) N.set(train.P.subarray((i + 1) * d, (i + 2) * d), i * d);
     const keys = Int32Array.from({ length: n }, (_, i) => i);
     const negKeys = Int32Array.from({ length: n }, (_, i) => i + 1);
-    const res = await trainAdapter({ dim: d, trainQ: train.Q.slice(0, n * d), trainP: train.P.slice(0, n * d), trainN: N, trainPosKey: keys, trainNegKey: negKeys, epochs: 3, batchSize: 10, lr: 1e-2 });
+    const res = await trainAdapter({
+      dim: d,
+      trainQ: train.Q.slice(0, n * d),
+      trainP: train.P.slice(0, n * d),
+      trainN: N,
+      trainPosKey: keys,
+      trainNegKey: negKeys,
+      epochs: 3,
+      batchSize: 10,
+      lr: 1e-2,
+    });
     expect(res.history).toHaveLength(4);
     expect(res.history.every((h) => Number.isFinite(h.loss))).toBe(true);
     expect(res.history[3].loss).toBeLessThan(res.history[0].loss);
@@ -231,7 +287,12 @@ describe('trainAdapter', () => {
     const ac = new AbortController();
     const seen: number[] = [];
     const run = trainAdapter({
-      dim: d, trainQ: train.Q, trainP: train.P, epochs: 5, batchSize: 16, signal: ac.signal,
+      dim: d,
+      trainQ: train.Q,
+      trainP: train.P,
+      epochs: 5,
+      batchSize: 16,
+      signal: ac.signal,
       onProgress: (p) => {
         if (p.phase === 'batch') seen.push(p.done);
         if (p.done === 3) ac.abort();
@@ -248,7 +309,17 @@ describe('trainAdapter', () => {
     const big = rotationProblem(3000, 64, 5);
     setTimeout(() => ac.abort(), 20);
     const t0 = performance.now();
-    await expect(trainAdapter({ dim: 64, trainQ: big.Q, trainP: big.P, epochs: 200, batchSize: 32, signal: ac.signal, yieldMs: 10 })).rejects.toBeInstanceOf(CancelledError);
+    await expect(
+      trainAdapter({
+        dim: 64,
+        trainQ: big.Q,
+        trainP: big.P,
+        epochs: 200,
+        batchSize: 32,
+        signal: ac.signal,
+        yieldMs: 10,
+      }),
+    ).rejects.toBeInstanceOf(CancelledError);
     expect(performance.now() - t0).toBeLessThan(5000);
   });
 });

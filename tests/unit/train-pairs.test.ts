@@ -14,11 +14,29 @@ import { hasOrderBy } from '../../src/lib/sql/normalize.ts';
 import { parseDemoCorpus } from '../../src/lib/corpus/demo.ts';
 import { FlatIndex } from '../../src/lib/index/flat.ts';
 import {
-  dedupePairs, equivalentRewrite, fillPrompt, generatePairs, hybridEdit, hybridSqlStart, mineHardNegatives,
-  paraphraseQuestion, parsePairsCsv, pairsToCsv, schemaLookup, sqlFields, validatePairs, type Pair,
+  dedupePairs,
+  equivalentRewrite,
+  fillPrompt,
+  generatePairs,
+  hybridEdit,
+  hybridSqlStart,
+  mineHardNegatives,
+  paraphraseQuestion,
+  parsePairsCsv,
+  pairsToCsv,
+  schemaLookup,
+  sqlFields,
+  validatePairs,
+  type Pair,
 } from '../../src/lib/train/pairs.ts';
 import {
-  addDistinct, addLimit, flipOrder, reformatSql, renameTableAliases, reorderAndConditions, stripComments,
+  addDistinct,
+  addLimit,
+  flipOrder,
+  reformatSql,
+  renameTableAliases,
+  reorderAndConditions,
+  stripComments,
 } from '../../src/lib/train/sql-rewrite.ts';
 import { mulberry32 } from '../../src/lib/eval/stats.ts';
 
@@ -92,11 +110,18 @@ describe('equivalent rewrites keep the result on the demo shop database', () => 
   });
 
   test('hand-picked cases: aliases in subqueries, BETWEEN, OR, strings and comments are safe', () => {
-    const q = "SELECT T1.name FROM customers AS T1 JOIN orders AS T2 ON T1.id = T2.customer_id WHERE T2.status = 'T1.x' AND T2.order_date BETWEEN '2024-01-01' AND '2024-12-31' -- T1 stays";
-    expect(renameTableAliases(q)).toBe("SELECT a.name FROM customers AS a JOIN orders AS b ON a.id = b.customer_id WHERE b.status = 'T1.x' AND b.order_date BETWEEN '2024-01-01' AND '2024-12-31' -- T1 stays");
-    expect(reorderAndConditions(q)).toBe("SELECT T1.name FROM customers AS T1 JOIN orders AS T2 ON T1.id = T2.customer_id WHERE T2.order_date BETWEEN '2024-01-01' AND '2024-12-31' AND T2.status = 'T1.x' -- T1 stays");
+    const q =
+      "SELECT T1.name FROM customers AS T1 JOIN orders AS T2 ON T1.id = T2.customer_id WHERE T2.status = 'T1.x' AND T2.order_date BETWEEN '2024-01-01' AND '2024-12-31' -- T1 stays";
+    expect(renameTableAliases(q)).toBe(
+      "SELECT a.name FROM customers AS a JOIN orders AS b ON a.id = b.customer_id WHERE b.status = 'T1.x' AND b.order_date BETWEEN '2024-01-01' AND '2024-12-31' -- T1 stays",
+    );
+    expect(reorderAndConditions(q)).toBe(
+      "SELECT T1.name FROM customers AS T1 JOIN orders AS T2 ON T1.id = T2.customer_id WHERE T2.order_date BETWEEN '2024-01-01' AND '2024-12-31' AND T2.status = 'T1.x' -- T1 stays",
+    );
     expect(reorderAndConditions('SELECT a FROM t WHERE x = 1 OR y = 2 AND z = 3')).toBeNull();
-    expect(reorderAndConditions('SELECT a FROM t WHERE b = 1 AND a IN (SELECT c FROM u WHERE d = 1 AND e = 2)')).toBe('SELECT a FROM t WHERE a IN (SELECT c FROM u WHERE d = 1 AND e = 2) AND b = 1');
+    expect(reorderAndConditions('SELECT a FROM t WHERE b = 1 AND a IN (SELECT c FROM u WHERE d = 1 AND e = 2)')).toBe(
+      'SELECT a FROM t WHERE a IN (SELECT c FROM u WHERE d = 1 AND e = 2) AND b = 1',
+    );
     // An alias named like a letter already in use is skipped.
     expect(renameTableAliases('SELECT a FROM t AS T1 WHERE T1.b = 1')).toBe('SELECT a FROM t AS c WHERE c.b = 1');
     expect(stripComments('SELECT 1 -- x\n;')).toBe('SELECT 1');
@@ -122,8 +147,12 @@ describe('hybrid edits', () => {
     expect(addLimit('SELECT name FROM products LIMIT 2', 5)).toBeNull();
     expect(addDistinct('SELECT name FROM products')!.sql).toBe('SELECT DISTINCT name FROM products');
     expect(addDistinct('SELECT a FROM t UNION SELECT b FROM u')).toBeNull();
-    expect(flipOrder('SELECT name FROM products ORDER BY count(*) DESC LIMIT 3')!.sql).toBe('SELECT name FROM products ORDER BY count(*) ASC LIMIT 3');
-    expect(flipOrder('SELECT name FROM products ORDER BY price')!.sql).toBe('SELECT name FROM products ORDER BY price DESC');
+    expect(flipOrder('SELECT name FROM products ORDER BY count(*) DESC LIMIT 3')!.sql).toBe(
+      'SELECT name FROM products ORDER BY count(*) ASC LIMIT 3',
+    );
+    expect(flipOrder('SELECT name FROM products ORDER BY price')!.sql).toBe(
+      'SELECT name FROM products ORDER BY price DESC',
+    );
     expect(flipOrder('SELECT name FROM products ORDER BY price, name')).toBeNull();
     const shopLimit = shop.exec(addLimit('SELECT name FROM products ORDER BY price', 3)!.sql);
     expect(shopLimit.rows).toHaveLength(3);
@@ -133,11 +162,14 @@ describe('hybrid edits', () => {
 describe('generatePairs / validatePairs / dedupe', () => {
   test('makes all four task kinds plus paraphrases, and every SQL field compiles against its schema', async () => {
     const ddl: Record<string, string> = { shop: shopSql };
-    for (const n of ['library', 'school', 'hr', 'flights']) ddl[n] = readFileSync(ROOT + `demo/schemas/${n}.sql`, 'utf8');
+    for (const n of ['library', 'school', 'hr', 'flights'])
+      ddl[n] = readFileSync(ROOT + `demo/schemas/${n}.sql`, 'utf8');
     const pairs = generatePairs(corpus.examples, { seed: 3 });
     const kinds = new Set(pairs.map((p) => p.task));
     expect([...kinds].sort()).toEqual(['code2code', 'code2text', 'hybrid', 'text2code']);
-    const paraphrased = pairs.filter((p) => p.task === 'text2code' && p.query !== corpus.examples.find((e) => e.id === p.source)!.question);
+    const paraphrased = pairs.filter(
+      (p) => p.task === 'text2code' && p.query !== corpus.examples.find((e) => e.id === p.source)!.question,
+    );
     expect(paraphrased.length).toBeGreaterThan(corpus.examples.length / 2);
     const v = validatePairs(pairs, { SQL, schemaFor: schemaLookup(corpus.examples, ddl) });
     expect(v.issues).toEqual([]);
@@ -152,7 +184,12 @@ describe('generatePairs / validatePairs / dedupe', () => {
       { query: 'q1', pos: 'SELECT name FROM products', task: 'text2code', dbId: 'shop' },
       { query: 'q2', pos: 'SELECT nope FROM products', task: 'text2code', dbId: 'shop' },
       { query: 'SELECT * FROM productz', pos: 'lists products', task: 'code2text', dbId: 'shop' },
-      { query: 'Show only 2 rows: SELECT name FROM products', pos: 'SELECT name FROM products LIMIT 2\n-- limit', task: 'hybrid', dbId: 'shop' },
+      {
+        query: 'Show only 2 rows: SELECT name FROM products',
+        pos: 'SELECT name FROM products LIMIT 2\n-- limit',
+        task: 'hybrid',
+        dbId: 'shop',
+      },
       { query: 'q5', pos: 'SELECT 1; SELECT 2', task: 'text2code', dbId: 'shop' },
       { query: 'q6', pos: 'SELECT whatever', task: 'text2code' },
     ];
@@ -160,7 +197,11 @@ describe('generatePairs / validatePairs / dedupe', () => {
     expect(v.pairs.map((p) => p.query)).toEqual(['q1', 'Show only 2 rows: SELECT name FROM products', 'q6']);
     expect(v.dropped).toBe(3);
     expect(v.unchecked).toBe(1);
-    expect(v.issues.map((i) => [i.index, i.field])).toEqual([[1, 'pos'], [2, 'query'], [4, 'pos']]);
+    expect(v.issues.map((i) => [i.index, i.field])).toEqual([
+      [1, 'pos'],
+      [2, 'query'],
+      [4, 'pos'],
+    ]);
     expect(v.issues[0].reason).toMatch(/no such column/);
   });
 
@@ -174,13 +215,21 @@ describe('generatePairs / validatePairs / dedupe', () => {
 
   test('dedupe ignores whitespace differences and keeps the first', () => {
     const p = (query: string, pos: string, task: Pair['task'] = 'text2code'): Pair => ({ query, pos, task });
-    const r = dedupePairs([p('a', 'SELECT 1'), p('a ', 'SELECT  1'), p('a', 'SELECT 1', 'code2text'), p('b', 'SELECT 1')]);
+    const r = dedupePairs([
+      p('a', 'SELECT 1'),
+      p('a ', 'SELECT  1'),
+      p('a', 'SELECT 1', 'code2text'),
+      p('b', 'SELECT 1'),
+    ]);
     expect(r.removed).toBe(1);
     expect(r.pairs).toHaveLength(3);
   });
 
   test('paraphrases', () => {
-    expect(paraphraseQuestion('What are the 5 most expensive products?')).toEqual(['Show me the 5 most expensive products.', 'List the 5 most expensive products.']);
+    expect(paraphraseQuestion('What are the 5 most expensive products?')).toEqual([
+      'Show me the 5 most expensive products.',
+      'List the 5 most expensive products.',
+    ]);
     expect(paraphraseQuestion('List all customers.')).toContain('What are all customers?');
     expect(paraphraseQuestion('Which customers live in Tokyo?')).toContain('Show me which customers live in Tokyo.');
     expect(paraphraseQuestion('Hello there')).toEqual([]);
@@ -190,7 +239,14 @@ describe('generatePairs / validatePairs / dedupe', () => {
 describe('pairs CSV', () => {
   test('round trip, including multi-line SQL, quotes and optional columns', () => {
     const pairs: Pair[] = [
-      { query: 'Say "hi", then go', pos: "SELECT 'a,b'\n-- note", neg: 'SELECT 2', task: 'hybrid', dbId: 'shop', source: 'demo-1' },
+      {
+        query: 'Say "hi", then go',
+        pos: "SELECT 'a,b'\n-- note",
+        neg: 'SELECT 2',
+        task: 'hybrid',
+        dbId: 'shop',
+        source: 'demo-1',
+      },
       { query: 'q', pos: 'SELECT 1', task: 'text2code' },
     ];
     const back = parsePairsCsv(pairsToCsv(pairs));
@@ -202,7 +258,8 @@ describe('pairs CSV', () => {
     const r = parsePairsCsv(readFileSync(ROOT + 'synthetic/seed_pairs.csv', 'utf8'));
     expect(r.issues).toEqual([]);
     expect(r.pairs).toHaveLength(40);
-    for (const t of ['text2code', 'code2text', 'code2code', 'hybrid']) expect(r.pairs.filter((p) => p.task === t)).toHaveLength(10);
+    for (const t of ['text2code', 'code2text', 'code2code', 'hybrid'])
+      expect(r.pairs.filter((p) => p.task === t)).toHaveLength(10);
     expect(r.pairs.every((p) => p.neg)).toBe(true);
   });
 
@@ -225,7 +282,9 @@ describe('hard negatives and prompts', () => {
     const neg = mineHardNegatives(queries, index, (i, doc) => doc === pos[i]);
     expect(Array.from(neg)).toEqual([1, 1]);
     // Skipping a document (e.g. one from another database) moves to the next.
-    expect(Array.from(mineHardNegatives(queries, index, (i, doc) => doc === pos[i], { skip: (_i, doc) => doc === 1 }))).toEqual([2, 0]);
+    expect(
+      Array.from(mineHardNegatives(queries, index, (i, doc) => doc === pos[i], { skip: (_i, doc) => doc === 1 })),
+    ).toEqual([2, 0]);
     expect(Array.from(mineHardNegatives(queries, index, () => true))).toEqual([-1, -1]);
   });
 
@@ -238,4 +297,3 @@ describe('hard negatives and prompts', () => {
     expect(h).toContain('Change: add a limit');
   });
 });
-

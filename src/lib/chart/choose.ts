@@ -65,7 +65,10 @@ export function sampleIndexes(n: number, max: number): number[] {
 export function profileColumns(r: ResultLike): ColumnProfile[] {
   const idx = sampleIndexes(r.rows.length, SAMPLE_ROWS);
   return r.columns.map((name, c) => {
-    let nums = 0, dates = 0, strs = 0, other = 0;
+    let nums = 0,
+      dates = 0,
+      strs = 0,
+      other = 0;
     for (const i of idx) {
       const v = r.rows[i]?.[c];
       if (v === null || v === undefined) continue;
@@ -90,7 +93,10 @@ export function profileColumns(r: ResultLike): ColumnProfile[] {
         const v = row[c];
         if (v === null || v === undefined) continue;
         const x = Number(v);
-        if (!(x >= prev)) { ordered = false; break; }
+        if (!(x >= prev)) {
+          ordered = false;
+          break;
+        }
         prev = x;
       }
     }
@@ -104,26 +110,53 @@ export function chooseChart(r: ResultLike): ChartChoice | null {
   if (r.rows.length === 0 || r.columns.length < 2) return null;
   const cols = profileColumns(r);
   const nums = cols.filter((c) => c.type === 'number');
-  const values = (except: number) => nums.filter((c) => c.index !== except && !isKey(c)).slice(0, MAX_SERIES).map((c) => c.index);
+  const values = (except: number) =>
+    nums
+      .filter((c) => c.index !== except && !isKey(c))
+      .slice(0, MAX_SERIES)
+      .map((c) => c.index);
   const date = cols.find((c) => c.type === 'date');
   if (date) {
     const y = values(date.index);
-    if (y.length) return { kind: 'line', x: date.index, y, reason: `${date.name} holds dates and ${cols[y[0]].name} numbers: a line over time` };
+    if (y.length)
+      return {
+        kind: 'line',
+        x: date.index,
+        y,
+        reason: `${date.name} holds dates and ${cols[y[0]].name} numbers: a line over time`,
+      };
   }
   const cat = cols.find((c) => c.type === 'category');
   if (cat) {
     const y = values(cat.index);
-    if (y.length) return { kind: 'bar', x: cat.index, y, reason: `${cat.name} is a category and ${cols[y[0]].name} a number: a bar per category` };
+    if (y.length)
+      return {
+        kind: 'bar',
+        x: cat.index,
+        y,
+        reason: `${cat.name} is a category and ${cols[y[0]].name} a number: a bar per category`,
+      };
   }
   if (nums.length >= 2) {
     const ordered = nums.find((c) => c.ordered);
     if (ordered && r.rows.length >= 3) {
       const y = values(ordered.index);
-      if (y.length) return { kind: 'line', x: ordered.index, y, reason: `${ordered.name} is ordered and ${cols[y[0]].name} a number: a line along ${ordered.name}` };
+      if (y.length)
+        return {
+          kind: 'line',
+          x: ordered.index,
+          y,
+          reason: `${ordered.name} is ordered and ${cols[y[0]].name} a number: a line along ${ordered.name}`,
+        };
     }
     const pair = nums.filter((c) => !isKey(c));
     const [a, b] = pair.length >= 2 ? pair : nums;
-    return { kind: 'scatter', x: a.index, y: [b.index], reason: `${a.name} and ${b.name} are both numbers: a scatter plot` };
+    return {
+      kind: 'scatter',
+      x: a.index,
+      y: [b.index],
+      reason: `${a.name} and ${b.name} are both numbers: a scatter plot`,
+    };
   }
   return null;
 }
@@ -168,14 +201,18 @@ export function minMaxDownsample(ys: readonly (number | null)[], maxPoints: numb
   for (let b = 0; b < buckets; b++) {
     const lo = Math.floor(b * size);
     const hi = Math.min(n, Math.floor((b + 1) * size));
-    let iMin = -1, iMax = -1;
+    let iMin = -1,
+      iMax = -1;
     for (let i = lo; i < hi; i++) {
       const v = ys[i];
       if (v === null) continue;
       if (iMin < 0 || v < (ys[iMin] as number)) iMin = i;
       if (iMax < 0 || v > (ys[iMax] as number)) iMax = i;
     }
-    if (iMin < 0) { keep.push(lo); continue; }
+    if (iMin < 0) {
+      keep.push(lo);
+      continue;
+    }
     if (iMin === iMax) keep.push(iMin);
     else keep.push(Math.min(iMin, iMax), Math.max(iMin, iMax));
   }
@@ -197,8 +234,10 @@ export function chartData(r: ResultLike, choice: ChartChoice, maxPoints = MAX_PO
       const key = row[choice.x] === null || row[choice.x] === undefined ? 'NULL' : String(row[choice.x]);
       let acc = sums.get(key);
       if (acc) repeated = true;
-      else if (order.length >= maxBars) { cut = true; continue; }
-      else {
+      else if (order.length >= maxBars) {
+        cut = true;
+        continue;
+      } else {
         acc = choice.y.map(() => null);
         sums.set(key, acc);
         order.push(key);
@@ -212,9 +251,16 @@ export function chartData(r: ResultLike, choice: ChartChoice, maxPoints = MAX_PO
     if (repeated) notes.push(`categories that repeat are summed`);
     if (cut) notes.push(`only the first ${maxBars} categories are drawn`);
     return {
-      kind: 'bar', xLabel: xName, labels: order,
-      series: yNames.map((name, s) => ({ name: repeated ? `sum of ${name}` : name, values: order.map((k) => sums.get(k)![s]) })),
-      rows: n, points: order.length, note: notes.length ? notes.join('; ') : undefined,
+      kind: 'bar',
+      xLabel: xName,
+      labels: order,
+      series: yNames.map((name, s) => ({
+        name: repeated ? `sum of ${name}` : name,
+        values: order.map((k) => sums.get(k)![s]),
+      })),
+      rows: n,
+      points: order.length,
+      note: notes.length ? notes.join('; ') : undefined,
     };
   }
   if (choice.kind === 'scatter') {
@@ -229,8 +275,16 @@ export function chartData(r: ResultLike, choice: ChartChoice, maxPoints = MAX_PO
       ys.push(y);
     }
     return {
-      kind: 'scatter', xLabel: xName, xs, series: [{ name: yNames[0], values: ys }], rows: n, points: xs.length,
-      note: step > 1 ? `every ${step.toLocaleString('en-US')}th row is drawn (${xs.length.toLocaleString('en-US')} of ${n.toLocaleString('en-US')})` : undefined,
+      kind: 'scatter',
+      xLabel: xName,
+      xs,
+      series: [{ name: yNames[0], values: ys }],
+      rows: n,
+      points: xs.length,
+      note:
+        step > 1
+          ? `every ${step.toLocaleString('en-US')}th row is drawn (${xs.length.toLocaleString('en-US')} of ${n.toLocaleString('en-US')})`
+          : undefined,
     };
   }
   // line: over dates (labels, sorted) or over an ordered number (xs)
@@ -248,8 +302,14 @@ export function chartData(r: ResultLike, choice: ChartChoice, maxPoints = MAX_PO
   const series = choice.y.map((c, s) => ({ name: yNames[s], values: rowIdx.map((i) => toNum(r.rows[i][c])) }));
   const sampled = rowIdx.length < n;
   const out: ChartData = {
-    kind: 'line', xLabel: xName, series, rows: n, points: rowIdx.length,
-    note: sampled ? `${rowIdx.length.toLocaleString('en-US')} of ${n.toLocaleString('en-US')} rows drawn (the lowest and highest value of each stretch of rows)` : undefined,
+    kind: 'line',
+    xLabel: xName,
+    series,
+    rows: n,
+    points: rowIdx.length,
+    note: sampled
+      ? `${rowIdx.length.toLocaleString('en-US')} of ${n.toLocaleString('en-US')} rows drawn (the lowest and highest value of each stretch of rows)`
+      : undefined,
   };
   if (isDate) out.labels = rowIdx.map((i) => String(r.rows[i][choice.x] ?? ''));
   else out.xs = rowIdx.map((i) => toNum(r.rows[i][choice.x]) ?? 0);

@@ -32,13 +32,7 @@ import {
 import type { LoadResult } from '../types.ts';
 
 export type CorpusFormat =
-  | 'gretel-parquet'
-  | 'gretel-jsonl'
-  | 'gretel-json'
-  | 'gretel-csv'
-  | 'spider-json'
-  | 'spider-csv'
-  | 'question-jsonl';
+  'gretel-parquet' | 'gretel-jsonl' | 'gretel-json' | 'gretel-csv' | 'spider-json' | 'spider-csv' | 'question-jsonl';
 
 export interface LoadCorpusExtra {
   /** Spider tables.json, already parsed: attaches schemas by dbId. */
@@ -47,7 +41,8 @@ export interface LoadCorpusExtra {
   idPrefix?: string;
 }
 
-const SUPPORTED = 'Supported corpus files: .parquet or .jsonl/.json/.csv in the gretelai/synthetic_text_to_sql format (sql_prompt, sql_context, sql), Spider questions (.json like dev.json, or .csv with database, question, sql), or JSON Lines with question and sql.';
+const SUPPORTED =
+  'Supported corpus files: .parquet or .jsonl/.json/.csv in the gretelai/synthetic_text_to_sql format (sql_prompt, sql_context, sql), Spider questions (.json like dev.json, or .csv with database, question, sql), or JSON Lines with question and sql.';
 
 function isParquet(data: ArrayBuffer | string): boolean {
   if (typeof data === 'string') return data.startsWith('PAR1');
@@ -77,7 +72,9 @@ function recordKind(v: Record<string, unknown>): RecordKind {
 }
 
 function tablesMistake(name: string): CorpusFormatError {
-  return new CorpusFormatError(`${name} looks like a Spider tables.json (database schemas), not a question file: supply it as the schema file instead.`);
+  return new CorpusFormatError(
+    `${name} looks like a Spider tables.json (database schemas), not a question file: supply it as the schema file instead.`,
+  );
 }
 
 function loadJsonl(name: string, text: string, prefix: string | undefined): LoadResult & { format: CorpusFormat } {
@@ -108,7 +105,9 @@ function loadJson(name: string, text: string, prefix: string | undefined): LoadR
     throw new CorpusFormatError(`${name} is not valid JSON (${why}).`);
   }
   if (!Array.isArray(json)) {
-    throw new CorpusFormatError(`${name}: expected a JSON array of examples${isRecord(json) ? ` but found an object (keys: ${keysOf(json)})` : ''}. ${SUPPORTED}`);
+    throw new CorpusFormatError(
+      `${name}: expected a JSON array of examples${isRecord(json) ? ` but found an object (keys: ${keysOf(json)})` : ''}. ${SUPPORTED}`,
+    );
   }
   const first = json.find(isRecord);
   if (!first) throw new CorpusFormatError(`${name}: the JSON array holds no objects. ${SUPPORTED}`);

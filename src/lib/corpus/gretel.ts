@@ -72,7 +72,9 @@ export function parseGretelCsv(text: string, opts: GretelLoadOptions = {}): Load
   const missing = cols.filter(([k, i]) => i < 0 && (REQUIRED as readonly string[]).includes(k)).map(([k]) => k);
   if (missing.length) {
     const found = csv.header.length ? csv.header.map((h) => `"${h}"`).join(', ') : 'none';
-    throw new CorpusFormatError(`gretel CSV needs the columns sql_prompt and sql (missing: ${missing.join(', ')}); found: ${found}`);
+    throw new CorpusFormatError(
+      `gretel CSV needs the columns sql_prompt and sql (missing: ${missing.join(', ')}); found: ${found}`,
+    );
   }
   const records = csv.rows.map((r) => {
     const o: Record<string, unknown> = {};

@@ -21,7 +21,6 @@ export interface SpiderLoadOptions {
 
 // Identifier quoting: MySQL backticks become SQLite quoting via stripMysqlQuoting (sql/normalize.ts).
 
-
 // ---------------------------------------------------------------------------------------------
 // tables.json
 
@@ -33,7 +32,9 @@ export interface SpiderLoadOptions {
  */
 export function parseSpiderTables(json: unknown): Record<string, TableInfo[]> {
   if (!Array.isArray(json)) {
-    throw new CorpusFormatError('tables.json must be a JSON array of Spider databases (objects with db_id, table_names_original, column_names_original)');
+    throw new CorpusFormatError(
+      'tables.json must be a JSON array of Spider databases (objects with db_id, table_names_original, column_names_original)',
+    );
   }
   const out: Record<string, TableInfo[]> = {};
   let count = 0;
@@ -59,7 +60,10 @@ export function parseSpiderTables(json: unknown): Record<string, TableInfo[]> {
     out[dbId] = tables;
     count++;
   }
-  if (count === 0) throw new CorpusFormatError('tables.json holds no Spider database (expected objects with db_id and table_names_original)');
+  if (count === 0)
+    throw new CorpusFormatError(
+      'tables.json holds no Spider database (expected objects with db_id and table_names_original)',
+    );
   return out;
 }
 

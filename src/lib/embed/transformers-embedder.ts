@@ -9,7 +9,10 @@ import type { ProgressFn } from '../types.ts';
 import { CancelledError, ModelLoadError, throwIfAborted } from '../errors.ts';
 
 type Transformers = typeof import('@huggingface/transformers');
-type Extractor = (texts: string[], opts: { pooling: 'mean' | 'cls'; normalize: boolean }) => Promise<{ data: Float32Array | number[]; dims: number[] }>;
+type Extractor = (
+  texts: string[],
+  opts: { pooling: 'mean' | 'cls'; normalize: boolean },
+) => Promise<{ data: Float32Array | number[]; dims: number[] }>;
 
 export interface LoadEmbedderOptions {
   spec: EmbedderSpec;
@@ -31,8 +34,12 @@ export function downloadProgress(onProgress: ProgressFn | undefined, phase: stri
       if (ev.loaded != null) cur.loaded = ev.loaded;
       if (ev.status === 'done') cur.loaded = cur.total;
       files.set(ev.file, cur);
-      let loaded = 0, total = 0;
-      for (const f of files.values()) { loaded += f.loaded; total += f.total; }
+      let loaded = 0,
+        total = 0;
+      for (const f of files.values()) {
+        loaded += f.loaded;
+        total += f.total;
+      }
       onProgress({ phase, done: loaded, total, detail: ev.file });
     }
   };

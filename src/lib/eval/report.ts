@@ -163,7 +163,12 @@ export function summarizeRun(k: number, examples: EvalExample[], textMode?: stri
       skeleton_top1: retrieval ? wilson(top1, n) : null,
       skeleton_topk: retrieval ? wilson(topk, n) : null,
     },
-    latency_ms: { embed: stage('embed'), search: stage('search'), generate: stage('generate'), execute: stage('execute') },
+    latency_ms: {
+      embed: stage('embed'),
+      search: stage('search'),
+      generate: stage('generate'),
+      execute: stage('execute'),
+    },
     examples,
   };
 }
@@ -186,7 +191,11 @@ function formatMean(m: MeanCI): string {
 /** Left-aligned columns separated by two spaces, with a dashed rule under the header. */
 export function textTable(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]))
+      .join('  ')
+      .trimEnd();
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }
 
@@ -194,10 +203,14 @@ export function formatEvalTable(runs: EvalRun[]): string {
   return textTable(
     ['k', 'n', 'EX', 'EM', 'skeleton (pred)', 'executes', 'skel top-1', 'skel top-k', 'gen p50 ms'],
     runs.map((r) => [
-      String(r.k), String(r.n),
-      formatRate(r.ex, r.intervals.ex), formatRate(r.em, r.intervals.em),
-      formatRate(r.skeleton_match, r.intervals.skeleton_match), formatRate(r.executes, r.intervals.executes),
-      formatRate(r.skeleton_top1, r.intervals.skeleton_top1), formatRate(r.skeleton_topk, r.intervals.skeleton_topk),
+      String(r.k),
+      String(r.n),
+      formatRate(r.ex, r.intervals.ex),
+      formatRate(r.em, r.intervals.em),
+      formatRate(r.skeleton_match, r.intervals.skeleton_match),
+      formatRate(r.executes, r.intervals.executes),
+      formatRate(r.skeleton_top1, r.intervals.skeleton_top1),
+      formatRate(r.skeleton_topk, r.intervals.skeleton_topk),
       r.latency_ms.generate.p50.toFixed(0),
     ]),
   );
@@ -207,10 +220,15 @@ export function formatRetrievalTable(runs: RetrievalRun[]): string {
   return textTable(
     ['text mode', 'n', 'skel top-1', 'skel top-k', 'in corpus', 'MRR@k', 'nDCG@k', 'Recall@k', 'k'],
     runs.map((r) => [
-      r.text_mode, String(r.n),
-      formatRate(r.skeleton_top1, r.intervals.skeleton_top1), formatRate(r.skeleton_topk, r.intervals.skeleton_topk),
+      r.text_mode,
+      String(r.n),
+      formatRate(r.skeleton_top1, r.intervals.skeleton_top1),
+      formatRate(r.skeleton_topk, r.intervals.skeleton_topk),
       formatRate(r.skeleton_in_corpus, r.intervals.skeleton_in_corpus),
-      formatMean(r.mrr), formatMean(r.ndcg), formatMean(r.recall), String(r.k),
+      formatMean(r.mrr),
+      formatMean(r.ndcg),
+      formatMean(r.recall),
+      String(r.k),
     ]),
   );
 }

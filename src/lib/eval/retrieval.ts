@@ -124,10 +124,25 @@ export function aggregate(
   const sets = queries.map((q) => ({ ranked: q.ranked, rel: toSet(q.relevant) }));
   return ks.map((k) => ({
     k,
-    recall: meanCI(sets.map((q) => recallAtK(q.ranked, q.rel, k)), opts),
-    mrr: meanCI(sets.map((q) => mrrAtK(q.ranked, q.rel, k)), opts),
-    ndcg: meanCI(sets.map((q) => ndcgAtK(q.ranked, q.rel, k)), opts),
-    hit: meanCI(sets.map((q) => hitAtK(q.ranked, q.rel, k)), opts),
-    precision: meanCI(sets.map((q) => precisionAtK(q.ranked, q.rel, k)), opts),
+    recall: meanCI(
+      sets.map((q) => recallAtK(q.ranked, q.rel, k)),
+      opts,
+    ),
+    mrr: meanCI(
+      sets.map((q) => mrrAtK(q.ranked, q.rel, k)),
+      opts,
+    ),
+    ndcg: meanCI(
+      sets.map((q) => ndcgAtK(q.ranked, q.rel, k)),
+      opts,
+    ),
+    hit: meanCI(
+      sets.map((q) => hitAtK(q.ranked, q.rel, k)),
+      opts,
+    ),
+    precision: meanCI(
+      sets.map((q) => precisionAtK(q.ranked, q.rel, k)),
+      opts,
+    ),
   }));
 }

@@ -57,7 +57,11 @@ export interface RetrievalServices {
    * A retrieval strategy (src/lib/retrieve/) that replaces embed + search, as in `ask()`. It
    * should honour `exclude`; the runner drops excluded rows from its hits either way.
    */
-  retrieve?(question: string, k: number, o: StrategyContext): Promise<{ hits: { row: number; score: number }[]; ms: number }>;
+  retrieve?(
+    question: string,
+    k: number,
+    o: StrategyContext,
+  ): Promise<{ hits: { row: number; score: number }[]; ms: number }>;
 }
 
 /** What a retrieval strategy learns about the question being evaluated. */
@@ -123,7 +127,10 @@ export function selfRows(corpus: Corpus, item: { id: string; question: string; g
     });
     selfIndexCache.set(corpus, idx);
   }
-  const rows = new Set([...(idx.byId.get(item.id) ?? []), ...(idx.byKey.get(questionKey(item.question, item.gold)) ?? [])]);
+  const rows = new Set([
+    ...(idx.byId.get(item.id) ?? []),
+    ...(idx.byKey.get(questionKey(item.question, item.gold)) ?? []),
+  ]);
   return [...rows].sort((a, b) => a - b);
 }
 
@@ -141,7 +148,11 @@ export function corpusSkeletons(corpus: Corpus): string[] {
 
 function judge(corpus: Corpus, goldSkeleton: string, hits: { row: number; score: number }[]): RetrievedJudged[] {
   const sk = corpusSkeletons(corpus);
-  return hits.map((h) => ({ id: corpus.examples[h.row].id, score: Math.round(h.score * 1e6) / 1e6, skeleton_match: sk[h.row] === goldSkeleton }));
+  return hits.map((h) => ({
+    id: corpus.examples[h.row].id,
+    score: Math.round(h.score * 1e6) / 1e6,
+    skeleton_match: sk[h.row] === goldSkeleton,
+  }));
 }
 
 /** Milliseconds rounded to 0.01, to keep reports readable. */
@@ -214,8 +225,20 @@ export async function runEval(svc: EvalServices, o: RunEvalOptions): Promise<Eva
     }
     if (openError !== null) {
       for (const k of todo) {
-        const s = scoreExample({ gold: item.gold, predicted: null, goldExec: { ok: false, error: openError }, predError: `database ${item.dbId} could not be opened: ${openError}` });
-        record(k, { ...base, predicted: null, ...s, error: `open: ${openError}`, retrieved: [], latency_ms: { embed: 0, search: 0, generate: 0, execute: 0 } });
+        const s = scoreExample({
+          gold: item.gold,
+          predicted: null,
+          goldExec: { ok: false, error: openError },
+          predError: `database ${item.dbId} could not be opened: ${openError}`,
+        });
+        record(k, {
+          ...base,
+          predicted: null,
+          ...s,
+          error: `open: ${openError}`,
+          retrieved: [],
+          latency_ms: { embed: 0, search: 0, generate: 0, execute: 0 },
+        });
       }
       continue;
     }
@@ -228,12 +251,14 @@ export async function runEval(svc: EvalServices, o: RunEvalOptions): Promise<Eva
     const askSvc: AskServices = {
       embedQuery: embed,
       search: (q, k) => svc.search(q, k, exclude),
-      ...(svc.retrieve ? {
-        retrieve: async (question: string, k: number, t: TableInfo[]) => {
-          const r = await svc.retrieve!(question, k, { exclude, dbId: item.dbId, tables: t });
-          return { hits: r.hits.filter((h) => !excluded.has(h.row)).slice(0, k), ms: r.ms };
-        },
-      } : {}),
+      ...(svc.retrieve
+        ? {
+            retrieve: async (question: string, k: number, t: TableInfo[]) => {
+              const r = await svc.retrieve!(question, k, { exclude, dbId: item.dbId, tables: t });
+              return { hits: r.hits.filter((h) => !excluded.has(h.row)).slice(0, k), ms: r.ms };
+            },
+          }
+        : {}),
       buildPrompt: (input) => svc.buildPrompt(input),
       generate: (p, onToken, signal) => svc.generate(p, onToken, signal),
       exec: async (sql) => {
@@ -248,11 +273,21 @@ export async function runEval(svc: EvalServices, o: RunEvalOptions): Promise<Eva
     for (const k of todo) {
       throwIfAborted(o.signal, 'evaluation');
       execMs = 0;
-      const out = await ask(askSvc, { question: item.question, k, corpus: o.corpus, tables, format: o.format, signal: o.signal });
+      const out = await ask(askSvc, {
+        question: item.question,
+        k,
+        corpus: o.corpus,
+        tables,
+        format: o.format,
+        signal: o.signal,
+      });
       const predExec: ExecOutcome | undefined = out.result
         ? { ok: true, result: out.result }
-        : out.error?.stage === 'execute' ? { ok: false, error: out.error.message } : undefined;
-      const predError = out.error && out.error.stage !== 'execute' ? `${out.error.stage}: ${out.error.message}` : undefined;
+        : out.error?.stage === 'execute'
+          ? { ok: false, error: out.error.message }
+          : undefined;
+      const predError =
+        out.error && out.error.stage !== 'execute' ? `${out.error.stage}: ${out.error.message}` : undefined;
       const s = scoreExample({ gold: item.gold, predicted: out.sql ?? null, goldExec, predExec, predError });
       const errors: string[] = [];
       if (out.error) errors.push(`${out.error.stage}: ${out.error.message}`);
@@ -262,11 +297,22 @@ export async function runEval(svc: EvalServices, o: RunEvalOptions): Promise<Eva
         predicted: out.sql ?? null,
         ...s,
         ...(errors.length ? { error: errors.join('; ') } : {}),
-        retrieved: o.corpus ? judge(o.corpus, goldSkeleton, out.retrieved.map((r) => ({ row: r.row, score: r.score }))) : [],
+        retrieved: o.corpus
+          ? judge(
+              o.corpus,
+              goldSkeleton,
+              out.retrieved.map((r) => ({ row: r.row, score: r.score })),
+            )
+          : [],
         ...(out.prompt ? { examples_used: out.prompt.examplesUsed } : {}),
         ...(out.prompt?.cut ? { prompt_cut: out.prompt.cut } : {}),
         ...(out.generation ? { tokens: out.generation.tokens } : {}),
-        latency_ms: { embed: ms(out.ms.embed), search: ms(out.ms.search), generate: ms(out.ms.generate), execute: ms(execMs) },
+        latency_ms: {
+          embed: ms(out.ms.embed),
+          search: ms(out.ms.search),
+          generate: ms(out.ms.generate),
+          execute: ms(execMs),
+        },
       };
       record(k, e);
     }
@@ -317,8 +363,12 @@ export async function runRetrievalEval(svc: RetrievalServices, o: RunRetrievalOp
   const batch = Math.max(1, o.batchSize ?? 64);
   const embedOne = withAdapter(svc);
   const examples: RetrievalExample[] = [];
-  const rr: number[] = [], nd: number[] = [], rc: number[] = [];
-  let top1 = 0, topk = 0, inCorpus = 0;
+  const rr: number[] = [],
+    nd: number[] = [],
+    rc: number[] = [];
+  let top1 = 0,
+    topk = 0,
+    inCorpus = 0;
 
   for (let start = 0; start < n; start += batch) {
     throwIfAborted(o.signal, 'evaluation');
@@ -346,7 +396,11 @@ export async function runRetrievalEval(svc: RetrievalServices, o: RunRetrievalOp
       let rows: { row: number; score: number }[];
       let searchMs: number;
       if (svc.retrieve) {
-        const r = await svc.retrieve(item.question, k, { exclude, dbId: item.dbId, tables: o.tablesFor?.(item.dbId) ?? [] });
+        const r = await svc.retrieve(item.question, k, {
+          exclude,
+          dbId: item.dbId,
+          tables: o.tablesFor?.(item.dbId) ?? [],
+        });
         rows = r.hits.filter((h) => !excluded.has(h.row)).slice(0, k);
         searchMs = r.ms;
       } else {
@@ -368,8 +422,13 @@ export async function runRetrievalEval(svc: RetrievalServices, o: RunRetrievalOp
         rc.push(recallAtK(ranked, relevant, k));
       }
       examples.push({
-        id: item.id, db_id: item.dbId, question: item.question, gold: item.gold, retrieved,
-        relevant: relevantRows.length, latency_ms: { embed: ms(embedMs), search: ms(searchMs) },
+        id: item.id,
+        db_id: item.dbId,
+        question: item.question,
+        gold: item.gold,
+        retrieved,
+        relevant: relevantRows.length,
+        latency_ms: { embed: ms(embedMs), search: ms(searchMs) },
       });
     }
     o.onProgress?.({ phase: `Retrieval (${o.textMode})`, done: Math.min(n, start + chunk.length), total: n });
@@ -382,7 +441,11 @@ export async function runRetrievalEval(svc: RetrievalServices, o: RunRetrievalOp
     skeleton_top1: n ? top1 / n : 0,
     skeleton_topk: n ? topk / n : 0,
     skeleton_in_corpus: n ? inCorpus / n : 0,
-    intervals: { skeleton_top1: wilson(top1, n), skeleton_topk: wilson(topk, n), skeleton_in_corpus: wilson(inCorpus, n) },
+    intervals: {
+      skeleton_top1: wilson(top1, n),
+      skeleton_topk: wilson(topk, n),
+      skeleton_in_corpus: wilson(inCorpus, n),
+    },
     mrr: meanCI(rr, bs),
     ndcg: meanCI(nd, bs),
     recall: meanCI(rc, bs),

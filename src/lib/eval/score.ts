@@ -45,7 +45,10 @@ export function scoreExample(i: ScoreInput): ExampleScore {
   const pred = i.predicted?.trim() ?? '';
   if (!pred) {
     return {
-      ex: false, em: false, skeleton_match: false, executes: false,
+      ex: false,
+      em: false,
+      skeleton_match: false,
+      executes: false,
       ex_reason: `no SQL predicted${i.predError ? `: ${i.predError}` : ''}`,
     };
   }

@@ -119,7 +119,10 @@ function percentileSorted(sorted: readonly number[], p: number): number {
  * the input.
  */
 export function percentile(values: readonly number[], p: number): number {
-  return percentileSorted(values.slice().sort((a, b) => a - b), p);
+  return percentileSorted(
+    values.slice().sort((a, b) => a - b),
+    p,
+  );
 }
 
 /** The median (mean of the two middle values for an even count); NaN when empty. */

@@ -48,7 +48,12 @@ export function newTurnId(now = Date.now()): string {
 /** Keep the first `max` rows of a result (values that cannot be stored, like blobs, are kept as is). */
 export function storeResult(r: QueryResult | null | undefined, max = MAX_STORED_ROWS): StoredResult | null {
   if (!r) return null;
-  return { columns: r.columns.slice(), rows: r.rows.slice(0, max).map((row) => row.slice()), rowCount: r.rows.length, ms: r.ms };
+  return {
+    columns: r.columns.slice(),
+    rows: r.rows.slice(0, max).map((row) => row.slice()),
+    rowCount: r.rows.length,
+    ms: r.ms,
+  };
 }
 
 export function byId(turns: readonly Turn[], id: string | null | undefined): Turn | undefined {
@@ -120,7 +125,8 @@ export function replaceTurn(turns: readonly Turn[], turn: Turn): Turn[] {
 /** Turns whose question, SQL or column names contain every word of `query`, newest first. */
 export function searchTurns(turns: readonly Turn[], query: string): Turn[] {
   const words = query.toLowerCase().split(/\s+/).filter(Boolean);
-  const hay = (t: Turn) => `${t.question}\n${t.standalone}\n${t.sql}\n${t.result?.columns.join(' ') ?? ''}`.toLowerCase();
+  const hay = (t: Turn) =>
+    `${t.question}\n${t.standalone}\n${t.sql}\n${t.result?.columns.join(' ') ?? ''}`.toLowerCase();
   return turns.filter((t) => words.every((w) => hay(t).includes(w))).sort((a, b) => b.createdAt - a.createdAt);
 }
 
@@ -128,10 +134,24 @@ export function searchTurns(turns: readonly Turn[], query: string): Turn[] {
 export function validTurns(data: unknown): Turn[] {
   const arr = (data as { turns?: unknown })?.turns;
   if (!Array.isArray(arr)) return [];
-  return arr.filter((t): t is Turn => {
-    const x = t as Partial<Turn>;
-    return !!x && typeof x.id === 'string' && typeof x.sql === 'string' && typeof x.question === 'string' &&
-      (x.parentId === null || typeof x.parentId === 'string') && typeof x.createdAt === 'number' &&
-      (x.result === null || (typeof x.result === 'object' && Array.isArray(x.result.columns) && Array.isArray(x.result.rows)));
-  }).map((t) => ({ ...t, standalone: typeof t.standalone === 'string' ? t.standalone : t.question, kind: t.kind ?? 'ask', error: t.error ?? null }));
+  return arr
+    .filter((t): t is Turn => {
+      const x = t as Partial<Turn>;
+      return (
+        !!x &&
+        typeof x.id === 'string' &&
+        typeof x.sql === 'string' &&
+        typeof x.question === 'string' &&
+        (x.parentId === null || typeof x.parentId === 'string') &&
+        typeof x.createdAt === 'number' &&
+        (x.result === null ||
+          (typeof x.result === 'object' && Array.isArray(x.result.columns) && Array.isArray(x.result.rows)))
+      );
+    })
+    .map((t) => ({
+      ...t,
+      standalone: typeof t.standalone === 'string' ? t.standalone : t.question,
+      kind: t.kind ?? 'ask',
+      error: t.error ?? null,
+    }));
 }

@@ -4,8 +4,12 @@ import { TopK, dot, type IndexFactory, type SearchHit, type VectorIndex } from '
 export class FlatIndex implements VectorIndex {
   readonly kind = 'flat' as const;
   readonly size: number;
-  constructor(readonly vectors: Float32Array, readonly dim: number) {
-    if (vectors.length % dim !== 0) throw new Error(`vector buffer of ${vectors.length} is not a multiple of dim ${dim}`);
+  constructor(
+    readonly vectors: Float32Array,
+    readonly dim: number,
+  ) {
+    if (vectors.length % dim !== 0)
+      throw new Error(`vector buffer of ${vectors.length} is not a multiple of dim ${dim}`);
     this.size = vectors.length / dim;
   }
   search(query: Float32Array, k: number, exclude?: (index: number) => boolean): SearchHit[] {

@@ -47,9 +47,20 @@ function vec(items: number[][]): number[] {
 const I32 = 0x7f;
 const V128 = 0x7b;
 const op = {
-  block: 0x02, loop: 0x03, end: 0x0b, br: 0x0c, brIf: 0x0d,
-  localGet: 0x20, localSet: 0x21, localTee: 0x22,
-  i32Store: 0x36, i32Const: 0x41, i32Eqz: 0x45, i32LtU: 0x49, i32Add: 0x6a, i32Sub: 0x6b,
+  block: 0x02,
+  loop: 0x03,
+  end: 0x0b,
+  br: 0x0c,
+  brIf: 0x0d,
+  localGet: 0x20,
+  localSet: 0x21,
+  localTee: 0x22,
+  i32Store: 0x36,
+  i32Const: 0x41,
+  i32Eqz: 0x45,
+  i32LtU: 0x49,
+  i32Add: 0x6a,
+  i32Sub: 0x6b,
 };
 /** SIMD instructions: the 0xfd prefix and the LEB128 sub-opcode. */
 const simd = (sub: number, ...imm: number[]) => [0xfd, ...uleb(sub), ...imm];
@@ -89,46 +100,111 @@ function i8dotBody(): number[] {
   const [Q, P, N, STRIDE, OUT, J, QA, PA, X0, Y0, X1, Y1, A0, A1] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13];
   // 16 int8 pairs → 2×8 i16 products → 8 i16 sums of two (|sum| ≤ 2·127² fits) → 4 i32 sums, added to acc
   const mac = (x: number, y: number, acc: number) => [
-    ...get(x), ...get(y), ...i16x8ExtmulLowS,
-    ...get(x), ...get(y), ...i16x8ExtmulHighS,
-    ...i16x8Add, ...i32x4ExtaddPairwiseS,
-    ...get(acc), ...i32x4Add, ...set(acc),
+    ...get(x),
+    ...get(y),
+    ...i16x8ExtmulLowS,
+    ...get(x),
+    ...get(y),
+    ...i16x8ExtmulHighS,
+    ...i16x8Add,
+    ...i32x4ExtaddPairwiseS,
+    ...get(acc),
+    ...i32x4Add,
+    ...set(acc),
   ];
   const code = [
-    op.block, 0x40,
-    op.loop, 0x40,
-    ...get(N), op.i32Eqz, op.brIf, 1,
-    ...v128Const0, ...set(A0),
-    ...v128Const0, ...set(A1),
-    ...i32c(0), ...set(J),
-    op.loop, 0x40,
-    ...get(Q), ...get(J), op.i32Add, ...set(QA),
-    ...get(P), ...get(J), op.i32Add, ...set(PA),
-    ...get(QA), ...v128Load(0), ...set(X0),
-    ...get(PA), ...v128Load(0), ...set(Y0),
-    ...get(QA), ...v128Load(16), ...set(X1),
-    ...get(PA), ...v128Load(16), ...set(Y1),
+    op.block,
+    0x40,
+    op.loop,
+    0x40,
+    ...get(N),
+    op.i32Eqz,
+    op.brIf,
+    1,
+    ...v128Const0,
+    ...set(A0),
+    ...v128Const0,
+    ...set(A1),
+    ...i32c(0),
+    ...set(J),
+    op.loop,
+    0x40,
+    ...get(Q),
+    ...get(J),
+    op.i32Add,
+    ...set(QA),
+    ...get(P),
+    ...get(J),
+    op.i32Add,
+    ...set(PA),
+    ...get(QA),
+    ...v128Load(0),
+    ...set(X0),
+    ...get(PA),
+    ...v128Load(0),
+    ...set(Y0),
+    ...get(QA),
+    ...v128Load(16),
+    ...set(X1),
+    ...get(PA),
+    ...v128Load(16),
+    ...set(Y1),
     ...mac(X0, Y0, A0),
     ...mac(X1, Y1, A1),
-    ...get(J), ...i32c(32), op.i32Add, ...tee(J), ...get(STRIDE), op.i32LtU, op.brIf, 0,
+    ...get(J),
+    ...i32c(32),
+    op.i32Add,
+    ...tee(J),
+    ...get(STRIDE),
+    op.i32LtU,
+    op.brIf,
+    0,
     op.end,
     // out[r] = horizontal sum of acc0 + acc1
-    ...get(A0), ...get(A1), ...i32x4Add, ...set(A0),
+    ...get(A0),
+    ...get(A1),
+    ...i32x4Add,
+    ...set(A0),
     ...get(OUT),
-    ...get(A0), ...i32x4ExtractLane(0),
-    ...get(A0), ...i32x4ExtractLane(1), op.i32Add,
-    ...get(A0), ...i32x4ExtractLane(2), op.i32Add,
-    ...get(A0), ...i32x4ExtractLane(3), op.i32Add,
-    op.i32Store, 2, 0,
-    ...get(OUT), ...i32c(4), op.i32Add, ...set(OUT),
-    ...get(P), ...get(STRIDE), op.i32Add, ...set(P),
-    ...get(N), ...i32c(1), op.i32Sub, ...set(N),
-    op.br, 0,
+    ...get(A0),
+    ...i32x4ExtractLane(0),
+    ...get(A0),
+    ...i32x4ExtractLane(1),
+    op.i32Add,
+    ...get(A0),
+    ...i32x4ExtractLane(2),
+    op.i32Add,
+    ...get(A0),
+    ...i32x4ExtractLane(3),
+    op.i32Add,
+    op.i32Store,
+    2,
+    0,
+    ...get(OUT),
+    ...i32c(4),
+    op.i32Add,
+    ...set(OUT),
+    ...get(P),
+    ...get(STRIDE),
+    op.i32Add,
+    ...set(P),
+    ...get(N),
+    ...i32c(1),
+    op.i32Sub,
+    ...set(N),
+    op.br,
+    0,
     op.end, // row loop
     op.end, // block
     op.end, // function
   ];
-  return [...vec([[3, I32], [6, V128]]), ...code];
+  return [
+    ...vec([
+      [3, I32],
+      [6, V128],
+    ]),
+    ...code,
+  ];
 }
 
 /** The kernel module: exports `memory` and `i8dot`. */
@@ -136,11 +212,24 @@ export function int8KernelBytes(): Uint8Array<ArrayBuffer> {
   const type = [0x60, ...vec([[I32], [I32], [I32], [I32], [I32]]), 0x00];
   const body = i8dotBody();
   const bytes = [
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    0x00,
+    0x61,
+    0x73,
+    0x6d,
+    0x01,
+    0x00,
+    0x00,
+    0x00,
     ...section(1, vec([type])),
     ...section(3, vec([[0]])),
     ...section(5, vec([[0x00, 1]])), // one memory, min 1 page, no max
-    ...section(7, vec([[...str('memory'), 0x02, 0], [...str('i8dot'), 0x00, 0]])),
+    ...section(
+      7,
+      vec([
+        [...str('memory'), 0x02, 0],
+        [...str('i8dot'), 0x00, 0],
+      ]),
+    ),
     ...section(10, vec([[...uleb(body.length), ...body]])),
   ];
   return new Uint8Array(bytes);
@@ -224,8 +313,13 @@ export class Int8Index implements VectorIndex {
   private readonly offs = { q: 0, out: 0, rows: 0 };
   private readonly candidates: number;
 
-  constructor(readonly vectors: Float32Array, readonly dim: number, opts: Int8Options = {}) {
-    if (vectors.length % dim !== 0) throw new Error(`vector buffer of ${vectors.length} is not a multiple of dim ${dim}`);
+  constructor(
+    readonly vectors: Float32Array,
+    readonly dim: number,
+    opts: Int8Options = {},
+  ) {
+    if (vectors.length % dim !== 0)
+      throw new Error(`vector buffer of ${vectors.length} is not a multiple of dim ${dim}`);
     this.size = vectors.length / dim;
     this.stride = align(dim, 32);
     this.candidates = Math.max(1, opts.candidates ?? DEFAULT_CANDIDATES);
@@ -270,11 +364,18 @@ export class Int8Index implements VectorIndex {
       this.kernel.i8dot(this.offs.q, this.offs.rows, n, this.stride, this.offs.out);
       return this.scores;
     }
-    const q = this.qCodes, c = this.codes, d = this.dim, st = this.stride, out = this.scores;
+    const q = this.qCodes,
+      c = this.codes,
+      d = this.dim,
+      st = this.stride,
+      out = this.scores;
     for (let i = 0, off = 0; i < n; i++, off += st) {
       let s = 0;
       let j = 0;
-      for (; j + 3 < d; j += 4) s = (s + q[j] * c[off + j] + q[j + 1] * c[off + j + 1] + q[j + 2] * c[off + j + 2] + q[j + 3] * c[off + j + 3]) | 0;
+      for (; j + 3 < d; j += 4)
+        s =
+          (s + q[j] * c[off + j] + q[j + 1] * c[off + j + 1] + q[j + 2] * c[off + j + 2] + q[j + 3] * c[off + j + 3]) |
+          0;
       for (; j < d; j++) s = (s + q[j] * c[off + j]) | 0;
       out[i] = s;
     }

@@ -45,13 +45,16 @@ export const DB_NAME = 'coderag-web';
 const CHUNK_FLOATS = 4 * 1024 * 1024; // 16 MB per chunk
 
 export function indexKey(m: IndexMeta): string {
-  return [m.slot, m.embedderId, m.dtype, m.dim, m.corpusHash, m.count, m.kind, m.textMode, m.docAdapter ?? ''].join('|');
+  return [m.slot, m.embedderId, m.dtype, m.dim, m.corpusHash, m.count, m.kind, m.textMode, m.docAdapter ?? ''].join(
+    '|',
+  );
 }
 
 /** Which fields of two index identities differ (for a "stale because …" message). */
 export function staleReasons(stored: IndexMeta, wanted: IndexMeta): string[] {
   const out: string[] = [];
-  if (stored.embedderId !== wanted.embedderId) out.push(`embedder changed (${stored.embedderId} → ${wanted.embedderId})`);
+  if (stored.embedderId !== wanted.embedderId)
+    out.push(`embedder changed (${stored.embedderId} → ${wanted.embedderId})`);
   if (stored.dtype !== wanted.dtype) out.push(`dtype changed (${stored.dtype} → ${wanted.dtype})`);
   if (stored.corpusHash !== wanted.corpusHash || stored.count !== wanted.count) out.push('corpus changed');
   if (stored.textMode !== wanted.textMode) out.push(`document text changed (${stored.textMode} → ${wanted.textMode})`);
@@ -91,8 +94,13 @@ export class IndexStore {
       chunks.push(vectors.slice(off, off + CHUNK_FLOATS).buffer as ArrayBuffer);
     }
     const record: IndexRecord = {
-      key, meta, chunks: chunks.length, bytes: vectors.byteLength + (extra?.length ?? 0) * 2,
-      createdAt: Date.now(), buildMs, extra,
+      key,
+      meta,
+      chunks: chunks.length,
+      bytes: vectors.byteLength + (extra?.length ?? 0) * 2,
+      createdAt: Date.now(),
+      buildMs,
+      extra,
     };
     try {
       const tx = this.db.transaction(['indexes', 'chunks'], 'readwrite');

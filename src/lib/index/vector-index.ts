@@ -56,7 +56,11 @@ export function dot(a: Float32Array, b: Float32Array, bOffset = 0): number {
   const n = a.length;
   let i = 0;
   for (; i + 3 < n; i += 4) {
-    s += a[i] * b[bOffset + i] + a[i + 1] * b[bOffset + i + 1] + a[i + 2] * b[bOffset + i + 2] + a[i + 3] * b[bOffset + i + 3];
+    s +=
+      a[i] * b[bOffset + i] +
+      a[i + 1] * b[bOffset + i + 1] +
+      a[i + 2] * b[bOffset + i + 2] +
+      a[i + 3] * b[bOffset + i + 3];
   }
   for (; i < n; i++) s += a[i] * b[bOffset + i];
   return s;

@@ -22,9 +22,10 @@ export function initVoy(source: () => Promise<ArrayBuffer | Response>): Promise<
   ready ??= (async () => {
     const src = await source();
     const imports = { './voy_search_bg.js': bg as unknown as WebAssembly.ModuleImports };
-    const { instance } = src instanceof Response
-      ? await WebAssembly.instantiate(await src.arrayBuffer(), imports)
-      : await WebAssembly.instantiate(src, imports);
+    const { instance } =
+      src instanceof Response
+        ? await WebAssembly.instantiate(await src.arrayBuffer(), imports)
+        : await WebAssembly.instantiate(src, imports);
     (bg as unknown as { __wbg_set_wasm(x: unknown): void }).__wbg_set_wasm(instance.exports);
   })();
   return ready;
@@ -40,7 +41,12 @@ function resource(vectors: Float32Array, dim: number) {
   const n = vectors.length / dim;
   const embeddings = new Array(n);
   for (let i = 0; i < n; i++) {
-    embeddings[i] = { id: String(i), title: '', url: '', embeddings: Array.from(vectors.subarray(i * dim, (i + 1) * dim)) };
+    embeddings[i] = {
+      id: String(i),
+      title: '',
+      url: '',
+      embeddings: Array.from(vectors.subarray(i * dim, (i + 1) * dim)),
+    };
   }
   return { embeddings };
 }
@@ -48,7 +54,11 @@ function resource(vectors: Float32Array, dim: number) {
 export class VoyIndex implements VectorIndex {
   readonly kind = 'voy' as const;
   readonly size: number;
-  private constructor(readonly vectors: Float32Array, readonly dim: number, private voy: VoyInstance) {
+  private constructor(
+    readonly vectors: Float32Array,
+    readonly dim: number,
+    private voy: VoyInstance,
+  ) {
     this.size = vectors.length / dim;
   }
   static build(vectors: Float32Array, dim: number): VoyIndex {
@@ -57,7 +67,9 @@ export class VoyIndex implements VectorIndex {
     try {
       voy = new Voy(resource(vectors, dim));
     } catch (e) {
-      throw new Error(`voy-search could not build an index of ${vectors.length / dim} vectors (${(e as Error).message}); use the flat index`);
+      throw new Error(
+        `voy-search could not build an index of ${vectors.length / dim} vectors (${(e as Error).message}); use the flat index`,
+      );
     }
     return new VoyIndex(vectors, dim, voy);
   }

@@ -75,15 +75,24 @@ function render(format: PromptFormat, tables: TableInfo[], examples: FewShot[], 
     case 'tiny-sql': {
       // Exactly the format tiny-sql-lm was trained on (see its README): no BOS, no chat template.
       const ex = examplesBlock(examples);
-      return `### Schema\n${compactSchema(tables)}\n` + (ex ? `### Examples\n${ex}` : '') + `### Question\n${q}\n### SQL\n`;
+      return (
+        `### Schema\n${compactSchema(tables)}\n` + (ex ? `### Examples\n${ex}` : '') + `### Question\n${q}\n### SQL\n`
+      );
     }
     case 'plain': {
       const ex = examplesBlock(examples);
-      return `${INSTRUCTION}\n\n### Schema\n${ddlSchema(tables)}\n` + (ex ? `### Examples\n${ex}` : '') + `### Question\n${q}\n### SQL\n`;
+      return (
+        `${INSTRUCTION}\n\n### Schema\n${ddlSchema(tables)}\n` +
+        (ex ? `### Examples\n${ex}` : '') +
+        `### Question\n${q}\n### SQL\n`
+      );
     }
     case 'mistral-inst': {
       const ex = examplesBlock(examples);
-      const body = `${INSTRUCTION}\n\n### Schema\n${ddlSchema(tables)}\n` + (ex ? `### Examples\n${ex}` : '') + `### Question\n${q}`;
+      const body =
+        `${INSTRUCTION}\n\n### Schema\n${ddlSchema(tables)}\n` +
+        (ex ? `### Examples\n${ex}` : '') +
+        `### Question\n${q}`;
       return `[INST] ${body} [/INST]`;
     }
     case 'chatml': {
@@ -99,7 +108,11 @@ function render(format: PromptFormat, tables: TableInfo[], examples: FewShot[], 
  * then trailing columns of the widest tables, then trailing tables.
  */
 export function buildPrompt(format: PromptFormat, input: PromptInput, budget: PromptBudget = {}): BuiltPrompt {
-  const fit = fitPrompt((tables, examples: FewShot[]) => render(format, tables, examples, input.question), { tables: input.tables, optional: input.examples, history: [] }, budget);
+  const fit = fitPrompt(
+    (tables, examples: FewShot[]) => render(format, tables, examples, input.question),
+    { tables: input.tables, optional: input.examples, history: [] },
+    budget,
+  );
   return { format, text: fit.text, examplesUsed: fit.optional.length, cut: fit.cut };
 }
 
@@ -139,7 +152,8 @@ function fitPrompt<E, H>(
   let optional = input.optional.slice();
   let history = input.history.slice();
   let tables = input.tables.map((t) => ({ ...t, columns: t.columns.slice(), types: t.types?.slice() }));
-  const fits = (text: string) => !budget.countTokens || !budget.maxTokens || budget.countTokens(text) <= budget.maxTokens;
+  const fits = (text: string) =>
+    !budget.countTokens || !budget.maxTokens || budget.countTokens(text) <= budget.maxTokens;
   let text = render(tables, optional, history);
   while (!fits(text) && optional.length > 0) {
     optional = optional.slice(0, -1);
@@ -149,7 +163,8 @@ function fitPrompt<E, H>(
     history = history.slice(1);
     text = render(tables, optional, history);
   }
-  let droppedCols = 0, droppedTables = 0;
+  let droppedCols = 0,
+    droppedTables = 0;
   while (!fits(text)) {
     const widest = tables.reduce((a, b) => (b.columns.length > a.columns.length ? b : a), tables[0]);
     if (widest && widest.columns.length > 4) {
@@ -163,8 +178,10 @@ function fitPrompt<E, H>(
     text = render(tables, optional, history);
   }
   const cuts: string[] = [];
-  if (history.length < input.history.length) cuts.push(`${input.history.length - history.length} earlier turns left out`);
-  if (droppedCols || droppedTables) cuts.push(`schema cut to fit the context: ${droppedTables} tables and ${droppedCols} columns left out`);
+  if (history.length < input.history.length)
+    cuts.push(`${input.history.length - history.length} earlier turns left out`);
+  if (droppedCols || droppedTables)
+    cuts.push(`schema cut to fit the context: ${droppedTables} tables and ${droppedCols} columns left out`);
   return { text, optional, history, cut: cuts.length ? cuts.join('; ') : undefined };
 }
 
@@ -178,14 +195,18 @@ export interface ExplainInput {
 const EXPLAIN_INSTRUCTION =
   'You explain SQLite queries to people who do not know SQL. Explain what the query does in plain English, ' +
   'clause by clause: one short line per clause, each line starting with the clause keyword and a colon ' +
-  "(for example \"WHERE: keeps only the orders placed in 2024\"). Do not rewrite the query.";
+  '(for example "WHERE: keeps only the orders placed in 2024"). Do not rewrite the query.';
 
 /**
  * The prompt that asks the model to explain `input.sql`. Returns null for `tiny-sql`: tiny-sql-lm
  * was only trained to write SQL, so the app explains with the rule-based explainer
  * (sql/explain.ts) instead.
  */
-export function buildExplainPrompt(format: PromptFormat, input: ExplainInput, budget: PromptBudget = {}): BuiltPrompt | null {
+export function buildExplainPrompt(
+  format: PromptFormat,
+  input: ExplainInput,
+  budget: PromptBudget = {},
+): BuiltPrompt | null {
   if (format === 'tiny-sql') return null;
   const sql = input.sql.trim();
   const q = input.question ? oneLine(input.question) : '';
@@ -265,29 +286,47 @@ const FOLLOWUP_INSTRUCTION =
  * to the earlier question; the model tends to adapt the first example, which is the best this
  * format allows. The result summary has no place in that format and is left out.
  */
-export function buildFollowUpPrompt(format: PromptFormat, input: FollowUpInput, budget: PromptBudget = {}): BuiltPrompt {
+export function buildFollowUpPrompt(
+  format: PromptFormat,
+  input: FollowUpInput,
+  budget: PromptBudget = {},
+): BuiltPrompt {
   const q = oneLine(input.question);
   const standalone = oneLine(input.standalone ?? q);
   const render = (tables: TableInfo[], examples: FewShot[], history: PreviousTurn[]): string => {
     const last = history[history.length - 1];
     if (format === 'tiny-sql') {
-      const shots: FewShot[] = last ? [{ question: last.standalone || last.question || standalone, sql: last.sql }, ...examples] : examples;
+      const shots: FewShot[] = last
+        ? [{ question: last.standalone || last.question || standalone, sql: last.sql }, ...examples]
+        : examples;
       const ex = examplesBlock(shots.slice(0, 3));
-      return `### Schema\n${compactSchema(tables)}\n` + (ex ? `### Examples\n${ex}` : '') + `### Question\n${standalone}\n### SQL\n`;
+      return (
+        `### Schema\n${compactSchema(tables)}\n` +
+        (ex ? `### Examples\n${ex}` : '') +
+        `### Question\n${standalone}\n### SQL\n`
+      );
     }
     const ex = examplesBlock(examples);
     const head = `### Schema\n${ddlSchema(tables)}\n` + (ex ? `### Examples\n${ex}` : '');
     const sqlOf = (t: PreviousTurn) => oneLine(t.sql);
-    const askOf = (t: PreviousTurn, i: number) => (i === 0 ? `### Question\n${oneLine(t.question) || '(SQL written by hand)'}` : `### Follow-up question\n${oneLine(t.question) || '(SQL written by hand)'}`);
+    const askOf = (t: PreviousTurn, i: number) =>
+      i === 0
+        ? `### Question\n${oneLine(t.question) || '(SQL written by hand)'}`
+        : `### Follow-up question\n${oneLine(t.question) || '(SQL written by hand)'}`;
     switch (format) {
       case 'plain': {
-        const turns = history.map((t, i) => `${askOf(t, i)}\n### SQL\n${sqlOf(t)}\n### Result\n${summarizeResult(t)}\n`).join('');
+        const turns = history
+          .map((t, i) => `${askOf(t, i)}\n### SQL\n${sqlOf(t)}\n### Result\n${summarizeResult(t)}\n`)
+          .join('');
         return `${FOLLOWUP_INSTRUCTION}\n\n${head}${turns}### Follow-up question\n${q}\n### SQL\n`;
       }
       case 'mistral-inst': {
         let s = '';
         history.forEach((t, i) => {
-          const user = i === 0 ? `${FOLLOWUP_INSTRUCTION}\n\n${head}${askOf(t, 0)}` : `### Result of the previous query\n${summarizeResult(history[i - 1])}\n${askOf(t, i)}`;
+          const user =
+            i === 0
+              ? `${FOLLOWUP_INSTRUCTION}\n\n${head}${askOf(t, 0)}`
+              : `### Result of the previous query\n${summarizeResult(history[i - 1])}\n${askOf(t, i)}`;
           s += `[INST] ${user} [/INST] ${sqlOf(t)}</s>`;
         });
         const lastUser = history.length
@@ -298,7 +337,10 @@ export function buildFollowUpPrompt(format: PromptFormat, input: FollowUpInput, 
       case 'chatml': {
         let s = `<|im_start|>system\n${FOLLOWUP_INSTRUCTION}<|im_end|>\n`;
         history.forEach((t, i) => {
-          const user = i === 0 ? `${head}${askOf(t, 0)}` : `### Result of the previous query\n${summarizeResult(history[i - 1])}\n${askOf(t, i)}`;
+          const user =
+            i === 0
+              ? `${head}${askOf(t, 0)}`
+              : `### Result of the previous query\n${summarizeResult(history[i - 1])}\n${askOf(t, i)}`;
           s += `<|im_start|>user\n${user}<|im_end|>\n<|im_start|>assistant\n${sqlOf(t)}<|im_end|>\n`;
         });
         const lastUser = history.length

@@ -27,11 +27,23 @@ export class TransformersGenerator implements Generator {
     private readonly pipe: TextGen,
   ) {}
 
-  get id(): string { return this.spec.id; }
-  get format() { return this.spec.format; }
-  get contextTokens(): number { return this.spec.contextTokens; }
+  get id(): string {
+    return this.spec.id;
+  }
+  get format() {
+    return this.spec.format;
+  }
+  get contextTokens(): number {
+    return this.spec.contextTokens;
+  }
 
-  static async load(tf: Transformers, spec: CpuGeneratorSpec, device: string, dtype?: Dtype, opts: LoadGeneratorOptions = {}): Promise<TransformersGenerator> {
+  static async load(
+    tf: Transformers,
+    spec: CpuGeneratorSpec,
+    device: string,
+    dtype?: Dtype,
+    opts: LoadGeneratorOptions = {},
+  ): Promise<TransformersGenerator> {
     throwIfAborted(opts.signal, 'model load');
     const dt = dtype ?? spec.defaultDtype;
     let pipe: TextGen;
@@ -59,7 +71,10 @@ export class TransformersGenerator implements Generator {
     this.userStop = () => onAbort();
     let userStop = false;
     let text = '';
-    const onAbort = () => { userStop = true; stopper.interrupt(); };
+    const onAbort = () => {
+      userStop = true;
+      stopper.interrupt();
+    };
     opts.signal?.addEventListener('abort', onAbort);
     if (opts.signal?.aborted) onAbort();
     let tokens = 0;

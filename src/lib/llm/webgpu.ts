@@ -22,18 +22,36 @@ interface GpuLike {
   } | null>;
 }
 
-export async function probeWebGpu(gpu: GpuLike | undefined = (globalThis as { navigator?: { gpu?: GpuLike } }).navigator?.gpu): Promise<GpuCaps> {
+export async function probeWebGpu(
+  gpu: GpuLike | undefined = (globalThis as { navigator?: { gpu?: GpuLike } }).navigator?.gpu,
+): Promise<GpuCaps> {
   if (!gpu) {
     const secure = (globalThis as { isSecureContext?: boolean }).isSecureContext;
-    return { available: false, shaderF16: false, isFallback: false, reason: secure === false ? 'not a secure context (use https or localhost)' : 'this browser has no navigator.gpu' };
+    return {
+      available: false,
+      shaderF16: false,
+      isFallback: false,
+      reason: secure === false ? 'not a secure context (use https or localhost)' : 'this browser has no navigator.gpu',
+    };
   }
   let adapter;
   try {
     adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
   } catch (e) {
-    return { available: false, shaderF16: false, isFallback: false, reason: `requestAdapter failed: ${(e as Error).message}` };
+    return {
+      available: false,
+      shaderF16: false,
+      isFallback: false,
+      reason: `requestAdapter failed: ${(e as Error).message}`,
+    };
   }
-  if (!adapter) return { available: false, shaderF16: false, isFallback: false, reason: 'no WebGPU adapter (GPU blocklisted or disabled)' };
+  if (!adapter)
+    return {
+      available: false,
+      shaderF16: false,
+      isFallback: false,
+      reason: 'no WebGPU adapter (GPU blocklisted or disabled)',
+    };
   const info = adapter.info ?? {};
   return {
     available: true,

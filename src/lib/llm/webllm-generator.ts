@@ -12,7 +12,12 @@ import type { GpuCaps } from './webgpu.ts';
 import { CodeRagError, ModelLoadError, WebGpuUnavailableError, throwIfAborted } from '../errors.ts';
 
 type WebLlm = typeof import('@mlc-ai/web-llm');
-type AppModel = { model_id: string; vram_required_MB?: number; required_features?: string[]; overrides?: { context_window_size?: number } };
+type AppModel = {
+  model_id: string;
+  vram_required_MB?: number;
+  required_features?: string[];
+  overrides?: { context_window_size?: number };
+};
 
 export interface WebLlmChoice {
   family: string;
@@ -35,7 +40,9 @@ export function chooseWebLlmModel(spec: WebLlmSpec, caps: GpuCaps, modelList: Ap
   if (!rec) throw new CodeRagError(`web-llm has no prebuilt model "${modelId}"`, 'webllm-model');
   const why = caps.shaderF16 ? 'adapter supports shader-f16' : 'adapter lacks shader-f16, so the q4f32 build is used';
   return {
-    family: spec.family, modelId, quant,
+    family: spec.family,
+    modelId,
+    quant,
     vramMB: rec.vram_required_MB ?? 0,
     downloadMB: Math.round(spec.paramsB * 1000 * 0.5625),
     contextTokens: rec.overrides?.context_window_size ?? 4096,
@@ -53,22 +60,40 @@ export class WebLlmGenerator implements Generator {
     private readonly engineImpl: InstanceType<WebLlm['MLCEngine']>,
   ) {}
 
-  get id(): string { return this.choice.modelId; }
-  get format() { return this.spec.format; }
-  get contextTokens(): number { return this.choice.contextTokens - 256; }
+  get id(): string {
+    return this.choice.modelId;
+  }
+  get format() {
+    return this.spec.format;
+  }
+  get contextTokens(): number {
+    return this.choice.contextTokens - 256;
+  }
 
   /**
    * Create the engine and fetch weights (into web-llm's own cache). Progress is reported from
    * web-llm's init callback; an AbortSignal stops waiting and unloads.
    */
-  static async load(webllm: WebLlm, spec: WebLlmSpec, choice: WebLlmChoice, opts: LoadGeneratorOptions = {}): Promise<WebLlmGenerator> {
+  static async load(
+    webllm: WebLlm,
+    spec: WebLlmSpec,
+    choice: WebLlmChoice,
+    opts: LoadGeneratorOptions = {},
+  ): Promise<WebLlmGenerator> {
     throwIfAborted(opts.signal, 'model load');
     const engine = new webllm.MLCEngine({
       initProgressCallback: (r: { progress: number; text: string }) => {
-        opts.onProgress?.({ phase: `Loading ${choice.modelId}`, done: Math.round(r.progress * 1000), total: 1000, detail: r.text });
+        opts.onProgress?.({
+          phase: `Loading ${choice.modelId}`,
+          done: Math.round(r.progress * 1000),
+          total: 1000,
+          detail: r.text,
+        });
       },
     });
-    const onAbort = () => { void engine.unload(); };
+    const onAbort = () => {
+      void engine.unload();
+    };
     opts.signal?.addEventListener('abort', onAbort);
     try {
       await engine.reload(choice.modelId);
@@ -89,7 +114,10 @@ export class WebLlmGenerator implements Generator {
   async generate(prompt: string, opts: GenerateOptions = {}): Promise<GenerateResult> {
     const t0 = performance.now();
     let interrupted = false;
-    const stop = () => { interrupted = true; this.engineImpl.interruptGenerate(); };
+    const stop = () => {
+      interrupted = true;
+      this.engineImpl.interruptGenerate();
+    };
     this.abort = stop;
     opts.signal?.addEventListener('abort', stop);
     let text = '';
@@ -97,9 +125,16 @@ export class WebLlmGenerator implements Generator {
     let first = 0;
     try {
       const stream = await this.engineImpl.completions.create({
-        prompt, stream: true, max_tokens: opts.maxNewTokens ?? 256, temperature: 0, stream_options: { include_usage: true },
+        prompt,
+        stream: true,
+        max_tokens: opts.maxNewTokens ?? 256,
+        temperature: 0,
+        stream_options: { include_usage: true },
       });
-      for await (const chunk of stream as AsyncIterable<{ choices: { text?: string }[]; usage?: { completion_tokens: number; extra?: { decode_tokens_per_s?: number } } }>) {
+      for await (const chunk of stream as AsyncIterable<{
+        choices: { text?: string }[];
+        usage?: { completion_tokens: number; extra?: { decode_tokens_per_s?: number } };
+      }>) {
         const piece = chunk.choices[0]?.text ?? '';
         if (piece) {
           if (!first) first = performance.now();

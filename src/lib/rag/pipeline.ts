@@ -61,7 +61,11 @@ export interface AskServices {
    * A retrieval strategy over the question text (src/lib/retrieve/): when given, it replaces
    * embed + search. Hits are corpus rows with the strategy's scores, best first.
    */
-  retrieve?(question: string, k: number, tables: TableInfo[]): Promise<{ hits: { row: number; score: number }[]; ms: number }>;
+  retrieve?(
+    question: string,
+    k: number,
+    tables: TableInfo[],
+  ): Promise<{ hits: { row: number; score: number }[]; ms: number }>;
   buildPrompt(input: PromptInput): MaybePromise<BuiltPrompt>;
   generate(prompt: string, onToken: (piece: string) => void, signal?: AbortSignal): Promise<GenerateResult>;
   exec(sql: string): Promise<QueryResult>;
@@ -101,7 +105,11 @@ export interface AskOutcome {
 }
 
 /** Answer one question, reporting each stage as it happens. */
-export async function ask(svc: AskServices, input: AskInput, on: (e: AskEvent) => void = () => {}): Promise<AskOutcome> {
+export async function ask(
+  svc: AskServices,
+  input: AskInput,
+  on: (e: AskEvent) => void = () => {},
+): Promise<AskOutcome> {
   const t0 = performance.now();
   const ms = { embed: 0, search: 0, generate: 0, execute: 0, total: 0 };
   const out: AskOutcome = { retrieved: [], ms };

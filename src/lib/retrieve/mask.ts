@@ -22,7 +22,23 @@ function stem(w: string): string {
 }
 
 /** Short, common words that appear in column names but say nothing about the schema. */
-const GENERIC = new Set(['id', 'name', 'of', 'in', 'the', 'a', 'and', 'to', 'by', 'is', 'type', 'code', 'number', 'date', 'year']);
+const GENERIC = new Set([
+  'id',
+  'name',
+  'of',
+  'in',
+  'the',
+  'a',
+  'and',
+  'to',
+  'by',
+  'is',
+  'type',
+  'code',
+  'number',
+  'date',
+  'year',
+]);
 
 export interface SchemaLexicon {
   /** Stemmed single words that name a table or column. */
@@ -57,9 +73,15 @@ export function maskQuestion(question: string, tables?: TableInfo[] | SchemaLexi
   for (let i = 0; i < tokens.length; i++) {
     const raw = tokens[i];
     const m = raw.match(/^([^A-Za-z0-9[\]]*)([A-Za-z0-9[\]'_-]+?)([^A-Za-z0-9[\]]*)$/);
-    if (!m) { out.push(raw); continue; }
+    if (!m) {
+      out.push(raw);
+      continue;
+    }
     const [, pre, word, post] = m;
-    if (word.startsWith('[')) { out.push(raw); continue; }
+    if (word.startsWith('[')) {
+      out.push(raw);
+      continue;
+    }
     // Multi-word schema names ("song names" for Song_Name), matched on stemmed words.
     if (lex) {
       const phrase = lex.phrases.find((p) => {
@@ -76,7 +98,11 @@ export function maskQuestion(question: string, tables?: TableInfo[] | SchemaLexi
       }
     }
     // Proper nouns: capitalised words not at the start of the question.
-    if (i > 0 && /^[A-Z][a-z]+/.test(word) && !/^(I|What|Which|Who|How|When|Where|Show|List|Find|Return|Give)$/.test(word)) {
+    if (
+      i > 0 &&
+      /^[A-Z][a-z]+/.test(word) &&
+      !/^(I|What|Which|Who|How|When|Where|Show|List|Find|Return|Give)$/.test(word)
+    ) {
       out.push(`${pre}[val]${post}`);
       continue;
     }
@@ -87,5 +113,9 @@ export function maskQuestion(question: string, tables?: TableInfo[] | SchemaLexi
     out.push(raw);
   }
   // Collapse runs of the same placeholder ("[col] [col]" → "[col]").
-  return out.join(' ').replace(/(\[(?:col|val)\])(\s+\1)+/g, '$1').replace(/\s+/g, ' ').trim();
+  return out
+    .join(' ')
+    .replace(/(\[(?:col|val)\])(\s+\1)+/g, '$1')
+    .replace(/\s+/g, ' ')
+    .trim();
 }

@@ -17,8 +17,10 @@ export function rrf(lists: Scored[][], c = 60): Scored[] {
 /** Similarity of two skeletons in [0, 1]: 1 − token edit distance / longer length. */
 export function skeletonSimilarity(a: string, b: string): number {
   if (a === b) return 1;
-  const x = a.split(' '), y = b.split(' ');
-  const n = x.length, m = y.length;
+  const x = a.split(' '),
+    y = b.split(' ');
+  const n = x.length,
+    m = y.length;
   if (!n || !m) return 0;
   let prev = new Array<number>(m + 1);
   let cur = new Array<number>(m + 1);
@@ -37,8 +39,12 @@ export function skeletonSimilarity(a: string, b: string): number {
 export function minmax(list: Scored[]): Map<number, number> {
   const out = new Map<number, number>();
   if (!list.length) return out;
-  let lo = Infinity, hi = -Infinity;
-  for (const h of list) { lo = Math.min(lo, h.score); hi = Math.max(hi, h.score); }
+  let lo = Infinity,
+    hi = -Infinity;
+  for (const h of list) {
+    lo = Math.min(lo, h.score);
+    hi = Math.max(hi, h.score);
+  }
   for (const h of list) out.set(h.row, hi > lo ? (h.score - lo) / (hi - lo) : 1);
   return out;
 }
@@ -52,12 +58,16 @@ export function mmr(pool: Scored[], k: number, sim: (a: number, b: number) => nu
   const left = pool.slice();
   const picked: Scored[] = [];
   while (picked.length < k && left.length) {
-    let best = 0, bestVal = -Infinity;
+    let best = 0,
+      bestVal = -Infinity;
     for (let i = 0; i < left.length; i++) {
       const r = left[i].row;
       const maxSim = picked.length ? Math.max(...picked.map((p) => sim(r, p.row))) : 0;
       const v = lambda * (rel.get(r) ?? 0) - (1 - lambda) * maxSim;
-      if (v > bestVal) { bestVal = v; best = i; }
+      if (v > bestVal) {
+        bestVal = v;
+        best = i;
+      }
     }
     picked.push(left.splice(best, 1)[0]);
   }

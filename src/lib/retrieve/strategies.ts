@@ -22,7 +22,16 @@ import { maskQuestion } from './mask.ts';
 import { docText } from '../rag/doc-text.ts';
 import { minmax, mmr, rrf, skeletonSimilarity, type Scored } from './rank.ts';
 
-export const RETRIEVERS = ['dense', 'bm25', 'hybrid', 'masked-dense', 'masked-bm25', 'masked-hybrid', 'draft-rerank', 'vote'] as const;
+export const RETRIEVERS = [
+  'dense',
+  'bm25',
+  'hybrid',
+  'masked-dense',
+  'masked-bm25',
+  'masked-hybrid',
+  'draft-rerank',
+  'vote',
+] as const;
 export type BaseRetriever = (typeof RETRIEVERS)[number];
 export type RetrieverName = BaseRetriever | `${BaseRetriever}+mmr`;
 
@@ -80,7 +89,9 @@ const POOL = 50;
 const NEAR_DUP = 0.95;
 /** Rank offset of the vote weights 1 / (VOTE_C + rank): smaller trusts the top ranks more. */
 export let VOTE_C = 5;
-export function setVoteC(c: number): void { VOTE_C = c; }
+export function setVoteC(c: number): void {
+  VOTE_C = c;
+}
 
 export class Retrieval {
   private lexical: LexicalIndex | null = null;
@@ -124,7 +135,13 @@ export class Retrieval {
     return (await this.dense(this.deps.dense, question, 1, exclude)).filter((h) => h.score >= NEAR_DUP);
   }
 
-  private async base(name: 'dense' | 'bm25' | 'hybrid', masked: boolean, question: string, k: number, o: RetrieveOptions): Promise<Scored[]> {
+  private async base(
+    name: 'dense' | 'bm25' | 'hybrid',
+    masked: boolean,
+    question: string,
+    k: number,
+    o: RetrieveOptions,
+  ): Promise<Scored[]> {
     const exclude = o.exclude ?? [];
     const text = masked ? maskQuestion(question, o.tables) : question;
     const denseSide = masked ? (this.deps.maskedDense ?? this.deps.dense) : this.deps.dense;
@@ -132,7 +149,10 @@ export class Retrieval {
     if (name === 'dense') return this.dense(denseSide, denseText, k, exclude);
     const lex = () => this.bm25(masked).search(text, name === 'hybrid' ? Math.max(k, POOL) : k, new Set(exclude));
     if (name === 'bm25') return lex();
-    const [d, l] = await Promise.all([this.dense(denseSide, denseText, Math.max(k, POOL), exclude), Promise.resolve(lex())]);
+    const [d, l] = await Promise.all([
+      this.dense(denseSide, denseText, Math.max(k, POOL), exclude),
+      Promise.resolve(lex()),
+    ]);
     return rrf([d, l]).slice(0, k);
   }
 
@@ -148,10 +168,14 @@ export class Retrieval {
     let hits: Scored[];
     let draft: string | undefined;
     switch (base) {
-      case 'dense': case 'bm25': case 'hybrid':
+      case 'dense':
+      case 'bm25':
+      case 'hybrid':
         hits = await this.base(base, false, question, want, o);
         break;
-      case 'masked-dense': case 'masked-bm25': case 'masked-hybrid':
+      case 'masked-dense':
+      case 'masked-bm25':
+      case 'masked-hybrid':
         hits = await this.base(base.slice(7) as 'dense' | 'bm25' | 'hybrid', true, question, want, o);
         break;
       case 'draft-rerank': {
@@ -160,7 +184,10 @@ export class Retrieval {
         const target = draft ? sqlSkeleton(draft) : pool[0] ? this.skel(pool[0].row) : '';
         const q = minmax(pool);
         hits = pool
-          .map((h) => ({ row: h.row, score: 0.6 * skeletonSimilarity(target, this.skel(h.row)) + 0.4 * (q.get(h.row) ?? 0) }))
+          .map((h) => ({
+            row: h.row,
+            score: 0.6 * skeletonSimilarity(target, this.skel(h.row)) + 0.4 * (q.get(h.row) ?? 0),
+          }))
           .sort((a, b) => b.score - a.score)
           .slice(0, want);
         break;
@@ -179,9 +206,7 @@ export class Retrieval {
         });
         // Score = the skeleton's share of the pool's vote, in (0, 1].
         const total = [...weight.values()].reduce((a, b) => a + b, 0) || 1;
-        hits = [...weight]
-          .sort((a, b) => b[1] - a[1])
-          .map(([s, w]) => ({ row: rep.get(s)!.row, score: w / total }));
+        hits = [...weight].sort((a, b) => b[1] - a[1]).map(([s, w]) => ({ row: rep.get(s)!.row, score: w / total }));
         // A near-duplicate of the question (same database, same wording) is the best teacher
         // there is: it goes first, with its cosine as score; its skeleton is not repeated.
         const dup = o.nearDuplicate === false ? [] : await this.nearDuplicates(question, o.exclude ?? []);

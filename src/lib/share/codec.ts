@@ -47,7 +47,8 @@ export function encodeShare(s: ShareState): string {
     if (s.corpus.kind === 'url' && s.corpus.tables) p.set('tables', s.corpus.tables);
   }
   if (s.embedder) p.set('emb', s.embedder);
-  if (s.generator) p.set('gen', s.generator.engine === 'cpu' ? `cpu:${s.generator.id}` : `webllm:${s.generator.family}`);
+  if (s.generator)
+    p.set('gen', s.generator.engine === 'cpu' ? `cpu:${s.generator.id}` : `webllm:${s.generator.family}`);
   if (s.k != null) p.set('k', String(s.k));
   if (s.adapter != null) p.set('adapter', s.adapter ? '1' : '0');
   return p.toString();
@@ -74,7 +75,8 @@ export function decodeShare(search: string): DecodeResult {
     else {
       const u = httpUrl(db);
       if (u) state.db = { kind: 'url', url: u };
-      else errors.push(`the database (db) must be "demo" or an http(s) URL of a .sqlite file, not "${db.slice(0, 80)}"`);
+      else
+        errors.push(`the database (db) must be "demo" or an http(s) URL of a .sqlite file, not "${db.slice(0, 80)}"`);
     }
   }
   const corpus = p.get('corpus');
@@ -100,7 +102,8 @@ export function decodeShare(search: string): DecodeResult {
   if (gen != null) {
     const m = gen.match(/^(cpu|webllm):(.+)$/);
     if (m?.[1] === 'cpu' && CPU_GENERATORS.some((g) => g.id === m[2])) state.generator = { engine: 'cpu', id: m[2] };
-    else if (m?.[1] === 'webllm' && WEBLLM_MODELS.some((g) => g.family === m[2])) state.generator = { engine: 'webllm', family: m[2] };
+    else if (m?.[1] === 'webllm' && WEBLLM_MODELS.some((g) => g.family === m[2]))
+      state.generator = { engine: 'webllm', family: m[2] };
     else errors.push(`unknown generator "${gen.slice(0, 80)}" (expected cpu:<model id> or webllm:<family>)`);
   }
   const k = p.get('k');

@@ -29,7 +29,10 @@ export class SqlClient {
   /** Number of times a worker was terminated for running too long. */
   restarts = 0;
 
-  constructor(private readonly spawn: () => SqlWorkerHandle, readonly defaultTimeoutMs = 5_000) {
+  constructor(
+    private readonly spawn: () => SqlWorkerHandle,
+    readonly defaultTimeoutMs = 5_000,
+  ) {
     this.handle = spawn();
   }
 

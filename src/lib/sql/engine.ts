@@ -12,9 +12,7 @@ import type { Database, SqlJsStatic, SqlValue } from 'sql.js';
 import type { QueryResult, TableInfo } from '../types.ts';
 import { SqlError, SqlRowLimitError, SqlTimeoutError } from '../errors.ts';
 
-export type DbSource =
-  | { kind: 'bytes'; bytes: Uint8Array; name: string }
-  | { kind: 'sql'; sql: string; name: string };
+export type DbSource = { kind: 'bytes'; bytes: Uint8Array; name: string } | { kind: 'sql'; sql: string; name: string };
 
 export interface DbInfo {
   name: string;
@@ -40,7 +38,9 @@ function quoteIdent(name: string): string {
 export function readSchema(db: Database): { tables: TableInfo[]; rows: Record<string, number> } {
   const tables: TableInfo[] = [];
   const rows: Record<string, number> = {};
-  const res = db.exec("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY rowid");
+  const res = db.exec(
+    "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY rowid",
+  );
   for (const [name] of res[0]?.values ?? []) {
     const t = String(name);
     const info = db.exec(`PRAGMA table_info(${quoteIdent(t)})`);
@@ -75,9 +75,11 @@ export class SqlEngine {
       }
     } catch (e) {
       const msg = (e as Error).message;
-      throw new SqlError(src.kind === 'bytes'
-        ? `"${src.name}" is not a readable SQLite database (${msg})`
-        : `could not build the database from its CREATE/INSERT context: ${msg}`);
+      throw new SqlError(
+        src.kind === 'bytes'
+          ? `"${src.name}" is not a readable SQLite database (${msg})`
+          : `could not build the database from its CREATE/INSERT context: ${msg}`,
+      );
     }
     db.exec('PRAGMA query_only = 1');
     this.db?.close();
@@ -119,7 +121,9 @@ export class SqlEngine {
     } catch (e) {
       if (e instanceof SqlRowLimitError || e instanceof SqlTimeoutError) throw e;
       const msg = (e as Error).message ?? String(e);
-      throw new SqlError(/readonly|query_only/i.test(msg) ? `${msg}: the database is read-only here, so it is never modified` : msg);
+      throw new SqlError(
+        /readonly|query_only/i.test(msg) ? `${msg}: the database is read-only here, so it is never modified` : msg,
+      );
     }
     result.ms = performance.now() - t0;
     return result;

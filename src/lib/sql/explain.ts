@@ -25,7 +25,21 @@ export interface ExplainItem {
   depth: number;
 }
 
-const CLAUSE_STARTS = new Set(['WITH', 'SELECT', 'FROM', 'WHERE', 'GROUP', 'HAVING', 'ORDER', 'LIMIT', 'WINDOW', 'UNION', 'INTERSECT', 'EXCEPT', 'VALUES']);
+const CLAUSE_STARTS = new Set([
+  'WITH',
+  'SELECT',
+  'FROM',
+  'WHERE',
+  'GROUP',
+  'HAVING',
+  'ORDER',
+  'LIMIT',
+  'WINDOW',
+  'UNION',
+  'INTERSECT',
+  'EXCEPT',
+  'VALUES',
+]);
 const AGGREGATES = new Set(['COUNT', 'SUM', 'AVG', 'MIN', 'MAX', 'TOTAL', 'GROUP_CONCAT']);
 const JOIN_WORDS = new Set(['NATURAL', 'LEFT', 'RIGHT', 'FULL', 'OUTER', 'INNER', 'CROSS', 'JOIN']);
 const MAX_SQL_LABEL = 80;
@@ -133,11 +147,29 @@ function splitClauses(ctx: Ctx, lo: number, hi: number): Clause[] {
     if (t.kind === 'keyword' && CLAUSE_STARTS.has(t.value)) {
       const v = t.value;
       // IS [NOT] DISTINCT FROM is an operator, not a FROM clause.
-      if (v === 'FROM' && isKw(toks[i - 1], 'DISTINCT') && isKw(toks[i - 2], 'IS', 'NOT')) { i++; continue; }
-      if ((v === 'GROUP' || v === 'ORDER') && isKw(toks[i + 1], 'BY')) { startAt(`${v} BY`, i, i + 2); i += 2; continue; }
-      if (v === 'GROUP' || v === 'ORDER') { i++; continue; }
-      if (v === 'UNION' && isKw(toks[i + 1], 'ALL')) { startAt('UNION ALL', i, i + 2); i += 2; continue; }
-      if (v === 'WITH' && isKw(toks[i + 1], 'RECURSIVE')) { startAt('WITH RECURSIVE', i, i + 2); i += 2; continue; }
+      if (v === 'FROM' && isKw(toks[i - 1], 'DISTINCT') && isKw(toks[i - 2], 'IS', 'NOT')) {
+        i++;
+        continue;
+      }
+      if ((v === 'GROUP' || v === 'ORDER') && isKw(toks[i + 1], 'BY')) {
+        startAt(`${v} BY`, i, i + 2);
+        i += 2;
+        continue;
+      }
+      if (v === 'GROUP' || v === 'ORDER') {
+        i++;
+        continue;
+      }
+      if (v === 'UNION' && isKw(toks[i + 1], 'ALL')) {
+        startAt('UNION ALL', i, i + 2);
+        i += 2;
+        continue;
+      }
+      if (v === 'WITH' && isKw(toks[i + 1], 'RECURSIVE')) {
+        startAt('WITH RECURSIVE', i, i + 2);
+        i += 2;
+        continue;
+      }
       startAt(v, i, i + 1);
     } else if (!out.length) {
       startAt('OTHER', i, i);
@@ -155,7 +187,11 @@ function query(ctx: Ctx, lo: number, hi: number, depth: number): void {
     const cl = clauses[c];
     if (['UNION', 'UNION ALL', 'INTERSECT', 'EXCEPT'].includes(cl.kind)) coreStart = c + 1;
     let coreEnd = c;
-    while (coreEnd + 1 < clauses.length && !['UNION', 'UNION ALL', 'INTERSECT', 'EXCEPT'].includes(clauses[coreEnd + 1].kind)) coreEnd++;
+    while (
+      coreEnd + 1 < clauses.length &&
+      !['UNION', 'UNION ALL', 'INTERSECT', 'EXCEPT'].includes(clauses[coreEnd + 1].kind)
+    )
+      coreEnd++;
     const core = clauses.slice(coreStart, coreEnd + 1).map((x) => x.kind);
     const subs: [number, number][] = [];
     const text = describe(ctx, cl, core, clauses, subs);
@@ -208,8 +244,14 @@ function splitTop(ctx: Ctx, lo: number, hi: number): [number, number][] {
   const out: [number, number][] = [];
   let s = lo;
   for (let i = lo; i < hi; i++) {
-    if (isP(ctx.toks[i], '(')) { i = Math.min(hi - 1, ctx.match[i]); continue; }
-    if (isP(ctx.toks[i], ',')) { if (i > s) out.push([s, i]); s = i + 1; }
+    if (isP(ctx.toks[i], '(')) {
+      i = Math.min(hi - 1, ctx.match[i]);
+      continue;
+    }
+    if (isP(ctx.toks[i], ',')) {
+      if (i > s) out.push([s, i]);
+      s = i + 1;
+    }
   }
   if (hi > s) out.push([s, hi]);
   return out;
@@ -223,10 +265,12 @@ function andList(parts: string[]): string {
 /** An expression part with an optional alias (`expr AS name` or `expr name`). */
 function splitAlias(ctx: Ctx, a: number, b: number): { expr: [number, number]; alias?: string } {
   const { toks } = ctx;
-  if (b - a >= 3 && isKw(toks[b - 2], 'AS') && isName(toks[b - 1])) return { expr: [a, b - 2], alias: nameOf(toks[b - 1]) };
+  if (b - a >= 3 && isKw(toks[b - 2], 'AS') && isName(toks[b - 1]))
+    return { expr: [a, b - 2], alias: nameOf(toks[b - 1]) };
   if (b - a >= 2 && isName(toks[b - 1])) {
     const p = toks[b - 2];
-    if (isName(p) || p.kind === 'number' || p.kind === 'string' || isP(p, ')') || isKw(p, 'END')) return { expr: [a, b - 1], alias: nameOf(toks[b - 1]) };
+    if (isName(p) || p.kind === 'number' || p.kind === 'string' || isP(p, ')') || isKw(p, 'END'))
+      return { expr: [a, b - 1], alias: nameOf(toks[b - 1]) };
   }
   return { expr: [a, b] };
 }
@@ -235,20 +279,25 @@ function describeSelect(ctx: Ctx, cl: Clause, core: string[], subs: [number, num
   const { toks } = ctx;
   let a = cl.body;
   let distinct = false;
-  if (isKw(toks[a], 'DISTINCT')) { distinct = true; a++; } else if (isKw(toks[a], 'ALL')) a++;
+  if (isKw(toks[a], 'DISTINCT')) {
+    distinct = true;
+    a++;
+  } else if (isKw(toks[a], 'ALL')) a++;
   const items = splitTop(ctx, a, cl.hi);
   let hasAggregate = false;
   const parts = items.map(([x, y]) => {
     if (y - x === 1 && toks[x].text === '*') return 'every column';
     if (y - x === 3 && isP(toks[x + 1], '.') && toks[x + 2].text === '*') return `every column of ${nameOf(toks[x])}`;
     const { expr, alias } = splitAlias(ctx, x, y);
-    for (let i = expr[0]; i < expr[1]; i++) if (toks[i].kind === 'keyword' && AGGREGATES.has(toks[i].value)) hasAggregate = true;
+    for (let i = expr[0]; i < expr[1]; i++)
+      if (toks[i].kind === 'keyword' && AGGREGATES.has(toks[i].value)) hasAggregate = true;
     const p = phrase(ctx, expr[0], expr[1], subs);
     return alias && alias !== p ? `${p} (as ${alias})` : p;
   });
   const shown = parts.length > 6 ? [...parts.slice(0, 5), `${parts.length - 5} more columns`] : parts;
   let s = distinct ? `returns the distinct combinations of ${andList(shown)}` : `returns ${andList(shown)}`;
-  if (hasAggregate && !core.includes('GROUP BY')) s += '; with aggregates and no GROUP BY, the result is a single summary row';
+  if (hasAggregate && !core.includes('GROUP BY'))
+    s += '; with aggregates and no GROUP BY, the result is a single summary row';
   if (!core.includes('FROM')) s += ' (computed without reading a table)';
   return s + '.';
 }
@@ -271,7 +320,8 @@ function describeWith(ctx: Ctx, cl: Clause, subs: [number, number][]): string {
     if (i < b) subs.push([i + 1, match[i]]);
     names.push(name);
   }
-  const what = names.length === 1 ? `a temporary result named ${names[0]}` : `temporary results named ${andList(names)}`;
+  const what =
+    names.length === 1 ? `a temporary result named ${names[0]}` : `temporary results named ${andList(names)}`;
   return recursive
     ? `defines ${what} recursively: it starts from the first SELECT and each step adds rows built from the previous ones (a row generator); the main query reads it like a table.`
     : `defines ${what}, used by the main query like a table.`;
@@ -280,7 +330,11 @@ function describeWith(ctx: Ctx, cl: Clause, subs: [number, number][]): string {
 function describeFrom(ctx: Ctx, cl: Clause, subs: [number, number][]): string {
   const { toks, match } = ctx;
   // Sources separated by commas or JOINs.
-  interface Source { label: string; join: string; cond?: string }
+  interface Source {
+    label: string;
+    join: string;
+    cond?: string;
+  }
   const sources: Source[] = [];
   let i = cl.body;
   let join = 'first';
@@ -289,18 +343,29 @@ function describeFrom(ctx: Ctx, cl: Clause, subs: [number, number][]): string {
     let label: string;
     if (isP(toks[i], '(')) {
       const close = match[i];
-      if (isKw(toks[i + 1], 'SELECT', 'WITH', 'VALUES')) { subs.push([i + 1, close]); label = 'a subquery (explained below)'; }
-      else label = oneLine(ctx.sql.slice(toks[i].start, toks[close].end));
+      if (isKw(toks[i + 1], 'SELECT', 'WITH', 'VALUES')) {
+        subs.push([i + 1, close]);
+        label = 'a subquery (explained below)';
+      } else label = oneLine(ctx.sql.slice(toks[i].start, toks[close].end));
       i = close + 1;
     } else {
       let name = toks[i] ? nameOf(toks[i]) : '';
       i++;
-      if (isP(toks[i], '.') && isName(toks[i + 1])) { name += '.' + nameOf(toks[i + 1]); i += 2; }
-      if (isP(toks[i], '(')) { name += ctx.sql.slice(toks[i].start, toks[match[i]].end); i = match[i] + 1; } // table-valued function
+      if (isP(toks[i], '.') && isName(toks[i + 1])) {
+        name += '.' + nameOf(toks[i + 1]);
+        i += 2;
+      }
+      if (isP(toks[i], '(')) {
+        name += ctx.sql.slice(toks[i].start, toks[match[i]].end);
+        i = match[i] + 1;
+      } // table-valued function
       label = name;
     }
     if (isKw(toks[i], 'AS')) i++;
-    if (isName(toks[i]) && !JOIN_WORDS.has(toks[i].text.toUpperCase())) { label += ` (as ${nameOf(toks[i])})`; i++; }
+    if (isName(toks[i]) && !JOIN_WORDS.has(toks[i].text.toUpperCase())) {
+      label += ` (as ${nameOf(toks[i])})`;
+      i++;
+    }
     const src: Source = { label, join };
     // join constraint
     if (isKw(toks[i], 'ON')) {
@@ -319,9 +384,16 @@ function describeFrom(ctx: Ctx, cl: Clause, subs: [number, number][]): string {
     sources.push(src);
     // the next join operator
     if (i >= cl.hi) break;
-    if (isP(toks[i], ',')) { join = 'comma'; i++; continue; }
+    if (isP(toks[i], ',')) {
+      join = 'comma';
+      i++;
+      continue;
+    }
     const words: string[] = [];
-    while (i < cl.hi && toks[i].kind === 'keyword' && JOIN_WORDS.has(toks[i].value)) { words.push(toks[i].value); i++; }
+    while (i < cl.hi && toks[i].kind === 'keyword' && JOIN_WORDS.has(toks[i].value)) {
+      words.push(toks[i].value);
+      i++;
+    }
     if (!words.length) {
       // something the explainer does not model (INDEXED BY, …): quote the rest
       sources[sources.length - 1].label += ` ${oneLine(ctx.sql.slice(toks[i].start, toks[cl.hi - 1].end))}`;
@@ -336,10 +408,13 @@ function describeFrom(ctx: Ctx, cl: Clause, subs: [number, number][]): string {
   for (const s of sources.slice(1)) {
     const on = s.cond ? `, pairing rows where ${s.cond}` : '';
     if (s.join === 'comma' || s.join.includes('CROSS')) parts.push(`with every row of ${s.label}${on}`);
-    else if (s.join.includes('LEFT')) parts.push(`with ${s.label}${on}, keeping rows of the left side that have no match`);
-    else if (s.join.includes('RIGHT')) parts.push(`with ${s.label}${on}, keeping rows of ${s.label} that have no match`);
+    else if (s.join.includes('LEFT'))
+      parts.push(`with ${s.label}${on}, keeping rows of the left side that have no match`);
+    else if (s.join.includes('RIGHT'))
+      parts.push(`with ${s.label}${on}, keeping rows of ${s.label} that have no match`);
     else if (s.join.includes('FULL')) parts.push(`with ${s.label}${on}, keeping unmatched rows of both sides`);
-    else if (s.join.includes('NATURAL')) parts.push(`with ${s.label}, pairing rows that agree on every column with the same name`);
+    else if (s.join.includes('NATURAL'))
+      parts.push(`with ${s.label}, pairing rows that agree on every column with the same name`);
     else parts.push(`with ${s.label}${on}`);
   }
   return `combines ${sources[0].label} ${parts.join('; then ')}.`;
@@ -356,9 +431,14 @@ function describeOrder(ctx: Ctx, cl: Clause, subs: [number, number][]): string {
     let end = b;
     let dir = 'ascending: smallest first';
     let nulls = '';
-    if (isKw(toks[end - 1], 'FIRST', 'LAST') && isKw(toks[end - 2], 'NULLS')) { nulls = toks[end - 1].value === 'FIRST' ? ', empty values first' : ', empty values last'; end -= 2; }
-    if (isKw(toks[end - 1], 'DESC')) { dir = 'descending: largest first'; end--; }
-    else if (isKw(toks[end - 1], 'ASC')) end--;
+    if (isKw(toks[end - 1], 'FIRST', 'LAST') && isKw(toks[end - 2], 'NULLS')) {
+      nulls = toks[end - 1].value === 'FIRST' ? ', empty values first' : ', empty values last';
+      end -= 2;
+    }
+    if (isKw(toks[end - 1], 'DESC')) {
+      dir = 'descending: largest first';
+      end--;
+    } else if (isKw(toks[end - 1], 'ASC')) end--;
     return `${positional(ctx, a, end) ?? phrase(ctx, a, end, subs)} (${dir}${nulls})`;
   });
   return `sorts the rows by ${keys.join(', then by ')}.`;
@@ -369,13 +449,24 @@ function describeLimit(ctx: Ctx, cl: Clause, all: Clause[], subs: [number, numbe
   let count: string;
   let offset: string | null = null;
   let off = -1;
-  for (let i = cl.body; i < cl.hi; i++) if (isKw(toks[i], 'OFFSET') || isP(toks[i], ',')) { off = i; break; }
+  for (let i = cl.body; i < cl.hi; i++)
+    if (isKw(toks[i], 'OFFSET') || isP(toks[i], ',')) {
+      off = i;
+      break;
+    }
   if (off < 0) count = phrase(ctx, cl.body, cl.hi, subs);
-  else if (isP(toks[off], ',')) { offset = phrase(ctx, cl.body, off, subs); count = phrase(ctx, off + 1, cl.hi, subs); }
-  else { count = phrase(ctx, cl.body, off, subs); offset = phrase(ctx, off + 1, cl.hi, subs); }
+  else if (isP(toks[off], ',')) {
+    offset = phrase(ctx, cl.body, off, subs);
+    count = phrase(ctx, off + 1, cl.hi, subs);
+  } else {
+    count = phrase(ctx, cl.body, off, subs);
+    offset = phrase(ctx, off + 1, cl.hi, subs);
+  }
   const ordered = all.some((c) => c.kind === 'ORDER BY' && c.lo < cl.lo);
   const what = count === '1' ? 'only the first row' : `only the first ${count} rows`;
-  let s = offset ? `skips the first ${offset} rows, then keeps ${count === '1' ? 'the next row' : `the next ${count} rows`}` : `keeps ${what}`;
+  let s = offset
+    ? `skips the first ${offset} rows, then keeps ${count === '1' ? 'the next row' : `the next ${count} rows`}`
+    : `keeps ${what}`;
   if (!ordered) s += ' (in no guaranteed order, as there is no ORDER BY before it)';
   else if (count === '1' && !offset) s += ' (the top one in that order)';
   return s + '.';
@@ -390,16 +481,28 @@ function likePhrase(pattern: string, negated: boolean): string {
   else if (simple && pattern.endsWith('%') && !pattern.startsWith('%')) s = `starts with ${q}`;
   else if (simple && pattern.startsWith('%') && !pattern.endsWith('%')) s = `ends with ${q}`;
   else return negated ? `does not match the pattern '${pattern}'` : `matches the pattern '${pattern}'`;
-  return negated ? `does not ${s.replace(/^(contains|starts|ends)/, (m) => (m === 'contains' ? 'contain' : m.slice(0, -1)))}` : s;
+  return negated
+    ? `does not ${s.replace(/^(contains|starts|ends)/, (m) => (m === 'contains' ? 'contain' : m.slice(0, -1)))}`
+    : s;
 }
 
 const OP_WORDS: Record<string, string> = {
-  '=': 'is', '==': 'is', '!=': 'is not', '<>': 'is not', '>': 'is greater than', '>=': 'is at least',
-  '<': 'is less than', '<=': 'is at most',
+  '=': 'is',
+  '==': 'is',
+  '!=': 'is not',
+  '<>': 'is not',
+  '>': 'is greater than',
+  '>=': 'is at least',
+  '<': 'is less than',
+  '<=': 'is at most',
 };
 
 const AGG_WORDS: Record<string, string> = {
-  SUM: 'the total of', TOTAL: 'the total of', AVG: 'the average of', MIN: 'the smallest', MAX: 'the largest',
+  SUM: 'the total of',
+  TOTAL: 'the total of',
+  AVG: 'the average of',
+  MIN: 'the smallest',
+  MAX: 'the largest',
   GROUP_CONCAT: 'the list of',
 };
 
@@ -423,10 +526,19 @@ function phrase(ctx: Ctx, a: number, b: number, subs: [number, number][]): strin
       const close = Math.min(match[i + 1], b - 1);
       let x = i + 2;
       let distinct = false;
-      if (isKw(toks[x], 'DISTINCT')) { distinct = true; x++; }
+      if (isKw(toks[x], 'DISTINCT')) {
+        distinct = true;
+        x++;
+      }
       const inner = close > x ? phrase(ctx, x, close, subs) : '';
       let s: string;
-      if (t.value === 'COUNT') s = inner === '*' || inner === '' ? 'the number of rows' : distinct ? `the number of different ${inner} values` : `the number of ${inner} values`;
+      if (t.value === 'COUNT')
+        s =
+          inner === '*' || inner === ''
+            ? 'the number of rows'
+            : distinct
+              ? `the number of different ${inner} values`
+              : `the number of ${inner} values`;
       else s = `${AGG_WORDS[t.value]} ${distinct ? 'different ' : ''}${inner}`;
       put(s);
       i = close;
@@ -440,28 +552,90 @@ function phrase(ctx: Ctx, a: number, b: number, subs: [number, number][]): strin
       continue;
     }
     if (isKw(t, 'IS')) {
-      if (isKw(next, 'NOT') && isKw(toks[i + 2], 'NULL')) { put('is not empty (NOT NULL)'); i += 2; continue; }
-      if (isKw(next, 'NULL')) { put('is empty (NULL)'); i += 1; continue; }
-      if (isKw(next, 'NOT')) { put('is not'); i += 1; continue; }
+      if (isKw(next, 'NOT') && isKw(toks[i + 2], 'NULL')) {
+        put('is not empty (NOT NULL)');
+        i += 2;
+        continue;
+      }
+      if (isKw(next, 'NULL')) {
+        put('is empty (NULL)');
+        i += 1;
+        continue;
+      }
+      if (isKw(next, 'NOT')) {
+        put('is not');
+        i += 1;
+        continue;
+      }
       put('is');
       continue;
     }
-    if (isKw(t, 'NOT') && isKw(next, 'LIKE') && toks[i + 2]?.kind === 'string') { put(likePhrase(toks[i + 2].value, true)); i += 2; continue; }
-    if (isKw(t, 'LIKE') && next?.kind === 'string') { put(likePhrase(next.value, false)); i += 1; continue; }
-    if (isKw(t, 'NOT') && isKw(next, 'IN')) { put('is not one of'); i += 1; continue; }
-    if (isKw(t, 'IN')) { put('is one of'); continue; }
-    if (isKw(t, 'NOT') && isKw(next, 'BETWEEN')) { put('is not between'); i += 1; continue; }
-    if (isKw(t, 'BETWEEN')) { put('is between'); continue; }
-    if (isKw(t, 'NOT') && isKw(next, 'EXISTS')) { put('there is no row in'); i += 1; continue; }
-    if (isKw(t, 'EXISTS')) { put('there is a row in'); continue; }
-    if (t.kind === 'op' && OP_WORDS[t.text]) { put(OP_WORDS[t.text]); continue; }
-    if (t.kind === 'keyword' && ['AND', 'OR', 'NOT'].includes(t.value)) { put(t.value.toLowerCase()); continue; }
-    if (t.kind === 'string') { put(t.text); continue; }
-    if (isP(t, ',') || isP(t, ')')) { put(t.text, true); continue; }
-    if (isP(t, '.')) { put('.', true); glue = true; continue; }
+    if (isKw(t, 'NOT') && isKw(next, 'LIKE') && toks[i + 2]?.kind === 'string') {
+      put(likePhrase(toks[i + 2].value, true));
+      i += 2;
+      continue;
+    }
+    if (isKw(t, 'LIKE') && next?.kind === 'string') {
+      put(likePhrase(next.value, false));
+      i += 1;
+      continue;
+    }
+    if (isKw(t, 'NOT') && isKw(next, 'IN')) {
+      put('is not one of');
+      i += 1;
+      continue;
+    }
+    if (isKw(t, 'IN')) {
+      put('is one of');
+      continue;
+    }
+    if (isKw(t, 'NOT') && isKw(next, 'BETWEEN')) {
+      put('is not between');
+      i += 1;
+      continue;
+    }
+    if (isKw(t, 'BETWEEN')) {
+      put('is between');
+      continue;
+    }
+    if (isKw(t, 'NOT') && isKw(next, 'EXISTS')) {
+      put('there is no row in');
+      i += 1;
+      continue;
+    }
+    if (isKw(t, 'EXISTS')) {
+      put('there is a row in');
+      continue;
+    }
+    if (t.kind === 'op' && OP_WORDS[t.text]) {
+      put(OP_WORDS[t.text]);
+      continue;
+    }
+    if (t.kind === 'keyword' && ['AND', 'OR', 'NOT'].includes(t.value)) {
+      put(t.value.toLowerCase());
+      continue;
+    }
+    if (t.kind === 'string') {
+      put(t.text);
+      continue;
+    }
+    if (isP(t, ',') || isP(t, ')')) {
+      put(t.text, true);
+      continue;
+    }
+    if (isP(t, '.')) {
+      put('.', true);
+      glue = true;
+      continue;
+    }
     if (isP(t, '(')) {
       const prev = toks[i - 1];
-      put('(', i > a && (isName(prev) || prev.kind === 'keyword') && !isKw(prev, 'AND', 'OR', 'NOT', 'IN', 'WHEN', 'THEN', 'ELSE', 'ON', 'EXISTS'));
+      put(
+        '(',
+        i > a &&
+          (isName(prev) || prev.kind === 'keyword') &&
+          !isKw(prev, 'AND', 'OR', 'NOT', 'IN', 'WHEN', 'THEN', 'ELSE', 'ON', 'EXISTS'),
+      );
       glue = true;
       continue;
     }
@@ -481,7 +655,9 @@ export function linkExplanation(sql: string, text: string): ExplainItem[] {
   for (const raw of text.split('\n')) {
     const line = raw.replace(/^\s*(?:[-*•]|\d+[.)])\s*/, '').trim();
     if (!line) continue;
-    const m = line.match(/^\**`?(WITH RECURSIVE|WITH|SELECT|FROM|JOIN|WHERE|GROUP BY|HAVING|ORDER BY|LIMIT|OFFSET|UNION ALL|UNION|INTERSECT|EXCEPT)\b/i);
+    const m = line.match(
+      /^\**`?(WITH RECURSIVE|WITH|SELECT|FROM|JOIN|WHERE|GROUP BY|HAVING|ORDER BY|LIMIT|OFFSET|UNION ALL|UNION|INTERSECT|EXCEPT)\b/i,
+    );
     let item: ExplainItem = { clause: '', sql: '', text: line, from: -1, to: -1, depth: 0 };
     if (m) {
       const kw = m[1].toUpperCase();

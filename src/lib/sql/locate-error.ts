@@ -20,7 +20,8 @@ export type SqlCheck = (sql: string) => string | null;
 
 const lower = (s: string) => s.toLowerCase();
 const nameValue = (t: Token) => (t.kind === 'quoted_ident' ? t.value : t.text);
-const isNameTok = (t: Token | undefined) => !!t && (t.kind === 'ident' || t.kind === 'quoted_ident' || t.kind === 'keyword');
+const isNameTok = (t: Token | undefined) =>
+  !!t && (t.kind === 'ident' || t.kind === 'quoted_ident' || t.kind === 'keyword');
 
 function spot(from: number, to: number, message: string): SqlErrorSpot {
   return { from, to, message };
@@ -44,7 +45,13 @@ function findQualified(toks: Token[], qname: string): [number, number][] {
     let ok = true;
     let j = i;
     for (let p = 1; p < parts.length && ok; p++) {
-      if (toks[j + 1]?.text === '.' && toks[j + 2] && isNameTok(toks[j + 2]) && lower(nameValue(toks[j + 2])) === lower(parts[p])) j += 2;
+      if (
+        toks[j + 1]?.text === '.' &&
+        toks[j + 2] &&
+        isNameTok(toks[j + 2]) &&
+        lower(nameValue(toks[j + 2])) === lower(parts[p])
+      )
+        j += 2;
       else ok = false;
     }
     if (ok) out.push([i, j]);
@@ -93,7 +100,11 @@ export function locateSqlError(sql: string, message: string, check?: SqlCheck): 
     const hits = findQualified(toks, m[1]).filter(([a]) => toks[a - 1]?.text !== '.');
     return hits.length ? spot(toks[hits[0][0]].start, toks[hits[0][1]].end, msg) : null;
   }
-  if ((m = msg.match(/(?:no such function|wrong number of arguments to function|misuse of aggregate(?: function)?|misuse of window function):? ([A-Za-z_][\w$]*)/))) {
+  if (
+    (m = msg.match(
+      /(?:no such function|wrong number of arguments to function|misuse of aggregate(?: function)?|misuse of window function):? ([A-Za-z_][\w$]*)/,
+    ))
+  ) {
     const calls = findNames(toks, m[1]).filter((i) => toks[i + 1]?.text === '(');
     if (!calls.length) return null;
     // with a call, mark up to its closing parenthesis
@@ -102,7 +113,10 @@ export function locateSqlError(sql: string, message: string, check?: SqlCheck): 
     let end = toks[i].end;
     for (let j = i + 1; j < toks.length; j++) {
       if (toks[j].text === '(') depth++;
-      else if (toks[j].text === ')' && --depth === 0) { end = toks[j].end; break; }
+      else if (toks[j].text === ')' && --depth === 0) {
+        end = toks[j].end;
+        break;
+      }
     }
     return spot(toks[i].start, end, msg);
   }
@@ -110,7 +124,9 @@ export function locateSqlError(sql: string, message: string, check?: SqlCheck): 
     const n = Number(m[1]);
     const kw = m[2];
     let at = -1;
-    toks.forEach((t, i) => { if (t.kind === 'keyword' && t.value === kw && toks[i + 1]?.value === 'BY') at = i + 2; });
+    toks.forEach((t, i) => {
+      if (t.kind === 'keyword' && t.value === kw && toks[i + 1]?.value === 'BY') at = i + 2;
+    });
     if (at < 0) return null;
     let term = 1;
     let depth = 0;
@@ -119,7 +135,13 @@ export function locateSqlError(sql: string, message: string, check?: SqlCheck): 
       const t = toks[j];
       if (t.text === '(') depth++;
       else if (t.text === ')') depth--;
-      const ends = j === toks.length - 1 || (depth === 0 && (toks[j + 1].text === ',' || (toks[j + 1].kind === 'keyword' && ['LIMIT', 'HAVING', 'ORDER', 'UNION', 'INTERSECT', 'EXCEPT', 'WINDOW'].includes(toks[j + 1].value))) || toks[j + 1].text === ';');
+      const ends =
+        j === toks.length - 1 ||
+        (depth === 0 &&
+          (toks[j + 1].text === ',' ||
+            (toks[j + 1].kind === 'keyword' &&
+              ['LIMIT', 'HAVING', 'ORDER', 'UNION', 'INTERSECT', 'EXCEPT', 'WINDOW'].includes(toks[j + 1].value)))) ||
+        toks[j + 1].text === ';';
       if (ends) {
         if (term === n) return spot(toks[start].start, t.end, msg);
         if (toks[j + 1]?.text !== ',') break;

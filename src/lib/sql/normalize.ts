@@ -27,13 +27,7 @@
  * always identifiers.
  */
 
-import {
-  AGGREGATE_FUNCTIONS,
-  SQLITE_FUNCTIONS,
-  isSqliteKeyword,
-  tokenize,
-  type Token,
-} from './tokenize.ts';
+import { AGGREGATE_FUNCTIONS, SQLITE_FUNCTIONS, isSqliteKeyword, tokenize, type Token } from './tokenize.ts';
 
 const COMPARISON_OPS: ReadonlySet<string> = new Set(['=', '==', '!=', '<>', '<', '>', '<=', '>=']);
 const VALUE_KEYWORDS: ReadonlySet<string> = new Set(['LIKE', 'GLOB', 'REGEXP', 'MATCH', 'BETWEEN', 'ESCAPE']);
@@ -101,7 +95,13 @@ function prepare(sql: string): Token[] {
 /** True for a token after which a bare name is an alias (`expr alias`). */
 function endsExpression(t: Token | undefined): boolean {
   if (!t) return false;
-  if (t.kind === 'ident' || t.kind === 'quoted_ident' || t.kind === 'string' || t.kind === 'number' || t.kind === 'param') {
+  if (
+    t.kind === 'ident' ||
+    t.kind === 'quoted_ident' ||
+    t.kind === 'string' ||
+    t.kind === 'number' ||
+    t.kind === 'param'
+  ) {
     return true;
   }
   if (t.kind === 'punct') return t.text === ')';
@@ -126,13 +126,7 @@ function insertImplicitAs(tokens: Token[]): Token[] {
     if (isPunct(t, '(')) parens.push(isKw(prev, 'CAST'));
     else if (isPunct(t, ')')) parens.pop();
     const inCast = parens.length > 0 && parens[parens.length - 1];
-    if (
-      isName(t) &&
-      endsExpression(prev) &&
-      !isPunct(next, '.') &&
-      !isPunct(next, '(') &&
-      !inCast
-    ) {
+    if (isName(t) && endsExpression(prev) && !isPunct(next, '.') && !isPunct(next, '(') && !inCast) {
       out.push({ kind: 'keyword', text: 'AS', value: 'AS', start: t.start, end: t.start });
     }
     out.push(t);
@@ -390,7 +384,7 @@ export function stripMysqlQuoting(sql: string): string {
       continue;
     } else {
       end = i + 1;
-      while (end < n && !"'\"`-/".includes(sql[end])) end++;
+      while (end < n && !'\'"`-/'.includes(sql[end])) end++;
     }
     out += sql.slice(i, end);
     i = end;

@@ -40,15 +40,7 @@
  */
 
 export type TokenKind =
-  | 'keyword'
-  | 'ident'
-  | 'quoted_ident'
-  | 'string'
-  | 'number'
-  | 'op'
-  | 'punct'
-  | 'comment'
-  | 'param';
+  'keyword' | 'ident' | 'quoted_ident' | 'string' | 'number' | 'op' | 'punct' | 'comment' | 'param';
 
 export interface Token {
   kind: TokenKind;
@@ -108,12 +100,26 @@ const RESERVED: ReadonlySet<string> = new Set(
 
 /** Fallback keywords that are nevertheless always treated as keywords. */
 const ALWAYS_KEYWORD: ReadonlySet<string> = new Set([
-  'ASC', 'DESC', 'BY', 'LIKE', 'OFFSET', 'WITH', 'CURRENT_DATE', 'CURRENT_TIME', 'CURRENT_TIMESTAMP',
+  'ASC',
+  'DESC',
+  'BY',
+  'LIKE',
+  'OFFSET',
+  'WITH',
+  'CURRENT_DATE',
+  'CURRENT_TIME',
+  'CURRENT_TIMESTAMP',
 ]);
 
 /** Aggregate functions: keywords when followed by `(`. */
 export const AGGREGATE_FUNCTIONS: ReadonlySet<string> = new Set([
-  'COUNT', 'SUM', 'AVG', 'MIN', 'MAX', 'TOTAL', 'GROUP_CONCAT',
+  'COUNT',
+  'SUM',
+  'AVG',
+  'MIN',
+  'MAX',
+  'TOTAL',
+  'GROUP_CONCAT',
 ]);
 
 /**
@@ -137,14 +143,35 @@ export const SQLITE_FUNCTIONS: ReadonlySet<string> = new Set(
 
 /** Window-frame words: keywords only inside a window definition. */
 const FRAME_WORDS: ReadonlySet<string> = new Set([
-  'RANGE', 'ROWS', 'GROUPS', 'UNBOUNDED', 'PRECEDING', 'FOLLOWING', 'CURRENT', 'ROW', 'EXCLUDE',
-  'NO', 'OTHERS', 'TIES',
+  'RANGE',
+  'ROWS',
+  'GROUPS',
+  'UNBOUNDED',
+  'PRECEDING',
+  'FOLLOWING',
+  'CURRENT',
+  'ROW',
+  'EXCLUDE',
+  'NO',
+  'OTHERS',
+  'TIES',
 ]);
 
 /** Words that begin a non-query statement (keywords only at statement start). */
 const STATEMENT_STARTERS: ReadonlySet<string> = new Set([
-  'EXPLAIN', 'PRAGMA', 'BEGIN', 'ROLLBACK', 'SAVEPOINT', 'RELEASE', 'ATTACH', 'DETACH', 'VACUUM',
-  'ANALYZE', 'REINDEX', 'END', 'REPLACE',
+  'EXPLAIN',
+  'PRAGMA',
+  'BEGIN',
+  'ROLLBACK',
+  'SAVEPOINT',
+  'RELEASE',
+  'ATTACH',
+  'DETACH',
+  'VACUUM',
+  'ANALYZE',
+  'REINDEX',
+  'END',
+  'REPLACE',
 ]);
 
 const MULTI_CHAR_OPS = ['->>', '<=', '>=', '<>', '!=', '==', '||', '<<', '>>', '->'];
@@ -483,7 +510,9 @@ function frameWordIsKeyword(U: string, prev: Token | undefined, next: Token | un
     case 'RANGE':
     case 'ROWS':
     case 'GROUPS':
-      return n === 'BETWEEN' || n === 'UNBOUNDED' || n === 'CURRENT' || next?.kind === 'number' || next?.kind === 'param';
+      return (
+        n === 'BETWEEN' || n === 'UNBOUNDED' || n === 'CURRENT' || next?.kind === 'number' || next?.kind === 'param'
+      );
     case 'UNBOUNDED':
     case 'PRECEDING':
     case 'FOLLOWING':

@@ -85,9 +85,14 @@ export class LinearAdapter {
   readonly b: Float32Array;
   meta?: AdapterMeta;
 
-  constructor(readonly dim: number, W?: Float32Array, b?: Float32Array) {
+  constructor(
+    readonly dim: number,
+    W?: Float32Array,
+    b?: Float32Array,
+  ) {
     if (!Number.isInteger(dim) || dim <= 0) throw new RangeError(`adapter dim must be a positive integer, got ${dim}`);
-    if (W && W.length !== dim * dim) throw new RangeError(`W has ${W.length} values, a ${dim}-d adapter needs ${dim * dim}`);
+    if (W && W.length !== dim * dim)
+      throw new RangeError(`W has ${W.length} values, a ${dim}-d adapter needs ${dim * dim}`);
     if (b && b.length !== dim) throw new RangeError(`b has ${b.length} values, a ${dim}-d adapter needs ${dim}`);
     this.W = W ?? identityMatrix(dim);
     this.b = b ?? new Float32Array(dim);
@@ -149,9 +154,20 @@ export function identityMatrix(dim: number): Float32Array {
 }
 
 /** out[oo..oo+d) = W x[xo..xo+d) + b. */
-function affineRow(W: Float32Array, b: Float32Array, d: number, x: Float32Array, xo: number, out: Float32Array, oo: number): void {
+function affineRow(
+  W: Float32Array,
+  b: Float32Array,
+  d: number,
+  x: Float32Array,
+  xo: number,
+  out: Float32Array,
+  oo: number,
+): void {
   for (let r = 0, wo = 0; r < d; r++, wo += d) {
-    let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    let s0 = 0,
+      s1 = 0,
+      s2 = 0,
+      s3 = 0;
     let k = 0;
     for (; k + 3 < d; k += 4) {
       s0 += W[wo + k] * x[xo + k];
@@ -214,7 +230,10 @@ const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object
  * not decode, weights whose size does not match `dim`, non-finite weights, or a dim/embedder
  * other than the expected one.
  */
-export function loadAdapterJson(input: string | unknown, opts: LoadAdapterOptions = {}): LinearAdapter & { meta: AdapterMeta } {
+export function loadAdapterJson(
+  input: string | unknown,
+  opts: LoadAdapterOptions = {},
+): LinearAdapter & { meta: AdapterMeta } {
   let obj: unknown = input;
   if (typeof input === 'string') {
     try {
@@ -233,13 +252,18 @@ export function loadAdapterJson(input: string | unknown, opts: LoadAdapterOption
     throw new AdapterFormatError(`adapter file has no valid version (got ${JSON.stringify(obj.version ?? null)})`);
   }
   if (obj.version > ADAPTER_VERSION) {
-    throw new AdapterFormatError(`adapter file version ${obj.version} is newer than this app reads (${ADAPTER_VERSION}): update the app`);
+    throw new AdapterFormatError(
+      `adapter file version ${obj.version} is newer than this app reads (${ADAPTER_VERSION}): update the app`,
+    );
   }
   const dim = obj.dim;
   if (typeof dim !== 'number' || !Number.isInteger(dim) || dim <= 0 || dim > MAX_ADAPTER_DIM) {
-    throw new AdapterFormatError(`adapter dim must be an integer from 1 to ${MAX_ADAPTER_DIM}, got ${JSON.stringify(dim ?? null)}`);
+    throw new AdapterFormatError(
+      `adapter dim must be an integer from 1 to ${MAX_ADAPTER_DIM}, got ${JSON.stringify(dim ?? null)}`,
+    );
   }
-  if (typeof obj.embedderId !== 'string' || !obj.embedderId) throw new AdapterFormatError('adapter file lacks embedderId');
+  if (typeof obj.embedderId !== 'string' || !obj.embedderId)
+    throw new AdapterFormatError('adapter file lacks embedderId');
   const decode = (field: 'W' | 'b', want: number): Float32Array => {
     const text = obj[field];
     if (typeof text !== 'string') throw new AdapterFormatError(`adapter field ${field} must be a base64 string`);
@@ -253,15 +277,20 @@ export function loadAdapterJson(input: string | unknown, opts: LoadAdapterOption
       throw new AdapterFormatError(`adapter field ${field} holds ${v.length} values; a ${dim}-d adapter needs ${want}`);
     }
     for (let i = 0; i < v.length; i++) {
-      if (!Number.isFinite(v[i])) throw new AdapterFormatError(`adapter field ${field} holds a non-finite value at ${i}`);
+      if (!Number.isFinite(v[i]))
+        throw new AdapterFormatError(`adapter field ${field} holds a non-finite value at ${i}`);
     }
     return v;
   };
   if (opts.expectDim !== undefined && dim !== opts.expectDim) {
-    throw new AdapterFormatError(`adapter is for ${dim}-d embeddings but the embedder gives ${opts.expectDim}-d: train an adapter for this embedder`);
+    throw new AdapterFormatError(
+      `adapter is for ${dim}-d embeddings but the embedder gives ${opts.expectDim}-d: train an adapter for this embedder`,
+    );
   }
   if (opts.expectEmbedderId !== undefined && obj.embedderId !== opts.expectEmbedderId) {
-    throw new AdapterFormatError(`adapter was trained for "${obj.embedderId}", not "${opts.expectEmbedderId}": choose that embedder or train a new adapter`);
+    throw new AdapterFormatError(
+      `adapter was trained for "${obj.embedderId}", not "${opts.expectEmbedderId}": choose that embedder or train a new adapter`,
+    );
   }
   const W = decode('W', dim * dim);
   const b = decode('b', dim);
@@ -287,7 +316,9 @@ export function loadAdapterJson(input: string | unknown, opts: LoadAdapterOption
  */
 export function withQueryAdapter(embedder: Embedder, adapter: LinearAdapter): Embedder & { adapter: LinearAdapter } {
   if (adapter.dim !== embedder.dim) {
-    throw new AdapterFormatError(`adapter is for ${adapter.dim}-d embeddings but ${embedder.id} gives ${embedder.dim}-d`);
+    throw new AdapterFormatError(
+      `adapter is for ${adapter.dim}-d embeddings but ${embedder.id} gives ${embedder.dim}-d`,
+    );
   }
   return {
     id: embedder.id,

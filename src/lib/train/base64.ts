@@ -36,7 +36,9 @@ export function bytesToBase64(bytes: Uint8Array): string {
   const parts: string[] = [];
   const CHUNK = 8192;
   for (let s = 0; s < out.length; s += CHUNK) {
-    parts.push(String.fromCharCode.apply(null, out.subarray(s, Math.min(out.length, s + CHUNK)) as unknown as number[]));
+    parts.push(
+      String.fromCharCode.apply(null, out.subarray(s, Math.min(out.length, s + CHUNK)) as unknown as number[]),
+    );
   }
   return parts.join('');
 }

@@ -36,7 +36,10 @@ const squash = (s: string) => s.replace(/\s+/g, ' ').trim();
  * Index the documents of `pairs`. `keyOf` names a document's identity (default: its text with
  * whitespace squashed): two texts with the same key are one document (the first text is kept).
  */
-export function datasetFromPairs(pairs: readonly Pair[], keyOf: (text: string, pair: Pair) => string = (t) => squash(t)): PairDataset {
+export function datasetFromPairs(
+  pairs: readonly Pair[],
+  keyOf: (text: string, pair: Pair) => string = (t) => squash(t),
+): PairDataset {
   const byKey = new Map<string, number>();
   const docs: string[] = [];
   const docKeys: string[] = [];
@@ -76,13 +79,25 @@ export function exampleDocText(ex: Example, mode: DocMode, schemas?: Record<stri
  * text2code pairs from solved examples (question -> document text of its SQL), with a document
  * key that makes equal SQL on the same database one document even when written differently.
  */
-export function exampleDataset(examples: readonly Example[], mode: DocMode, schemas?: Record<string, TableInfo[]>): PairDataset {
+export function exampleDataset(
+  examples: readonly Example[],
+  mode: DocMode,
+  schemas?: Record<string, TableInfo[]>,
+): PairDataset {
   const keyBySource = new Map<string, string>();
   const pairs: Pair[] = examples.map((ex) => {
     keyBySource.set(ex.id, `${ex.dbId ?? ''}\u0000${normalizeSql(ex.sql)}`);
-    return { query: oneLine(ex.question), pos: exampleDocText(ex, mode, schemas), task: 'text2code', source: ex.id, ...(ex.dbId ? { dbId: ex.dbId } : {}) };
+    return {
+      query: oneLine(ex.question),
+      pos: exampleDocText(ex, mode, schemas),
+      task: 'text2code',
+      source: ex.id,
+      ...(ex.dbId ? { dbId: ex.dbId } : {}),
+    };
   });
-  return datasetFromPairs(pairs, (text, p) => (p.source !== undefined && text === p.pos ? keyBySource.get(p.source)! : squash(text)));
+  return datasetFromPairs(pairs, (text, p) =>
+    p.source !== undefined && text === p.pos ? keyBySource.get(p.source)! : squash(text),
+  );
 }
 
 /** Rows `idx` of an n×dim matrix, as a new matrix. */
@@ -97,7 +112,14 @@ export function gatherRows(mat: Float32Array, dim: number, idx: ArrayLike<number
  * that is not the pair's positive (by document key). Returns a document index per entry of idx
  * (-1 when none).
  */
-export function mineNegatives(ds: PairDataset, queryVecs: Float32Array, docVecs: Float32Array, dim: number, idx: readonly number[], pool: readonly number[]): Int32Array {
+export function mineNegatives(
+  ds: PairDataset,
+  queryVecs: Float32Array,
+  docVecs: Float32Array,
+  dim: number,
+  idx: readonly number[],
+  pool: readonly number[],
+): Int32Array {
   const index = new FlatIndex(gatherRows(docVecs, dim, pool), dim);
   const q = gatherRows(queryVecs, dim, idx);
   const found = mineHardNegatives(q, index, (t, row) => ds.docKeys[pool[row]] === ds.docKeys[ds.pos[idx[t]]]);
@@ -118,7 +140,14 @@ export function docsOf(ds: PairDataset, idx: readonly number[]): number[] {
  * An eval set for the pairs `idx`: every query ranks the distinct positives of these pairs plus
  * `extraDocs` (document indices; duplicates of a positive are dropped).
  */
-export function evalSetFor(ds: PairDataset, queryVecs: Float32Array, docVecs: Float32Array, dim: number, idx: readonly number[], extraDocs: readonly number[] = []): EvalSet {
+export function evalSetFor(
+  ds: PairDataset,
+  queryVecs: Float32Array,
+  docVecs: Float32Array,
+  dim: number,
+  idx: readonly number[],
+  extraDocs: readonly number[] = [],
+): EvalSet {
   const rowOf = new Map<number, number>();
   const rows: number[] = [];
   for (const i of idx) {
@@ -142,7 +171,10 @@ export function evalSetFor(ds: PairDataset, queryVecs: Float32Array, docVecs: Fl
   };
 }
 
-export interface FitOptions extends Omit<TrainAdapterOptions, 'dim' | 'trainQ' | 'trainP' | 'trainN' | 'trainPosKey' | 'trainNegKey' | 'val' | 'valQ' | 'valP' | 'valKeys'> {
+export interface FitOptions extends Omit<
+  TrainAdapterOptions,
+  'dim' | 'trainQ' | 'trainP' | 'trainN' | 'trainPosKey' | 'trainNegKey' | 'val' | 'valQ' | 'valP' | 'valKeys'
+> {
   dataset: PairDataset;
   dim: number;
   /** n×dim query vectors (one per pair) and m×dim document vectors (one per dataset doc). */
@@ -177,7 +209,14 @@ export async function fitAdapter(opts: FitOptions): Promise<FitResult> {
   if (opts.mine ?? true) {
     const missing = trainIdx.map((i, t) => (negOf[t] < 0 ? t : -1)).filter((t) => t >= 0);
     if (missing.length) {
-      const mined = mineNegatives(ds, queryVecs, docVecs, dim, missing.map((t) => trainIdx[t]), docsOf(ds, trainIdx));
+      const mined = mineNegatives(
+        ds,
+        queryVecs,
+        docVecs,
+        dim,
+        missing.map((t) => trainIdx[t]),
+        docsOf(ds, trainIdx),
+      );
       missing.forEach((t, k) => (negOf[t] = mined[k]));
     }
   }

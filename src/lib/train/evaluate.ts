@@ -53,7 +53,13 @@ function plainMean(values: readonly number[]): MeanCI {
 }
 
 /** Top-`k` document rows for each query (queries already adapted or not, as given). */
-export function rankDocs(queries: Float32Array, docs: Float32Array, dim: number, k: number, signal?: AbortSignal): number[][] {
+export function rankDocs(
+  queries: Float32Array,
+  docs: Float32Array,
+  dim: number,
+  k: number,
+  signal?: AbortSignal,
+): number[][] {
   const nq = queries.length / dim;
   const nd = docs.length / dim;
   const out: number[][] = new Array(nq);
@@ -72,11 +78,16 @@ export function rankDocs(queries: Float32Array, docs: Float32Array, dim: number,
  * Recall@1/3/10, Hit@10, MRR@10 and nDCG@10 of the set, with the adapter applied to the queries
  * (none = the base embedder), each with a bootstrap interval unless `intervals` is false.
  */
-export function evaluateRetrieval(set: EvalSet, adapter?: LinearAdapter | null, opts: EvaluateOptions = {}): RetrievalMetrics {
+export function evaluateRetrieval(
+  set: EvalSet,
+  adapter?: LinearAdapter | null,
+  opts: EvaluateOptions = {},
+): RetrievalMetrics {
   const { dim } = set;
   if (set.queries.length % dim || set.docs.length % dim) throw new RangeError('eval set matrices are not n×dim');
   const nq = set.queries.length / dim;
-  if (set.relevant.length !== nq) throw new RangeError(`eval set has ${nq} queries but ${set.relevant.length} relevance lists`);
+  if (set.relevant.length !== nq)
+    throw new RangeError(`eval set has ${nq} queries but ${set.relevant.length} relevance lists`);
   const queries = adapter ? adapter.applyBatch(set.queries) : set.queries;
   const ranked = rankDocs(queries, set.docs, dim, 10, opts.signal).map((r) => r.map(String));
   const rel = set.relevant.map((r) => new Set(r.map(String)));
@@ -143,7 +154,13 @@ export function metricBlock(m: RetrievalMetrics): MetricBlock {
     n: m.n,
   };
   if (Number.isFinite(m.recall3.lo)) {
-    block.ci = { recall1: pair(m.recall1), recall3: pair(m.recall3), recall10: pair(m.recall10), mrr10: pair(m.mrr10), ndcg10: pair(m.ndcg10) };
+    block.ci = {
+      recall1: pair(m.recall1),
+      recall3: pair(m.recall3),
+      recall10: pair(m.recall10),
+      mrr10: pair(m.mrr10),
+      ndcg10: pair(m.ndcg10),
+    };
   }
   return block;
 }

@@ -52,13 +52,13 @@ export class MnrlWorkspace {
 
   ensure(proto: Vec, B: number, M: number, d: number): void {
     const kind64 = proto instanceof Float64Array;
-    if (this.U.length < B * d || (this.U instanceof Float64Array) !== kind64) {
+    if (this.U.length < B * d || this.U instanceof Float64Array !== kind64) {
       this.U = like(proto, B * d);
       this.Z = like(proto, B * d);
       this.dZ = like(proto, B * d);
       this.norms = new Float64Array(B);
     }
-    if (this.C.length < M * d || (this.C instanceof Float64Array) !== kind64) this.C = like(proto, M * d);
+    if (this.C.length < M * d || this.C instanceof Float64Array !== kind64) this.C = like(proto, M * d);
     if (this.S.length < B * M) this.S = new Float64Array(B * M);
   }
 }
@@ -81,7 +81,8 @@ export function mnrlLoss(
   const M = B + H;
   const scale = input.scale ?? 20;
   if (B === 0) return 0;
-  if (input.positives.length < B * d) throw new RangeError(`positives hold ${input.positives.length / d} rows, queries ${B}`);
+  if (input.positives.length < B * d)
+    throw new RangeError(`positives hold ${input.positives.length / d} rows, queries ${B}`);
   if (W.length !== d * d || b.length !== d) throw new RangeError(`W must be ${d}×${d} and b ${d} long`);
   const exclude = input.exclude;
   if (exclude && exclude.length < B * M) throw new RangeError(`exclude must hold B×M = ${B * M} flags`);
@@ -96,8 +97,22 @@ export function mnrlLoss(
     const br = b[r];
     let i = 0;
     for (; i + 7 < B; i += 8) {
-      const q0 = i * d, q1 = q0 + d, q2 = q1 + d, q3 = q2 + d, q4 = q3 + d, q5 = q4 + d, q6 = q5 + d, q7 = q6 + d;
-      let s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
+      const q0 = i * d,
+        q1 = q0 + d,
+        q2 = q1 + d,
+        q3 = q2 + d,
+        q4 = q3 + d,
+        q5 = q4 + d,
+        q6 = q5 + d,
+        q7 = q6 + d;
+      let s0 = 0,
+        s1 = 0,
+        s2 = 0,
+        s3 = 0,
+        s4 = 0,
+        s5 = 0,
+        s6 = 0,
+        s7 = 0;
       for (let k = 0; k < d; k++) {
         const w = W[wo + k];
         s0 += w * Q[q0 + k];
@@ -141,8 +156,14 @@ export function mnrlLoss(
     const so = i * M;
     let j = 0;
     for (; j + 3 < M; j += 4) {
-      const c0 = j * d, c1 = c0 + d, c2 = c1 + d, c3 = c2 + d;
-      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      const c0 = j * d,
+        c1 = c0 + d,
+        c2 = c1 + d,
+        c3 = c2 + d;
+      let s0 = 0,
+        s1 = 0,
+        s2 = 0,
+        s3 = 0;
       for (let k = 0; k < d; k++) {
         const z = Z[zo + k];
         s0 += z * C[c0 + k];
@@ -197,8 +218,14 @@ export function mnrlLoss(
     let j = 0;
     let first = true;
     for (; j + 3 < M; j += 4) {
-      const g0 = S[so + j], g1 = S[so + j + 1], g2 = S[so + j + 2], g3 = S[so + j + 3];
-      const c0 = j * d, c1 = c0 + d, c2 = c1 + d, c3 = c2 + d;
+      const g0 = S[so + j],
+        g1 = S[so + j + 1],
+        g2 = S[so + j + 2],
+        g3 = S[so + j + 3];
+      const c0 = j * d,
+        c1 = c0 + d,
+        c2 = c1 + d,
+        c3 = c2 + d;
       if (first) {
         for (let k = 0; k < d; k++) dZ[zo + k] = g0 * C[c0 + k] + g1 * C[c1 + k] + g2 * C[c2 + k] + g3 * C[c3 + k];
         first = false;
@@ -230,18 +257,47 @@ export function mnrlLoss(
     let i = 0;
     let first = true;
     for (; i + 7 < B; i += 8) {
-      const q0 = i * d, q1 = q0 + d, q2 = q1 + d, q3 = q2 + d, q4 = q3 + d, q5 = q4 + d, q6 = q5 + d, q7 = q6 + d;
-      const a0 = dZ[q0 + r], a1 = dZ[q1 + r], a2 = dZ[q2 + r], a3 = dZ[q3 + r];
-      const a4 = dZ[q4 + r], a5 = dZ[q5 + r], a6 = dZ[q6 + r], a7 = dZ[q7 + r];
+      const q0 = i * d,
+        q1 = q0 + d,
+        q2 = q1 + d,
+        q3 = q2 + d,
+        q4 = q3 + d,
+        q5 = q4 + d,
+        q6 = q5 + d,
+        q7 = q6 + d;
+      const a0 = dZ[q0 + r],
+        a1 = dZ[q1 + r],
+        a2 = dZ[q2 + r],
+        a3 = dZ[q3 + r];
+      const a4 = dZ[q4 + r],
+        a5 = dZ[q5 + r],
+        a6 = dZ[q6 + r],
+        a7 = dZ[q7 + r];
       sb += a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7;
       if (first) {
         for (let k = 0; k < d; k++) {
-          gW[wo + k] = a0 * Q[q0 + k] + a1 * Q[q1 + k] + a2 * Q[q2 + k] + a3 * Q[q3 + k] + a4 * Q[q4 + k] + a5 * Q[q5 + k] + a6 * Q[q6 + k] + a7 * Q[q7 + k];
+          gW[wo + k] =
+            a0 * Q[q0 + k] +
+            a1 * Q[q1 + k] +
+            a2 * Q[q2 + k] +
+            a3 * Q[q3 + k] +
+            a4 * Q[q4 + k] +
+            a5 * Q[q5 + k] +
+            a6 * Q[q6 + k] +
+            a7 * Q[q7 + k];
         }
         first = false;
       } else {
         for (let k = 0; k < d; k++) {
-          gW[wo + k] += a0 * Q[q0 + k] + a1 * Q[q1 + k] + a2 * Q[q2 + k] + a3 * Q[q3 + k] + a4 * Q[q4 + k] + a5 * Q[q5 + k] + a6 * Q[q6 + k] + a7 * Q[q7 + k];
+          gW[wo + k] +=
+            a0 * Q[q0 + k] +
+            a1 * Q[q1 + k] +
+            a2 * Q[q2 + k] +
+            a3 * Q[q3 + k] +
+            a4 * Q[q4 + k] +
+            a5 * Q[q5 + k] +
+            a6 * Q[q6 + k] +
+            a7 * Q[q7 + k];
         }
       }
     }
@@ -282,7 +338,10 @@ export class Adam {
   readonly beta2: number;
   readonly eps: number;
 
-  constructor(size: number, readonly opts: AdamOptions) {
+  constructor(
+    size: number,
+    readonly opts: AdamOptions,
+  ) {
     this.m = new Float64Array(size);
     this.v = new Float64Array(size);
     this.beta1 = opts.beta1 ?? 0.9;

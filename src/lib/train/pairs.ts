@@ -18,8 +18,19 @@ import { SqlEngine } from '../sql/engine.ts';
 import { tokenize } from '../sql/tokenize.ts';
 import type { Example, RowIssue } from '../types.ts';
 import {
-  addComment, addDistinct, addLimit, addOrderBy, flipOrder, isSingleStatement, looksLikeQuery, reformatSql,
-  removeLimit, renameTableAliases, reorderAndConditions, stripComments, type SqlEdit,
+  addComment,
+  addDistinct,
+  addLimit,
+  addOrderBy,
+  flipOrder,
+  isSingleStatement,
+  looksLikeQuery,
+  reformatSql,
+  removeLimit,
+  renameTableAliases,
+  reorderAndConditions,
+  stripComments,
+  type SqlEdit,
 } from './sql-rewrite.ts';
 
 export type TaskKind = 'text2code' | 'code2text' | 'code2code' | 'hybrid';
@@ -51,7 +62,9 @@ export function parsePairsCsv(text: string): { pairs: Pair[]; issues: RowIssue[]
   const ip = csvColumn(csv.header, ['pos', 'positive']);
   if (iq < 0 || ip < 0) {
     const found = csv.header.length ? csv.header.map((h) => `"${h}"`).join(', ') : 'none';
-    throw new CorpusFormatError(`pairs CSV needs the columns query and pos (optional: neg, task, db_id, source); found: ${found}`);
+    throw new CorpusFormatError(
+      `pairs CSV needs the columns query and pos (optional: neg, task, db_id, source); found: ${found}`,
+    );
   }
   const ineg = csvColumn(csv.header, ['neg', 'negative']);
   const itask = csvColumn(csv.header, ['task']);
@@ -69,7 +82,10 @@ export function parsePairsCsv(text: string): { pairs: Pair[]; issues: RowIssue[]
     const taskText = itask >= 0 ? r.cells[itask].trim().toLowerCase() : '';
     const task = (taskText || 'text2code') as TaskKind;
     if (!TASK_KINDS.includes(task)) {
-      issues.push({ row: r.row, reason: `unknown task "${r.cells[itask].trim()}" (expected ${TASK_KINDS.join(', ')}); row skipped` });
+      issues.push({
+        row: r.row,
+        reason: `unknown task "${r.cells[itask].trim()}" (expected ${TASK_KINDS.join(', ')}); row skipped`,
+      });
       continue;
     }
     const p: Pair = { query, pos, task };
@@ -90,7 +106,14 @@ export function pairsToCsv(pairs: readonly Pair[]): string {
   const withDb = pairs.some((p) => p.dbId);
   const withSrc = pairs.some((p) => p.source);
   const header = ['query', 'pos', 'neg', 'task', ...(withDb ? ['db_id'] : []), ...(withSrc ? ['source'] : [])];
-  const rows = pairs.map((p) => [p.query, p.pos, p.neg ?? '', p.task, ...(withDb ? [p.dbId ?? ''] : []), ...(withSrc ? [p.source ?? ''] : [])]);
+  const rows = pairs.map((p) => [
+    p.query,
+    p.pos,
+    p.neg ?? '',
+    p.task,
+    ...(withDb ? [p.dbId ?? ''] : []),
+    ...(withSrc ? [p.source ?? ''] : []),
+  ]);
   return toCsv(header, rows);
 }
 
@@ -113,7 +136,10 @@ export function paraphraseQuestion(question: string): string[] {
   } else if ((m = body.match(/^(?:list|show(?: me)?|display|give me|return|find|get) (.+)$/i))) {
     const rest = m[1];
     const determined = /^(all|the|each|every|any|a|an)\b/i.test(rest);
-    out.push(`What are ${determined ? rest : 'the ' + rest}?`, /^show/i.test(body) ? `List ${rest}.` : `Show me ${rest}.`);
+    out.push(
+      `What are ${determined ? rest : 'the ' + rest}?`,
+      /^show/i.test(body) ? `List ${rest}.` : `Show me ${rest}.`,
+    );
   } else if ((m = body.match(/^(which|who|what|how many|how much) (.+)$/i))) {
     out.push(`Tell me: ${m[1].toLowerCase()} ${m[2]}?`, `I would like to know: ${m[1].toLowerCase()} ${m[2]}?`);
     if (/^which$/i.test(m[1])) out.push(`Show me which ${m[2]}.`);
@@ -136,8 +162,12 @@ export function equivalentRewrite(sql: string, rand: () => number, comment?: str
   if (rand() < 0.8) s = renameTableAliases(s) ?? s;
   if (rand() < 0.6) s = reorderAndConditions(s) ?? s;
   const upper = /\bSELECT\b/.test(sql);
-  s = reformatSql(s, { keywordCase: rand() < 0.5 ? (upper ? 'lower' : 'upper') : upper ? 'upper' : 'lower', layout: rand() < 0.5 ? 'clauses' : 'line' });
-  if (!hadComment && rand() < 0.3) s = addComment(s, comment ?? REWRITE_COMMENTS[Math.floor(rand() * REWRITE_COMMENTS.length)]);
+  s = reformatSql(s, {
+    keywordCase: rand() < 0.5 ? (upper ? 'lower' : 'upper') : upper ? 'upper' : 'lower',
+    layout: rand() < 0.5 ? 'clauses' : 'line',
+  });
+  if (!hadComment && rand() < 0.3)
+    s = addComment(s, comment ?? REWRITE_COMMENTS[Math.floor(rand() * REWRITE_COMMENTS.length)]);
   if (s === sql.trim()) s = reformatSql(s, { keywordCase: upper ? 'lower' : 'upper', layout: 'clauses' });
   return s === sql.trim() ? null : s;
 }
@@ -203,7 +233,13 @@ export function generatePairs(examples: readonly Example[], opts: GenerateOption
     }
     if (tasks.has('hybrid')) {
       const e = hybridEdit(sql, rand);
-      if (e) out.push({ query: hybridQuery(e.instruction, sql), pos: `${e.sql}\n-- ${e.explanation}`, task: 'hybrid', ...base });
+      if (e)
+        out.push({
+          query: hybridQuery(e.instruction, sql),
+          pos: `${e.sql}\n-- ${e.explanation}`,
+          task: 'hybrid',
+          ...base,
+        });
     }
   }
   return out;
@@ -258,7 +294,11 @@ export function hybridSqlStart(text: string): number {
       const a = toks[i + 1];
       const b = toks[i + 2];
       if (a?.kind === 'keyword' && a.value === 'RECURSIVE') return t.start;
-      if ((a?.kind === 'ident' || a?.kind === 'quoted_ident') && ((b?.kind === 'keyword' && b.value === 'AS') || b?.text === '(')) return t.start;
+      if (
+        (a?.kind === 'ident' || a?.kind === 'quoted_ident') &&
+        ((b?.kind === 'keyword' && b.value === 'AS') || b?.text === '(')
+      )
+        return t.start;
     }
   }
   return -1;
@@ -335,7 +375,10 @@ export function validatePairs(pairs: readonly Pair[], opts: ValidateOptions): Va
 }
 
 /** Schema lookup for pairs made from examples: the example's DDL by `source`, else by `dbId`. */
-export function schemaLookup(examples: readonly Example[], ddlByDb?: Record<string, string>): (p: Pair) => string | undefined {
+export function schemaLookup(
+  examples: readonly Example[],
+  ddlByDb?: Record<string, string>,
+): (p: Pair) => string | undefined {
   const bySource = new Map<string, string>();
   const byDb = new Map<string, string>(Object.entries(ddlByDb ?? {}));
   for (const ex of examples) {
@@ -431,6 +474,12 @@ export const PAIR_PROMPTS = {
 export type PairPromptKind = keyof typeof PAIR_PROMPTS;
 
 /** Fill a prompt's {placeholders}; unknown placeholders are left as they are. */
-export function fillPrompt(kind: PairPromptKind, vars: Partial<Record<'schema' | 'sql' | 'question' | 'instruction', string>>): string {
-  return PAIR_PROMPTS[kind].replace(/\{(schema|sql|question|instruction)\}/g, (m, k: keyof typeof vars) => vars[k] ?? m);
+export function fillPrompt(
+  kind: PairPromptKind,
+  vars: Partial<Record<'schema' | 'sql' | 'question' | 'instruction', string>>,
+): string {
+  return PAIR_PROMPTS[kind].replace(
+    /\{(schema|sql|question|instruction)\}/g,
+    (m, k: keyof typeof vars) => vars[k] ?? m,
+  );
 }

@@ -15,7 +15,10 @@ export interface Split {
 
 /** Hold out round(fraction × n) items chosen by a seeded shuffle. */
 export function randomSplit(n: number, fraction: number, seed: number): Split {
-  const order = seededShuffle(Array.from({ length: n }, (_, i) => i), seed);
+  const order = seededShuffle(
+    Array.from({ length: n }, (_, i) => i),
+    seed,
+  );
   const k = Math.min(n, Math.max(0, Math.round(n * fraction)));
   const test = new Set(order.slice(0, k));
   const train: number[] = [];
@@ -29,7 +32,12 @@ export function randomSplit(n: number, fraction: number, seed: number): Split {
  * does not matter), until at least fraction × n items are held out. Items without a group
  * (`groupOf` gives undefined) each form their own group.
  */
-export function groupSplit(n: number, groupOf: (i: number) => string | undefined, fraction: number, seed: number): Split {
+export function groupSplit(
+  n: number,
+  groupOf: (i: number) => string | undefined,
+  fraction: number,
+  seed: number,
+): Split {
   const members = new Map<string, number[]>();
   for (let i = 0; i < n; i++) {
     const g = groupOf(i) ?? `\u0000item-${i}`;

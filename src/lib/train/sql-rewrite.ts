@@ -14,7 +14,8 @@
  */
 import { AGGREGATE_FUNCTIONS, tokenize, type Token } from '../sql/tokenize.ts';
 
-const isKw = (t: Token | undefined, ...words: string[]): boolean => t !== undefined && t.kind === 'keyword' && words.includes(t.value);
+const isKw = (t: Token | undefined, ...words: string[]): boolean =>
+  t !== undefined && t.kind === 'keyword' && words.includes(t.value);
 const isPunct = (t: Token | undefined, p: string): boolean => t !== undefined && t.kind === 'punct' && t.text === p;
 const isName = (t: Token | undefined): boolean => t !== undefined && (t.kind === 'ident' || t.kind === 'quoted_ident');
 
@@ -46,9 +47,14 @@ function depthTokens(sql: string): { toks: Token[]; depth: number[] } {
 /** SQL text without comments and without a trailing `;`, whitespace trimmed. */
 export function stripComments(sql: string): string {
   const all = tokenize(sql);
-  const edits = all.filter((t) => t.kind === 'comment').map((t) => ({ start: t.start, end: t.end, text: t.text.startsWith('--') ? '\n' : ' ' }));
+  const edits = all
+    .filter((t) => t.kind === 'comment')
+    .map((t) => ({ start: t.start, end: t.end, text: t.text.startsWith('--') ? '\n' : ' ' }));
   let out = splice(sql, edits);
-  out = out.replace(/[ \t]+\n/g, '\n').replace(/\n{2,}/g, '\n').trim();
+  out = out
+    .replace(/[ \t]+\n/g, '\n')
+    .replace(/\n{2,}/g, '\n')
+    .trim();
   while (out.endsWith(';')) out = out.slice(0, -1).trimEnd();
   return out;
 }
@@ -118,7 +124,8 @@ export function renameTableAliases(sql: string): string | null {
     const to = map.get(t.text.toUpperCase());
     if (to === undefined) continue;
     // Qualified use `T1.col` (not `x.T1`), or a definition site.
-    if (defs.has(i) || (isPunct(toks[i + 1], '.') && !isPunct(toks[i - 1], '.'))) edits.push({ start: t.start, end: t.end, text: to });
+    if (defs.has(i) || (isPunct(toks[i + 1], '.') && !isPunct(toks[i - 1], '.')))
+      edits.push({ start: t.start, end: t.end, text: to });
   }
   return edits.length ? splice(sql, edits) : null;
 }
@@ -151,13 +158,22 @@ export function reformatSql(sql: string, style: FormatStyle): string {
     else if (prev.kind === 'comment' && prev.text.startsWith('--')) sep = '\n';
     else if (isPunct(t, ')') || isPunct(t, ',') || isPunct(t, '.') || isPunct(t, ';')) sep = '';
     else if (isPunct(prev, '(') || isPunct(prev, '.')) sep = '';
-    else if (isPunct(t, '(') && (isName(prev) || (prev.kind === 'keyword' && (AGGREGATE_FUNCTIONS.has(prev.value) || prev.value === 'CAST')))) sep = '';
+    else if (
+      isPunct(t, '(') &&
+      (isName(prev) || (prev.kind === 'keyword' && (AGGREGATE_FUNCTIONS.has(prev.value) || prev.value === 'CAST')))
+    )
+      sep = '';
     if (style.layout === 'clauses' && depth === 0 && prev && t.kind === 'keyword' && sep === ' ') {
       const U = t.value;
       const afterJoinWord = prev.kind === 'keyword' && JOIN_WORDS.has(prev.value);
       if (CLAUSE_STARTS.has(U) || (JOIN_WORDS.has(U) && !afterJoinWord)) sep = '\n';
       // `UNION ALL` / `EXCEPT` etc. start a new line; the SELECT after them too.
-      if (U === 'SELECT' && prev.kind === 'keyword' && (prev.value === 'UNION' || prev.value === 'ALL' || prev.value === 'INTERSECT' || prev.value === 'EXCEPT')) sep = '\n';
+      if (
+        U === 'SELECT' &&
+        prev.kind === 'keyword' &&
+        (prev.value === 'UNION' || prev.value === 'ALL' || prev.value === 'INTERSECT' || prev.value === 'EXCEPT')
+      )
+        sep = '\n';
     }
     out += sep + text;
     if (isPunct(t, '(')) depth++;
@@ -177,7 +193,11 @@ export function reorderAndConditions(sql: string, shift = -1): string | null {
   if (w < 0) return null;
   let end = toks.length;
   for (let i = w + 1; i < toks.length; i++) {
-    if (depth[i] === 0 && (isKw(toks[i], 'GROUP', 'ORDER', 'HAVING', 'LIMIT', 'UNION', 'INTERSECT', 'EXCEPT', 'WINDOW') || isPunct(toks[i], ';'))) {
+    if (
+      depth[i] === 0 &&
+      (isKw(toks[i], 'GROUP', 'ORDER', 'HAVING', 'LIMIT', 'UNION', 'INTERSECT', 'EXCEPT', 'WINDOW') ||
+        isPunct(toks[i], ';'))
+    ) {
       end = i;
       break;
     }

@@ -83,7 +83,15 @@ export interface TrainResult {
   /** Part of `ms` spent on validation. */
   valMs: number;
   /** The settings used, defaults filled in (to store in the adapter file). */
-  config: { epochs: number; batchSize: number; lr: number; scale: number; seed: number; patience: number; weightDecay: number };
+  config: {
+    epochs: number;
+    batchSize: number;
+    lr: number;
+    scale: number;
+    seed: number;
+    patience: number;
+    weightDecay: number;
+  };
 }
 
 /**
@@ -118,10 +126,12 @@ export async function trainAdapter(opts: TrainAdapterOptions): Promise<TrainResu
   if (trainQ.length % d !== 0) throw new RangeError(`trainQ of ${trainQ.length} values is not n×${d}`);
   const n = trainQ.length / d;
   if (trainP.length !== trainQ.length) throw new RangeError('trainP must have as many rows as trainQ');
-  if (trainN && trainN.length !== trainQ.length) throw new RangeError('trainN must have as many rows as trainQ (zero rows for none)');
+  if (trainN && trainN.length !== trainQ.length)
+    throw new RangeError('trainN must have as many rows as trainQ (zero rows for none)');
   if (n < 2) throw new RangeError('need at least 2 training pairs');
   if (config.batchSize < 2) throw new RangeError('batch size must be at least 2 (in-batch negatives)');
-  const val: EvalSet | undefined = opts.val ?? (opts.valQ && opts.valP ? evalSetFromPairs(d, opts.valQ, opts.valP, opts.valKeys) : undefined);
+  const val: EvalSet | undefined =
+    opts.val ?? (opts.valQ && opts.valP ? evalSetFromPairs(d, opts.valQ, opts.valP, opts.valKeys) : undefined);
 
   const hasNeg = new Uint8Array(n);
   if (trainN) for (let i = 0; i < n; i++) hasNeg[i] = isZeroRow(trainN, i * d, d) ? 0 : 1;
@@ -232,8 +242,24 @@ export async function trainAdapter(opts: TrainAdapterOptions): Promise<TrainResu
     await maybeYield();
   }
   const v0 = validate();
-  history.push({ epoch: 0, step: 0, loss: baseLoss / Math.max(1, baseCount), valRecall3: v0.r3, valNdcg10: v0.ndcg, ms: performance.now() - t0 });
-  opts.onProgress?.({ phase: 'epoch', done: 0, total: totalSteps, epoch: 0, epochs: config.epochs, loss: history[0].loss, valRecall3: v0.r3, valNdcg10: v0.ndcg });
+  history.push({
+    epoch: 0,
+    step: 0,
+    loss: baseLoss / Math.max(1, baseCount),
+    valRecall3: v0.r3,
+    valNdcg10: v0.ndcg,
+    ms: performance.now() - t0,
+  });
+  opts.onProgress?.({
+    phase: 'epoch',
+    done: 0,
+    total: totalSteps,
+    epoch: 0,
+    epochs: config.epochs,
+    loss: history[0].loss,
+    valRecall3: v0.r3,
+    valNdcg10: v0.ndcg,
+  });
 
   let best = { epoch: 0, ndcg: v0.ndcg, W: W.slice(), b: b.slice() };
   let step = 0;
@@ -256,9 +282,25 @@ export async function trainAdapter(opts: TrainAdapterOptions): Promise<TrainResu
       await maybeYield();
     }
     const v = validate();
-    const entry = { epoch, step, loss: lossSum / Math.max(1, count), valRecall3: v.r3, valNdcg10: v.ndcg, ms: performance.now() - t0 };
+    const entry = {
+      epoch,
+      step,
+      loss: lossSum / Math.max(1, count),
+      valRecall3: v.r3,
+      valNdcg10: v.ndcg,
+      ms: performance.now() - t0,
+    };
     history.push(entry);
-    opts.onProgress?.({ phase: 'epoch', done: step, total: totalSteps, epoch, epochs: config.epochs, loss: entry.loss, valRecall3: v.r3, valNdcg10: v.ndcg });
+    opts.onProgress?.({
+      phase: 'epoch',
+      done: step,
+      total: totalSteps,
+      epoch,
+      epochs: config.epochs,
+      loss: entry.loss,
+      valRecall3: v.r3,
+      valNdcg10: v.ndcg,
+    });
     if (!val) {
       best = { epoch, ndcg: NaN, W: W.slice(), b: b.slice() };
     } else if (v.ndcg > best.ndcg) {

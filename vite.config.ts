@@ -4,6 +4,7 @@ import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { VitePWA } from 'vite-plugin-pwa';
 import { createReadStream, existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 
 // COOP/COEP make the page cross-origin isolated, which WASM threads (SharedArrayBuffer) need.
 const isolation = {
@@ -26,7 +27,9 @@ function localModels(): Plugin {
     '.txt': 'text/plain',
     '.md': 'text/markdown',
   };
-  const mount = (server: { middlewares: { use: (fn: (req: any, res: any, next: () => void) => void) => void } }) => {
+  const mount = (server: {
+    middlewares: { use: (fn: (req: IncomingMessage, res: ServerResponse, next: () => void) => void) => void };
+  }) => {
     server.middlewares.use((req, res, next) => {
       const url = decodeURIComponent((req.url ?? '').split('?')[0]);
       const m = url.match(/^(?:.*?)\/models\/(.*)$/);

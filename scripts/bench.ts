@@ -445,6 +445,8 @@ function shellSize(): void {
   }
 }
 
+// The argument crosses into the page as structured-cloned JSON; each call site shapes it itself.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 async function evaluate<T>(page: Page, fn: (b: Bench, arg: any) => Promise<T>, arg: unknown): Promise<T> {
   return page.evaluate(
     ([src, a]) => {

@@ -255,7 +255,7 @@ export async function loadQueryAdapter(
   try {
     json = JSON.parse(readFileSync(file, 'utf8'));
   } catch (e) {
-    throw new Error(`--adapter ${file}: cannot read it as JSON (${errorMessage(e)})`);
+    throw new Error(`--adapter ${file}: cannot read it as JSON (${errorMessage(e)})`, { cause: e });
   }
   type AdapterModule = { loadAdapterJson?: (json: unknown, opts?: object) => unknown };
   const modUrl = new URL('../lib/train/adapter.ts', import.meta.url);
@@ -264,7 +264,7 @@ export async function loadQueryAdapter(
     try {
       mod = (await import(/* @vite-ignore */ modUrl.href)) as AdapterModule;
     } catch (e) {
-      throw new Error(`--adapter ${file}: src/lib/train/adapter.ts failed to load (${errorMessage(e)})`);
+      throw new Error(`--adapter ${file}: src/lib/train/adapter.ts failed to load (${errorMessage(e)})`, { cause: e });
     }
   }
   if (typeof mod?.loadAdapterJson !== 'function') {
@@ -276,7 +276,7 @@ export async function loadQueryAdapter(
   try {
     a = await mod.loadAdapterJson(json, expect);
   } catch (e) {
-    throw new Error(`--adapter ${file}: ${errorMessage(e)}`);
+    throw new Error(`--adapter ${file}: ${errorMessage(e)}`, { cause: e });
   }
   const meta = (a as { meta?: unknown } | null)?.meta;
   if (typeof a === 'function') return { apply: (v) => (a as (v: Float32Array) => Float32Array)(v), meta };

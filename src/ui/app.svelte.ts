@@ -530,7 +530,8 @@ class AppState {
     try {
       this.embedder = await embedWorker.api.load(this.modelConfig(), id, dtype, device, progressProxy(onP));
       this.embedStatus = 'ready';
-    } catch (e) {
+    } catch (first) {
+      let e = first;
       if (device === 'webgpu') {
         // WebGPU failed (no adapter features, driver issue): fall back to WASM.
         try {

@@ -58,13 +58,11 @@ test('demo: retrieval over the team corpus, SQL on the demo shop, bad input is r
   await expect(page.getByTestId('corpus-issues')).toContainText('row 3');
   await expect(page.getByTestId('corpus-name')).toContainText('partly-bad.csv (1)');
   // A file that is not SQLite is rejected with a message; the current database stays.
-  await page
-    .getByTestId('db-file')
-    .setInputFiles({
-      name: 'fake.sqlite',
-      mimeType: 'application/octet-stream',
-      buffer: Buffer.from('definitely not sqlite, just text padding padding'),
-    });
+  await page.getByTestId('db-file').setInputFiles({
+    name: 'fake.sqlite',
+    mimeType: 'application/octet-stream',
+    buffer: Buffer.from('definitely not sqlite, just text padding padding'),
+  });
   await expect(page.getByTestId('db-error')).toContainText('not a readable SQLite database');
   await expect(page.getByTestId('db-name')).toContainText('Demo shop');
 });

@@ -32,7 +32,7 @@ beforeAll(async () => {
     try {
       db.exec(read(rel));
     } catch (e) {
-      throw new Error(`static-data/${rel} does not load: ${String(e)}`);
+      throw new Error(`static-data/${rel} does not load: ${String(e)}`, { cause: e });
     }
     return db;
   };
@@ -178,7 +178,7 @@ describe('demo corpus', () => {
     try {
       return JSON.parse(l) as CorpusRow;
     } catch (e) {
-      throw new Error(`corpus.jsonl line ${i + 1} is not JSON: ${String(e)}`);
+      throw new Error(`corpus.jsonl line ${i + 1} is not JSON: ${String(e)}`, { cause: e });
     }
   });
 

@@ -246,7 +246,7 @@ export async function runEval(svc: EvalServices, o: RunEvalOptions): Promise<Eva
     const exclude = o.corpus ? selfRows(o.corpus, item) : [];
 
     // ask() times execution only when it succeeds; time it here so failures count too.
-    let execMs = 0;
+    let execMs: number;
     const excluded = new Set(exclude);
     const askSvc: AskServices = {
       embedQuery: embed,

@@ -69,6 +69,7 @@ export class VoyIndex implements VectorIndex {
     } catch (e) {
       throw new Error(
         `voy-search could not build an index of ${vectors.length / dim} vectors (${(e as Error).message}); use the flat index`,
+        { cause: e },
       );
     }
     return new VoyIndex(vectors, dim, voy);

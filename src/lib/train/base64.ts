@@ -1,46 +1,18 @@
 /**
- * Base64 (RFC 4648, standard alphabet, `=` padding) for byte arrays, and Float32 arrays stored
- * little-endian. Plain JS: no Node Buffer, no atob/btoa, so it runs the same in workers and Node.
+ * Base64 for byte arrays and little-endian Float32 arrays, on the platform's `btoa`/`atob`
+ * (present in pages, workers and Node). Only the error messages are ours: `atob` says neither
+ * what nor where, and a user importing a broken adapter file deserves both.
  */
 
-const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
-const DECODE = (() => {
-  const t = new Int16Array(128).fill(-1);
-  for (let i = 0; i < ALPHABET.length; i++) t[ALPHABET.charCodeAt(i)] = i;
-  return t;
-})();
-
-const ENCODE = Uint8Array.from(ALPHABET, (c) => c.charCodeAt(0));
+/** Characters per `String.fromCharCode` call (its argument list is bounded). */
+const CHUNK = 0x8000;
 
 export function bytesToBase64(bytes: Uint8Array): string {
-  const n = bytes.length;
-  // ASCII codes first, then strings in chunks (fromCharCode takes a bounded argument list).
-  const out = new Uint8Array(Math.ceil(n / 3) * 4);
-  let o = 0;
-  let i = 0;
-  for (; i + 2 < n; i += 3) {
-    const v = (bytes[i] << 16) | (bytes[i + 1] << 8) | bytes[i + 2];
-    out[o++] = ENCODE[v >>> 18];
-    out[o++] = ENCODE[(v >>> 12) & 63];
-    out[o++] = ENCODE[(v >>> 6) & 63];
-    out[o++] = ENCODE[v & 63];
+  let binary = '';
+  for (let s = 0; s < bytes.length; s += CHUNK) {
+    binary += String.fromCharCode(...bytes.subarray(s, Math.min(bytes.length, s + CHUNK)));
   }
-  const rest = n - i;
-  if (rest > 0) {
-    const v = (bytes[i] << 16) | (rest === 2 ? bytes[i + 1] << 8 : 0);
-    out[o++] = ENCODE[v >>> 18];
-    out[o++] = ENCODE[(v >>> 12) & 63];
-    out[o++] = rest === 2 ? ENCODE[(v >>> 6) & 63] : 61;
-    out[o++] = 61;
-  }
-  const parts: string[] = [];
-  const CHUNK = 8192;
-  for (let s = 0; s < out.length; s += CHUNK) {
-    parts.push(
-      String.fromCharCode.apply(null, out.subarray(s, Math.min(out.length, s + CHUNK)) as unknown as number[]),
-    );
-  }
-  return parts.join('');
+  return btoa(binary);
 }
 
 /**
@@ -49,26 +21,13 @@ export function bytesToBase64(bytes: Uint8Array): string {
  */
 export function base64ToBytes(text: string): Uint8Array {
   const s = /\s/.test(text) ? text.replace(/\s+/g, '') : text;
-  let end = s.length;
-  while (end > 0 && s.charCodeAt(end - 1) === 61 /* = */) end--;
-  if (s.length - end > 2) throw new Error('too much "=" padding');
-  if (end % 4 === 1) throw new Error(`impossible length (${end} base64 characters)`);
-  const out = new Uint8Array(Math.floor((end * 3) / 4));
-  let o = 0;
-  let acc = 0;
-  let bits = 0;
-  for (let i = 0; i < end; i++) {
-    const c = s.charCodeAt(i);
-    const v = c < 128 ? DECODE[c] : -1;
-    if (v < 0) throw new Error(`invalid base64 character ${JSON.stringify(s[i])} at position ${i}`);
-    acc = ((acc << 6) | v) & 0xffffff;
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out[o++] = (acc >>> bits) & 0xff;
-    }
-  }
-  return out;
+  const body = s.replace(/=+$/, '');
+  if (s.length - body.length > 2) throw new Error('too much "=" padding');
+  const bad = body.search(/[^A-Za-z0-9+/]/);
+  if (bad >= 0) throw new Error(`invalid base64 character ${JSON.stringify(body[bad])} at position ${bad}`);
+  if (body.length % 4 === 1) throw new Error(`impossible length (${body.length} base64 characters)`);
+  const binary = atob(body + '='.repeat((4 - (body.length % 4)) % 4));
+  return Uint8Array.from(binary, (c) => c.charCodeAt(0));
 }
 
 /** Float32 values as little-endian bytes, base64-encoded (independent of the host's byte order). */

@@ -10,6 +10,7 @@ import {
   findCpuGenerator,
   findEmbedder,
   type Dtype,
+  type PromptFormat,
 } from '../lib/config.ts';
 import type { BrowserModelConfig } from '../browser/runtime.ts';
 import type { Corpus, Progress, ProgressFn, QueryResult, RowIssue, TableInfo } from '../lib/types.ts';
@@ -56,7 +57,7 @@ export interface AnswerEvent {
   sql: string;
   result: QueryResult | null;
   error: { stage: string; message: string } | null;
-  prompt: { format: string; text: string; examplesUsed: number } | null;
+  prompt: { format: PromptFormat; text: string; examplesUsed: number } | null;
 }
 
 /** Hooks the conversation (src/ui/conversation.svelte.ts) sets; ask() and runSql() call them. */
@@ -109,7 +110,7 @@ class AppState {
   /** Increments each time the corpus is embedded in this page (the e2e test checks a reload does not). */
   embedRuns = $state(0);
 
-  generator = $state<{ id: string; engine: string; format: string; device: string } | null>(null);
+  generator = $state<{ id: string; engine: string; format: PromptFormat; device: string } | null>(null);
   genStatus = $state<Status>('idle');
   genError = $state<string | null>(null);
   webllmPlan = $state<WebLlmChoice | null>(null);
@@ -876,7 +877,7 @@ class AppState {
     this.generation = null;
     this.result = null;
     this.error = null;
-    const format = this.generator.format as 'tiny-sql';
+    const format = this.generator.format;
     const question = this.question;
     let followUp: FollowUpContext | null = null;
     try {

@@ -6,6 +6,7 @@ import type { Generator, GenerateOptions, GenerateResult, LoadGeneratorOptions }
 import type { CpuGeneratorSpec, Dtype } from '../config.ts';
 import { ModelLoadError, throwIfAborted } from '../errors.ts';
 import { downloadProgress } from '../embed/transformers-embedder.ts';
+import { promptFormat } from './formats/index.ts';
 
 type Transformers = typeof import('@huggingface/transformers');
 
@@ -79,6 +80,7 @@ export class TransformersGenerator implements Generator {
     if (opts.signal?.aborted) onAbort();
     let tokens = 0;
     let firstTokenAt = 0;
+    const stopAtNewline = promptFormat(this.spec.format).stopAtNewline;
     const t0 = performance.now();
     const streamer = new TextStreamer(this.pipe.tokenizer as never, {
       skip_prompt: true,
@@ -87,7 +89,7 @@ export class TransformersGenerator implements Generator {
         text += piece;
         opts.onToken?.(piece);
         // Single-line formats end at the first newline: stop instead of decoding to EOS.
-        if (this.spec.format === 'tiny-sql' && text.trimStart().includes('\n')) stopper.interrupt();
+        if (stopAtNewline && text.trimStart().includes('\n')) stopper.interrupt();
       },
       token_callback_function: () => {
         if (tokens === 0) firstTokenAt = performance.now();

@@ -733,7 +733,7 @@ class AppState {
     });
   }
 
-  async setRetriever(name: string): Promise<void> {
+  async setRetriever(name: RetrieverName): Promise<void> {
     parseRetriever(name);
     this.update({ retriever: name });
     this.retrieval = null;
@@ -891,7 +891,7 @@ class AppState {
           ...(this.corpus && this.settings.retriever !== 'dense'
             ? {
                 retrieve: (q: string, k: number, tables: TableInfo[]) =>
-                  this.retrievalFor(this.corpus!).retrieve(this.settings.retriever as RetrieverName, q, k, { tables }),
+                  this.retrievalFor(this.corpus!).retrieve(this.settings.retriever, q, k, { tables }),
               }
             : {}),
           buildPrompt: (input) =>

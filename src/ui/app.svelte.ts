@@ -347,7 +347,7 @@ class AppState {
   }
 
   async restoreDatabase(): Promise<void> {
-    const saved = await (await this.store).getKv<SavedDb>('db:current');
+    const saved = await (await this.store).getKv('db:current');
     if (saved && saved.kind !== 'demo') {
       try {
         await this.openDatabase(saved, false);
@@ -409,7 +409,7 @@ class AppState {
   // ------------------------------------------------------------------ corpus
 
   async restoreCorpus(): Promise<void> {
-    const saved = await (await this.store).getKv<Corpus & { origin?: ShareState['corpus'] }>('corpus:current');
+    const saved = await (await this.store).getKv('corpus:current');
     if (saved?.examples?.length) {
       const { origin, ...corpus } = saved;
       this.corpus = corpus;
@@ -599,7 +599,7 @@ class AppState {
     const emb = this.embedder;
     this.setAdapter(null, null);
     if (!emb) return;
-    const json = await (await this.store).getKv<string>(`adapter:${emb.id}`);
+    const json = await (await this.store).getKv(`adapter:${emb.id}`);
     if (!json) return;
     try {
       const a = loadAdapterJson(json);

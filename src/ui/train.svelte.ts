@@ -24,7 +24,7 @@ const trainWorker = Comlink.wrap<TrainApi>(
   new Worker(new URL('../../workers/train.worker.ts', import.meta.url), { type: 'module', name: 'train' }),
 );
 
-export const adapterKey = (embedderId: string) => `adapter:${embedderId}`;
+export const adapterKey = (embedderId: string) => `adapter:${embedderId}` as const;
 
 class TrainState {
   pairs = $state.raw<Pair[]>([]);

@@ -10,6 +10,7 @@ import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
 import { QuotaError } from '../errors.ts';
 import type { StoredEvalDataset, StoredEvalProgress } from '../eval/stored.ts';
 import type { Turn } from '../history/turns.ts';
+import type { TextMode } from '../rag/doc-text.ts';
 import type { ShareState } from '../share/codec.ts';
 import type { DbSource } from '../sql/engine.ts';
 import type { Corpus } from '../types.ts';
@@ -25,7 +26,7 @@ export interface IndexMeta {
   count: number;
   kind: IndexKind;
   /** How each example was turned into text (see rag/doc-text.ts). */
-  textMode: string;
+  textMode: TextMode;
   /** Adapter applied to documents, if any (query-side adapters leave documents untouched). */
   docAdapter?: string;
 }

@@ -12,7 +12,7 @@ type Transformers = typeof import('@huggingface/transformers');
 
 interface TextGen {
   (prompt: string, opts: Record<string, unknown>): Promise<{ generated_text: string }[]>;
-  tokenizer: { encode(text: string, opts?: { add_special_tokens?: boolean }): number[] };
+  tokenizer: InstanceType<Transformers['PreTrainedTokenizer']>;
   dispose?: () => Promise<void>;
 }
 
@@ -82,7 +82,7 @@ export class TransformersGenerator implements Generator {
     let firstTokenAt = 0;
     const stopAtNewline = promptFormat(this.spec.format).stopAtNewline;
     const t0 = performance.now();
-    const streamer = new TextStreamer(this.pipe.tokenizer as never, {
+    const streamer = new TextStreamer(this.pipe.tokenizer, {
       skip_prompt: true,
       skip_special_tokens: true,
       callback_function: (piece: string) => {

@@ -11,6 +11,7 @@ import type { EvalItem } from '../lib/eval/runner.ts';
 import { loadCorpusFile } from '../lib/corpus/detect.ts';
 import { parseSpiderQuestions, parseSpiderTables } from '../lib/corpus/spider.ts';
 import { corpusHash, fnv1a64Hex } from '../lib/corpus/hash.ts';
+import type { TextMode } from '../lib/rag/doc-text.ts';
 import { repoRoot } from './host.ts';
 
 /** The questions of an evaluation, and how to open the database of each. */
@@ -150,7 +151,7 @@ export interface VectorKey {
   embedderId: string;
   dtype: string;
   dim: number;
-  textMode: string;
+  textMode: TextMode;
   corpusHash: string;
   count: number;
   /** Texts per embedder call (q8 vectors depend slightly on their batch). */

@@ -10,6 +10,7 @@ import {
   findCpuGenerator,
   findEmbedder,
   type Dtype,
+  type PromptFormat,
 } from '../lib/config.ts';
 import type { BrowserModelConfig } from '../browser/runtime.ts';
 import type { Corpus, Progress, ProgressFn, QueryResult, RowIssue, TableInfo } from '../lib/types.ts';
@@ -56,7 +57,7 @@ export interface AnswerEvent {
   sql: string;
   result: QueryResult | null;
   error: { stage: string; message: string } | null;
-  prompt: { format: string; text: string; examplesUsed: number } | null;
+  prompt: { format: PromptFormat; text: string; examplesUsed: number } | null;
 }
 
 /** Hooks the conversation (src/ui/conversation.svelte.ts) sets; ask() and runSql() call them. */
@@ -109,7 +110,7 @@ class AppState {
   /** Increments each time the corpus is embedded in this page (the e2e test checks a reload does not). */
   embedRuns = $state(0);
 
-  generator = $state<{ id: string; engine: string; format: string; device: string } | null>(null);
+  generator = $state<{ id: string; engine: string; format: PromptFormat; device: string } | null>(null);
   genStatus = $state<Status>('idle');
   genError = $state<string | null>(null);
   webllmPlan = $state<WebLlmChoice | null>(null);
@@ -346,7 +347,7 @@ class AppState {
   }
 
   async restoreDatabase(): Promise<void> {
-    const saved = await (await this.store).getKv<SavedDb>('db:current');
+    const saved = await (await this.store).getKv('db:current');
     if (saved && saved.kind !== 'demo') {
       try {
         await this.openDatabase(saved, false);
@@ -408,7 +409,7 @@ class AppState {
   // ------------------------------------------------------------------ corpus
 
   async restoreCorpus(): Promise<void> {
-    const saved = await (await this.store).getKv<Corpus & { origin?: ShareState['corpus'] }>('corpus:current');
+    const saved = await (await this.store).getKv('corpus:current');
     if (saved?.examples?.length) {
       const { origin, ...corpus } = saved;
       this.corpus = corpus;
@@ -598,7 +599,7 @@ class AppState {
     const emb = this.embedder;
     this.setAdapter(null, null);
     if (!emb) return;
-    const json = await (await this.store).getKv<string>(`adapter:${emb.id}`);
+    const json = await (await this.store).getKv(`adapter:${emb.id}`);
     if (!json) return;
     try {
       const a = loadAdapterJson(json);
@@ -732,7 +733,7 @@ class AppState {
     });
   }
 
-  async setRetriever(name: string): Promise<void> {
+  async setRetriever(name: RetrieverName): Promise<void> {
     parseRetriever(name);
     this.update({ retriever: name });
     this.retrieval = null;
@@ -876,7 +877,7 @@ class AppState {
     this.generation = null;
     this.result = null;
     this.error = null;
-    const format = this.generator.format as 'tiny-sql';
+    const format = this.generator.format;
     const question = this.question;
     let followUp: FollowUpContext | null = null;
     try {
@@ -890,7 +891,7 @@ class AppState {
           ...(this.corpus && this.settings.retriever !== 'dense'
             ? {
                 retrieve: (q: string, k: number, tables: TableInfo[]) =>
-                  this.retrievalFor(this.corpus!).retrieve(this.settings.retriever as RetrieverName, q, k, { tables }),
+                  this.retrievalFor(this.corpus!).retrieve(this.settings.retriever, q, k, { tables }),
               }
             : {}),
           buildPrompt: (input) =>

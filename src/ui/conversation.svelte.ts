@@ -27,7 +27,7 @@ import {
 import { explainSql, linkExplanation, type ExplainItem } from '../lib/sql/explain.ts';
 import type { SqlErrorSpot } from '../lib/sql/locate-error.ts';
 import { cleanExplanation, type BuiltPrompt } from '../lib/llm/prompts.ts';
-import type { PromptFormat } from '../lib/config.ts';
+import { promptFormat } from '../lib/llm/formats/index.ts';
 import type { TableInfo } from '../lib/types.ts';
 import { errorMessage } from '../lib/errors.ts';
 
@@ -220,7 +220,7 @@ class Conversation {
     app.error = t.error ? { ...t.error } : null;
     app.prompt = t.prompt
       ? ({
-          format: t.prompt.format as PromptFormat,
+          format: t.prompt.format,
           text: t.prompt.text,
           examplesUsed: t.prompt.examplesUsed ?? 0,
         } satisfies BuiltPrompt)
@@ -314,7 +314,7 @@ class Conversation {
       this.explanation = rules('no model is loaded');
       return;
     }
-    if (gen.format === 'tiny-sql') {
+    if (!promptFormat(gen.format).canExplain) {
       this.explanation = rules(`${gen.id} only writes SQL and cannot explain it`);
       return;
     }

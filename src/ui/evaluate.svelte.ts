@@ -15,41 +15,14 @@ import { toCsv } from '../lib/corpus/csv.ts';
 import { IndexStore } from '../lib/index/store.ts';
 import { errorMessage, isCancelled } from '../lib/errors.ts';
 import type { Progress, RowIssue, TableInfo } from '../lib/types.ts';
-import type { RetrieverName } from '../lib/retrieve/strategies.ts';
 import type { SqlClient } from '../lib/sql/client.ts';
+import type {
+  EvalConfig,
+  StoredEvalDataset as EvalDataset,
+  StoredEvalProgress as SavedProgress,
+} from '../lib/eval/stored.ts';
 
-export interface EvalDataset {
-  name: string;
-  kind: 'spider' | 'gretel';
-  items: EvalItem[];
-  /** Spider: database bytes by db_id. */
-  dbs: Record<string, Uint8Array>;
-  /** gretel: the CREATE/INSERT context of each item, by item id (the item's dbId). */
-  contexts: Record<string, string>;
-}
-
-export interface EvalConfig {
-  ks: number[];
-  limit: number;
-  seed: number;
-  dataset: string;
-  generator: string;
-  format: string;
-  embedder: string;
-  corpus: string;
-  textMode: string;
-  adapter: boolean;
-  retriever: string;
-  startedAt: string;
-}
-
-interface SavedProgress {
-  config: EvalConfig;
-  items: EvalItem[];
-  done: { k: number; examples: EvalExample[] }[];
-  finished: boolean;
-  wallMs: number;
-}
+export type { EvalConfig, StoredEvalDataset as EvalDataset } from '../lib/eval/stored.ts';
 
 const DATASET_KEY = 'eval:dataset';
 const PROGRESS_KEY = 'eval:progress';
@@ -82,9 +55,9 @@ class EvalState {
     if (this.restored) return;
     this.restored = true;
     const store = await this.store;
-    const ds = await store.getKv<EvalDataset>(DATASET_KEY);
+    const ds = await store.getKv(DATASET_KEY);
     if (ds) this.dataset = ds;
-    const p = await store.getKv<SavedProgress>(PROGRESS_KEY);
+    const p = await store.getKv(PROGRESS_KEY);
     if (!p) return;
     this.config = p.config;
     this.ks = p.config.ks;
@@ -192,7 +165,7 @@ class EvalState {
     const ds = this.dataset;
     if (!ds || !app.generator || this.running) return;
     const store = await this.store;
-    let saved = resume ? await store.getKv<SavedProgress>(PROGRESS_KEY) : undefined;
+    let saved = resume ? await store.getKv(PROGRESS_KEY) : undefined;
     const config: EvalConfig = saved?.config ?? {
       ks: [...this.ks],
       limit: this.limit,
@@ -252,7 +225,7 @@ class EvalState {
           ...(retrieval
             ? {
                 retrieve: (q: string, k: number, o: { exclude?: number[]; tables?: TableInfo[] }) =>
-                  retrieval.retrieve(config.retriever as RetrieverName, q, k, { exclude: o.exclude, tables: o.tables }),
+                  retrieval.retrieve(config.retriever, q, k, { exclude: o.exclude, tables: o.tables }),
               }
             : {}),
           buildPrompt: (input) => llmWorker.api.buildPrompt(input, app.settings.maxNewTokens),
@@ -279,7 +252,7 @@ class EvalState {
           items,
           ks: config.ks,
           corpus,
-          format: app.generator.format as never,
+          format: app.generator.format,
           textMode: config.textMode,
           done: [...done].map(([k, examples]) => ({ k, examples })),
           signal: this.abort.signal,

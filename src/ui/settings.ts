@@ -1,23 +1,28 @@
-/** User settings, persisted in localStorage. */
+/** User settings, persisted in localStorage, each field typed by its union and checked on reading. */
 import { DEFAULT_TEXT_MODE, type TextMode } from '../lib/rag/doc-text.ts';
 import type { IndexKind } from '../lib/index/vector-index.ts';
-import type { Dtype } from '../lib/config.ts';
+import { CPU_GENERATORS, EMBEDDERS, WEBLLM_MODELS, type Dtype } from '../lib/config.ts';
+import { parseRetriever, type RetrieverName } from '../lib/retrieve/strategies.ts';
+
+export type ModelSource = 'auto' | 'hub' | 'local';
+export type EmbedDevice = 'auto' | 'webgpu' | 'wasm';
+export type Engine = 'auto' | 'webllm' | 'cpu';
 
 export interface Settings {
   /** 'auto': local models when the site serves ./models/index.json, else the Hub. */
-  modelSource: 'auto' | 'hub' | 'local';
+  modelSource: ModelSource;
   localBase: string;
   /** '' = pick from what is available. */
   embedderId: string;
   embedDtype: Dtype | '';
-  embedDevice: 'auto' | 'webgpu' | 'wasm';
+  embedDevice: EmbedDevice;
   indexKind: IndexKind;
   textMode: TextMode;
   /** Example-selection strategy (src/lib/retrieve/strategies.ts). */
-  retriever: string;
+  retriever: RetrieverName;
   /** Apply the trained query adapter (when one exists for the embedder). */
   adapterOn: boolean;
-  engine: 'auto' | 'webllm' | 'cpu';
+  engine: Engine;
   webllmFamily: string;
   cpuModelId: string;
   cpuDtype: Dtype | '';
@@ -49,12 +54,82 @@ export const DEFAULT_SETTINGS: Settings = {
   autoDownloadMB: 100,
 };
 
+/** Every member of a union, listed through a record so that a member missing here fails to compile. */
+function members<T extends string>(all: Record<T, true>): readonly T[] {
+  return Object.keys(all) as T[];
+}
+const DTYPES = members<Dtype | ''>({ '': true, fp32: true, fp16: true, q8: true, q4: true, q4f16: true });
+
+type Check<T> = (value: unknown) => value is T;
+const oneOf =
+  <T extends string>(choices: readonly T[]): Check<T> =>
+  (v): v is T =>
+    typeof v === 'string' && (choices as readonly string[]).includes(v);
+const isString: Check<string> = (v): v is string => typeof v === 'string';
+const isBoolean: Check<boolean> = (v): v is boolean => typeof v === 'boolean';
+const isCount: Check<number> = (v): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0;
+const isPositive: Check<number> = (v): v is number => typeof v === 'number' && Number.isFinite(v) && v > 0;
+const isRetriever: Check<RetrieverName> = (v): v is RetrieverName => {
+  if (typeof v !== 'string') return false;
+  try {
+    parseRetriever(v);
+    return true;
+  } catch {
+    return false;
+  }
+};
+/** '' (pick from what is available) or an id of the model registry. */
+const idOrEmpty = (ids: readonly string[]): Check<string> => oneOf(['', ...ids]);
+
+/** What each setting may hold: a stored or chosen value that fails its check is replaced by the default. */
+const CHECKS: { [K in keyof Settings]: Check<Settings[K]> } = {
+  modelSource: oneOf(members<ModelSource>({ auto: true, hub: true, local: true })),
+  localBase: isString,
+  embedderId: idOrEmpty(EMBEDDERS.map((e) => e.id)),
+  embedDtype: oneOf(DTYPES),
+  embedDevice: oneOf(members<EmbedDevice>({ auto: true, webgpu: true, wasm: true })),
+  indexKind: oneOf(members<IndexKind>({ int8: true, flat: true, voy: true })),
+  textMode: oneOf(
+    members<TextMode>({ question: true, 'schema+sql': true, 'question+sql': true, mix: true, 'masked-question': true }),
+  ),
+  retriever: isRetriever,
+  adapterOn: isBoolean,
+  engine: oneOf(members<Engine>({ auto: true, webllm: true, cpu: true })),
+  webllmFamily: oneOf(WEBLLM_MODELS.map((m) => m.family)),
+  cpuModelId: idOrEmpty(CPU_GENERATORS.map((g) => g.id)),
+  cpuDtype: oneOf(DTYPES),
+  k: isCount,
+  timeoutMs: isPositive,
+  maxNewTokens: (v): v is number => isCount(v) && v > 0,
+  autoDownloadMB: (v): v is number => typeof v === 'number' && Number.isFinite(v) && v >= 0,
+};
+
+/**
+ * A value for one setting, typed by that setting (a `<select>`'s string, say): the value when
+ * the setting may hold it, else the setting's default.
+ */
+export function settingValue<K extends keyof Settings>(key: K, value: unknown): Settings[K] {
+  return CHECKS[key](value) ? value : DEFAULT_SETTINGS[key];
+}
+
+/** Settings from stored JSON: each known field that holds a valid value, the defaults for the rest. */
+export function parseSettings(data: unknown): Settings {
+  const out: Settings = { ...DEFAULT_SETTINGS };
+  if (!data || typeof data !== 'object') return out;
+  const stored = data as Record<string, unknown>;
+  const set = <K extends keyof Settings>(key: K) => {
+    if (Object.hasOwn(stored, key)) out[key] = settingValue(key, stored[key]);
+  };
+  for (const key of Object.keys(DEFAULT_SETTINGS) as (keyof Settings)[]) set(key);
+  return out;
+}
+
 const KEY = 'coderag.settings.v1';
 
 export function loadSettings(): Settings {
   try {
     const raw = localStorage.getItem(KEY);
-    if (raw) return { ...DEFAULT_SETTINGS, ...JSON.parse(raw) };
+    if (raw) return parseSettings(JSON.parse(raw));
   } catch {
     /* corrupt settings: fall back to defaults */
   }

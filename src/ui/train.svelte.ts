@@ -10,7 +10,7 @@ import { embedWorker, llmWorker } from './services.ts';
 import { fillPrompt, hybridEdit, hybridQuery } from '../lib/train/pairs.ts';
 import { cleanExplanation, extractSql, wrapInstruction } from '../lib/llm/prompts.ts';
 import { mulberry32 } from '../lib/eval/stats.ts';
-import type { PromptFormat } from '../lib/config.ts';
+import { promptFormat } from '../lib/llm/formats/index.ts';
 import type { TrainApi } from '../../workers/train.worker.ts';
 import { parsePairsCsv, pairsToCsv, TASK_KINDS, type Pair, type TaskKind } from '../lib/train/pairs.ts';
 import { loadAdapterJson, type AdapterMetrics } from '../lib/train/adapter.ts';
@@ -24,7 +24,7 @@ const trainWorker = Comlink.wrap<TrainApi>(
   new Worker(new URL('../../workers/train.worker.ts', import.meta.url), { type: 'module', name: 'train' }),
 );
 
-export const adapterKey = (embedderId: string) => `adapter:${embedderId}`;
+export const adapterKey = (embedderId: string) => `adapter:${embedderId}` as const;
 
 class TrainState {
   pairs = $state.raw<Pair[]>([]);
@@ -112,7 +112,7 @@ class TrainState {
   llmUnavailable(): string | null {
     const g = app.generator;
     if (!g || app.genStatus !== 'ready') return 'load a generator first';
-    if (g.format === 'tiny-sql')
+    if (!promptFormat(g.format).canFollowInstructions)
       return `${g.id} only writes SQL from its text-to-SQL prompt and cannot follow these instructions; choose an instruction model (Qwen2.5-Coder or Mistral) in Models & device`;
     return null;
   }
@@ -125,7 +125,7 @@ class TrainState {
     const corpus = app.corpus;
     const g = app.generator;
     if (!corpus || !g || this.llmUnavailable()) return;
-    const format = g.format as PromptFormat;
+    const format = g.format;
     this.error = null;
     this.running = true;
     this.abort = new AbortController();

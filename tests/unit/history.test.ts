@@ -86,6 +86,22 @@ describe('conversation tree', () => {
     expect(validTurns(null)).toEqual([]);
     expect(validTurns({ turns: [{ id: 1 }, a, { ...a, id: 'z', result: 'bad' }] }).map((t) => t.id)).toEqual(['a']);
   });
+
+  test('validTurns keeps a stored prompt only when its format is a known one', () => {
+    const prompt = { format: 'chatml', text: '<|im_start|>system', examplesUsed: 2 };
+    const [kept, unknown, malformed, none] = validTurns({
+      turns: [
+        { ...a, id: 'p1', prompt },
+        { ...a, id: 'p2', prompt: { ...prompt, format: 'llama-9' } },
+        { ...a, id: 'p3', prompt: { format: 'plain', text: 7 } },
+        { ...a, id: 'p4' },
+      ],
+    });
+    expect(kept.prompt).toEqual(prompt);
+    expect(unknown.prompt).toBeNull();
+    expect(malformed.prompt).toBeNull();
+    expect(none).not.toHaveProperty('prompt');
+  });
 });
 
 describe('HistoryStore in IndexedDB (fake-indexeddb)', () => {

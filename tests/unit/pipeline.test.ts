@@ -72,7 +72,7 @@ describe('indexCorpus', () => {
       corpusHash: corpus.hash,
       count: 5,
       kind: 'flat' as const,
-      textMode: 'question',
+      textMode: 'question' as const,
     };
     const services = { embedDocs: (t: string[]) => embedder.embed(t, { role: 'doc' }), build: svc.build.bind(svc) };
     const progress: number[] = [];
@@ -115,7 +115,7 @@ describe('ask (embed → retrieve → prompt → generate → execute)', () => {
       corpusHash: corpus.hash,
       count: 5,
       kind: 'flat' as const,
-      textMode: 'question',
+      textMode: 'question' as const,
     };
     await indexCorpus(
       { embedDocs: (t) => embedder.embed(t), build: svc.build.bind(svc) },

@@ -3,20 +3,17 @@
  * (key `history:<database name>`), so it survives a reload and shows up in the Storage tab.
  * Results are stored truncated (history/turns.ts: MAX_STORED_ROWS).
  */
+import type { KvStore as IndexKvStore, StoredHistory } from '../index/store.ts';
 import { validTurns, type Turn } from './turns.ts';
 
 /** The part of IndexStore this needs (easy to fake in tests). */
-export interface KvStore {
-  getKv<T>(key: string): Promise<T | undefined>;
-  setKv(key: string, value: unknown): Promise<void>;
-  deleteKv(key: string): Promise<void>;
-}
+export type KvStore = Pick<IndexKvStore, 'getKv' | 'setKv' | 'deleteKv'>;
 
 export const HISTORY_PREFIX = 'history:';
 export const HISTORY_VERSION = 1;
 
-export function historyKey(dbName: string): string {
-  return HISTORY_PREFIX + dbName;
+export function historyKey(dbName: string): `history:${string}` {
+  return `${HISTORY_PREFIX}${dbName}`;
 }
 
 export class HistoryStore {
@@ -31,7 +28,7 @@ export class HistoryStore {
   }
 
   save(dbName: string, turns: readonly Turn[]): Promise<void> {
-    const value = { version: HISTORY_VERSION, db: dbName, turns };
+    const value: StoredHistory = { version: HISTORY_VERSION, db: dbName, turns };
     const p = this.queue.catch(() => {}).then(() => this.kv.setKv(historyKey(dbName), value));
     this.queue = p;
     return p;

@@ -4,6 +4,8 @@
  * Branching = following up again from an earlier turn. Pure functions over plain data, so the
  * same code serves the UI, IndexedDB persistence and the tests.
  */
+import type { PromptFormat } from '../config.ts';
+import { isPromptFormat } from '../llm/formats/index.ts';
 import type { QueryResult } from '../types.ts';
 
 export type TurnKind = 'ask' | 'followup' | 'sql';
@@ -32,7 +34,7 @@ export interface Turn {
   result: StoredResult | null;
   error: { stage: string; message: string } | null;
   /** The prompt that produced the SQL, when a model wrote it. */
-  prompt?: { format: string; text: string; examplesUsed?: number } | null;
+  prompt?: { format: PromptFormat; text: string; examplesUsed?: number } | null;
   createdAt: number;
 }
 
@@ -153,5 +155,12 @@ export function validTurns(data: unknown): Turn[] {
       standalone: typeof t.standalone === 'string' ? t.standalone : t.question,
       kind: t.kind ?? 'ask',
       error: t.error ?? null,
+      // a prompt of a format this version does not know (or a malformed one) is not shown
+      ...(t.prompt !== undefined ? { prompt: validPrompt(t.prompt) } : {}),
     }));
+}
+
+function validPrompt(p: unknown): Turn['prompt'] {
+  const x = p as Partial<NonNullable<Turn['prompt']>> | null;
+  return x && isPromptFormat(x.format) && typeof x.text === 'string' ? (x as NonNullable<Turn['prompt']>) : null;
 }

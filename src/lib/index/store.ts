@@ -8,6 +8,12 @@
  */
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
 import { QuotaError } from '../errors.ts';
+import type { StoredEvalDataset, StoredEvalProgress } from '../eval/stored.ts';
+import type { Turn } from '../history/turns.ts';
+import type { TextMode } from '../rag/doc-text.ts';
+import type { ShareState } from '../share/codec.ts';
+import type { DbSource } from '../sql/engine.ts';
+import type { Corpus } from '../types.ts';
 import type { IndexKind } from './vector-index.ts';
 
 export interface IndexMeta {
@@ -20,7 +26,7 @@ export interface IndexMeta {
   count: number;
   kind: IndexKind;
   /** How each example was turned into text (see rag/doc-text.ts). */
-  textMode: string;
+  textMode: TextMode;
   /** Adapter applied to documents, if any (query-side adapters leave documents untouched). */
   docAdapter?: string;
 }
@@ -33,6 +39,46 @@ export interface IndexRecord {
   createdAt: number;
   buildMs: number;
   extra?: string;
+}
+
+/** The database to reopen after a reload: the demo, or a source (and the URL it came from). */
+export type SavedDb = { kind: 'demo' } | (DbSource & { url?: string });
+
+/** The corpus to load after a reload, and where it came from (for share links). */
+export type SavedCorpus = Corpus & { origin?: ShareState['corpus'] };
+
+/** A database's question history (history/store.ts); read back through `validTurns`. */
+export interface StoredHistory {
+  version: number;
+  db: string;
+  turns: readonly Turn[];
+}
+
+/**
+ * Every key of the small key-value store and the type of its value. Values are as this version
+ * writes them; a reader of data that an older version may have written checks it (history does).
+ */
+export interface KvSchema {
+  'db:current': SavedDb;
+  'corpus:current': SavedCorpus;
+  /** The Evaluate page's dataset and run, for resuming after a reload. */
+  'eval:dataset': StoredEvalDataset;
+  'eval:progress': StoredEvalProgress;
+  /** Question history per database name. */
+  [key: `history:${string}`]: StoredHistory;
+  /** A trained query adapter (its JSON) per embedder id. */
+  [key: `adapter:${string}`]: string;
+}
+
+export type KvKey = keyof KvSchema;
+
+/** The key-value part of IndexStore, typed by key (easy to fake in tests). */
+export interface KvStore {
+  getKv<K extends KvKey>(key: K): Promise<KvSchema[K] | undefined>;
+  setKv<K extends KvKey>(key: K, value: KvSchema[K]): Promise<void>;
+  /** Every stored key, including any an older version wrote. */
+  kvKeys(): Promise<string[]>;
+  deleteKv(key: string): Promise<void>;
 }
 
 interface CodeRagDB extends DBSchema {
@@ -67,7 +113,7 @@ function isQuotaError(e: unknown): boolean {
   return e instanceof DOMException ? e.name === 'QuotaExceededError' : (e as Error)?.name === 'QuotaExceededError';
 }
 
-export class IndexStore {
+export class IndexStore implements KvStore {
   private constructor(private readonly db: IDBPDatabase<CodeRagDB>) {}
 
   static async open(name = DB_NAME): Promise<IndexStore> {
@@ -163,11 +209,11 @@ export class IndexStore {
     await tx.done;
   }
 
-  async getKv<T>(key: string): Promise<T | undefined> {
-    return (await this.db.get('kv', key)) as T | undefined;
+  async getKv<K extends KvKey>(key: K): Promise<KvSchema[K] | undefined> {
+    return (await this.db.get('kv', key)) as KvSchema[K] | undefined;
   }
 
-  async setKv(key: string, value: unknown): Promise<void> {
+  async setKv<K extends KvKey>(key: K, value: KvSchema[K]): Promise<void> {
     try {
       await this.db.put('kv', value, key);
     } catch (e) {

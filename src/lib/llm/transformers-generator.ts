@@ -6,12 +6,13 @@ import type { Generator, GenerateOptions, GenerateResult, LoadGeneratorOptions }
 import type { CpuGeneratorSpec, Dtype } from '../config.ts';
 import { ModelLoadError, throwIfAborted } from '../errors.ts';
 import { downloadProgress } from '../embed/transformers-embedder.ts';
+import { promptFormat } from './formats/index.ts';
 
 type Transformers = typeof import('@huggingface/transformers');
 
 interface TextGen {
   (prompt: string, opts: Record<string, unknown>): Promise<{ generated_text: string }[]>;
-  tokenizer: { encode(text: string, opts?: { add_special_tokens?: boolean }): number[] };
+  tokenizer: InstanceType<Transformers['PreTrainedTokenizer']>;
   dispose?: () => Promise<void>;
 }
 
@@ -79,15 +80,16 @@ export class TransformersGenerator implements Generator {
     if (opts.signal?.aborted) onAbort();
     let tokens = 0;
     let firstTokenAt = 0;
+    const stopAtNewline = promptFormat(this.spec.format).stopAtNewline;
     const t0 = performance.now();
-    const streamer = new TextStreamer(this.pipe.tokenizer as never, {
+    const streamer = new TextStreamer(this.pipe.tokenizer, {
       skip_prompt: true,
       skip_special_tokens: true,
       callback_function: (piece: string) => {
         text += piece;
         opts.onToken?.(piece);
         // Single-line formats end at the first newline: stop instead of decoding to EOS.
-        if (this.spec.format === 'tiny-sql' && text.trimStart().includes('\n')) stopper.interrupt();
+        if (stopAtNewline && text.trimStart().includes('\n')) stopper.interrupt();
       },
       token_callback_function: () => {
         if (tokens === 0) firstTokenAt = performance.now();

@@ -4,7 +4,9 @@ import {
   CLAUSE_KEYWORDS,
   endsOperand,
   findTopLevel,
+  gluesParen,
   isKw,
+  isKwIn,
   isName,
   isPunct,
   matchParens,
@@ -35,6 +37,29 @@ describe('token predicates', () => {
     expect(isKw(undefined, 'SELECT')).toBe(false);
     // a word used as a name is not a keyword
     expect(isKw(significantTokens('SELECT count FROM t')[1], 'COUNT')).toBe(false);
+  });
+
+  test('isKwIn matches a keyword against a set', () => {
+    const [count, open] = significantTokens('count(*)');
+    expect(isKwIn(count, AGGREGATE_FUNCTIONS)).toBe(true);
+    expect(isKwIn(sel, AGGREGATE_FUNCTIONS)).toBe(false);
+    expect(isKwIn(open, new Set(['(']))).toBe(false); // punctuation is never a keyword
+    expect(isKwIn(undefined, CLAUSE_KEYWORDS)).toBe(false);
+  });
+
+  test('gluesParen: a ( after a name, an aggregate or CAST opens an argument list', () => {
+    const toks = significantTokens('lower ( COUNT ( CAST ( "x" ( IN ( AND ( 1 (');
+    const before = toks.filter((_, i) => isPunct(toks[i + 1], '('));
+    expect(before.map((t) => [t.text, gluesParen(t)])).toEqual([
+      ['lower', true],
+      ['COUNT', true],
+      ['CAST', true],
+      ['"x"', true],
+      ['IN', false],
+      ['AND', false],
+      ['1', false],
+    ]);
+    expect(gluesParen(undefined)).toBe(false);
   });
 
   test('isPunct, isName and nameOf', () => {

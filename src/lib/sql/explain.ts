@@ -14,6 +14,7 @@ import {
   JOIN_WORDS,
   SET_OPERATORS,
   isKw,
+  isKwIn,
   isName,
   isPunct as isP,
   matchParens,
@@ -177,8 +178,7 @@ function describeSelect(ctx: Ctx, cl: Clause, core: ClauseKind[], subs: [number,
     if (y - x === 1 && toks[x].text === '*') return 'every column';
     if (y - x === 3 && isP(toks[x + 1], '.') && toks[x + 2].text === '*') return `every column of ${nameOf(toks[x])}`;
     const { expr, alias } = splitAlias(ctx, x, y);
-    for (let i = expr[0]; i < expr[1]; i++)
-      if (toks[i].kind === 'keyword' && AGGREGATE_FUNCTIONS.has(toks[i].value)) hasAggregate = true;
+    for (let i = expr[0]; i < expr[1]; i++) if (isKwIn(toks[i], AGGREGATE_FUNCTIONS)) hasAggregate = true;
     const p = phrase(ctx, expr[0], expr[1], subs);
     return alias && alias !== p ? `${p} (as ${alias})` : p;
   });
@@ -260,7 +260,7 @@ function describeFrom(ctx: Ctx, cl: Clause, subs: [number, number][]): string {
     // join constraint
     if (isKw(toks[i], 'ON')) {
       let j = i + 1;
-      while (j < cl.hi && !isP(toks[j], ',') && !(toks[j].kind === 'keyword' && JOIN_WORDS.has(toks[j].value))) {
+      while (j < cl.hi && !isP(toks[j], ',') && !isKwIn(toks[j], JOIN_WORDS)) {
         if (isP(toks[j], '(')) j = match[j];
         j++;
       }
@@ -280,7 +280,7 @@ function describeFrom(ctx: Ctx, cl: Clause, subs: [number, number][]): string {
       continue;
     }
     const words: string[] = [];
-    while (i < cl.hi && toks[i].kind === 'keyword' && JOIN_WORDS.has(toks[i].value)) {
+    while (i < cl.hi && isKwIn(toks[i], JOIN_WORDS)) {
       words.push(toks[i].value);
       i++;
     }
@@ -412,7 +412,7 @@ function phrase(ctx: Ctx, a: number, b: number, subs: [number, number][]): strin
   for (let i = a; i < b; i++) {
     const t = toks[i];
     const next = toks[i + 1];
-    if (t.kind === 'keyword' && AGGREGATE_FUNCTIONS.has(t.value) && isP(next, '(')) {
+    if (isKwIn(t, AGGREGATE_FUNCTIONS) && isP(next, '(')) {
       const close = Math.min(match[i + 1], b - 1);
       let x = i + 2;
       let distinct = false;
@@ -501,7 +501,7 @@ function phrase(ctx: Ctx, a: number, b: number, subs: [number, number][]): strin
       put(OP_WORDS[t.text]);
       continue;
     }
-    if (t.kind === 'keyword' && ['AND', 'OR', 'NOT'].includes(t.value)) {
+    if (isKw(t, 'AND', 'OR', 'NOT')) {
       put(t.value.toLowerCase());
       continue;
     }

@@ -27,7 +27,7 @@
  * always identifiers.
  */
 
-import { AGGREGATE_FUNCTIONS, endsOperand, isKw, isName, isPunct, splitClauses } from './syntax.ts';
+import { endsOperand, gluesParen, isKw, isKwIn, isName, isPunct, splitClauses } from './syntax.ts';
 import { SQLITE_FUNCTIONS, isSqliteKeyword, significantTokens, tokenize, type Token } from './tokenize.ts';
 
 const COMPARISON_OPS: ReadonlySet<string> = new Set(['=', '==', '!=', '<>', '<', '>', '<=', '>=']);
@@ -72,7 +72,7 @@ export function markDoubleQuotedStrings(tokens: readonly Token[]): Token[] {
     } else if (t.kind === 'quoted_ident' && t.text.startsWith('"') && prev) {
       const valuePosition =
         (prev.kind === 'op' && COMPARISON_OPS.has(prev.text)) ||
-        (prev.kind === 'keyword' && VALUE_KEYWORDS.has(prev.value)) ||
+        isKwIn(prev, VALUE_KEYWORDS) ||
         betweenAnds.has(i - 1) ||
         ((isPunct(prev, '(') || isPunct(prev, ',')) && parens[parens.length - 1] === 'in');
       if (valuePosition) t.kind = 'string';
@@ -188,10 +188,7 @@ export function normalizeSql(sql: string): string {
 function needsSpace(toks: readonly Token[], i: number, prev: Token, t: Token): boolean {
   if (t.kind === 'punct' && (t.text === ')' || t.text === ',' || t.text === '.' || t.text === ';')) return false;
   if (prev.kind === 'punct' && (prev.text === '(' || prev.text === '.')) return false;
-  if (isPunct(t, '(')) {
-    if (isName(prev)) return false;
-    if (prev.kind === 'keyword' && (AGGREGATE_FUNCTIONS.has(prev.value) || prev.value === 'CAST')) return false;
-  }
+  if (isPunct(t, '(') && gluesParen(prev)) return false;
   if (isUnarySign(toks, i - 1)) return false;
   return true;
 }

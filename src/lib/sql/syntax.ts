@@ -57,6 +57,11 @@ export function isKw(t: Token | undefined, ...words: string[]): boolean {
   return t !== undefined && t.kind === 'keyword' && words.includes(t.value);
 }
 
+/** A keyword token whose value is in `words` (one of the sets above). */
+export function isKwIn(t: Token | undefined, words: ReadonlySet<string>): boolean {
+  return t !== undefined && t.kind === 'keyword' && words.has(t.value);
+}
+
 /** The punctuation token `p` (one of `( ) , ; .` or an unknown character). */
 export function isPunct(t: Token | undefined, p: string): boolean {
   return t !== undefined && t.kind === 'punct' && t.text === p;
@@ -93,6 +98,14 @@ export function endsOperand(t: Token | undefined): boolean {
     default:
       return false;
   }
+}
+
+/**
+ * True when a `(` right after `t` is written without a space: after a name (a function call, or
+ * a table's column list) and after an aggregate keyword or CAST (`COUNT(*)`, `CAST(x AS INT)`).
+ */
+export function gluesParen(t: Token | undefined): boolean {
+  return isName(t) || isKwIn(t, AGGREGATE_FUNCTIONS) || isKw(t, 'CAST');
 }
 
 /**

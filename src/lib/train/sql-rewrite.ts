@@ -13,10 +13,11 @@
  * can try several.
  */
 import {
-  AGGREGATE_FUNCTIONS,
   JOIN_WORDS,
   SET_OPERATORS,
+  gluesParen,
   isKw,
+  isKwIn,
   isName,
   isPunct,
   nameOf,
@@ -173,22 +174,13 @@ export function reformatSql(sql: string, style: FormatStyle): string {
     else if (prev.kind === 'comment' && prev.text.startsWith('--')) sep = '\n';
     else if (isPunct(t, ')') || isPunct(t, ',') || isPunct(t, '.') || isPunct(t, ';')) sep = '';
     else if (isPunct(prev, '(') || isPunct(prev, '.')) sep = '';
-    else if (
-      isPunct(t, '(') &&
-      (isName(prev) || (prev.kind === 'keyword' && (AGGREGATE_FUNCTIONS.has(prev.value) || prev.value === 'CAST')))
-    )
-      sep = '';
+    else if (isPunct(t, '(') && gluesParen(prev)) sep = '';
     if (style.layout === 'clauses' && depth[i] === 0 && prev && t.kind === 'keyword' && sep === ' ') {
       const U = t.value;
-      const afterJoinWord = prev.kind === 'keyword' && JOIN_WORDS.has(prev.value);
+      const afterJoinWord = isKwIn(prev, JOIN_WORDS);
       if (LINE_BREAK_BEFORE.has(U) || (JOIN_WORDS.has(U) && !afterJoinWord)) sep = '\n';
       // `UNION ALL` / `EXCEPT` etc. start a new line; the SELECT after them too.
-      if (
-        U === 'SELECT' &&
-        prev.kind === 'keyword' &&
-        (prev.value === 'UNION' || prev.value === 'ALL' || prev.value === 'INTERSECT' || prev.value === 'EXCEPT')
-      )
-        sep = '\n';
+      if (U === 'SELECT' && isKw(prev, 'UNION', 'ALL', 'INTERSECT', 'EXCEPT')) sep = '\n';
     }
     out += sep + text;
     prev = t;

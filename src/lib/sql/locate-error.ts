@@ -7,7 +7,7 @@
  * (prepare the SQL without running it, return the error message or null) tells which
  * occurrence the parser stopped at: the first one whose prefix already fails the same way.
  */
-import { isKw, isName, isPunct, matchParens, nameOf } from './syntax.ts';
+import { findTopLevel, isKw, isName, isPunct, matchParens, nameOf, splitList } from './syntax.ts';
 import { significantTokens, type Token } from './tokenize.ts';
 
 export interface SqlErrorSpot {
@@ -123,26 +123,17 @@ export function locateSqlError(sql: string, message: string, check?: SqlCheck): 
       if (isKw(t, kw) && isKw(toks[i + 1], 'BY')) at = i + 2;
     });
     if (at < 0) return null;
-    let term = 1;
-    let depth = 0;
-    let start = at;
-    for (let j = at; j < toks.length; j++) {
-      const t = toks[j];
-      const next = toks[j + 1];
-      if (isPunct(t, '(')) depth++;
-      else if (isPunct(t, ')')) depth--;
-      const ends =
-        j === toks.length - 1 ||
-        (depth === 0 && (isPunct(next, ',') || isKw(next, ...TERM_LIST_ENDS))) ||
-        isPunct(next, ';');
-      if (ends) {
-        if (term === n) return spot(toks[start].start, t.end, msg);
-        if (!isPunct(next, ',')) break;
-        term++;
-        start = j + 2;
-        j++;
-      }
-    }
+    // The term list ends at a keyword that follows it (LIMIT, HAVING, ...), at a `;`, or at the `)`
+    // that closes the subquery it belongs to.
+    let end = findTopLevel(
+      toks,
+      at,
+      toks.length,
+      (i) => isPunct(toks[i], ')') || isPunct(toks[i], ';') || isKw(toks[i], ...TERM_LIST_ENDS),
+    );
+    if (end < 0) end = toks.length;
+    const term = splitList(toks, at, end)[n - 1];
+    if (term) return spot(toks[term[0]].start, toks[term[1] - 1].end, msg);
     return null;
   }
   if ((m = msg.match(/to the left and right of (UNION ALL|UNION|INTERSECT|EXCEPT)/))) {

@@ -1,26 +1,12 @@
 import 'fake-indexeddb/auto';
 import { describe, expect, test, beforeAll } from 'vitest';
-import { FlatIndex } from '../../src/lib/index/flat.ts';
-import { VoyIndex, voyFactory } from '../../src/lib/index/voy.ts';
+import { voyFactory } from '../../src/lib/index/voy.ts';
 import { flatFactory } from '../../src/lib/index/flat.ts';
 import { TopK } from '../../src/lib/index/vector-index.ts';
 import { IndexStore, indexKey, type IndexMeta } from '../../src/lib/index/store.ts';
 import { IndexService } from '../../src/lib/index/service.ts';
 import { randomUnit } from './helpers.ts';
 import { voyReady } from '../../src/node/host.ts';
-
-function bruteForce(vectors: Float32Array, dim: number, q: Float32Array, k: number): number[] {
-  const n = vectors.length / dim;
-  const scores = Array.from({ length: n }, (_, i) => {
-    let s = 0;
-    for (let j = 0; j < dim; j++) s += vectors[i * dim + j] * q[j];
-    return { i, s };
-  });
-  return scores
-    .sort((a, b) => b.s - a.s)
-    .slice(0, k)
-    .map((x) => x.i);
-}
 
 beforeAll(async () => {
   await voyReady();
@@ -34,40 +20,8 @@ describe('TopK', () => {
   });
 });
 
-describe('FlatIndex', () => {
-  test('matches brute force and excludes rows', () => {
-    const dim = 64;
-    const v = randomUnit(500, dim, 1);
-    const idx = new FlatIndex(v, dim);
-    for (let t = 0; t < 5; t++) {
-      const q = randomUnit(1, dim, 100 + t);
-      expect(idx.search(q, 10).map((h) => h.index)).toEqual(bruteForce(v, dim, q, 10));
-    }
-    const q = v.slice(7 * dim, 8 * dim);
-    expect(idx.search(q, 1)[0].index).toBe(7);
-    expect(idx.search(q, 1)[0].score).toBeCloseTo(1, 5);
-    expect(idx.search(q, 3, (i) => i === 7).map((h) => h.index)).not.toContain(7);
-  });
-  test('rejects a query of the wrong width', () => {
-    expect(() => new FlatIndex(randomUnit(3, 8, 1), 8).search(new Float32Array(4), 1)).toThrow(/dims/);
-  });
-});
-
-describe('VoyIndex', () => {
-  test('finds each vector itself, with exact scores, and survives serialization', () => {
-    const dim = 32;
-    const v = randomUnit(300, dim, 2);
-    const idx = VoyIndex.build(v, dim);
-    for (const i of [0, 17, 299]) {
-      const hits = idx.search(v.slice(i * dim, (i + 1) * dim), 3);
-      expect(hits[0].index).toBe(i);
-      expect(hits[0].score).toBeCloseTo(1, 5);
-      expect(hits[0].score).toBeGreaterThanOrEqual(hits[1].score);
-    }
-    const again = VoyIndex.restore(v, dim, idx.serializeExtra());
-    expect(again.search(v.slice(5 * dim, 6 * dim), 1)[0].index).toBe(5);
-  });
-});
+// Search itself (top-k vs an exact scan, exclude, k, serialization, width errors) is checked for
+// every implementation by the contract suite in vector-index.contract.test.ts.
 
 describe('IndexService + IndexStore (IndexedDB)', () => {
   const meta = (over: Partial<IndexMeta> = {}): IndexMeta => ({

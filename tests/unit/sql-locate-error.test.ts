@@ -47,6 +47,12 @@ describe('locateSqlError with real sql.js messages', () => {
     expect(marked("SELECT 'abc FROM customers")).toBe("'abc FROM customers");
   });
 
+  test('an ORDER BY term of a subquery is marked without the text after the subquery', () => {
+    expect(marked('SELECT * FROM (SELECT name, id FROM customers ORDER BY 3) AS x')).toBe('3');
+    expect(marked('SELECT * FROM (SELECT id FROM customers ORDER BY 1, 2), orders')).toBe('2');
+    expect(marked('SELECT id FROM customers GROUP BY 4 ORDER BY id')).toBe('4');
+  });
+
   test('messages that name nothing give null', () => {
     expect(locateSqlError('SELECT 1', 'query timed out after 5 s: stopped.')).toBeNull();
     expect(locateSqlError('', 'near "x": syntax error')).toBeNull();

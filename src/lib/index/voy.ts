@@ -51,6 +51,10 @@ function resource(vectors: Float32Array, dim: number) {
   return { embeddings };
 }
 
+function checkWidth(vectors: Float32Array, dim: number): void {
+  if (vectors.length % dim !== 0) throw new Error(`vector buffer of ${vectors.length} is not a multiple of dim ${dim}`);
+}
+
 export class VoyIndex implements VectorIndex {
   readonly kind = 'voy' as const;
   readonly size: number;
@@ -62,6 +66,7 @@ export class VoyIndex implements VectorIndex {
     this.size = vectors.length / dim;
   }
   static build(vectors: Float32Array, dim: number): VoyIndex {
+    checkWidth(vectors, dim);
     const Voy = voyClass();
     let voy: VoyInstance;
     try {
@@ -76,9 +81,13 @@ export class VoyIndex implements VectorIndex {
   }
   static restore(vectors: Float32Array, dim: number, serialized: string | undefined): VoyIndex {
     if (!serialized) return VoyIndex.build(vectors, dim);
+    checkWidth(vectors, dim);
     return new VoyIndex(vectors, dim, voyClass().deserialize(serialized));
   }
   search(query: Float32Array, k: number, exclude?: (index: number) => boolean): SearchHit[] {
+    // voy would read a query of another width without complaint, and panics (a wasm trap) on k <= 0.
+    if (query.length !== this.dim) throw new Error(`query has ${query.length} dims, index has ${this.dim}`);
+    if (k <= 0) return [];
     // Ask for extra neighbours when some may be excluded.
     const want = Math.min(this.size, exclude ? k + 8 : k);
     const res = this.voy.search(query, want);

@@ -9,6 +9,22 @@
  * understand is quoted back as SQL. Subqueries (in FROM, WHERE, SELECT, WITH) are explained after
  * the clause that uses them, one level deeper.
  */
+import {
+  AGGREGATE_FUNCTIONS,
+  JOIN_WORDS,
+  SET_OPERATORS,
+  isKw,
+  isKwIn,
+  isName,
+  isPunct as isP,
+  matchParens,
+  nameOf,
+  splitClauses,
+  splitList,
+  splitStatements,
+  type Clause,
+  type ClauseKind,
+} from './syntax.ts';
 import { significantTokens, type Token } from './tokenize.ts';
 
 export interface ExplainItem {
@@ -25,23 +41,6 @@ export interface ExplainItem {
   depth: number;
 }
 
-const CLAUSE_STARTS = new Set([
-  'WITH',
-  'SELECT',
-  'FROM',
-  'WHERE',
-  'GROUP',
-  'HAVING',
-  'ORDER',
-  'LIMIT',
-  'WINDOW',
-  'UNION',
-  'INTERSECT',
-  'EXCEPT',
-  'VALUES',
-]);
-const AGGREGATES = new Set(['COUNT', 'SUM', 'AVG', 'MIN', 'MAX', 'TOTAL', 'GROUP_CONCAT']);
-const JOIN_WORDS = new Set(['NATURAL', 'LEFT', 'RIGHT', 'FULL', 'OUTER', 'INNER', 'CROSS', 'JOIN']);
 const MAX_SQL_LABEL = 80;
 
 interface Ctx {
@@ -52,44 +51,12 @@ interface Ctx {
   items: ExplainItem[];
 }
 
-const isKw = (t: Token | undefined, ...words: string[]) => !!t && t.kind === 'keyword' && words.includes(t.value);
-const isP = (t: Token | undefined, p: string) => !!t && t.kind === 'punct' && t.text === p;
-const isName = (t: Token | undefined) => !!t && (t.kind === 'ident' || t.kind === 'quoted_ident');
-const nameOf = (t: Token) => (t.kind === 'quoted_ident' ? t.value : t.text);
-
-function matchParens(toks: Token[]): Int32Array {
-  const m = new Int32Array(toks.length).fill(-1);
-  const stack: number[] = [];
-  for (let i = 0; i < toks.length; i++) {
-    if (isP(toks[i], '(')) stack.push(i);
-    else if (isP(toks[i], ')') && stack.length) m[stack.pop()!] = i;
-  }
-  for (const open of stack) m[open] = toks.length - 1; // unclosed: runs to the end
-  return m;
-}
-
 /** Explain every statement of `sql`, clause by clause. */
 export function explainSql(sql: string): ExplainItem[] {
   const toks = significantTokens(sql);
-  const ctx: Ctx = { sql, toks, match: matchParens(toks), items: [] };
-  let start = 0;
-  for (let i = 0; i <= toks.length; i++) {
-    if (i === toks.length || (isP(toks[i], ';') && depthAt(ctx, start, i) === 0)) {
-      if (i > start) statement(ctx, start, i, 0);
-      start = i + 1;
-    }
-  }
+  const ctx: Ctx = { sql, toks, match: matchParens(toks, toks.length - 1), items: [] };
+  for (const [lo, hi] of splitStatements(toks)) statement(ctx, lo, hi, 0);
   return ctx.items;
-}
-
-/** Paren depth of token `at` relative to `from` (both inside one statement). */
-function depthAt(ctx: Ctx, from: number, at: number): number {
-  let d = 0;
-  for (let i = from; i < at; i++) {
-    if (isP(ctx.toks[i], '(')) d++;
-    else if (isP(ctx.toks[i], ')')) d = Math.max(0, d - 1);
-  }
-  return d;
 }
 
 function statement(ctx: Ctx, lo: number, hi: number, depth: number): void {
@@ -120,78 +87,18 @@ function shorten(s: string): string {
   return s.length > MAX_SQL_LABEL ? s.slice(0, MAX_SQL_LABEL - 1).trimEnd() + ' …' : s;
 }
 
-interface Clause {
-  kind: string;
-  /** Token range of the whole clause, keyword included. */
-  lo: number;
-  hi: number;
-  /** First token after the clause keyword(s). */
-  body: number;
-}
-
-/** Split a query (token range) into its top-level clauses. */
-function splitClauses(ctx: Ctx, lo: number, hi: number): Clause[] {
-  const { toks, match } = ctx;
-  const out: Clause[] = [];
-  let i = lo;
-  const startAt = (kind: string, at: number, body: number) => {
-    if (out.length) out[out.length - 1].hi = at;
-    out.push({ kind, lo: at, hi, body });
-  };
-  while (i < hi) {
-    const t = toks[i];
-    if (isP(t, '(')) {
-      i = Math.min(hi, match[i] + 1);
-      continue;
-    }
-    if (t.kind === 'keyword' && CLAUSE_STARTS.has(t.value)) {
-      const v = t.value;
-      // IS [NOT] DISTINCT FROM is an operator, not a FROM clause.
-      if (v === 'FROM' && isKw(toks[i - 1], 'DISTINCT') && isKw(toks[i - 2], 'IS', 'NOT')) {
-        i++;
-        continue;
-      }
-      if ((v === 'GROUP' || v === 'ORDER') && isKw(toks[i + 1], 'BY')) {
-        startAt(`${v} BY`, i, i + 2);
-        i += 2;
-        continue;
-      }
-      if (v === 'GROUP' || v === 'ORDER') {
-        i++;
-        continue;
-      }
-      if (v === 'UNION' && isKw(toks[i + 1], 'ALL')) {
-        startAt('UNION ALL', i, i + 2);
-        i += 2;
-        continue;
-      }
-      if (v === 'WITH' && isKw(toks[i + 1], 'RECURSIVE')) {
-        startAt('WITH RECURSIVE', i, i + 2);
-        i += 2;
-        continue;
-      }
-      startAt(v, i, i + 1);
-    } else if (!out.length) {
-      startAt('OTHER', i, i);
-    }
-    i++;
-  }
-  return out;
-}
+/** UNION [ALL], INTERSECT and EXCEPT separate the SELECT cores of a compound query. */
+const isCompoundOp = (kind: ClauseKind) => kind === 'UNION ALL' || SET_OPERATORS.has(kind);
 
 function query(ctx: Ctx, lo: number, hi: number, depth: number): void {
-  const clauses = splitClauses(ctx, lo, hi);
+  const clauses = splitClauses(ctx.toks, lo, hi);
   // Which clauses each SELECT core has, for remarks such as "one summary row".
   let coreStart = 0;
   for (let c = 0; c < clauses.length; c++) {
     const cl = clauses[c];
-    if (['UNION', 'UNION ALL', 'INTERSECT', 'EXCEPT'].includes(cl.kind)) coreStart = c + 1;
+    if (isCompoundOp(cl.kind)) coreStart = c + 1;
     let coreEnd = c;
-    while (
-      coreEnd + 1 < clauses.length &&
-      !['UNION', 'UNION ALL', 'INTERSECT', 'EXCEPT'].includes(clauses[coreEnd + 1].kind)
-    )
-      coreEnd++;
+    while (coreEnd + 1 < clauses.length && !isCompoundOp(clauses[coreEnd + 1].kind)) coreEnd++;
     const core = clauses.slice(coreStart, coreEnd + 1).map((x) => x.kind);
     const subs: [number, number][] = [];
     const text = describe(ctx, cl, core, clauses, subs);
@@ -200,7 +107,7 @@ function query(ctx: Ctx, lo: number, hi: number, depth: number): void {
   }
 }
 
-function describe(ctx: Ctx, cl: Clause, core: string[], all: Clause[], subs: [number, number][]): string {
+function describe(ctx: Ctx, cl: Clause, core: ClauseKind[], all: Clause[], subs: [number, number][]): string {
   const r = (a: number, b: number) => phrase(ctx, a, b, subs);
   switch (cl.kind) {
     case 'WITH':
@@ -213,7 +120,7 @@ function describe(ctx: Ctx, cl: Clause, core: string[], all: Clause[], subs: [nu
     case 'WHERE':
       return `keeps only the rows where ${r(cl.body, cl.hi)}.`;
     case 'GROUP BY': {
-      const keys = splitTop(ctx, cl.body, cl.hi).map(([a, b]) => positional(ctx, a, b) ?? r(a, b));
+      const keys = splitList(ctx.toks, cl.body, cl.hi).map(([a, b]) => positional(ctx, a, b) ?? r(a, b));
       return `puts rows with the same ${andList(keys)} into one group each; aggregates such as count or sum are then computed per group, giving one row per group.`;
     }
     case 'HAVING':
@@ -239,24 +146,6 @@ function describe(ctx: Ctx, cl: Clause, core: string[], all: Clause[], subs: [nu
   }
 }
 
-/** Top-level comma-separated parts of a token range. */
-function splitTop(ctx: Ctx, lo: number, hi: number): [number, number][] {
-  const out: [number, number][] = [];
-  let s = lo;
-  for (let i = lo; i < hi; i++) {
-    if (isP(ctx.toks[i], '(')) {
-      i = Math.min(hi - 1, ctx.match[i]);
-      continue;
-    }
-    if (isP(ctx.toks[i], ',')) {
-      if (i > s) out.push([s, i]);
-      s = i + 1;
-    }
-  }
-  if (hi > s) out.push([s, hi]);
-  return out;
-}
-
 function andList(parts: string[]): string {
   if (parts.length <= 1) return parts[0] ?? '';
   return `${parts.slice(0, -1).join(', ')} and ${parts[parts.length - 1]}`;
@@ -275,7 +164,7 @@ function splitAlias(ctx: Ctx, a: number, b: number): { expr: [number, number]; a
   return { expr: [a, b] };
 }
 
-function describeSelect(ctx: Ctx, cl: Clause, core: string[], subs: [number, number][]): string {
+function describeSelect(ctx: Ctx, cl: Clause, core: ClauseKind[], subs: [number, number][]): string {
   const { toks } = ctx;
   let a = cl.body;
   let distinct = false;
@@ -283,14 +172,13 @@ function describeSelect(ctx: Ctx, cl: Clause, core: string[], subs: [number, num
     distinct = true;
     a++;
   } else if (isKw(toks[a], 'ALL')) a++;
-  const items = splitTop(ctx, a, cl.hi);
+  const items = splitList(ctx.toks, a, cl.hi);
   let hasAggregate = false;
   const parts = items.map(([x, y]) => {
     if (y - x === 1 && toks[x].text === '*') return 'every column';
     if (y - x === 3 && isP(toks[x + 1], '.') && toks[x + 2].text === '*') return `every column of ${nameOf(toks[x])}`;
     const { expr, alias } = splitAlias(ctx, x, y);
-    for (let i = expr[0]; i < expr[1]; i++)
-      if (toks[i].kind === 'keyword' && AGGREGATES.has(toks[i].value)) hasAggregate = true;
+    for (let i = expr[0]; i < expr[1]; i++) if (isKwIn(toks[i], AGGREGATE_FUNCTIONS)) hasAggregate = true;
     const p = phrase(ctx, expr[0], expr[1], subs);
     return alias && alias !== p ? `${p} (as ${alias})` : p;
   });
@@ -306,13 +194,15 @@ function describeWith(ctx: Ctx, cl: Clause, subs: [number, number][]): string {
   const { toks, match } = ctx;
   const recursive = cl.kind === 'WITH RECURSIVE';
   const names: string[] = [];
-  for (const [a, b] of splitTop(ctx, cl.body, cl.hi)) {
+  for (const [a, b] of splitList(ctx.toks, cl.body, cl.hi)) {
     if (!isName(toks[a])) continue;
     let name = nameOf(toks[a]);
     let i = a + 1;
     if (isP(toks[i], '(')) {
       const close = match[i];
-      const cols = splitTop(ctx, i + 1, close).map(([x, y]) => oneLine(ctx.sql.slice(toks[x].start, toks[y - 1].end)));
+      const cols = splitList(ctx.toks, i + 1, close).map(([x, y]) =>
+        oneLine(ctx.sql.slice(toks[x].start, toks[y - 1].end)),
+      );
       name += `(${cols.join(', ')})`;
       i = close + 1;
     }
@@ -370,7 +260,7 @@ function describeFrom(ctx: Ctx, cl: Clause, subs: [number, number][]): string {
     // join constraint
     if (isKw(toks[i], 'ON')) {
       let j = i + 1;
-      while (j < cl.hi && !isP(toks[j], ',') && !(toks[j].kind === 'keyword' && JOIN_WORDS.has(toks[j].value))) {
+      while (j < cl.hi && !isP(toks[j], ',') && !isKwIn(toks[j], JOIN_WORDS)) {
         if (isP(toks[j], '(')) j = match[j];
         j++;
       }
@@ -378,7 +268,7 @@ function describeFrom(ctx: Ctx, cl: Clause, subs: [number, number][]): string {
       i = j;
     } else if (isKw(toks[i], 'USING') && isP(toks[i + 1], '(')) {
       const close = match[i + 1];
-      src.cond = `they have the same ${andList(splitTop(ctx, i + 2, close).map(([x, y]) => phrase(ctx, x, y, subs)))}`;
+      src.cond = `they have the same ${andList(splitList(ctx.toks, i + 2, close).map(([x, y]) => phrase(ctx, x, y, subs)))}`;
       i = close + 1;
     }
     sources.push(src);
@@ -390,7 +280,7 @@ function describeFrom(ctx: Ctx, cl: Clause, subs: [number, number][]): string {
       continue;
     }
     const words: string[] = [];
-    while (i < cl.hi && toks[i].kind === 'keyword' && JOIN_WORDS.has(toks[i].value)) {
+    while (i < cl.hi && isKwIn(toks[i], JOIN_WORDS)) {
       words.push(toks[i].value);
       i++;
     }
@@ -427,7 +317,7 @@ function positional(ctx: Ctx, a: number, b: number): string | null {
 
 function describeOrder(ctx: Ctx, cl: Clause, subs: [number, number][]): string {
   const { toks } = ctx;
-  const keys = splitTop(ctx, cl.body, cl.hi).map(([a, b]) => {
+  const keys = splitList(ctx.toks, cl.body, cl.hi).map(([a, b]) => {
     let end = b;
     let dir = 'ascending: smallest first';
     let nulls = '';
@@ -522,7 +412,7 @@ function phrase(ctx: Ctx, a: number, b: number, subs: [number, number][]): strin
   for (let i = a; i < b; i++) {
     const t = toks[i];
     const next = toks[i + 1];
-    if (t.kind === 'keyword' && AGGREGATES.has(t.value) && isP(next, '(')) {
+    if (isKwIn(t, AGGREGATE_FUNCTIONS) && isP(next, '(')) {
       const close = Math.min(match[i + 1], b - 1);
       let x = i + 2;
       let distinct = false;
@@ -611,7 +501,7 @@ function phrase(ctx: Ctx, a: number, b: number, subs: [number, number][]): strin
       put(OP_WORDS[t.text]);
       continue;
     }
-    if (t.kind === 'keyword' && ['AND', 'OR', 'NOT'].includes(t.value)) {
+    if (isKw(t, 'AND', 'OR', 'NOT')) {
       put(t.value.toLowerCase());
       continue;
     }

@@ -7,6 +7,7 @@
  * (prepare the SQL without running it, return the error message or null) tells which
  * occurrence the parser stopped at: the first one whose prefix already fails the same way.
  */
+import { findTopLevel, isKw, isName, isPunct, matchParens, nameOf, splitList } from './syntax.ts';
 import { significantTokens, type Token } from './tokenize.ts';
 
 export interface SqlErrorSpot {
@@ -19,9 +20,11 @@ export interface SqlErrorSpot {
 export type SqlCheck = (sql: string) => string | null;
 
 const lower = (s: string) => s.toLowerCase();
-const nameValue = (t: Token) => (t.kind === 'quoted_ident' ? t.value : t.text);
-const isNameTok = (t: Token | undefined) =>
-  !!t && (t.kind === 'ident' || t.kind === 'quoted_ident' || t.kind === 'keyword');
+/** SQLite names a keyword used as a name (`no such column: date`) like any other. */
+const isNameTok = (t: Token | undefined) => isName(t) || t?.kind === 'keyword';
+
+/** Keywords after which an ORDER BY / GROUP BY term list is over. */
+const TERM_LIST_ENDS = ['LIMIT', 'HAVING', 'ORDER', 'UNION', 'INTERSECT', 'EXCEPT', 'WINDOW'];
 
 function spot(from: number, to: number, message: string): SqlErrorSpot {
   return { from, to, message };
@@ -32,7 +35,7 @@ function findNames(toks: Token[], name: string): number[] {
   const want = lower(name);
   const out: number[] = [];
   toks.forEach((t, i) => {
-    if (isNameTok(t) && lower(nameValue(t)) === want) out.push(i);
+    if (isNameTok(t) && lower(nameOf(t)) === want) out.push(i);
   });
   return out;
 }
@@ -46,10 +49,10 @@ function findQualified(toks: Token[], qname: string): [number, number][] {
     let j = i;
     for (let p = 1; p < parts.length && ok; p++) {
       if (
-        toks[j + 1]?.text === '.' &&
+        isPunct(toks[j + 1], '.') &&
         toks[j + 2] &&
         isNameTok(toks[j + 2]) &&
-        lower(nameValue(toks[j + 2])) === lower(parts[p])
+        lower(nameOf(toks[j + 2])) === lower(parts[p])
       )
         j += 2;
       else ok = false;
@@ -105,56 +108,37 @@ export function locateSqlError(sql: string, message: string, check?: SqlCheck): 
       /(?:no such function|wrong number of arguments to function|misuse of aggregate(?: function)?|misuse of window function):? ([A-Za-z_][\w$]*)/,
     ))
   ) {
-    const calls = findNames(toks, m[1]).filter((i) => toks[i + 1]?.text === '(');
+    const calls = findNames(toks, m[1]).filter((i) => isPunct(toks[i + 1], '('));
     if (!calls.length) return null;
-    // with a call, mark up to its closing parenthesis
+    // with a call, mark up to its closing parenthesis (only the name when it is never closed)
     const i = calls[/misuse of aggregate/.test(msg) && calls.length > 1 ? 1 : 0];
-    let depth = 0;
-    let end = toks[i].end;
-    for (let j = i + 1; j < toks.length; j++) {
-      if (toks[j].text === '(') depth++;
-      else if (toks[j].text === ')' && --depth === 0) {
-        end = toks[j].end;
-        break;
-      }
-    }
-    return spot(toks[i].start, end, msg);
+    const close = matchParens(toks)[i + 1];
+    return spot(toks[i].start, close >= 0 ? toks[close].end : toks[i].end, msg);
   }
   if ((m = msg.match(/(\d+)(?:st|nd|rd|th) (ORDER|GROUP) BY term out of range/))) {
     const n = Number(m[1]);
     const kw = m[2];
     let at = -1;
     toks.forEach((t, i) => {
-      if (t.kind === 'keyword' && t.value === kw && toks[i + 1]?.value === 'BY') at = i + 2;
+      if (isKw(t, kw) && isKw(toks[i + 1], 'BY')) at = i + 2;
     });
     if (at < 0) return null;
-    let term = 1;
-    let depth = 0;
-    let start = at;
-    for (let j = at; j < toks.length; j++) {
-      const t = toks[j];
-      if (t.text === '(') depth++;
-      else if (t.text === ')') depth--;
-      const ends =
-        j === toks.length - 1 ||
-        (depth === 0 &&
-          (toks[j + 1].text === ',' ||
-            (toks[j + 1].kind === 'keyword' &&
-              ['LIMIT', 'HAVING', 'ORDER', 'UNION', 'INTERSECT', 'EXCEPT', 'WINDOW'].includes(toks[j + 1].value)))) ||
-        toks[j + 1].text === ';';
-      if (ends) {
-        if (term === n) return spot(toks[start].start, t.end, msg);
-        if (toks[j + 1]?.text !== ',') break;
-        term++;
-        start = j + 2;
-        j++;
-      }
-    }
+    // The term list ends at a keyword that follows it (LIMIT, HAVING, ...), at a `;`, or at the `)`
+    // that closes the subquery it belongs to.
+    let end = findTopLevel(
+      toks,
+      at,
+      toks.length,
+      (i) => isPunct(toks[i], ')') || isPunct(toks[i], ';') || isKw(toks[i], ...TERM_LIST_ENDS),
+    );
+    if (end < 0) end = toks.length;
+    const term = splitList(toks, at, end)[n - 1];
+    if (term) return spot(toks[term[0]].start, toks[term[1] - 1].end, msg);
     return null;
   }
   if ((m = msg.match(/to the left and right of (UNION ALL|UNION|INTERSECT|EXCEPT)/))) {
     const word = m[1].split(' ')[0];
-    const t = toks.find((x) => x.kind === 'keyword' && x.value === word);
+    const t = toks.find((x) => isKw(x, word));
     return t ? spot(t.start, t.end, msg) : null;
   }
   return null;

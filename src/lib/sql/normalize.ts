@@ -27,16 +27,12 @@
  * always identifiers.
  */
 
-import { AGGREGATE_FUNCTIONS, SQLITE_FUNCTIONS, isSqliteKeyword, tokenize, type Token } from './tokenize.ts';
+import { endsOperand, gluesParen, isKw, isKwIn, isName, isPunct, splitClauses } from './syntax.ts';
+import { SQLITE_FUNCTIONS, isSqliteKeyword, significantTokens, tokenize, type Token } from './tokenize.ts';
 
 const COMPARISON_OPS: ReadonlySet<string> = new Set(['=', '==', '!=', '<>', '<', '>', '<=', '>=']);
 const VALUE_KEYWORDS: ReadonlySet<string> = new Set(['LIKE', 'GLOB', 'REGEXP', 'MATCH', 'BETWEEN', 'ESCAPE']);
 const PLAIN_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-
-const isPunct = (t: Token | undefined, p: string): boolean => t !== undefined && t.kind === 'punct' && t.text === p;
-const isKw = (t: Token | undefined, ...words: string[]): boolean =>
-  t !== undefined && t.kind === 'keyword' && words.includes(t.value);
-const isName = (t: Token | undefined): boolean => t !== undefined && (t.kind === 'ident' || t.kind === 'quoted_ident');
 
 /**
  * Writes an identifier so SQLite reads it back as the same name: bare when it is
@@ -62,10 +58,10 @@ export function markDoubleQuotedStrings(tokens: readonly Token[]): Token[] {
     const t = out[i];
     const prev = i > 0 ? out[i - 1] : undefined;
     const next = out[i + 1];
-    if (t.kind === 'punct' && t.text === '(') {
+    if (isPunct(t, '(')) {
       const inList = isKw(prev, 'IN') && !isKw(next, 'SELECT', 'WITH', 'VALUES');
       parens.push(inList ? 'in' : 'other');
-    } else if (t.kind === 'punct' && t.text === ')') {
+    } else if (isPunct(t, ')')) {
       parens.pop();
       while (pendingBetween.length && pendingBetween[pendingBetween.length - 1] > parens.length) pendingBetween.pop();
     } else if (isKw(t, 'BETWEEN')) {
@@ -76,7 +72,7 @@ export function markDoubleQuotedStrings(tokens: readonly Token[]): Token[] {
     } else if (t.kind === 'quoted_ident' && t.text.startsWith('"') && prev) {
       const valuePosition =
         (prev.kind === 'op' && COMPARISON_OPS.has(prev.text)) ||
-        (prev.kind === 'keyword' && VALUE_KEYWORDS.has(prev.value)) ||
+        isKwIn(prev, VALUE_KEYWORDS) ||
         betweenAnds.has(i - 1) ||
         ((isPunct(prev, '(') || isPunct(prev, ',')) && parens[parens.length - 1] === 'in');
       if (valuePosition) t.kind = 'string';
@@ -87,25 +83,9 @@ export function markDoubleQuotedStrings(tokens: readonly Token[]): Token[] {
 
 /** Comment-free tokens, trailing semicolons removed, double-quoted strings marked. */
 function prepare(sql: string): Token[] {
-  const toks = tokenize(sql).filter((t) => t.kind !== 'comment');
+  const toks = significantTokens(sql);
   while (toks.length && isPunct(toks[toks.length - 1], ';')) toks.pop();
   return markDoubleQuotedStrings(toks);
-}
-
-/** True for a token after which a bare name is an alias (`expr alias`). */
-function endsExpression(t: Token | undefined): boolean {
-  if (!t) return false;
-  if (
-    t.kind === 'ident' ||
-    t.kind === 'quoted_ident' ||
-    t.kind === 'string' ||
-    t.kind === 'number' ||
-    t.kind === 'param'
-  ) {
-    return true;
-  }
-  if (t.kind === 'punct') return t.text === ')';
-  return t.kind === 'keyword' && (t.value === 'END' || t.value === 'NULL' || t.value.startsWith('CURRENT_'));
 }
 
 /**
@@ -126,7 +106,7 @@ function insertImplicitAs(tokens: Token[]): Token[] {
     if (isPunct(t, '(')) parens.push(isKw(prev, 'CAST'));
     else if (isPunct(t, ')')) parens.pop();
     const inCast = parens.length > 0 && parens[parens.length - 1];
-    if (isName(t) && endsExpression(prev) && !isPunct(next, '.') && !isPunct(next, '(') && !inCast) {
+    if (isName(t) && endsOperand(prev) && !isPunct(next, '.') && !isPunct(next, '(') && !inCast) {
       out.push({ kind: 'keyword', text: 'AS', value: 'AS', start: t.start, end: t.start });
     }
     out.push(t);
@@ -142,7 +122,7 @@ function isUnarySign(tokens: readonly Token[], i: number): boolean {
   if (!prev) return true;
   if (prev.kind === 'op') return true;
   if (prev.kind === 'punct') return prev.text === '(' || prev.text === ',';
-  if (prev.kind === 'keyword') return !endsExpression(prev);
+  if (prev.kind === 'keyword') return !endsOperand(prev);
   return false;
 }
 
@@ -208,10 +188,7 @@ export function normalizeSql(sql: string): string {
 function needsSpace(toks: readonly Token[], i: number, prev: Token, t: Token): boolean {
   if (t.kind === 'punct' && (t.text === ')' || t.text === ',' || t.text === '.' || t.text === ';')) return false;
   if (prev.kind === 'punct' && (prev.text === '(' || prev.text === '.')) return false;
-  if (isPunct(t, '(')) {
-    if (isName(prev)) return false;
-    if (prev.kind === 'keyword' && (AGGREGATE_FUNCTIONS.has(prev.value) || prev.value === 'CAST')) return false;
-  }
+  if (isPunct(t, '(') && gluesParen(prev)) return false;
   if (isUnarySign(toks, i - 1)) return false;
   return true;
 }
@@ -314,16 +291,9 @@ export function skeletonMatch(gold: string, pred: string): boolean {
  * window `OVER (...)` or an aggregate's argument list does not count.
  */
 export function hasOrderBy(sql: string): boolean {
-  const toks = tokenize(sql).filter((t) => t.kind !== 'comment');
-  let depth = 0;
-  for (let i = 0; i < toks.length; i++) {
-    const t = toks[i];
-    if (isPunct(t, '(')) depth++;
-    else if (isPunct(t, ')')) depth = Math.max(0, depth - 1);
-    else if (isPunct(t, ';')) return false;
-    else if (depth === 0 && isKw(t, 'ORDER') && isKw(toks[i + 1], 'BY')) return true;
-  }
-  return false;
+  const toks = significantTokens(sql);
+  const semi = toks.findIndex((t) => isPunct(t, ';'));
+  return splitClauses(toks, 0, semi < 0 ? toks.length : semi).some((c) => c.kind === 'ORDER BY');
 }
 
 /**
@@ -443,7 +413,7 @@ export function firstStatement(text: string): string {
     }
   }
 
-  const semi = tokenize(s).find((t) => t.kind === 'punct' && t.text === ';');
+  const semi = tokenize(s).find((t) => isPunct(t, ';'));
   if (semi) s = s.slice(0, semi.start);
   return s.trim();
 }

@@ -39,6 +39,11 @@
  * identifier must be double-quoted to be safe.
  */
 
+import { AGGREGATE_FUNCTIONS, endsOperand, isKw, isPunct } from './syntax.ts';
+
+/** Aggregate functions: keywords when followed by `(` (defined with the other keyword sets in syntax.ts). */
+export { AGGREGATE_FUNCTIONS };
+
 export type TokenKind =
   'keyword' | 'ident' | 'quoted_ident' | 'string' | 'number' | 'op' | 'punct' | 'comment' | 'param';
 
@@ -109,17 +114,6 @@ const ALWAYS_KEYWORD: ReadonlySet<string> = new Set([
   'CURRENT_DATE',
   'CURRENT_TIME',
   'CURRENT_TIMESTAMP',
-]);
-
-/** Aggregate functions: keywords when followed by `(`. */
-export const AGGREGATE_FUNCTIONS: ReadonlySet<string> = new Set([
-  'COUNT',
-  'SUM',
-  'AVG',
-  'MIN',
-  'MAX',
-  'TOTAL',
-  'GROUP_CONCAT',
 ]);
 
 /**
@@ -350,30 +344,8 @@ function lex(sql: string): Token[] {
 
 type ParenKind = 'window' | 'other';
 
-/** True for a token that ends an operand (so a following word is a binary operator). */
-function endsOperand(t: Token | undefined): boolean {
-  if (!t) return false;
-  switch (t.kind) {
-    case 'ident':
-    case 'quoted_ident':
-    case 'string':
-    case 'number':
-    case 'param':
-      return true;
-    case 'punct':
-      return t.text === ')';
-    case 'keyword':
-      return t.value === 'NULL' || t.value === 'END' || t.value.startsWith('CURRENT_');
-    default:
-      return false;
-  }
-}
-
 const isWord = (t: Token | undefined): boolean => t !== undefined && t.kind === 'ident';
 const rawUpper = (t: Token | undefined): string => (t && t.kind === 'ident' ? t.text.toUpperCase() : '');
-const isPunct = (t: Token | undefined, p: string): boolean => t !== undefined && t.kind === 'punct' && t.text === p;
-const isKw = (t: Token | undefined, ...words: string[]): boolean =>
-  t !== undefined && t.kind === 'keyword' && words.includes(t.value);
 
 /**
  * Tokenizes SQLite SQL. See the module comment for how words are classified.

@@ -15,6 +15,7 @@ import { CorpusFormatError, csvColumn } from '../corpus/records.ts';
 import { mulberry32 } from '../eval/stats.ts';
 import type { VectorIndex } from '../index/vector-index.ts';
 import { SqlEngine } from '../sql/engine.ts';
+import { isKw, isName, isPunct } from '../sql/syntax.ts';
 import { tokenize } from '../sql/tokenize.ts';
 import type { Example, RowIssue } from '../types.ts';
 import {
@@ -293,12 +294,8 @@ export function hybridSqlStart(text: string): number {
     if (t.value === 'WITH') {
       const a = toks[i + 1];
       const b = toks[i + 2];
-      if (a?.kind === 'keyword' && a.value === 'RECURSIVE') return t.start;
-      if (
-        (a?.kind === 'ident' || a?.kind === 'quoted_ident') &&
-        ((b?.kind === 'keyword' && b.value === 'AS') || b?.text === '(')
-      )
-        return t.start;
+      if (isKw(a, 'RECURSIVE')) return t.start;
+      if (isName(a) && (isKw(b, 'AS') || isPunct(b, '('))) return t.start;
     }
   }
   return -1;

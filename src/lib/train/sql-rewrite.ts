@@ -12,12 +12,21 @@
  * Every function returns null when its rule does not apply (or would not be safe), so a caller
  * can try several.
  */
-import { AGGREGATE_FUNCTIONS, tokenize, type Token } from '../sql/tokenize.ts';
-
-const isKw = (t: Token | undefined, ...words: string[]): boolean =>
-  t !== undefined && t.kind === 'keyword' && words.includes(t.value);
-const isPunct = (t: Token | undefined, p: string): boolean => t !== undefined && t.kind === 'punct' && t.text === p;
-const isName = (t: Token | undefined): boolean => t !== undefined && (t.kind === 'ident' || t.kind === 'quoted_ident');
+import {
+  JOIN_WORDS,
+  SET_OPERATORS,
+  gluesParen,
+  isKw,
+  isKwIn,
+  isName,
+  isPunct,
+  nameOf,
+  parenDepths,
+  splitClauses,
+  splitStatements,
+  type Clause,
+} from '../sql/syntax.ts';
+import { significantTokens, tokenize, type Token } from '../sql/tokenize.ts';
 
 /** Replace token ranges of `sql` (non-overlapping, any order). */
 function splice(sql: string, edits: { start: number; end: number; text: string }[]): string {
@@ -31,17 +40,14 @@ function splice(sql: string, edits: { start: number; end: number; text: string }
   return out + sql.slice(at);
 }
 
-/** Significant (comment-free) tokens with their parenthesis depth. */
-function depthTokens(sql: string): { toks: Token[]; depth: number[] } {
-  const toks = tokenize(sql).filter((t) => t.kind !== 'comment');
-  const depth: number[] = [];
-  let d = 0;
-  for (const t of toks) {
-    if (isPunct(t, ')')) d = Math.max(0, d - 1);
-    depth.push(d);
-    if (isPunct(t, '(')) d++;
-  }
-  return { toks, depth };
+/**
+ * Significant (comment-free) tokens with their parenthesis depth, and the top-level clauses of
+ * every statement, in order.
+ */
+function analyse(sql: string): { toks: Token[]; depth: number[]; clauses: Clause[] } {
+  const toks = significantTokens(sql);
+  const clauses = splitStatements(toks).flatMap(([lo, hi]) => splitClauses(toks, lo, hi));
+  return { toks, depth: parenDepths(toks), clauses };
 }
 
 /** SQL text without comments and without a trailing `;`, whitespace trimmed. */
@@ -61,7 +67,7 @@ export function stripComments(sql: string): string {
 
 /** True when the text is exactly one statement (a trailing `;` allowed). */
 export function isSingleStatement(sql: string): boolean {
-  const toks = tokenize(sql).filter((t) => t.kind !== 'comment');
+  const toks = significantTokens(sql);
   while (toks.length && isPunct(toks[toks.length - 1], ';')) toks.pop();
   return toks.length > 0 && !toks.some((t) => isPunct(t, ';'));
 }
@@ -89,16 +95,16 @@ const ALIAS_NAMES = 'a b c d e f g h k m n p r s u v w x y z'.split(' ');
  * Null when there is nothing to rename.
  */
 export function renameTableAliases(sql: string): string | null {
-  const { toks } = depthTokens(sql);
+  const toks = significantTokens(sql);
   const used = new Set<string>();
-  for (const t of toks) if (isName(t)) used.add((t.kind === 'ident' ? t.text : t.value).toUpperCase());
+  for (const t of toks) if (isName(t)) used.add(nameOf(t).toUpperCase());
   const tables = new Set<string>();
   const aliases: string[] = [];
   const defs = new Set<number>();
   for (let i = 0; i < toks.length; i++) {
     const t = toks[i];
     if (!isName(t) || !isKw(toks[i - 1], 'FROM', 'JOIN')) continue;
-    tables.add((t.kind === 'ident' ? t.text : t.value).toUpperCase());
+    tables.add(nameOf(t).toUpperCase());
     if (isPunct(toks[i + 1], '.') || isPunct(toks[i + 1], '(')) continue; // schema.table, table-valued function
     let a = i + 1;
     if (isKw(toks[a], 'AS')) a++;
@@ -136,8 +142,18 @@ export interface FormatStyle {
   layout: 'line' | 'clauses';
 }
 
-const CLAUSE_STARTS = new Set(['FROM', 'WHERE', 'GROUP', 'ORDER', 'HAVING', 'LIMIT', 'UNION', 'INTERSECT', 'EXCEPT']);
-const JOIN_WORDS = new Set(['LEFT', 'RIGHT', 'FULL', 'INNER', 'CROSS', 'NATURAL', 'OUTER', 'JOIN']);
+/** The clause keywords (syntax.ts CLAUSE_KEYWORDS) that the 'clauses' layout puts on a new line. */
+const LINE_BREAK_BEFORE = new Set([
+  'FROM',
+  'WHERE',
+  'GROUP',
+  'ORDER',
+  'HAVING',
+  'LIMIT',
+  'UNION',
+  'INTERSECT',
+  'EXCEPT',
+]);
 
 /**
  * Re-lay the query: keywords in the chosen case, single spaces (none inside parentheses, before
@@ -146,11 +162,11 @@ const JOIN_WORDS = new Set(['LEFT', 'RIGHT', 'FULL', 'INNER', 'CROSS', 'NATURAL'
  */
 export function reformatSql(sql: string, style: FormatStyle): string {
   const toks = tokenize(sql);
+  const depth = parenDepths(toks);
   let out = '';
-  let depth = 0;
   let prev: Token | undefined;
-  for (const t of toks) {
-    if (isPunct(t, ')')) depth = Math.max(0, depth - 1);
+  for (let i = 0; i < toks.length; i++) {
+    const t = toks[i];
     let text = t.text;
     if (t.kind === 'keyword') text = style.keywordCase === 'upper' ? t.text.toUpperCase() : t.text.toLowerCase();
     let sep = ' ';
@@ -158,25 +174,15 @@ export function reformatSql(sql: string, style: FormatStyle): string {
     else if (prev.kind === 'comment' && prev.text.startsWith('--')) sep = '\n';
     else if (isPunct(t, ')') || isPunct(t, ',') || isPunct(t, '.') || isPunct(t, ';')) sep = '';
     else if (isPunct(prev, '(') || isPunct(prev, '.')) sep = '';
-    else if (
-      isPunct(t, '(') &&
-      (isName(prev) || (prev.kind === 'keyword' && (AGGREGATE_FUNCTIONS.has(prev.value) || prev.value === 'CAST')))
-    )
-      sep = '';
-    if (style.layout === 'clauses' && depth === 0 && prev && t.kind === 'keyword' && sep === ' ') {
+    else if (isPunct(t, '(') && gluesParen(prev)) sep = '';
+    if (style.layout === 'clauses' && depth[i] === 0 && prev && t.kind === 'keyword' && sep === ' ') {
       const U = t.value;
-      const afterJoinWord = prev.kind === 'keyword' && JOIN_WORDS.has(prev.value);
-      if (CLAUSE_STARTS.has(U) || (JOIN_WORDS.has(U) && !afterJoinWord)) sep = '\n';
+      const afterJoinWord = isKwIn(prev, JOIN_WORDS);
+      if (LINE_BREAK_BEFORE.has(U) || (JOIN_WORDS.has(U) && !afterJoinWord)) sep = '\n';
       // `UNION ALL` / `EXCEPT` etc. start a new line; the SELECT after them too.
-      if (
-        U === 'SELECT' &&
-        prev.kind === 'keyword' &&
-        (prev.value === 'UNION' || prev.value === 'ALL' || prev.value === 'INTERSECT' || prev.value === 'EXCEPT')
-      )
-        sep = '\n';
+      if (U === 'SELECT' && isKw(prev, 'UNION', 'ALL', 'INTERSECT', 'EXCEPT')) sep = '\n';
     }
     out += sep + text;
-    if (isPunct(t, '(')) depth++;
     prev = t;
   }
   return out;
@@ -188,20 +194,10 @@ export function reformatSql(sql: string, style: FormatStyle): string {
  * or CASE are not split. Null when there are fewer than two conditions.
  */
 export function reorderAndConditions(sql: string, shift = -1): string | null {
-  const { toks, depth } = depthTokens(sql);
-  const w = toks.findIndex((t, i) => depth[i] === 0 && isKw(t, 'WHERE'));
-  if (w < 0) return null;
-  let end = toks.length;
-  for (let i = w + 1; i < toks.length; i++) {
-    if (
-      depth[i] === 0 &&
-      (isKw(toks[i], 'GROUP', 'ORDER', 'HAVING', 'LIMIT', 'UNION', 'INTERSECT', 'EXCEPT', 'WINDOW') ||
-        isPunct(toks[i], ';'))
-    ) {
-      end = i;
-      break;
-    }
-  }
+  const { toks, depth, clauses } = analyse(sql);
+  const where = clauses.find((c) => c.kind === 'WHERE');
+  if (!where) return null;
+  const { lo: w, hi: end } = where;
   const parts: [number, number][] = [];
   let from = w + 1;
   let caseDepth = 0;
@@ -236,12 +232,12 @@ export function reorderAndConditions(sql: string, shift = -1): string | null {
 
 /** Facts about the outermost query (comment-free tokens). */
 function outer(sql: string) {
-  const { toks, depth } = depthTokens(sql);
-  const top = (pred: (t: Token) => boolean) => toks.findIndex((t, i) => depth[i] === 0 && pred(t));
-  const compound = top((t) => isKw(t, 'UNION', 'INTERSECT', 'EXCEPT')) >= 0;
-  const select = top((t) => isKw(t, 'SELECT'));
-  const orderBy = toks.findIndex((t, i) => depth[i] === 0 && isKw(t, 'ORDER') && isKw(toks[i + 1], 'BY'));
-  const limit = top((t) => isKw(t, 'LIMIT'));
+  const { toks, depth, clauses } = analyse(sql);
+  const first = (kind: Clause['kind']) => clauses.find((c) => c.kind === kind)?.lo ?? -1;
+  const compound = clauses.some((c) => c.kind === 'UNION ALL' || SET_OPERATORS.has(c.kind));
+  const select = first('SELECT');
+  const orderBy = first('ORDER BY');
+  const limit = first('LIMIT');
   return { toks, depth, compound, select, orderBy, limit };
 }
 

@@ -31,7 +31,7 @@ import {
   SqlStatementLimitError,
   SqlTimeoutError,
 } from '../errors.ts';
-import { READ_ONLY_REFUSAL, refusalFor, refusalMessage, splitStatements } from './read-only.ts';
+import { READ_ONLY_REFUSAL, refusalFor, refusalMessage, splitStatements, startsWithVerb } from './read-only.ts';
 import { significantTokens } from './tokenize.ts';
 
 export type DbSource = { kind: 'bytes'; bytes: Uint8Array; name: string } | { kind: 'sql'; sql: string; name: string };
@@ -203,7 +203,10 @@ export class SqlEngine {
     if (planned.length > maxStatements) throw new SqlStatementLimitError(maxStatements, planned.length);
     for (const st of planned) {
       const why = refusalFor(st);
-      if (why !== null) throw new SqlError(refusalMessage(why));
+      if (why === null) continue;
+      // A misspelt verb is a syntax error: SQLite's own message says more than a refusal.
+      const parseError = startsWithVerb(st) ? null : this.check(sql);
+      throw new SqlError(parseError ?? refusalMessage(why));
     }
     const before = fingerprint(db);
     let failure: unknown = null;

@@ -48,6 +48,13 @@ const SETTING_PRAGMAS: ReadonlySet<string> = new Set([
   'cache_size',
 ]);
 
+/** Words a SQLite statement can start with. */
+const STATEMENT_VERBS: ReadonlySet<string> = new Set(
+  'ALTER ANALYZE ATTACH BEGIN COMMIT CREATE DELETE DETACH DROP END EXPLAIN INSERT PRAGMA REINDEX RELEASE REPLACE ROLLBACK SAVEPOINT SELECT UPDATE VACUUM VALUES WITH'.split(
+    ' ',
+  ),
+);
+
 /** The message prefix every refusal starts with. */
 export const READ_ONLY_REFUSAL = 'only read queries run here';
 
@@ -114,11 +121,16 @@ export function refusalFor(tokens: Token[]): string | null {
     }
     case 'PRAGMA':
       return pragmaRefusal(tokens);
-    case '':
-      return `a statement cannot start with "${tokens[0]?.text ?? ''}"`;
     default:
-      return `this is a ${verb} statement`;
+      return STATEMENT_VERBS.has(verb)
+        ? `this is a ${verb} statement`
+        : `a statement cannot start with "${tokens[0]?.text ?? ''}"`;
   }
+}
+
+/** Whether the statement starts with a word SQLite knows as a statement (else it is a syntax error). */
+export function startsWithVerb(tokens: Token[]): boolean {
+  return STATEMENT_VERBS.has(word(tokens[0]));
 }
 
 /** The full user-facing message for a refused statement. */

@@ -57,11 +57,14 @@ export class SqlResultSizeError extends CodeRagError {
   }
 }
 
+/** How a SqlStatementLimitError's message starts (hosts that only see the message can test for it). */
+export const TOO_MANY_STATEMENTS = 'too many statements in one run';
+
 /** Too many statements in one run (e.g. thousands of `SELECT 1;`). */
 export class SqlStatementLimitError extends CodeRagError {
   constructor(limit: number, count: number) {
     super(
-      `too many statements in one run: ${count.toLocaleString('en-US')} (at most ${limit.toLocaleString('en-US')} run at once): nothing ran. Run fewer statements at a time.`,
+      `${TOO_MANY_STATEMENTS}: ${count.toLocaleString('en-US')} (at most ${limit.toLocaleString('en-US')} run at once): nothing ran. Run fewer statements at a time.`,
       'sql-statement-limit',
     );
   }

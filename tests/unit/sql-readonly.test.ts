@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { SqlJsStatic } from 'sql.js';
 import { SqlEngine, type DbSource } from '../../src/lib/sql/engine.ts';
-import { checkReadOnly } from '../../src/lib/sql/read-only.ts';
+import { checkReadOnly, countStatements, splitStatements } from '../../src/lib/sql/read-only.ts';
 import { sqlJs, spiderDir } from '../../src/node/host.ts';
 
 let SQL: SqlJsStatic;
@@ -71,6 +71,20 @@ describe('read-only that SQL cannot switch off (item 14)', () => {
       ['DELETE FROM t; DROP TABLE x'],
     ]);
     expect(e.exec('SELECT 1; SELECT 2').rows).toEqual([[2]]);
+  });
+
+  test('the quick statement count agrees with the tokenizer', () => {
+    const cases = [
+      'SELECT 1',
+      'SELECT 1;',
+      ' ; ;SELECT 1;; SELECT 2 ; ',
+      "SELECT ';' AS a; SELECT 'it''s; here'",
+      'SELECT "a;b" FROM [x;y]; SELECT `c;d`',
+      'SELECT 1 -- ; comment\n; SELECT 2 /* ; */',
+      '-- only a comment; really',
+      '',
+    ];
+    for (const sql of cases) expect(countStatements(sql), sql).toBe(splitStatements(sql).length);
   });
 
   test('the classifier names the statement', () => {

@@ -31,7 +31,14 @@ import {
   SqlStatementLimitError,
   SqlTimeoutError,
 } from '../errors.ts';
-import { READ_ONLY_REFUSAL, refusalFor, refusalMessage, splitStatements, startsWithVerb } from './read-only.ts';
+import {
+  READ_ONLY_REFUSAL,
+  countStatements,
+  refusalFor,
+  refusalMessage,
+  splitStatements,
+  startsWithVerb,
+} from './read-only.ts';
 import { significantTokens } from './tokenize.ts';
 
 export type DbSource = { kind: 'bytes'; bytes: Uint8Array; name: string } | { kind: 'sql'; sql: string; name: string };
@@ -199,6 +206,8 @@ export class SqlEngine {
     let result: QueryResult = { columns: [], rows: [], ms: 0 };
     if (!sql.trim()) throw new SqlError('empty SQL');
     // First line: refuse anything but reads, and too many statements, before anything runs.
+    const quickCount = countStatements(sql);
+    if (quickCount > maxStatements) throw new SqlStatementLimitError(maxStatements, quickCount);
     const planned = splitStatements(sql);
     if (planned.length > maxStatements) throw new SqlStatementLimitError(maxStatements, planned.length);
     for (const st of planned) {

@@ -61,6 +61,40 @@ export const READ_ONLY_REFUSAL = 'only read queries run here';
 const word = (t: Token | undefined): string =>
   t && (t.kind === 'keyword' || t.kind === 'ident') ? t.value.toUpperCase() : '';
 
+/**
+ * Count statements quickly (non-empty pieces between top-level semicolons), skipping strings,
+ * quoted names and comments; linear and allocation-free, so a huge batch is refused before the
+ * tokenizer sees it. CREATE TRIGGER bodies count once per inner statement, which only matters for
+ * SQL that is refused anyway.
+ */
+export function countStatements(sql: string): number {
+  let count = 0;
+  let content = false;
+  const n = sql.length;
+  for (let i = 0; i < n; i++) {
+    const c = sql.charCodeAt(i);
+    if (c === 59 /* ; */) {
+      if (content) count++;
+      content = false;
+    } else if (c === 39 || c === 34 || c === 96 /* ' " ` */) {
+      const j = sql.indexOf(String.fromCharCode(c), i + 1);
+      i = j < 0 ? n : j; // a doubled quote is two adjacent strings here, which counts the same
+      content = true;
+    } else if (c === 91 /* [ */) {
+      const j = sql.indexOf(']', i + 1);
+      i = j < 0 ? n : j;
+      content = true;
+    } else if (c === 45 && sql.charCodeAt(i + 1) === 45) {
+      const j = sql.indexOf('\n', i + 2);
+      i = j < 0 ? n : j;
+    } else if (c === 47 && sql.charCodeAt(i + 1) === 42) {
+      const j = sql.indexOf('*/', i + 2);
+      i = j < 0 ? n : j + 1;
+    } else if (c > 32) content = true;
+  }
+  return content ? count + 1 : count;
+}
+
 /** Split SQL into statements at top-level semicolons (outside strings and comments); empty ones dropped. */
 export function splitStatements(sql: string): Token[][] {
   const out: Token[][] = [];

@@ -598,9 +598,11 @@ class AppState {
     const emb = this.embedder;
     this.setAdapter(null, null);
     if (!emb) return;
-    const json = await (await this.store).getKv<string>(`adapter:${emb.id}`);
-    if (!json) return;
     try {
+      // Stored data is checked like an imported file (loadAdapterJson validates the whole schema);
+      // anything wrong is reported and the adapter ignored, never fatal for the page.
+      const json = await (await this.store).getKv<string>(`adapter:${emb.id}`);
+      if (!json) return;
       const a = loadAdapterJson(json);
       if (a.dim === emb.dim) this.setAdapter(a, json);
     } catch (e) {

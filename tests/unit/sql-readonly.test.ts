@@ -87,6 +87,24 @@ describe('read-only that SQL cannot switch off (item 14)', () => {
     for (const sql of cases) expect(countStatements(sql), sql).toBe(splitStatements(sql).length);
   });
 
+  test('second line: a change made by any route is detected, undone from the pristine source, and reported', () => {
+    const e = new SqlEngine(SQL);
+    e.open(shop);
+    const before = snapshot(e);
+    // Reach the raw connection (test only) and give it a function that writes behind the classifier's back,
+    // standing in for any route a future SQLite feature might open.
+    const raw = (e as unknown as { db: import('sql.js').Database }).db;
+    raw.create_function('sneaky', () => {
+      raw.exec('PRAGMA query_only = 0; DELETE FROM order_items; DROP TABLE reviews');
+      return 1;
+    });
+    expect(() => e.exec('SELECT sneaky()')).toThrow(
+      /only read queries run here: the SQL tried to change the database, so the change was undone/,
+    );
+    expect(snapshot(e)).toBe(before);
+    expect(e.exec('PRAGMA query_only').rows).toEqual([[1]]);
+  });
+
   test('the classifier names the statement', () => {
     expect(checkReadOnly('DELETE FROM t')).toMatch(/only read queries run here: this is a DELETE statement/);
     expect(checkReadOnly('PRAGMA query_only=0')).toMatch(/PRAGMA query_only with a value/);

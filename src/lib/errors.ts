@@ -44,6 +44,32 @@ export class SqlRowLimitError extends CodeRagError {
   }
 }
 
+/** A result too large to hand back: one value, or all rows together, over the byte cap. */
+export class SqlResultSizeError extends CodeRagError {
+  constructor(what: 'value' | 'result', limitBytes: number) {
+    const mb = (limitBytes / (1024 * 1024)).toLocaleString('en-US', { maximumFractionDigits: 1 });
+    super(
+      what === 'value'
+        ? `query returned a value larger than ${mb} MB (a huge text or blob): stopped. Select a part of it (substr, length) instead.`
+        : `query result is larger than ${mb} MB in total: stopped. Add a LIMIT or select fewer columns.`,
+      'sql-size',
+    );
+  }
+}
+
+/** How a SqlStatementLimitError's message starts (hosts that only see the message can test for it). */
+export const TOO_MANY_STATEMENTS = 'too many statements in one run';
+
+/** Too many statements in one run (e.g. thousands of `SELECT 1;`). */
+export class SqlStatementLimitError extends CodeRagError {
+  constructor(limit: number, count: number) {
+    super(
+      `${TOO_MANY_STATEMENTS}: ${count.toLocaleString('en-US')} (at most ${limit.toLocaleString('en-US')} run at once): nothing ran. Run fewer statements at a time.`,
+      'sql-statement-limit',
+    );
+  }
+}
+
 export class SqlError extends CodeRagError {
   constructor(message: string) {
     super(message, 'sql');

@@ -44,6 +44,8 @@ export interface LoadResult {
   examples: Example[];
   issues: RowIssue[];
   schemas?: Record<string, TableInfo[]>;
+  /** File-level notes for the user (e.g. "decoded from UTF-16", "read as Latin-1"). */
+  notes?: string[];
 }
 
 /** Progress of a long job: `done` of `total` units (total may be 0 when unknown). */

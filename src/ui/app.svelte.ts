@@ -88,6 +88,8 @@ class AppState {
 
   corpus = $state.raw<Corpus | null>(null);
   corpusIssues = $state.raw<RowIssue[]>([]);
+  /** File-level notes on the last corpus file (e.g. decoded from UTF-16 or Latin-1). */
+  corpusNotes = $state.raw<string[]>([]);
   corpusFormat = $state('');
   corpusError = $state<string | null>(null);
 
@@ -423,6 +425,7 @@ class AppState {
   async useDemoCorpus(): Promise<void> {
     this.corpusError = null;
     this.corpusIssues = [];
+    this.corpusNotes = [];
     this.corpusFormat = 'demo';
     await this.setCorpus(await demoCorpus(), { kind: 'demo' });
   }
@@ -441,7 +444,8 @@ class AppState {
         );
       const tablesJson = tablesFile ? JSON.parse(await tablesFile.text()) : undefined;
       const f = main[0];
-      const data = /\.parquet$/i.test(f.name) ? await f.arrayBuffer() : await f.text();
+      // Bytes, not text: the core detects the encoding (UTF-16, Latin-1) and says so.
+      const data = await f.arrayBuffer();
       await this.acceptCorpus(f.name, data, tablesJson, null);
     } catch (e) {
       // A bad file never replaces the current corpus.
@@ -454,7 +458,7 @@ class AppState {
     try {
       const r = await fetch(url);
       if (!r.ok) throw new Error(`HTTP ${r.status} fetching ${url}`);
-      const data = /\.parquet(\?|$)/i.test(url) ? await r.arrayBuffer() : await r.text();
+      const data = await r.arrayBuffer();
       let tablesJson: unknown;
       if (tablesUrl) {
         const t = await fetch(tablesUrl);
@@ -482,6 +486,7 @@ class AppState {
   ): Promise<void> {
     const res = await loadCorpusFile(name, data, { tablesJson });
     this.corpusIssues = res.issues;
+    this.corpusNotes = res.notes ?? [];
     this.corpusFormat = res.format;
     if (!res.examples.length) throw new Error(`${name}: no usable rows (${res.issues.length} skipped)`);
     const corpus: Corpus = {
@@ -599,9 +604,11 @@ class AppState {
     const emb = this.embedder;
     this.setAdapter(null, null);
     if (!emb) return;
-    const json = await (await this.store).getKv(`adapter:${emb.id}`);
-    if (!json) return;
     try {
+      // Stored data is checked like an imported file (loadAdapterJson validates the whole schema);
+      // anything wrong is reported and the adapter ignored, never fatal for the page.
+      const json = await (await this.store).getKv(`adapter:${emb.id}`);
+      if (!json) return;
       const a = loadAdapterJson(json);
       if (a.dim === emb.dim) this.setAdapter(a, json);
     } catch (e) {

@@ -29,7 +29,7 @@ import type { SqlErrorSpot } from '../lib/sql/locate-error.ts';
 import { cleanExplanation, type BuiltPrompt } from '../lib/llm/prompts.ts';
 import { promptFormat } from '../lib/llm/formats/index.ts';
 import type { TableInfo } from '../lib/types.ts';
-import { errorMessage } from '../lib/errors.ts';
+import { TOO_MANY_STATEMENTS, errorMessage } from '../lib/errors.ts';
 
 export interface ExplanationState {
   /** The SQL explained. */
@@ -195,6 +195,12 @@ class Conversation {
   ): Promise<void> {
     this.highlight = null;
     this.errorSpot = null;
+    // SQL refused for its number of statements is not explained or parsed again (one item per statement).
+    if (error?.message.includes(TOO_MANY_STATEMENTS)) {
+      await this.stopExplaining();
+      this.explanation = null;
+      return;
+    }
     if (error && error.stage === 'execute' && sqlText.trim()) {
       try {
         const spot = await sql.locateError(sqlText, error.message);

@@ -115,7 +115,7 @@ class EvalState {
   async loadGretelFile(file: File): Promise<void> {
     this.datasetError = null;
     try {
-      const data = /\.parquet$/i.test(file.name) ? await file.arrayBuffer() : await file.text();
+      const data = await file.arrayBuffer();
       const res = await loadCorpusFile(file.name, data);
       this.datasetIssues = res.issues;
       const items: EvalItem[] = [];

@@ -190,4 +190,45 @@ describe('adapter files', () => {
     );
     expect(err(good)).toBe('no error');
   });
+
+  test('the whole schema is checked: bad metrics and fields are refused with the field named (issue 18 item 17)', () => {
+    const good = toAdapterFile(randomAdapter(4, 1), meta(4));
+    const err = (x: unknown) => {
+      try {
+        loadAdapterJson(JSON.stringify(x));
+      } catch (e) {
+        expect(e).toBeInstanceOf(AdapterFormatError);
+        return (e as Error).message;
+      }
+      return 'no error';
+    };
+    const base = good.metrics!.base;
+    expect(err({ ...good, metrics: {} })).toMatch(/metrics\.base must be an object of scores, got undefined/);
+    expect(err({ ...good, metrics: 'great' })).toMatch(/field metrics must be an object, got "great"/);
+    expect(err({ ...good, metrics: { base: { recall3: '0.5', ndcg10: '0.6' }, adapted: base } })).toMatch(
+      /metrics\.base\.recall3 must be a finite number, got "0\.5"/,
+    );
+    expect(err({ ...good, metrics: { base: { recall3: 0.5 }, adapted: base } })).toMatch(
+      /metrics\.base\.ndcg10 is missing/,
+    );
+    expect(err({ ...good, metrics: { base, adapted: { ...base, mrr10: 'x' } } })).toMatch(/metrics\.adapted\.mrr10/);
+    expect(err({ ...good, metrics: { base: { ...base, ci: { ndcg10: [0.1] } }, adapted: base } })).toMatch(
+      /metrics\.base\.ci\.ndcg10 must be \[low, high\]/,
+    );
+    expect(err({ ...good, metrics: { base, adapted: base, split: 3 } })).toMatch(/metrics\.split must be a string/);
+    // Non-finite numbers cannot be written as JSON, but an object passed in directly can hold them.
+    expect(() => loadAdapterJson({ ...good, metrics: { base: { ...base, ndcg10: Infinity }, adapted: base } })).toThrow(
+      /metrics\.base\.ndcg10 must be a finite number, got Infinity/,
+    );
+    expect(err({ ...good, bestEpoch: -1 })).toMatch(/bestEpoch must be a whole number/);
+    expect(err({ ...good, createdAt: 12 })).toMatch(/createdAt must be a string, got 12/);
+    expect(err({ ...good, config: 'fast' })).toMatch(/config must be an object/);
+    expect(err({ ...good, W: undefined })).toMatch(/field W must be a base64 string/);
+    expect(err({ ...good, dim: 4.5 })).toMatch(/dim must be an integer/);
+    // Without metrics (an untrained export) the file is fine, and what loads is safe to read.
+    const { metrics: _m, ...noMetrics } = good;
+    expect(err(noMetrics)).toBe('no error');
+    const back = loadAdapterJson(JSON.stringify(good));
+    expect(back.meta.metrics!.base.ndcg10.toFixed(3)).toBe('0.550');
+  });
 });

@@ -14,13 +14,14 @@
  * | `.csv` | header with `question` and `sql`/`query` | `spider-csv` |
  *
  * Anything else throws CorpusFormatError with a message meant for the user. Rows that cannot be
- * used come back as `issues`. When `extra.tablesJson` (Spider tables.json) is given, examples with a
+ * used come back as `issues`; file-level facts (UTF-16 or Latin-1 decoding, see records.ts
+ * `decodeFile`) as `notes`. Pass bytes rather than text so the encoding can be detected. When `extra.tablesJson` (Spider tables.json) is given, examples with a
  * known dbId get its CREATE TABLE statements as `schema`, and the result carries their `schemas`.
  */
 import { parseCsv } from './csv.ts';
 import { parseQuestionJsonl } from './demo.ts';
 import { parseGretelCsv, parseGretelJsonl, parseGretelParquet, parseGretelRecords } from './gretel.ts';
-import { CorpusFormatError, decodeText, isRecord, parseJsonLines } from './records.ts';
+import { CorpusFormatError, decodeFile, isRecord, parseJsonLines } from './records.ts';
 import {
   SPIDER_CSV_QUESTION,
   SPIDER_CSV_SQL,
@@ -160,6 +161,7 @@ export async function loadCorpusFile(
   const tables = extra.tablesJson === undefined ? undefined : parseSpiderTables(extra.tablesJson);
   const prefix = extra.idPrefix;
   let result: LoadResult & { format: CorpusFormat };
+  const notes: string[] = [];
 
   if (ext === 'parquet' || (isParquet(data) && !['json', 'jsonl', 'ndjson', 'csv'].includes(ext))) {
     if (typeof data === 'string') {
@@ -169,7 +171,9 @@ export async function loadCorpusFile(
   } else if (isCompressed(data) || ['gz', 'zip', 'zst', 'bz2', 'xz', '7z', 'tgz'].includes(ext)) {
     throw new CorpusFormatError(`${base} is a compressed archive: unpack it first. ${SUPPORTED}`);
   } else {
-    const text = decodeText(data);
+    const decoded = decodeFile(data, base);
+    const text = decoded.text;
+    if (decoded.note) notes.push(decoded.note);
     let kind = ext;
     if (!['jsonl', 'ndjson', 'json', 'csv'].includes(kind)) {
       // Unknown extension: accept only content that is unmistakably JSON.
@@ -183,5 +187,6 @@ export async function loadCorpusFile(
     else result = loadJsonl(base, text, prefix);
   }
   attachSchemas(result, tables);
+  if (notes.length) result.notes = [...(result.notes ?? []), ...notes];
   return result;
 }

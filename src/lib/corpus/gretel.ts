@@ -94,14 +94,14 @@ export function parseGretelCsv(text: string, opts: GretelLoadOptions = {}): Load
  * pages are supported). Only the needed columns are decoded. Rows are numbered from 1.
  */
 export async function parseGretelParquet(buf: ArrayBuffer, opts: GretelLoadOptions = {}): Promise<LoadResult> {
+  let names: string[];
   let metadata;
   try {
     metadata = parquetMetadata(buf);
+    names = parquetSchema(metadata).children.map((c) => c.element.name);
   } catch (e) {
-    const why = e instanceof Error ? e.message : String(e);
-    throw new CorpusFormatError(`not a readable parquet file: ${why}`);
+    throw new CorpusFormatError(`not a readable parquet file: ${parquetWhy(e)}`);
   }
-  const names = parquetSchema(metadata).children.map((c) => c.element.name);
   const missing = REQUIRED.filter((k) => !names.includes(k));
   if (missing.length) {
     throw new CorpusFormatError(
@@ -113,8 +113,23 @@ export async function parseGretelParquet(buf: ArrayBuffer, opts: GretelLoadOptio
   try {
     rows = await parquetReadObjects({ file: buf, metadata, columns, compressors });
   } catch (e) {
-    const why = e instanceof Error ? e.message : String(e);
-    throw new CorpusFormatError(`could not read parquet data: ${why}`);
+    throw new CorpusFormatError(`could not read parquet data: ${parquetWhy(e)}`);
   }
   return parseGretelRecords(rows, opts);
+}
+
+/**
+ * Why the parquet reader failed, for a user: the reader's own message when it wrote one, and a
+ * plain sentence instead of a JavaScript internal error (a damaged footer makes the reader follow
+ * garbage and fail with "Cannot read properties of undefined").
+ */
+function parquetWhy(e: unknown): string {
+  const internal =
+    e instanceof TypeError ||
+    e instanceof RangeError ||
+    !(e instanceof Error) ||
+    /cannot read propert|undefined|null|is not a function|is not iterable|out of bounds/i.test(e.message);
+  return internal
+    ? 'the file is damaged or truncated (its metadata does not describe valid data)'
+    : `the file is damaged or truncated (${e.message})`;
 }

@@ -26,6 +26,8 @@ export class SqlClient {
   private handle: SqlWorkerHandle;
   private source: DbSource | null = null;
   private info: DbInfo | null = null;
+  /** A fresh worker being started (and the database reopened) after a hard stop; calls wait for it. */
+  private restarting: Promise<void> | null = null;
   /** Number of times a worker was terminated for running too long. */
   restarts = 0;
 
@@ -40,14 +42,30 @@ export class SqlClient {
     return this.info;
   }
 
+  /** Wait for a restart in progress; its failure is not this call's failure (the next call reopens). */
+  private async settled(): Promise<void> {
+    if (this.restarting) await this.restarting.catch(() => {});
+  }
+
+  /**
+   * Open a database. The worker validates it fully before closing the current one, so on error the
+   * current database stays open and `current` is unchanged.
+   */
   async open(src: DbSource): Promise<DbInfo> {
+    await this.settled();
     const info = await this.handle.remote.open(src);
     this.source = src;
     this.info = info;
     return info;
   }
 
+  /**
+   * Run SQL with a hard time limit: when the worker has not answered `timeoutMs` + 250 ms after the
+   * call, it is terminated and this call fails at once with SqlTimeoutError; a fresh worker with
+   * the same database is started in the background, and the next call waits for it.
+   */
   async exec(sql: string, opts: ExecOptions = {}): Promise<QueryResult> {
+    await this.settled();
     const timeoutMs = opts.timeoutMs ?? this.defaultTimeoutMs;
     const h = this.handle;
     let timer: ReturnType<typeof setTimeout> | undefined;
@@ -58,7 +76,7 @@ export class SqlClient {
     try {
       return await Promise.race([h.remote.exec(sql, { ...opts, timeoutMs }), hard]);
     } catch (e) {
-      if (e instanceof SqlTimeoutError && this.handle === h) await this.restart();
+      if (e instanceof SqlTimeoutError && this.handle === h) this.hardStop();
       throw e;
     } finally {
       clearTimeout(timer);
@@ -67,6 +85,7 @@ export class SqlClient {
 
   /** Where an SQL error message points in the SQL, for an inline mark; null when it names no token. */
   async locateError(sql: string, message: string): Promise<SqlErrorSpot | null> {
+    await this.settled();
     const remote = this.handle.remote;
     if (!remote.locateError) return locateSqlError(sql, message);
     try {
@@ -76,12 +95,25 @@ export class SqlClient {
     }
   }
 
-  /** Kill the worker and start a fresh one with the current database. */
-  async restart(): Promise<void> {
+  /** Terminate the worker now and start a fresh one in the background. */
+  private hardStop(): void {
     this.handle.terminate();
     this.restarts++;
     this.handle = this.spawn();
-    if (this.source) this.info = await this.handle.remote.open(this.source);
+    const h = this.handle;
+    const src = this.source;
+    this.restarting = (async () => {
+      if (src) this.info = await h.remote.open(src);
+    })().finally(() => {
+      if (this.handle === h) this.restarting = null;
+    });
+  }
+
+  /** Kill the worker and start a fresh one with the current database. */
+  async restart(): Promise<void> {
+    await this.settled();
+    this.hardStop();
+    await this.restarting;
   }
 
   dispose(): void {

@@ -224,11 +224,83 @@ export interface LoadAdapterOptions {
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
+/** A short JSON rendering of a bad value for a message. */
+function show(v: unknown): string {
+  if (typeof v === 'number' && !Number.isFinite(v)) return String(v);
+  const text = JSON.stringify(v) ?? String(v);
+  return text.length > 40 ? `${text.slice(0, 37)}...` : text;
+}
+
+const METRIC_KEYS = ['recall1', 'recall3', 'recall10', 'mrr10', 'ndcg10'] as const;
+
+function readMetricBlock(v: unknown, where: string): MetricBlock {
+  if (!isObj(v)) throw new AdapterFormatError(`adapter ${where} must be an object of scores, got ${show(v)}`);
+  const num = (key: string, required: boolean): number | undefined => {
+    const x = v[key];
+    if (x === undefined && !required) return undefined;
+    if (typeof x !== 'number' || !Number.isFinite(x)) {
+      throw new AdapterFormatError(
+        x === undefined
+          ? `adapter ${where}.${key} is missing`
+          : `adapter ${where}.${key} must be a finite number, got ${show(x)}`,
+      );
+    }
+    return x;
+  };
+  const block: MetricBlock = { recall3: num('recall3', true)!, ndcg10: num('ndcg10', true)! };
+  for (const key of ['recall1', 'recall10', 'mrr10'] as const) {
+    const x = num(key, false);
+    if (x !== undefined) block[key] = x;
+  }
+  const n = num('n', false);
+  if (n !== undefined) block.n = n;
+  if (v.ci !== undefined) {
+    if (!isObj(v.ci)) throw new AdapterFormatError(`adapter ${where}.ci must be an object, got ${show(v.ci)}`);
+    const ci: NonNullable<MetricBlock['ci']> = {};
+    for (const [key, pair] of Object.entries(v.ci)) {
+      if (!(METRIC_KEYS as readonly string[]).includes(key)) continue;
+      if (
+        !Array.isArray(pair) ||
+        pair.length !== 2 ||
+        !pair.every((x) => typeof x === 'number' && Number.isFinite(x))
+      ) {
+        throw new AdapterFormatError(`adapter ${where}.ci.${key} must be [low, high] numbers, got ${show(pair)}`);
+      }
+      ci[key as (typeof METRIC_KEYS)[number]] = [pair[0], pair[1]];
+    }
+    block.ci = ci;
+  }
+  return block;
+}
+
+/** Check and copy the `metrics` block: base and adapted scores as finite numbers. */
+function readMetrics(v: unknown): AdapterMetrics {
+  if (!isObj(v)) throw new AdapterFormatError(`adapter field metrics must be an object, got ${show(v)}`);
+  const m: AdapterMetrics = {
+    base: readMetricBlock(v.base, 'metrics.base'),
+    adapted: readMetricBlock(v.adapted, 'metrics.adapted'),
+  };
+  if (v.split !== undefined) {
+    if (typeof v.split !== 'string') {
+      throw new AdapterFormatError(`adapter metrics.split must be a string, got ${show(v.split)}`);
+    }
+    m.split = v.split;
+  }
+  if (v.docs !== undefined) {
+    if (typeof v.docs !== 'number' || !Number.isFinite(v.docs)) {
+      throw new AdapterFormatError(`adapter metrics.docs must be a finite number, got ${show(v.docs)}`);
+    }
+    m.docs = v.docs;
+  }
+  return m;
+}
+
 /**
  * Read an adapter file (JSON text or the parsed object). Throws AdapterFormatError saying what
  * is wrong: not JSON, another format, a newer version, a bad or missing field, base64 that does
- * not decode, weights whose size does not match `dim`, non-finite weights, or a dim/embedder
- * other than the expected one.
+ * not decode, weights whose size does not match `dim`, non-finite weights, metrics that are not
+ * finite scores (`metrics: {}`, strings), a field of the wrong type, or a dim/embedder other than
+ * the expected one. What it returns is fully typed: a host may read any field without checks.
  */
 export function loadAdapterJson(
   input: string | unknown,
@@ -294,16 +366,32 @@ export function loadAdapterJson(
   }
   const W = decode('W', dim * dim);
   const b = decode('b', dim);
+  const optionalString = (field: 'dataHash' | 'createdAt' | 'note'): string | undefined => {
+    const v = obj[field];
+    if (v === undefined || v === null) return undefined;
+    if (typeof v !== 'string') throw new AdapterFormatError(`adapter field ${field} must be a string, got ${show(v)}`);
+    return v;
+  };
+  if (obj.config !== undefined && obj.config !== null && !isObj(obj.config)) {
+    throw new AdapterFormatError(`adapter field config must be an object, got ${show(obj.config)}`);
+  }
   const meta: AdapterMeta = {
     embedderId: obj.embedderId,
     dim,
-    dataHash: typeof obj.dataHash === 'string' ? obj.dataHash : '',
-    createdAt: typeof obj.createdAt === 'string' ? obj.createdAt : '',
+    dataHash: optionalString('dataHash') ?? '',
+    createdAt: optionalString('createdAt') ?? '',
     config: isObj(obj.config) ? (obj.config as AdapterTrainConfig) : {},
   };
-  if (isObj(obj.metrics)) meta.metrics = obj.metrics as unknown as AdapterMetrics;
-  if (typeof obj.bestEpoch === 'number') meta.bestEpoch = obj.bestEpoch;
-  if (typeof obj.note === 'string') meta.note = obj.note;
+  if (obj.metrics !== undefined && obj.metrics !== null) meta.metrics = readMetrics(obj.metrics);
+  if (obj.bestEpoch !== undefined && obj.bestEpoch !== null) {
+    const e = obj.bestEpoch;
+    if (typeof e !== 'number' || !Number.isInteger(e) || e < 0) {
+      throw new AdapterFormatError(`adapter field bestEpoch must be a whole number ≥ 0, got ${show(e)}`);
+    }
+    meta.bestEpoch = e;
+  }
+  const note = optionalString('note');
+  if (note !== undefined) meta.note = note;
   const adapter = new LinearAdapter(dim, W, b) as LinearAdapter & { meta: AdapterMeta };
   adapter.meta = meta;
   return adapter;

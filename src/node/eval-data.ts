@@ -11,12 +11,7 @@ import type { EvalItem } from '../lib/eval/runner.ts';
 import { loadCorpusFile } from '../lib/corpus/detect.ts';
 import { parseSpiderQuestions, parseSpiderTables } from '../lib/corpus/spider.ts';
 import { corpusHash } from '../lib/corpus/hash.ts';
-import {
-  EMBED_CACHE_DIR,
-  readCachedVectors,
-  writeCachedVectors,
-  type EmbedCacheKey,
-} from './embed-cache.ts';
+import { EMBED_CACHE_DIR, readCachedVectors, writeCachedVectors, type EmbedCacheKey } from './embed-cache.ts';
 
 /** The questions of an evaluation, and how to open the database of each. */
 export interface EvalDataset {

@@ -7,7 +7,11 @@
 import { accessSync, constants, existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import type { Dtype } from '../../lib/config.ts';
 import { errorMessage } from '../../lib/errors.ts';
+
+/** The dtypes a model flag may name. */
+export const DTYPES: readonly Dtype[] = ['fp32', 'fp16', 'q8', 'q4', 'q4f16'];
 
 /** A bad command line: the CLI prints the message, then its usage text, and exits with status 2. */
 export class UsageError extends Error {

@@ -47,7 +47,7 @@ export function saveResult(file: string, data: string | Uint8Array, prefix = 'co
       writeAtomic(fallback, data);
     } catch (e2) {
       throw new Error(`cannot write ${file} (${reason}) nor the fallback ${fallback} (${errorMessage(e2)})`, {
-        cause: e,
+        cause: e2,
       });
     }
     return { path: fallback, fallbackReason: reason };

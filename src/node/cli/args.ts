@@ -4,7 +4,17 @@
  * up-front checks of input and output paths, and the entry wrapper that turns a bad command line
  * into the usage text and exit status 2 (no stack trace), before any model is loaded.
  */
-import { accessSync, constants, existsSync, readdirSync, statSync } from 'node:fs';
+import {
+  accessSync,
+  closeSync,
+  constants,
+  existsSync,
+  openSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { Dtype } from '../../lib/config.ts';
@@ -114,28 +124,32 @@ export function inputDir(flag: string, dir: string): string {
 }
 
 /**
- * An output file that can be written: not a folder, and either writable already or creatable
- * (its nearest existing parent folder is writable; missing folders are made at write time).
+ * An output file that can be written: not a folder, and either writable already or creatable.
+ * Checked by trying (opening the existing file for writing without changing it, or creating and
+ * removing a probe file in the nearest existing folder), since permission bits say nothing for root
+ * or on a read-only file system. Missing folders on the way are made at write time.
  */
 export function outputFile(flag: string, file: string): string {
   const abs = path.resolve(file);
   if (existsSync(abs)) {
-    const st = statSync(abs);
-    if (st.isDirectory()) throw new UsageError(`${flag} ${file}: is a folder; give a file name`);
+    if (statSync(abs).isDirectory()) throw new UsageError(`${flag} ${file}: is a folder; give a file name`);
     try {
-      accessSync(abs, constants.W_OK);
-    } catch {
-      throw new UsageError(`${flag} ${file}: the file is not writable`);
+      closeSync(openSync(abs, 'r+'));
+    } catch (e) {
+      throw new UsageError(`${flag} ${file}: the file is not writable (${errorMessage(e)})`, { cause: e });
     }
     return file;
   }
   let dir = path.dirname(abs);
   while (!existsSync(dir)) dir = path.dirname(dir);
   if (!statSync(dir).isDirectory()) throw new UsageError(`${flag} ${file}: ${dir} is a file, not a folder`);
+  const probe = path.join(dir, `.coderag-write-probe-${process.pid}`);
   try {
-    accessSync(dir, constants.W_OK);
-  } catch {
-    throw new UsageError(`${flag} ${file}: cannot create files in ${dir}`);
+    writeFileSync(probe, '');
+  } catch (e) {
+    throw new UsageError(`${flag} ${file}: cannot create files in ${dir} (${errorMessage(e)})`, { cause: e });
+  } finally {
+    rmSync(probe, { force: true });
   }
   return file;
 }

@@ -452,7 +452,10 @@ function trySavePartial(file: string, io: CliIO, value: unknown): void {
   }
 }
 
-/** Entry point for scripts/eval.ts: Ctrl-C cancels cleanly (partial results saved), exit codes set. */
+/**
+ * Entry point for scripts/eval.ts: Ctrl-C cancels cleanly (partial results saved). Returns the exit
+ * status: 0 done, 1 failed, 2 a bad command line (usage printed), 130 cancelled.
+ */
 export async function main(argv = process.argv.slice(2), io: CliIO = processIO): Promise<number> {
   const ac = new AbortController();
   let interrupts = 0;
@@ -463,8 +466,7 @@ export async function main(argv = process.argv.slice(2), io: CliIO = processIO):
   };
   process.on('SIGINT', onInt);
   try {
-    process.exitCode = await runCli('eval', EVAL_USAGE, () => runEvalCli(argv, io, ac.signal), io, isCancelled);
-    return process.exitCode;
+    return await runCli('eval', EVAL_USAGE, () => runEvalCli(argv, io, ac.signal), io, isCancelled);
   } finally {
     process.off('SIGINT', onInt);
   }

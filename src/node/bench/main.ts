@@ -24,12 +24,19 @@ import { sectionQuery } from './sections/query.ts';
 import { shellSize } from './sections/shell.ts';
 import { sectionTrain } from './sections/train.ts';
 
+/**
+ * Run the benchmark on `argv` (without the node and script paths). Throws UsageError on a bad
+ * command line, before anything is built; a section that fails is recorded and the run goes on.
+ */
 export async function runBench(argv: string[], io: CliIO = processIO): Promise<void> {
   const o = parseBenchArgs(argv);
   if (o.help) {
     io.log(BENCH_USAGE);
     return;
   }
+  const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+  if (o.sections.some((s) => s !== 'shell') && !existsSync(chromiumPath))
+    throw new Error(`Chromium not found at ${chromiumPath} (set CHROMIUM_PATH); only --only shell runs without it`);
   const S = benchSettings(o.quick, o.webgpuFp32);
   const DIST = o.dist;
   const rec = newBenchRun(S, DIST, io.log);
@@ -76,7 +83,7 @@ export async function runBench(argv: string[], io: CliIO = processIO): Promise<v
       server = await preview(DIST);
       log(`preview at ${server.url}`);
       browser = await chromium.launch({
-        executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+        executablePath: chromiumPath,
         // ForceEagerMeasureMemory: measureUserAgentSpecificMemory answers at once instead of at the next GC.
         // --expose-gc: the harness collects garbage before measuring memory.
         args: [

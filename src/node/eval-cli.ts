@@ -322,7 +322,7 @@ export async function runEvalCli(
     const saved = o.out ? saveResult(o.out, JSON.stringify(report, null, 2) + '\n', 'coderag-eval') : null;
     io.log(formatRetrievalTable(runs));
     io.log(
-      `\n${items.length} questions, corpus ${corpus!.name}, embedder ${eSpec.id} (${eDtype}), retriever ${o.retriever}; wall time ${fmtDuration(wall)}${o.out ? `; JSON: ${o.out}` : ''}`,
+      `\n${items.length} questions, corpus ${corpus!.name}, embedder ${eSpec.id} (${eDtype}), retriever ${o.retriever}; wall time ${fmtDuration(wall)}${saved ? `; JSON: ${saved.path}` : ''}`,
     );
     reportSaved(saved, o.out, io);
     return report;
@@ -428,7 +428,7 @@ export async function runEvalCli(
   io.log(
     `\n${items.length} questions (${dataset.name}), generator ${gSpec!.id} (${gDtype}), embedder ${eSpec.id} (${eDtype}), text mode ${textMode}, retriever ${o.retriever}` +
       `${corpus ? `, corpus ${corpus.name}` : ''}\nwall time ${fmtDuration(wall)} (models ${loadModelsS.toFixed(1)} s, index ${indexS.toFixed(1)} s, eval ${evalS.toFixed(1)} s)` +
-      `${sql.restarts ? `; ${sql.restarts} SQL worker restarts after hard timeouts` : ''}${o.out ? `; JSON: ${o.out}` : ''}`,
+      `${sql.restarts ? `; ${sql.restarts} SQL worker restarts after hard timeouts` : ''}${saved ? `; JSON: ${saved.path}` : ''}`,
   );
   reportSaved(saved, o.out, io);
   return report;

@@ -1,13 +1,13 @@
 /** The Node side of `npm run eval`: argument parsing, the adapter hook, SQL with a hard timeout. */
 import { describe, expect, test } from 'vitest';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { EVAL_USAGE, loadQueryAdapter, parseEvalArgs, runEvalCli } from '../../src/node/eval-cli.ts';
 import { runCaptured, STACK_LINE } from './cli-helpers.ts';
 import { nodeSqlClient } from '../../src/node/sql-thread.ts';
-import { repoRoot, spiderDir } from '../../src/node/host.ts';
+import { localModelsDir, repoRoot, spiderDir } from '../../src/node/host.ts';
 import { SqlError, SqlTimeoutError } from '../../src/lib/errors.ts';
 
 describe('parseEvalArgs', () => {
@@ -225,4 +225,62 @@ describe('bad invocations exit 2 with the usage text, before any model loads (is
     expect(r.stderr).toContain('Usage: npm run eval');
     expect(r.stderr).not.toMatch(STACK_LINE);
   });
+});
+
+describe.skipIf(!spiderDir() || !localModelsDir())('a finished report is never lost', () => {
+  test('--out that breaks during the run: the report goes to the temporary folder, and the run says where', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'coderag-eval-out-'));
+    const corpus = path.join(dir, 'corpus.csv');
+    writeFileSync(
+      corpus,
+      'database,question,sql\n' +
+        Array.from(
+          { length: 8 },
+          (_, i) => `concert_singer,How many singers are older than ${i}?,SELECT count(*) FROM singer WHERE age > ${i}`,
+        ).join('\n') +
+        '\n',
+    );
+    const outDir = path.join(dir, 'out');
+    mkdirSync(outDir);
+    const out = path.join(outDir, 'report.json');
+    const argv = [
+      '--spider',
+      spiderDir()!,
+      '--corpus',
+      corpus,
+      '--retrieval-only',
+      '--k',
+      '3',
+      '--limit',
+      '2',
+      '--no-cache',
+      '--out',
+      out,
+    ];
+    // After every check passed, while the models load, the output folder becomes a file.
+    const r = await runCaptured(
+      'eval',
+      EVAL_USAGE,
+      (io) => runEvalCli(argv, io),
+      (line) => {
+        if (line.startsWith('[eval] models from')) {
+          rmSync(outDir, { recursive: true });
+          writeFileSync(outDir, 'now a file');
+        }
+      },
+    );
+    expect(r.code).toBe(1);
+    expect(r.out).toContain('skel top-1');
+    expect(r.out).toContain(`JSON: ${os.tmpdir()}`);
+    const m = r.err.match(/saved it to (\S+) instead/);
+    expect(m).not.toBeNull();
+    const saved = m![1]!;
+    expect(path.dirname(saved)).toBe(os.tmpdir());
+    const report = JSON.parse(readFileSync(saved, 'utf8'));
+    expect(report.config).toMatchObject({ mode: 'retrieval-only', limit: 2, ks: [3] });
+    expect(report.runs).toHaveLength(1);
+    expect(readdirSync(dir).sort()).toEqual(['corpus.csv', 'out']);
+    rmSync(saved);
+    rmSync(dir, { recursive: true });
+  }, 120_000);
 });

@@ -1,10 +1,12 @@
 /** `npm run bench`: strict flags, checked before anything is built or measured. */
 import { describe, expect, test } from 'vitest';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { BENCH_BUILD_DIR, BENCH_USAGE, SECTIONS, parseBenchArgs } from '../../src/node/bench/args.ts';
 import { runBench } from '../../src/node/bench/main.ts';
+import { repoRoot } from '../../src/node/host.ts';
 import { runCaptured, STACK_LINE } from './cli-helpers.ts';
 
 describe('parseBenchArgs', () => {
@@ -52,5 +54,18 @@ describe('bad invocations exit 2 with the usage text, before anything runs', () 
     expect(r.err).toContain('Usage: npm run bench');
     expect(r.err).not.toMatch(STACK_LINE);
     expect(r.out).toBe('');
+  });
+
+  test('the real script: a misspelt flag exits 2 with the usage, before anything is built', () => {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/bench.ts', '--qiuck'], {
+      cwd: repoRoot,
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain("Unknown option '--qiuck'");
+    expect(r.stderr).toContain('Usage: npm run bench');
+    expect(r.stderr).not.toMatch(STACK_LINE);
+    expect(r.stdout).not.toContain('vite build');
   });
 });

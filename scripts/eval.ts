@@ -5,4 +5,4 @@
  */
 import { main } from '../src/node/eval-cli.ts';
 
-await main();
+process.exitCode = await main();

@@ -5,35 +5,17 @@
  *
  * See docs/evaluation.md for the protocol and the JSON written by `--out`.
  */
-import { existsSync, readFileSync, readdirSync, renameSync, writeFileSync, mkdirSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
-import { execFileSync } from 'node:child_process';
-import { chooseDefaults, findCpuGenerator, findEmbedder, type Dtype } from '../lib/config.ts';
+import { chooseDefaults, findCpuGenerator, findEmbedder } from '../lib/config.ts';
 import type { Corpus, ProgressFn, TableInfo } from '../lib/types.ts';
 import { FlatIndex } from '../lib/index/flat.ts';
 import type { IndexRecord } from '../lib/index/store.ts';
 import { indexCorpus } from '../lib/rag/pipeline.ts';
-import { DEFAULT_TEXT_MODE, TEXT_MODES, type TextMode } from '../lib/rag/doc-text.ts';
+import type { TextMode } from '../lib/rag/doc-text.ts';
 import { buildPrompt } from '../lib/llm/prompts.ts';
-import { DEFAULT_MAX_ROWS, DEFAULT_TIMEOUT_MS } from '../lib/sql/engine.ts';
-import {
-  RETRIEVERS,
-  Retrieval,
-  needsMaskedIndex,
-  parseRetriever,
-  type RetrieverName,
-} from '../lib/retrieve/strategies.ts';
-import { sampleIndices } from '../lib/eval/stats.ts';
-import { corpusHash } from '../lib/corpus/hash.ts';
-import {
-  runEval,
-  runRetrievalEval,
-  type EvalItem,
-  type EvalServices,
-  type RetrievalServices,
-} from '../lib/eval/runner.ts';
+import { Retrieval, needsMaskedIndex, type RetrieverName } from '../lib/retrieve/strategies.ts';
+import { runEval, runRetrievalEval, type EvalServices, type RetrievalServices } from '../lib/eval/runner.ts';
 import {
   formatEvalTable,
   formatRetrievalTable,
@@ -43,201 +25,21 @@ import {
   type RetrievalRun,
 } from '../lib/eval/report.ts';
 import { CancelledError, errorMessage, isCancelled } from '../lib/errors.ts';
-import { loadCpuGenerator, loadEmbedder, localModelsDir, repoRoot, transformers } from './host.ts';
+import { loadCpuGenerator, loadEmbedder, localModelsDir, transformers } from './host.ts';
 import type { TransformersEmbedder } from '../lib/embed/transformers-embedder.ts';
-import {
-  DEFAULT_CACHE_DIR,
-  corpusIdPrefix,
-  loadCorpus,
-  loadGretelDataset,
-  loadSpiderDev,
-  readVectors,
-  spiderTables,
-  writeVectors,
-  type EvalDataset,
-  type LoadedCorpus,
-} from './eval-data.ts';
+import { DEFAULT_CACHE_DIR, readVectors, writeVectors } from './eval-data.ts';
 import { nodeSqlClient } from './sql-thread.ts';
+import { processIO, runCli, type CliIO } from './cli/args.ts';
+import { saveResult, savedNote, writeAtomic, type SavedResult } from './cli/output.ts';
+import { EVAL_USAGE, checkEvalArgs, parseEvalArgs } from './eval/args.ts';
+import { runConfig } from './eval/config.ts';
+import { loadEvalInputs } from './eval/inputs.ts';
+import { previousRuns, type EvalReport } from './eval/resume.ts';
+import { fmtDuration, listLocalModels, progressPrinter, roundAll } from './eval/util.ts';
 
-export const EVAL_USAGE = `Usage: npm run eval -- --spider DIR [options]
-
-Evaluates text-to-SQL with and without retrieved examples (EX, EM, skeleton match, retrieval
-skeleton hits; 95% Wilson intervals). See docs/evaluation.md.
-
-Data
-  --spider DIR          Spider layout: dev.json, tables.json, database/<db>/<db>.sqlite
-  --gretel FILE         evaluate the questions of a gretel-format file instead; each question runs
-                        on the database its own sql_context builds
-  --corpus FILE         retrieval corpus: any file the app loads (default DIR/train/train_queries.spiderman.csv;
-                        with --gretel and no --spider, the gretel file itself). A question is never
-                        retrieved for itself.
-  --limit N             evaluate N questions sampled with --seed (default: all)
-  --seed S              sampling and bootstrap seed (default 1)
-
-Runs
-  --k LIST              few-shot counts, comma-separated (default 0,3)
-  --text-mode MODES     question | schema+sql | question+sql | mix (default ${DEFAULT_TEXT_MODE});
-                        a comma list with --retrieval-only
-  --retrieval-only      no generation: skeleton top-1/top-k, MRR, nDCG, Recall per text mode (fast)
-  --retriever NAME      dense (default: embed the question, nearest examples, as in CodeRAG) or an app
-                        strategy: ${RETRIEVERS.join(', ')} (optionally +mmr)
-
-Models
-  --models DIR          local model base (default ../shared/models when present, else the Hub)
-  --generator ID        CPU generator (default tiny-sql-lm when local)
-  --embedder ID         embedder (default universal-sentence-encoder-lite when local)
-  --dtype D             dtype of both models (default: each model's own)
-  --embedder-dtype D    dtype of the embedder only
-  --adapter FILE        query-side adapter JSON (needs src/lib/train/adapter.ts)
-  --max-new-tokens N    generation limit (default 128)
-
-Execution
-  --timeout-ms N        per-query limit; a query still running 250 ms later is killed (default ${DEFAULT_TIMEOUT_MS})
-
-Output
-  --out FILE            write the JSON report (also saved as it goes, so --resume can continue)
-  --resume              continue the run saved in --out (same settings), skipping scored questions
-  --no-cache            do not read or write cached corpus vectors (${path.relative(repoRoot, DEFAULT_CACHE_DIR)})
-  --quiet               no progress lines
-  --help
-`;
-
-export interface EvalCliOptions {
-  spider?: string;
-  gretel?: string;
-  corpus?: string;
-  limit?: number;
-  seed: number;
-  ks: number[];
-  textModes: TextMode[];
-  retrievalOnly: boolean;
-  /** 'dense' = plain embed + search; anything else is an app strategy (src/lib/retrieve/). */
-  retriever: string;
-  models: string | null;
-  generator?: string;
-  embedder?: string;
-  dtype?: Dtype;
-  embedderDtype?: Dtype;
-  adapter?: string;
-  maxNewTokens: number;
-  timeoutMs: number;
-  out?: string;
-  resume: boolean;
-  cache: boolean;
-  quiet: boolean;
-  help: boolean;
-}
-
-const DTYPES: Dtype[] = ['fp32', 'fp16', 'q8', 'q4', 'q4f16'];
-
-/** A bad command line (the usage text is printed after it). */
-export class UsageError extends Error {
-  override name = 'UsageError';
-}
-
-function positiveInt(name: string, v: string | undefined, min = 1): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min) throw new UsageError(`--${name} must be an integer >= ${min} (got "${v}")`);
-  return n;
-}
-
-function dtypeArg(name: string, v: string | undefined): Dtype | undefined {
-  if (v === undefined) return undefined;
-  if (!DTYPES.includes(v as Dtype)) throw new UsageError(`--${name} must be one of ${DTYPES.join(', ')} (got "${v}")`);
-  return v as Dtype;
-}
-
-/** Parse command-line arguments (without the node and script paths). Throws with a readable message. */
-export function parseEvalArgs(argv: string[]): EvalCliOptions {
-  const { values } = parseArgs({
-    args: argv,
-    strict: true,
-    allowPositionals: false,
-    options: {
-      spider: { type: 'string' },
-      gretel: { type: 'string' },
-      corpus: { type: 'string' },
-      limit: { type: 'string' },
-      seed: { type: 'string' },
-      k: { type: 'string' },
-      'text-mode': { type: 'string' },
-      'retrieval-only': { type: 'boolean' },
-      retriever: { type: 'string' },
-      models: { type: 'string' },
-      generator: { type: 'string' },
-      embedder: { type: 'string' },
-      dtype: { type: 'string' },
-      'embedder-dtype': { type: 'string' },
-      adapter: { type: 'string' },
-      'max-new-tokens': { type: 'string' },
-      'timeout-ms': { type: 'string' },
-      out: { type: 'string' },
-      resume: { type: 'boolean' },
-      'no-cache': { type: 'boolean' },
-      quiet: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-  const ks = (values.k ?? '0,3')
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean)
-    .map((s) => {
-      const n = Number(s);
-      if (!Number.isInteger(n) || n < 0 || n > 20)
-        throw new UsageError(`--k takes integers 0..20 separated by commas (got "${values.k}")`);
-      return n;
-    });
-  if (!ks.length) throw new UsageError('--k needs at least one value');
-  const modes = (values['text-mode'] ?? DEFAULT_TEXT_MODE)
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
-  const known = TEXT_MODES.map((m) => m.id) as string[];
-  for (const m of modes)
-    if (!known.includes(m)) throw new UsageError(`unknown --text-mode "${m}" (one of ${known.join(', ')})`);
-  const retrievalOnly = values['retrieval-only'] ?? false;
-  if (!retrievalOnly && modes.length > 1)
-    throw new UsageError('several --text-mode values need --retrieval-only (a generation run uses one)');
-  const retriever = values.retriever ?? 'dense';
-  try {
-    parseRetriever(retriever);
-  } catch (e) {
-    throw new UsageError(errorMessage(e));
-  }
-  const seedRaw = values.seed ?? '1';
-  const seed = Number(seedRaw);
-  if (!Number.isInteger(seed)) throw new UsageError(`--seed must be an integer (got "${seedRaw}")`);
-  const opts: EvalCliOptions = {
-    spider: values.spider,
-    gretel: values.gretel,
-    corpus: values.corpus,
-    limit: positiveInt('limit', values.limit),
-    seed,
-    ks: [...new Set(ks)],
-    textModes: [...new Set(modes)] as TextMode[],
-    retrievalOnly,
-    retriever,
-    models: values.models ?? null,
-    generator: values.generator,
-    embedder: values.embedder,
-    dtype: dtypeArg('dtype', values.dtype),
-    embedderDtype: dtypeArg('embedder-dtype', values['embedder-dtype']),
-    adapter: values.adapter,
-    maxNewTokens: positiveInt('max-new-tokens', values['max-new-tokens']) ?? 128,
-    timeoutMs: positiveInt('timeout-ms', values['timeout-ms']) ?? DEFAULT_TIMEOUT_MS,
-    out: values.out,
-    resume: values.resume ?? false,
-    cache: !(values['no-cache'] ?? false),
-    quiet: values.quiet ?? false,
-    help: values.help ?? false,
-  };
-  if (!opts.help && !opts.spider && !opts.gretel) throw new UsageError('give --spider DIR (or --gretel FILE)');
-  if (opts.resume && !opts.out) throw new UsageError('--resume needs --out FILE (the run to continue)');
-  if (retrievalOnly && !ks.some((k) => k > 0)) throw new UsageError('--retrieval-only needs a k > 0 in --k');
-  return opts;
-}
+export { EVAL_USAGE, UsageError, parseEvalArgs, type EvalCliOptions } from './eval/args.ts';
+export type { CliIO } from './cli/args.ts';
+export type { EvalReport } from './eval/resume.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Adapter hook
@@ -285,96 +87,6 @@ export async function loadQueryAdapter(
     if (typeof f === 'function') return { apply: (v) => (f as (v: Float32Array) => Float32Array).call(a, v), meta };
   }
   throw new Error(`--adapter ${file}: loadAdapterJson returned nothing that applies to query vectors`);
-}
-
-// ---------------------------------------------------------------------------------------------
-// Helpers
-
-export interface CliIO {
-  /** Results (tables). */
-  log(line: string): void;
-  /** Progress and notes. */
-  err(line: string): void;
-}
-
-const defaultIO: CliIO = {
-  log: (l) => process.stdout.write(l + '\n'),
-  err: (l) => process.stderr.write(l + '\n'),
-};
-
-function machine() {
-  const cpus = os.cpus();
-  return {
-    os: `${os.type()} ${os.release()} ${os.arch()}`,
-    cpu_model: cpus[0]?.model?.trim() ?? 'unknown',
-    cpus: cpus.length,
-    memory_gb: Math.round(os.totalmem() / 2 ** 30),
-    node: process.version,
-  };
-}
-
-function gitCommit(): string | null {
-  try {
-    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], {
-      cwd: repoRoot,
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'ignore'],
-    }).trim();
-  } catch {
-    return null;
-  }
-}
-
-function writeJsonAtomic(file: string, value: unknown): void {
-  mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, JSON.stringify(value, null, 2) + '\n');
-  renameSync(tmp, file);
-}
-
-function fmtDuration(s: number): string {
-  if (!Number.isFinite(s)) return '?';
-  if (s < 60) return `${s.toFixed(0)}s`;
-  const m = Math.floor(s / 60);
-  return m < 60
-    ? `${m}m${String(Math.round(s % 60)).padStart(2, '0')}s`
-    : `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
-}
-
-/** Progress lines at most every few seconds, with rate and ETA. */
-function progressPrinter(io: CliIO, quiet: boolean, everyMs = 5000): ProgressFn {
-  let last = 0;
-  let phase = '';
-  let t0 = performance.now();
-  let startDone = 0;
-  return (p) => {
-    if (quiet) return;
-    const now = performance.now();
-    if (p.phase !== phase) {
-      phase = p.phase;
-      t0 = now;
-      startDone = p.done;
-      last = 0;
-    }
-    const final = p.total > 0 && p.done >= p.total;
-    if (!final && now - last < everyMs) return;
-    last = now;
-    const el = (now - t0) / 1000;
-    const rate = el > 0 ? (p.done - startDone) / el : 0;
-    const eta = rate > 0 && p.total ? (p.total - p.done) / rate : NaN;
-    const pct = p.total ? ` (${((100 * p.done) / p.total).toFixed(0)}%)` : '';
-    const speed = el >= 1 ? `, ${rate.toFixed(1)}/s` : '';
-    io.err(
-      `[eval] ${p.phase}: ${p.done}/${p.total}${pct}${speed}, elapsed ${fmtDuration(el)}${final ? '' : `, ETA ${fmtDuration(eta)}`}${p.detail && !final ? ` - ${p.detail}` : ''}`,
-    );
-  };
-}
-
-function listLocalModels(dir: string | null): string[] {
-  if (!dir || !existsSync(dir)) return [];
-  return readdirSync(dir, { withFileTypes: true })
-    .filter((d) => d.isDirectory())
-    .map((d) => d.name);
 }
 
 /**
@@ -463,18 +175,13 @@ async function indexFor(
   };
 }
 
-export interface EvalReport {
-  runs: (EvalRun | RetrievalRun)[];
-  config: Record<string, unknown>;
-}
-
 /**
  * Run the CLI. Returns the report (also written to `--out`). Throws CancelledError when `signal`
  * aborts, after saving what was scored so far to `--out` (continue with `--resume`).
  */
 export async function runEvalCli(
   argv: string[],
-  io: CliIO = defaultIO,
+  io: CliIO = processIO,
   signal?: AbortSignal,
 ): Promise<EvalReport | null> {
   const o = parseEvalArgs(argv);
@@ -482,7 +189,11 @@ export async function runEvalCli(
     io.log(EVAL_USAGE);
     return null;
   }
+  checkEvalArgs(o);
   const tStart = performance.now();
+  // ---- data: read and checked before any model loads
+  const inputs = await loadEvalInputs(o);
+  const { dataset, allItems, items, needCorpus, loaded, corpus } = inputs;
   const progress = progressPrinter(io, o.quiet);
 
   // ---- models
@@ -515,40 +226,9 @@ export async function runEvalCli(
     : null;
   const applyQueryAdapter = adapter?.apply;
 
-  // ---- data
-  const tSpider = o.spider ? spiderTables(o.spider) : null;
-  let dataset: EvalDataset;
-  let gretelCorpus: LoadedCorpus | null = null;
-  if (o.gretel) {
-    const g = await loadGretelDataset(o.gretel);
-    dataset = g.dataset;
-    gretelCorpus = {
-      corpus: { hash: '', name: path.basename(o.gretel), examples: g.examples },
-      path: path.resolve(o.gretel),
-      format: g.format,
-      issues: 0,
-    };
-  } else {
-    dataset = loadSpiderDev(o.spider!);
-  }
-  const allItems = dataset.items;
-  const items: EvalItem[] = o.limit
-    ? sampleIndices(allItems.length, o.limit, o.seed).map((i) => allItems[i])
-    : allItems;
-  if (!items.length) throw new Error(`${dataset.name}: no questions to evaluate`);
-
-  const needCorpus = o.ks.some((k) => k > 0);
-  let loaded: LoadedCorpus | null = null;
-  if (needCorpus) {
-    const corpusFile = o.corpus ?? (o.spider ? path.join(o.spider, 'train', 'train_queries.spiderman.csv') : null);
-    if (corpusFile) loaded = await loadCorpus(corpusFile, tSpider?.json, corpusIdPrefix(corpusFile));
-    else if (gretelCorpus) {
-      gretelCorpus.corpus.hash = corpusHash(gretelCorpus.corpus.examples);
-      gretelCorpus.corpus.name = `${gretelCorpus.corpus.name} (${gretelCorpus.corpus.examples.length})`;
-      loaded = gretelCorpus;
-    }
-  }
-  const corpus = loaded?.corpus ?? null;
+  const baseConfig = runConfig(o, inputs, { modelsDir, eSpec, eDtype, gSpec, gDtype, adapterMeta: adapter?.meta });
+  // Resume: examples already scored by the same configuration (checked before the models load).
+  const done = o.retrievalOnly ? [] : previousRuns(o, baseConfig, io);
 
   const tLoad0 = performance.now();
   io.err(
@@ -561,55 +241,6 @@ export async function runEvalCli(
   const embedder = needCorpus ? await loadEmbedder(eSpec.id, eDtype) : null;
   const generator = gSpec ? await loadCpuGenerator(gSpec.id, gDtype) : null;
   const loadModelsS = (performance.now() - tLoad0) / 1000;
-
-  const baseConfig = {
-    mode: o.retrievalOnly ? 'retrieval-only' : 'generate',
-    data: {
-      name: dataset.name,
-      spider: o.spider ? path.resolve(o.spider) : null,
-      gretel: o.gretel ? path.resolve(o.gretel) : null,
-      questions_total: allItems.length,
-      questions: items.length,
-      issues: dataset.issues,
-    },
-    models: {
-      base: modelsDir,
-      embedder: needCorpus ? { id: eSpec.id, dtype: eDtype, dim: eSpec.dim } : null,
-      generator: gSpec
-        ? { id: gSpec.id, dtype: gDtype, format: gSpec.format, context_tokens: gSpec.contextTokens }
-        : null,
-    },
-    dtype: o.dtype ?? null,
-    corpus: loaded
-      ? {
-          path: loaded.path,
-          format: loaded.format,
-          name: loaded.corpus.name,
-          size: loaded.corpus.examples.length,
-          hash: loaded.corpus.hash,
-          issues: loaded.issues,
-        }
-      : null,
-    text_mode: o.retrievalOnly ? o.textModes : o.textModes[0],
-    retriever: o.retriever,
-    ks: o.ks,
-    seed: o.seed,
-    limit: o.limit ?? null,
-    max_new_tokens: o.maxNewTokens,
-    adapter: o.adapter ? { path: path.resolve(o.adapter), meta: adapterMeta(adapter?.meta) } : null,
-    self_exclusion:
-      'corpus rows with the same id, or the same question and normalised SQL, are never retrieved for a question',
-    sql: {
-      timeout_ms: o.timeoutMs,
-      hard_timeout_ms: o.timeoutMs + 250,
-      max_rows: DEFAULT_MAX_ROWS,
-      engine: 'sql.js in a worker thread, terminated and respawned past the hard timeout',
-    },
-    intervals: 'Wilson score 95% for rates; percentile bootstrap 95% (1000 resamples, --seed) for MRR/nDCG/Recall',
-    machine: machine(),
-    commit: gitCommit(),
-    date: new Date().toISOString(),
-  };
 
   // ---------------------------------------------------------------- app retrieval strategies
   // --retriever other than dense: the app's Retrieval (src/lib/retrieve/) over the text mode's
@@ -688,11 +319,12 @@ export async function runEvalCli(
       runs,
       config: { ...baseConfig, timing: roundAll(timing), wall_time_s: Math.round(wall * 10) / 10 },
     };
-    if (o.out) writeJsonAtomic(o.out, report);
+    const saved = o.out ? saveResult(o.out, JSON.stringify(report, null, 2) + '\n', 'coderag-eval') : null;
     io.log(formatRetrievalTable(runs));
     io.log(
-      `\n${items.length} questions, corpus ${corpus!.name}, embedder ${eSpec.id} (${eDtype}), retriever ${o.retriever}; wall time ${fmtDuration(wall)}${o.out ? `; JSON: ${o.out}` : ''}`,
+      `\n${items.length} questions, corpus ${corpus!.name}, embedder ${eSpec.id} (${eDtype}), retriever ${o.retriever}; wall time ${fmtDuration(wall)}${saved ? `; JSON: ${saved.path}` : ''}`,
     );
+    reportSaved(saved, o.out, io);
     return report;
   }
 
@@ -705,33 +337,6 @@ export async function runEvalCli(
     io.err(`[eval] index (${textMode}): ${idx.cached ? 'cached vectors' : 'embedded'} in ${idx.indexS.toFixed(1)} s`);
     search = idx.search;
     indexS = idx.indexS;
-  }
-
-  // Resume: examples already scored by the same configuration.
-  const done: { k: number; examples: EvalExample[] }[] = [];
-  if (o.resume && o.out && existsSync(o.out)) {
-    const prev = JSON.parse(readFileSync(o.out, 'utf8')) as EvalReport;
-    const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
-    const pc = prev.config as typeof baseConfig;
-    const mismatch: string[] = (['seed', 'limit', 'max_new_tokens', 'adapter'] as const).filter(
-      (key) => !same(pc?.[key], baseConfig[key]),
-    );
-    if (!same(pc?.data?.spider, baseConfig.data.spider) || !same(pc?.data?.gretel, baseConfig.data.gretel))
-      mismatch.push('data');
-    if (!same(pc?.models?.generator, baseConfig.models.generator)) mismatch.push('generator');
-    // Retrieval settings only matter when both runs retrieve (a k = 0 run may gain a k = 3 run).
-    if (pc?.models?.embedder && baseConfig.models.embedder) {
-      if (!same(pc.models.embedder, baseConfig.models.embedder)) mismatch.push('embedder');
-      if (!same(pc.corpus, baseConfig.corpus)) mismatch.push('corpus');
-      if (!same(pc.text_mode, baseConfig.text_mode)) mismatch.push('text_mode');
-      if (!same(pc.retriever ?? 'dense', baseConfig.retriever)) mismatch.push('retriever');
-    }
-    if (mismatch.length)
-      throw new Error(
-        `--resume: ${o.out} was written with different settings (${mismatch.join(', ')}); use another --out or the same settings`,
-      );
-    for (const r of prev.runs as EvalRun[]) done.push({ k: r.k, examples: r.examples });
-    io.err(`[eval] resuming: ${done.reduce((s, d) => s + d.examples.length, 0)} examples already scored`);
   }
 
   const sql = nodeSqlClient(o.timeoutMs);
@@ -764,7 +369,7 @@ export async function runEvalCli(
     if (!o.out) return;
     const r = runs ?? o.ks.map((k) => summarizeRun(k, partial.get(k)!, textMode));
     const wall = (performance.now() - tStart) / 1000;
-    writeJsonAtomic(o.out, {
+    trySavePartial(o.out, io, {
       runs: r,
       config: {
         ...baseConfig,
@@ -818,48 +423,51 @@ export async function runEvalCli(
       wall_time_s: Math.round(wall * 10) / 10,
     },
   };
-  if (o.out) writeJsonAtomic(o.out, report);
+  const saved = o.out ? saveResult(o.out, JSON.stringify(report, null, 2) + '\n', 'coderag-eval') : null;
   io.log(formatEvalTable(runs));
   io.log(
     `\n${items.length} questions (${dataset.name}), generator ${gSpec!.id} (${gDtype}), embedder ${eSpec.id} (${eDtype}), text mode ${textMode}, retriever ${o.retriever}` +
       `${corpus ? `, corpus ${corpus.name}` : ''}\nwall time ${fmtDuration(wall)} (models ${loadModelsS.toFixed(1)} s, index ${indexS.toFixed(1)} s, eval ${evalS.toFixed(1)} s)` +
-      `${sql.restarts ? `; ${sql.restarts} SQL worker restarts after hard timeouts` : ''}${o.out ? `; JSON: ${o.out}` : ''}`,
+      `${sql.restarts ? `; ${sql.restarts} SQL worker restarts after hard timeouts` : ''}${saved ? `; JSON: ${saved.path}` : ''}`,
   );
+  reportSaved(saved, o.out, io);
   return report;
 }
 
-/** What identifies an adapter in a report (its metadata without bulky fields). */
-function adapterMeta(meta: unknown): unknown {
-  if (!meta || typeof meta !== 'object') return null;
-  const { embedderId, dim, dataHash, createdAt, bestEpoch, note } = meta as Record<string, unknown>;
-  return { embedderId, dim, dataHash, createdAt, bestEpoch, note };
+/** After the tables: when --out could not be written, say where the report went, and fail the run (exit 1). */
+function reportSaved(saved: SavedResult | null, out: string | undefined, io: CliIO): void {
+  if (!saved?.fallbackReason) return;
+  io.err(`[eval] ${savedNote('the report', out!, saved)}`);
+  throw new Error(`--out ${out} could not be written; the report is in ${saved.path}`);
 }
 
-function roundAll(o: Record<string, number>): Record<string, number> {
-  return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, Math.round(v * 10) / 10]));
+/** Save partial results while running; a failure is reported once and never stops the run. */
+let partialWarned = false;
+function trySavePartial(file: string, io: CliIO, value: unknown): void {
+  try {
+    writeAtomic(file, JSON.stringify(value, null, 2) + '\n');
+  } catch (e) {
+    if (!partialWarned) io.err(`[eval] cannot save partial results to ${file} (${errorMessage(e)}); the run goes on`);
+    partialWarned = true;
+  }
 }
 
-/** Entry point for scripts/eval.ts: Ctrl-C cancels cleanly (partial results saved), exit codes set. */
-export async function main(argv = process.argv.slice(2)): Promise<void> {
+/**
+ * Entry point for scripts/eval.ts: Ctrl-C cancels cleanly (partial results saved). Returns the exit
+ * status: 0 done, 1 failed, 2 a bad command line (usage printed), 130 cancelled.
+ */
+export async function main(argv = process.argv.slice(2), io: CliIO = processIO): Promise<number> {
   const ac = new AbortController();
   let interrupts = 0;
-  process.on('SIGINT', () => {
+  const onInt = () => {
     if (++interrupts > 1) process.exit(130);
     process.stderr.write('\n[eval] stopping after the current question (Ctrl-C again to quit now)\n');
     ac.abort();
-  });
+  };
+  process.on('SIGINT', onInt);
   try {
-    await runEvalCli(argv, defaultIO, ac.signal);
-    process.exitCode = 0;
-  } catch (e) {
-    if (isCancelled(e)) {
-      process.exitCode = 130;
-    } else {
-      process.stderr.write(`eval: ${errorMessage(e)}\n`);
-      if (e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-        process.stderr.write('\n' + EVAL_USAGE);
-      }
-      process.exitCode = 1;
-    }
+    return await runCli('eval', EVAL_USAGE, () => runEvalCli(argv, io, ac.signal), io, isCancelled);
+  } finally {
+    process.off('SIGINT', onInt);
   }
 }

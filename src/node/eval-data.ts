@@ -3,16 +3,16 @@
  * whose `sql_context` builds one database per question, retrieval corpora from any file
  * `loadCorpusFile` accepts, and an on-disk cache of corpus vectors.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Corpus, Example, TableInfo } from '../lib/types.ts';
 import type { DbSource } from '../lib/sql/engine.ts';
 import type { EvalItem } from '../lib/eval/runner.ts';
 import { loadCorpusFile } from '../lib/corpus/detect.ts';
 import { parseSpiderQuestions, parseSpiderTables } from '../lib/corpus/spider.ts';
-import { corpusHash, fnv1a64Hex } from '../lib/corpus/hash.ts';
+import { corpusHash } from '../lib/corpus/hash.ts';
 import type { TextMode } from '../lib/rag/doc-text.ts';
-import { repoRoot } from './host.ts';
+import { EMBED_CACHE_DIR, readCachedVectors, writeCachedVectors, type EmbedCacheKey } from './embed-cache.ts';
 
 /** The questions of an evaluation, and how to open the database of each. */
 export interface EvalDataset {
@@ -143,9 +143,9 @@ export function corpusIdPrefix(file: string): string | undefined {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Vector cache
+// Vector cache: the Node tools' one embedding cache (./embed-cache.ts), keyed by corpus and text mode
 
-export const DEFAULT_CACHE_DIR = path.join(repoRoot, 'node_modules', '.cache', 'coderag-eval');
+export const DEFAULT_CACHE_DIR = EMBED_CACHE_DIR;
 
 export interface VectorKey {
   embedderId: string;
@@ -158,30 +158,22 @@ export interface VectorKey {
   batch: number;
 }
 
-function cacheFile(dir: string, k: VectorKey): string {
-  const id = fnv1a64Hex([k.embedderId, k.dtype, k.dim, k.textMode, k.corpusHash, k.count, k.batch].join('|'));
-  return path.join(
-    dir,
-    `${k.embedderId.replace(/[^A-Za-z0-9._-]+/g, '_')}-${k.textMode.replace(/[^a-z]+/g, '_')}-${id}.f32`,
-  );
-}
+const cacheKey = (k: VectorKey): EmbedCacheKey => ({
+  embedderId: k.embedderId,
+  dtype: k.dtype,
+  dim: k.dim,
+  mode: `doc:${k.textMode}`,
+  batch: k.batch,
+  content: k.corpusHash,
+  count: k.count,
+});
 
 /** Cached corpus vectors for this identity, or null. */
 export function readVectors(dir: string, k: VectorKey): Float32Array | null {
-  const file = cacheFile(dir, k);
-  if (!existsSync(file)) return null;
-  const b = readFileSync(file);
-  if (b.byteLength !== k.count * k.dim * 4) return null;
-  const out = new Float32Array(k.count * k.dim);
-  new Uint8Array(out.buffer).set(b);
-  return out;
+  return readCachedVectors(dir, cacheKey(k));
 }
 
 /** Store corpus vectors (write to a temporary file, then rename: never a half file). */
 export function writeVectors(dir: string, k: VectorKey, v: Float32Array): void {
-  mkdirSync(dir, { recursive: true });
-  const file = cacheFile(dir, k);
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, new Uint8Array(v.buffer, v.byteOffset, v.byteLength));
-  renameSync(tmp, file);
+  writeCachedVectors(dir, cacheKey(k), v);
 }

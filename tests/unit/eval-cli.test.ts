@@ -1,11 +1,13 @@
 /** The Node side of `npm run eval`: argument parsing, the adapter hook, SQL with a hard timeout. */
 import { describe, expect, test } from 'vitest';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { loadQueryAdapter, parseEvalArgs } from '../../src/node/eval-cli.ts';
+import { spawnSync } from 'node:child_process';
+import { EVAL_USAGE, loadQueryAdapter, parseEvalArgs, runEvalCli } from '../../src/node/eval-cli.ts';
+import { runCaptured, STACK_LINE } from './cli-helpers.ts';
 import { nodeSqlClient } from '../../src/node/sql-thread.ts';
-import { repoRoot } from '../../src/node/host.ts';
+import { localModelsDir, repoRoot, spiderDir } from '../../src/node/host.ts';
 import { SqlError, SqlTimeoutError } from '../../src/lib/errors.ts';
 
 describe('parseEvalArgs', () => {
@@ -139,4 +141,146 @@ describe('SQL in a worker thread (hard timeout)', () => {
       c.dispose();
     }
   });
+});
+
+describe('bad invocations exit 2 with the usage text, before any model loads (issue 18 item 23)', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'coderag-eval-cli-'));
+  const empty = path.join(dir, 'empty.csv');
+  const garbage = path.join(dir, 'garbage.jsonl');
+  const folder = path.join(dir, 'folder');
+  const aFile = path.join(dir, 'a-file');
+  writeFileSync(empty, '');
+  writeFileSync(garbage, '\u0000\u0001 not a dataset {{{\n');
+  writeFileSync(aFile, 'x');
+  mkdirSync(folder);
+  // A Spider-shaped folder whose dev.json is fine but whose default corpus is missing.
+  const spider = path.join(dir, 'spider');
+  mkdirSync(spider);
+  writeFileSync(path.join(spider, 'dev.json'), '[]');
+  const real = spiderDir() ?? spider;
+
+  const bad: [string, string[], RegExp][] = [
+    ['unknown flag', ['--spider', real, '--bogus'], /Unknown option '--bogus'/],
+    ['a typo of a flag', ['--spider', real, '--retrival-only'], /Unknown option/],
+    ['missing value', ['--spider', real, '--out'], /argument missing/],
+    ['empty value', ['--spider', real, '--out='], /needs a value/],
+    ['a stray word', ['--spider', real, 'extra'], /positional/],
+    ['no data', [], /--spider/],
+    ['--limit 0', ['--spider', real, '--limit', '0'], /--limit/],
+    ['--k garbage', ['--spider', real, '--k', '1,x'], /--k/],
+    ['--timeout-ms -5', ['--spider', real, '--timeout-ms', '-5'], /--timeout-ms/],
+    ['bogus embedder', ['--spider', real, '--embedder', 'no/such-model'], /unknown --embedder "no\/such-model"/],
+    ['bogus generator', ['--spider', real, '--generator', 'gpt-9'], /unknown --generator "gpt-9"/],
+    ['a dtype the embedder lacks', ['--spider', real, '--embedder-dtype', 'q4f16'], /has no dtype q4f16/],
+    ['missing --spider folder', ['--spider', path.join(dir, 'nope')], /folder not found/],
+    ['--spider is a file', ['--spider', aFile], /is a file, not a folder/],
+    ['--spider without dev.json', ['--spider', folder], /dev\.json: file not found/],
+    ['missing default corpus', ['--spider', spider, '--k', '3'], /train_queries\.spiderman\.csv: file not found/],
+    ['missing --corpus', ['--spider', real, '--corpus', path.join(dir, 'nope.csv')], /--corpus .*file not found/],
+    ['empty --corpus', ['--spider', real, '--corpus', empty], /--corpus .*empty/],
+    ['folder --corpus', ['--spider', real, '--corpus', folder], /--corpus .*is a folder/],
+    ['empty --gretel', ['--gretel', empty], /--gretel .*empty/],
+    ['garbage --gretel', ['--gretel', garbage, '--k', '0'], /no JSON object found/],
+    ['missing --adapter', ['--spider', real, '--adapter', path.join(dir, 'nope.json')], /--adapter .*file not found/],
+    ['--out is a folder', ['--spider', real, '--out', folder], /--out .*is a folder/],
+    [
+      '--out in a file, not a folder',
+      ['--spider', real, '--out', path.join(aFile, 'x.json')],
+      /is a file, not a folder/,
+    ],
+    ['--out in an unwritable place', ['--spider', real, '--out', '/proc/coderag-nope/x.json'], /cannot create files/],
+    ['--models missing', ['--spider', real, '--models', path.join(dir, 'nope')], /--models .*folder not found/],
+  ];
+  test.each(bad)('%s', async (_label, argv, message) => {
+    const r = await runCaptured('eval', EVAL_USAGE, (io) => runEvalCli(argv, io));
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(message);
+    expect(r.err).toContain('Usage: npm run eval');
+    expect(r.err).not.toMatch(STACK_LINE);
+    // Nothing was loaded: no model line, no output table.
+    expect(r.err).not.toContain('[eval] models from');
+    expect(r.out).toBe('');
+  });
+
+  test('nothing is left in the folder of a refused --out', async () => {
+    await runCaptured('eval', EVAL_USAGE, (io) => runEvalCli(['--spider', real, '--out', folder], io));
+    expect(readdirSync(dir).filter((f) => /tmp|probe/.test(f))).toEqual([]);
+    expect(readdirSync(folder)).toEqual([]);
+  });
+
+  test('--help prints the usage and exits 0', async () => {
+    const r = await runCaptured('eval', EVAL_USAGE, (io) => runEvalCli(['--help'], io));
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('Usage: npm run eval');
+  });
+
+  test('the real script: an unknown flag exits 2 with the usage and no stack trace', () => {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/eval.ts', '--spider', real, '--nope'], {
+      cwd: repoRoot,
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain("Unknown option '--nope'");
+    expect(r.stderr).toContain('Usage: npm run eval');
+    expect(r.stderr).not.toMatch(STACK_LINE);
+  });
+});
+
+describe.skipIf(!spiderDir() || !localModelsDir())('a finished report is never lost', () => {
+  test('--out that breaks during the run: the report goes to the temporary folder, and the run says where', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'coderag-eval-out-'));
+    const corpus = path.join(dir, 'corpus.csv');
+    writeFileSync(
+      corpus,
+      'database,question,sql\n' +
+        Array.from(
+          { length: 8 },
+          (_, i) => `concert_singer,How many singers are older than ${i}?,SELECT count(*) FROM singer WHERE age > ${i}`,
+        ).join('\n') +
+        '\n',
+    );
+    const outDir = path.join(dir, 'out');
+    mkdirSync(outDir);
+    const out = path.join(outDir, 'report.json');
+    const argv = [
+      '--spider',
+      spiderDir()!,
+      '--corpus',
+      corpus,
+      '--retrieval-only',
+      '--k',
+      '3',
+      '--limit',
+      '2',
+      '--no-cache',
+      '--out',
+      out,
+    ];
+    // After every check passed, while the models load, the output folder becomes a file.
+    const r = await runCaptured(
+      'eval',
+      EVAL_USAGE,
+      (io) => runEvalCli(argv, io),
+      (line) => {
+        if (line.startsWith('[eval] models from')) {
+          rmSync(outDir, { recursive: true });
+          writeFileSync(outDir, 'now a file');
+        }
+      },
+    );
+    expect(r.code).toBe(1);
+    expect(r.out).toContain('skel top-1');
+    expect(r.out).toContain(`JSON: ${os.tmpdir()}`);
+    const m = r.err.match(/saved it to (\S+) instead/);
+    expect(m).not.toBeNull();
+    const saved = m![1]!;
+    expect(path.dirname(saved)).toBe(os.tmpdir());
+    const report = JSON.parse(readFileSync(saved, 'utf8'));
+    expect(report.config).toMatchObject({ mode: 'retrieval-only', limit: 2, ks: [3] });
+    expect(report.runs).toHaveLength(1);
+    expect(readdirSync(dir).sort()).toEqual(['corpus.csv', 'out']);
+    rmSync(saved);
+    rmSync(dir, { recursive: true });
+  }, 120_000);
 });

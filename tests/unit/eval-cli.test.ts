@@ -147,10 +147,12 @@ describe('bad invocations exit 2 with the usage text, before any model loads (is
   const dir = mkdtempSync(path.join(os.tmpdir(), 'coderag-eval-cli-'));
   const empty = path.join(dir, 'empty.csv');
   const garbage = path.join(dir, 'garbage.jsonl');
+  const binary = path.join(dir, 'binary.jsonl');
   const folder = path.join(dir, 'folder');
   const aFile = path.join(dir, 'a-file');
   writeFileSync(empty, '');
-  writeFileSync(garbage, '\u0000\u0001 not a dataset {{{\n');
+  writeFileSync(garbage, 'not a dataset {{{\n');
+  writeFileSync(binary, '\u0000\u0001 not a dataset {{{\n');
   writeFileSync(aFile, 'x');
   mkdirSync(folder);
   // A Spider-shaped folder whose dev.json is fine but whose default corpus is missing.
@@ -181,6 +183,7 @@ describe('bad invocations exit 2 with the usage text, before any model loads (is
     ['folder --corpus', ['--spider', real, '--corpus', folder], /--corpus .*is a folder/],
     ['empty --gretel', ['--gretel', empty], /--gretel .*empty/],
     ['garbage --gretel', ['--gretel', garbage, '--k', '0'], /no JSON object found/],
+    ['binary --gretel', ['--gretel', binary, '--k', '0'], /binary file, not text/],
     ['missing --adapter', ['--spider', real, '--adapter', path.join(dir, 'nope.json')], /--adapter .*file not found/],
     ['--out is a folder', ['--spider', real, '--out', folder], /--out .*is a folder/],
     [

@@ -3,16 +3,15 @@
  * runner as `npm run eval`. Runs in the workers (a separate SQL worker, so the Ask page keeps its
  * database), reports progress, can be cancelled, and resumes after a reload from IndexedDB.
  */
-import { app } from './app.svelte.ts';
-import { embedWorker, indexWorker, llmWorker, newSqlClient, tokenProxy, transfer } from './services.ts';
+import type { AppState } from './app.svelte.ts';
+import type { OpenKv, UiServices } from './state/ports.ts';
 import { runEval, type EvalItem } from '../lib/eval/runner.ts';
 import type { EvalExample, EvalRun } from '../lib/eval/report.ts';
 import { summarizeRun } from '../lib/eval/report.ts';
 import { sampleIndices } from '../lib/eval/stats.ts';
 import { parseSpiderQuestions } from '../lib/corpus/spider.ts';
 import { loadCorpusFile } from '../lib/corpus/detect.ts';
-import { toCsv } from '../lib/corpus/csv.ts';
-import { IndexStore } from '../lib/index/store.ts';
+import { evalRunsCsv } from './eval-export.ts';
 import { errorMessage, isCancelled } from '../lib/errors.ts';
 import type { Progress, RowIssue, TableInfo } from '../lib/types.ts';
 import type { RetrieverName } from '../lib/retrieve/strategies.ts';
@@ -54,7 +53,7 @@ interface SavedProgress {
 const DATASET_KEY = 'eval:dataset';
 const PROGRESS_KEY = 'eval:progress';
 
-class EvalState {
+export class EvalState {
   dataset = $state.raw<EvalDataset | null>(null);
   datasetError = $state<string | null>(null);
   datasetIssues = $state.raw<RowIssue[]>([]);
@@ -72,8 +71,16 @@ class EvalState {
   useAdapter = $state(false);
 
   private abort: AbortController | null = null;
-  private store = IndexStore.open();
   private sql: SqlClient | null = null;
+  private readonly app: AppState;
+  private readonly services: UiServices;
+  private readonly kv: OpenKv;
+
+  constructor(deps: { app: AppState; services: UiServices; kv: OpenKv }) {
+    this.app = deps.app;
+    this.services = deps.services;
+    this.kv = deps.kv;
+  }
 
   /** On page load: restore a saved dataset and any unfinished or finished run. */
   private restored = false;
@@ -81,7 +88,7 @@ class EvalState {
   async restore(): Promise<void> {
     if (this.restored) return;
     this.restored = true;
-    const store = await this.store;
+    const store = await this.kv();
     const ds = await store.getKv<EvalDataset>(DATASET_KEY);
     if (ds) this.dataset = ds;
     const p = await store.getKv<SavedProgress>(PROGRESS_KEY);
@@ -162,7 +169,7 @@ class EvalState {
   private async setDataset(ds: EvalDataset): Promise<void> {
     this.dataset = ds;
     try {
-      await (await this.store).setKv(DATASET_KEY, ds);
+      await (await this.kv()).setKv(DATASET_KEY, ds);
     } catch (e) {
       this.datasetError = `loaded, but could not be saved for resuming after a reload: ${errorMessage(e)}`;
     }
@@ -182,33 +189,38 @@ class EvalState {
       !this.running &&
       !!this.dataset &&
       this.ks.length > 0 &&
-      app.genStatus === 'ready' &&
-      !!app.generator &&
-      (!this.ks.some((k) => k > 0) || app.indexStatus === 'ready')
+      this.app.generator.ready &&
+      (!this.ks.some((k) => k > 0) || this.app.indexes.status === 'ready')
     );
   }
 
   async run(resume = false): Promise<void> {
     const ds = this.dataset;
-    if (!ds || !app.generator || this.running) return;
-    const store = await this.store;
+    const { app } = this;
+    const { embed, index, llm, transfer, tokenProxy } = this.services;
+    const generator = app.generator.info;
+    if (!ds || !generator || this.running) return;
+    const store = await this.kv();
     let saved = resume ? await store.getKv<SavedProgress>(PROGRESS_KEY) : undefined;
     const config: EvalConfig = saved?.config ?? {
       ks: [...this.ks],
       limit: this.limit,
       seed: this.seed,
       dataset: ds.name,
-      generator: app.generator.id,
-      format: app.generator.format,
-      embedder: app.embedder?.id ?? '',
-      corpus: app.corpus?.name ?? '',
-      textMode: app.settings.textMode,
-      adapter: this.useAdapter && !!app.adapter,
-      retriever: app.settings.retriever,
+      generator: generator.id,
+      format: generator.format,
+      embedder: app.embedder.info?.id ?? '',
+      corpus: app.corpus.current?.name ?? '',
+      textMode: app.settings.value.textMode,
+      adapter: this.useAdapter && !!app.adapter.current,
+      retriever: app.settings.value.retriever,
       startedAt: new Date().toISOString(),
     };
     const items = saved?.items ?? this.sample(ds, config.limit, config.seed);
-    if (saved && (saved.config.generator !== app.generator.id || saved.config.corpus !== (app.corpus?.name ?? ''))) {
+    if (
+      saved &&
+      (saved.config.generator !== generator.id || saved.config.corpus !== (app.corpus.current?.name ?? ''))
+    ) {
       this.error = `the saved run used ${saved.config.generator} with corpus "${saved.config.corpus}"; load those again to resume, or start a new run`;
       return;
     }
@@ -234,33 +246,36 @@ class EvalState {
     this.error = null;
     this.resumable = null;
     this.abort = new AbortController();
-    this.sql ??= newSqlClient(app.settings.timeoutMs);
+    this.sql ??= this.services.newSql(app.settings.value.timeoutMs);
     const sql = this.sql;
-    const corpus = app.corpus;
+    const corpus = app.corpus.current;
     const retrieval =
-      corpus && config.retriever && config.retriever !== 'dense' ? app.makeRetrieval(corpus, config.adapter) : null;
+      corpus && config.retriever && config.retriever !== 'dense'
+        ? app.indexes.makeRetrieval(corpus, config.adapter)
+        : null;
     const t0 = performance.now();
     let lastSave = 0;
     try {
       const runs = await runEval(
         {
           embedQuery: async (q) => {
-            const v = await embedWorker.api.embed([q], 'query');
-            return config.adapter && app.adapter ? app.adapter.apply(v) : v;
+            const v = await embed.embed([q], 'query');
+            const adapter = app.adapter.current;
+            return config.adapter && adapter ? adapter.apply(v) : v;
           },
-          search: (q, k, exclude) => indexWorker.api.search(transfer(q, [q.buffer]), k, exclude),
+          search: (q, k, exclude) => index.search(transfer(q, [q.buffer]), k, exclude),
           ...(retrieval
             ? {
                 retrieve: (q: string, k: number, o: { exclude?: number[]; tables?: TableInfo[] }) =>
                   retrieval.retrieve(config.retriever as RetrieverName, q, k, { exclude: o.exclude, tables: o.tables }),
               }
             : {}),
-          buildPrompt: (input) => llmWorker.api.buildPrompt(input, app.settings.maxNewTokens),
+          buildPrompt: (input) => llm.buildPrompt(input, app.settings.value.maxNewTokens),
           generate: async (p, onToken, signal) => {
-            const stop = () => void llmWorker.api.interrupt();
+            const stop = () => void llm.interrupt();
             signal?.addEventListener('abort', stop);
             try {
-              return await llmWorker.api.generate(p, app.settings.maxNewTokens, tokenProxy(onToken));
+              return await llm.generate(p, app.settings.value.maxNewTokens, tokenProxy(onToken));
             } finally {
               signal?.removeEventListener('abort', stop);
             }
@@ -273,13 +288,13 @@ class EvalState {
             }
             return sql.open({ kind: 'sql', sql: ds.contexts[dbId] ?? '', name: dbId });
           },
-          exec: (s) => sql.exec(s, { timeoutMs: app.settings.timeoutMs }),
+          exec: (s) => sql.exec(s, { timeoutMs: app.settings.value.timeoutMs }),
         },
         {
           items,
           ks: config.ks,
           corpus,
-          format: app.generator.format as never,
+          format: generator.format as never,
           textMode: config.textMode,
           done: [...done].map(([k, examples]) => ({ k, examples })),
           signal: this.abort.signal,
@@ -322,7 +337,7 @@ class EvalState {
   }
 
   async clear(): Promise<void> {
-    await (await this.store).deleteKv(PROGRESS_KEY);
+    await (await this.kv()).deleteKv(PROGRESS_KEY);
     this.runs = [];
     this.config = null;
     this.resumable = null;
@@ -341,59 +356,6 @@ class EvalState {
   }
 
   exportCsv(): string {
-    const header = [
-      'k',
-      'id',
-      'db_id',
-      'question',
-      'gold',
-      'predicted',
-      'em',
-      'ex',
-      'skeleton_match',
-      'executes',
-      'error',
-      'ex_reason',
-      'top1_skeleton',
-      'embed_ms',
-      'search_ms',
-      'generate_ms',
-      'execute_ms',
-    ];
-    const rows = this.runs.flatMap((r) =>
-      r.examples.map((e) => [
-        r.k,
-        e.id,
-        e.db_id,
-        e.question,
-        e.gold,
-        e.predicted ?? '',
-        e.em,
-        e.ex,
-        e.skeleton_match,
-        e.executes,
-        e.error ?? '',
-        e.ex_reason ?? '',
-        e.retrieved[0]?.skeleton_match ?? '',
-        e.latency_ms.embed,
-        e.latency_ms.search,
-        e.latency_ms.generate,
-        e.latency_ms.execute,
-      ]),
-    );
-    return toCsv(header, rows);
+    return evalRunsCsv(this.runs);
   }
-}
-
-export const evaluation = new EvalState();
-
-export function download(name: string, text: string, type: string): void {
-  const url = URL.createObjectURL(new Blob([text], { type }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = name;
-  document.body.appendChild(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }

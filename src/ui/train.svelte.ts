@@ -5,28 +5,21 @@
  */
 import * as Comlink from 'comlink';
 import seedUrl from '../../static-data/synthetic/seed_pairs.csv?url';
-import { app } from './app.svelte.ts';
-import { embedWorker, llmWorker } from './services.ts';
+import type { AppState } from './app.svelte.ts';
+import type { UiServices } from './state/ports.ts';
 import { fillPrompt, hybridEdit, hybridQuery } from '../lib/train/pairs.ts';
 import { cleanExplanation, extractSql, wrapInstruction } from '../lib/llm/prompts.ts';
 import { mulberry32 } from '../lib/eval/stats.ts';
 import type { PromptFormat } from '../lib/config.ts';
 import type { TrainApi } from '../../workers/train.worker.ts';
 import { parsePairsCsv, pairsToCsv, TASK_KINDS, type Pair, type TaskKind } from '../lib/train/pairs.ts';
-import { loadAdapterJson, type AdapterMetrics } from '../lib/train/adapter.ts';
+import type { AdapterMetrics } from '../lib/train/adapter.ts';
 import type { TrainHistoryEntry, TrainProgress } from '../lib/train/trainer.ts';
-import { IndexStore } from '../lib/index/store.ts';
 import { CancelledError, errorMessage, isCancelled } from '../lib/errors.ts';
 import type { Progress, RowIssue, TableInfo } from '../lib/types.ts';
 import { schemaDdl } from '../lib/corpus/spider.ts';
 
-const trainWorker = Comlink.wrap<TrainApi>(
-  new Worker(new URL('../../workers/train.worker.ts', import.meta.url), { type: 'module', name: 'train' }),
-);
-
-export const adapterKey = (embedderId: string) => `adapter:${embedderId}`;
-
-class TrainState {
+export class TrainState {
   pairs = $state.raw<Pair[]>([]);
   source = $state('');
   stats = $state<string | null>(null);
@@ -54,7 +47,15 @@ class TrainState {
     test: number;
   } | null>(null);
   private abort: AbortController | null = null;
-  private store = IndexStore.open();
+  private readonly app: AppState;
+  private readonly services: UiServices;
+  private readonly trainWorker: Comlink.Remote<TrainApi>;
+
+  constructor(deps: { app: AppState; services: UiServices; train: Comlink.Remote<TrainApi> }) {
+    this.app = deps.app;
+    this.services = deps.services;
+    this.trainWorker = deps.train;
+  }
 
   async loadSeed(): Promise<void> {
     this.error = null;
@@ -84,7 +85,7 @@ class TrainState {
 
   /** Rule-based pairs from the loaded corpus, validated with sql.js and de-duplicated. */
   async generateFromCorpus(): Promise<void> {
-    const corpus = app.corpus;
+    const corpus = this.app.corpus.current;
     if (!corpus) return;
     this.error = null;
     this.running = true;
@@ -93,7 +94,7 @@ class TrainState {
       const examples = $state
         .snapshot(corpus.examples)
         .map((e) => ({ ...e, schema: e.schema ?? schemaDdlFor(e.dbId, corpus.schemas) }));
-      const r = await trainWorker.generate(examples, $state.snapshot(this.tasks), this.seed);
+      const r = await this.trainWorker.generate(examples, $state.snapshot(this.tasks), this.seed);
       this.set(
         r.pairs,
         `rule-based from ${corpus.name}`,
@@ -110,8 +111,8 @@ class TrainState {
 
   /** Why the loaded model cannot write pairs, or null when it can. */
   llmUnavailable(): string | null {
-    const g = app.generator;
-    if (!g || app.genStatus !== 'ready') return 'load a generator first';
+    const g = this.app.generator.info;
+    if (!g || this.app.generator.status !== 'ready') return 'load a generator first';
     if (g.format === 'tiny-sql')
       return `${g.id} only writes SQL from its text-to-SQL prompt and cannot follow these instructions; choose an instruction model (Qwen2.5-Coder or Mistral) in Models & device`;
     return null;
@@ -122,15 +123,15 @@ class TrainState {
    * corpus examples; SQL answers are validated with sql.js like the rule-based pairs.
    */
   async generateWithModel(limit = 50): Promise<void> {
-    const corpus = app.corpus;
-    const g = app.generator;
+    const corpus = this.app.corpus.current;
+    const g = this.app.generator.info;
     if (!corpus || !g || this.llmUnavailable()) return;
     const format = g.format as PromptFormat;
     this.error = null;
     this.running = true;
     this.abort = new AbortController();
     const signal = this.abort.signal;
-    const stop = () => void llmWorker.api.interrupt();
+    const stop = () => void this.services.llm.interrupt();
     signal.addEventListener('abort', stop);
     const rand = mulberry32(this.seed);
     const examples = $state
@@ -158,7 +159,7 @@ class TrainState {
             }),
           );
           if (!prompt) return;
-          const r = await llmWorker.api.generate(prompt, 160);
+          const r = await this.services.llm.generate(prompt, 160);
           const text = cleanExplanation(r.text);
           if (!text) continue;
           const base = { ...(ex.dbId ? { dbId: ex.dbId } : {}), source: ex.id };
@@ -168,7 +169,7 @@ class TrainState {
           else out.push({ query: hybridQuery(edit!.instruction, ex.sql), pos: text, task, ...base });
         }
       }
-      const v = await trainWorker.validate(out, examples);
+      const v = await this.trainWorker.validate(out, examples);
       this.set(
         v.pairs,
         `written by ${g.id} from ${corpus.name}`,
@@ -206,11 +207,11 @@ class TrainState {
   }
 
   canTrain(): boolean {
-    return !this.running && this.pairs.length >= 10 && app.embedStatus === 'ready' && !!app.embedder;
+    return !this.running && this.pairs.length >= 10 && this.app.embedder.status === 'ready' && !!this.app.embedder.info;
   }
 
   async train(): Promise<void> {
-    const emb = app.embedder;
+    const emb = this.app.embedder.info;
     if (!emb || this.running) return;
     this.running = true;
     this.error = null;
@@ -221,12 +222,12 @@ class TrainState {
     const signal = this.abort.signal;
     try {
       const pairs = $state.snapshot(this.pairs) as Pair[];
-      const { queries, docs } = await trainWorker.texts(pairs);
+      const { queries, docs } = await this.trainWorker.texts(pairs);
       const embedAll = async (texts: string[], role: 'query' | 'doc', label: string) => {
         const out = new Float32Array(texts.length * emb.dim);
         for (let s = 0; s < texts.length; s += 64) {
           if (signal.aborted) throw new CancelledError('training');
-          out.set(await embedWorker.api.embed(texts.slice(s, s + 64), role, 32), s * emb.dim);
+          out.set(await this.services.embed.embed(texts.slice(s, s + 64), role, 32), s * emb.dim);
           this.phase = { phase: label, done: Math.min(texts.length, s + 64), total: texts.length };
         }
         return out;
@@ -234,11 +235,11 @@ class TrainState {
       // Base embeddings: the adapter learns on top of the untouched embedder.
       const queryVecs = await embedAll(queries, 'query', 'Embedding queries');
       const docVecs = await embedAll(docs, 'doc', 'Embedding documents');
-      const onAbort = () => void trainWorker.cancel();
+      const onAbort = () => void this.trainWorker.cancel();
       signal.addEventListener('abort', onAbort);
       const curve: { step: number; loss: number }[] = [];
       let lastPaint = 0;
-      const r = await trainWorker.fit(
+      const r = await this.trainWorker.fit(
         {
           pairs,
           queryVecs,
@@ -284,15 +285,7 @@ class TrainState {
 
   /** Validate, store in IndexedDB for this embedder, and load it for queries. */
   async saveAdapter(json: string): Promise<void> {
-    const adapter = loadAdapterJson(json);
-    const emb = app.embedder;
-    if (emb && (adapter.meta.embedderId !== emb.id || adapter.dim !== emb.dim)) {
-      throw new Error(
-        `this adapter is for ${adapter.meta.embedderId} (${adapter.dim}-d), but the embedder is ${emb.id} (${emb.dim}-d)`,
-      );
-    }
-    await (await this.store).setKv(adapterKey(adapter.meta.embedderId), json);
-    app.setAdapter(adapter, json);
+    await this.app.adapter.save(json);
   }
 
   async importAdapter(file: File): Promise<void> {
@@ -309,5 +302,3 @@ function schemaDdlFor(dbId: string | undefined, schemas: Record<string, TableInf
   const t = dbId ? schemas?.[dbId] : undefined;
   return t ? schemaDdl(t) : undefined;
 }
-
-export const training = new TrainState();

@@ -54,19 +54,20 @@ const DATASET_KEY = 'eval:dataset';
 const PROGRESS_KEY = 'eval:progress';
 
 export class EvalState {
-  dataset = $state.raw<EvalDataset | null>(null);
-  datasetError = $state<string | null>(null);
-  datasetIssues = $state.raw<RowIssue[]>([]);
+  #dataset = $state.raw<EvalDataset | null>(null);
+  #datasetError = $state<string | null>(null);
+  #datasetIssues = $state.raw<RowIssue[]>([]);
+  // the form's inputs (bound in EvaluatePanel)
   ks = $state<number[]>([0, 3]);
   limit = $state(20);
   seed = $state(1);
-  running = $state(false);
-  progress = $state<Progress | null>(null);
-  error = $state<string | null>(null);
-  runs = $state.raw<EvalRun[]>([]);
-  config = $state.raw<EvalConfig | null>(null);
-  resumable = $state<{ done: number; total: number } | null>(null);
-  wallMs = $state(0);
+  #running = $state(false);
+  #progress = $state<Progress | null>(null);
+  #error = $state<string | null>(null);
+  #runs = $state.raw<EvalRun[]>([]);
+  #config = $state.raw<EvalConfig | null>(null);
+  #resumable = $state<{ done: number; total: number } | null>(null);
+  #wallMs = $state(0);
   /** Apply the trained query adapter during this evaluation. */
   useAdapter = $state(false);
 
@@ -81,6 +82,36 @@ export class EvalState {
     this.services = deps.services;
     this.kv = deps.kv;
   }
+  get dataset(): EvalDataset | null {
+    return this.#dataset;
+  }
+  get datasetError(): string | null {
+    return this.#datasetError;
+  }
+  get datasetIssues(): RowIssue[] {
+    return this.#datasetIssues;
+  }
+  get running(): boolean {
+    return this.#running;
+  }
+  get progress(): Progress | null {
+    return this.#progress;
+  }
+  get error(): string | null {
+    return this.#error;
+  }
+  get runs(): EvalRun[] {
+    return this.#runs;
+  }
+  get config(): EvalConfig | null {
+    return this.#config;
+  }
+  get resumable(): { done: number; total: number } | null {
+    return this.#resumable;
+  }
+  get wallMs(): number {
+    return this.#wallMs;
+  }
 
   /** On page load: restore a saved dataset and any unfinished or finished run. */
   private restored = false;
@@ -90,15 +121,15 @@ export class EvalState {
     this.restored = true;
     const store = await this.kv();
     const ds = await store.getKv<EvalDataset>(DATASET_KEY);
-    if (ds) this.dataset = ds;
+    if (ds) this.#dataset = ds;
     const p = await store.getKv<SavedProgress>(PROGRESS_KEY);
     if (!p) return;
-    this.config = p.config;
+    this.#config = p.config;
     this.ks = p.config.ks;
     this.limit = p.config.limit;
     this.seed = p.config.seed;
-    this.wallMs = p.wallMs;
-    this.runs = p.done.map((d) =>
+    this.#wallMs = p.wallMs;
+    this.#runs = p.done.map((d) =>
       summarizeRun(
         d.k,
         p.items.map((i) => d.examples.find((e) => e.id === i.id)).filter((e): e is EvalExample => !!e),
@@ -106,19 +137,19 @@ export class EvalState {
       ),
     );
     const done = p.done.reduce((s, d) => s + d.examples.length, 0);
-    if (!p.finished) this.resumable = { done, total: p.items.length * p.config.ks.length };
+    if (!p.finished) this.#resumable = { done, total: p.items.length * p.config.ks.length };
   }
 
   /** Spider layout: a questions file (dev.json-style), and the .sqlite files of its databases. */
   async loadSpiderFiles(files: File[]): Promise<void> {
-    this.datasetError = null;
+    this.#datasetError = null;
     try {
       const sqlite = files.filter((f) => /\.(sqlite3?|db)$/i.test(f.name));
       const questions = files.filter((f) => /\.json$/i.test(f.name) && !/tables\.json$/i.test(f.name));
       if (questions.length !== 1)
         throw new Error('choose one questions file (like dev.json) and the .sqlite files of its databases');
       const res = parseSpiderQuestions(JSON.parse(await questions[0].text()), { idPrefix: 'spider-dev' });
-      this.datasetIssues = res.issues;
+      this.#datasetIssues = res.issues;
       const dbs: Record<string, Uint8Array> = {};
       for (const f of sqlite) dbs[f.name.replace(/\.(sqlite3?|db)$/i, '')] = new Uint8Array(await f.arrayBuffer());
       const items = res.examples.map((e) => ({ id: e.id, dbId: e.dbId ?? '', question: e.question, gold: e.sql }));
@@ -129,7 +160,7 @@ export class EvalState {
           `none of the questions' databases were given (${missing.slice(0, 5).join(', ')}…): add their .sqlite files`,
         );
       if (missing.length)
-        this.datasetIssues = [
+        this.#datasetIssues = [
           ...res.issues,
           { row: 0, reason: `no .sqlite file for ${missing.join(', ')}: their questions are left out` },
         ];
@@ -141,17 +172,17 @@ export class EvalState {
         contexts: {},
       });
     } catch (e) {
-      this.datasetError = errorMessage(e);
+      this.#datasetError = errorMessage(e);
     }
   }
 
   /** gretel format: each example's sql_context builds its own database. */
   async loadGretelFile(file: File): Promise<void> {
-    this.datasetError = null;
+    this.#datasetError = null;
     try {
       const data = /\.parquet$/i.test(file.name) ? await file.arrayBuffer() : await file.text();
       const res = await loadCorpusFile(file.name, data);
-      this.datasetIssues = res.issues;
+      this.#datasetIssues = res.issues;
       const items: EvalItem[] = [];
       const contexts: Record<string, string> = {};
       for (const e of res.examples) {
@@ -162,16 +193,16 @@ export class EvalState {
       if (!items.length) throw new Error(`${file.name}: no example has a sql_context to build its database from`);
       await this.setDataset({ name: `${file.name} (${items.length})`, kind: 'gretel', items, dbs: {}, contexts });
     } catch (e) {
-      this.datasetError = errorMessage(e);
+      this.#datasetError = errorMessage(e);
     }
   }
 
   private async setDataset(ds: EvalDataset): Promise<void> {
-    this.dataset = ds;
+    this.#dataset = ds;
     try {
       await (await this.kv()).setKv(DATASET_KEY, ds);
     } catch (e) {
-      this.datasetError = `loaded, but could not be saved for resuming after a reload: ${errorMessage(e)}`;
+      this.#datasetError = `loaded, but could not be saved for resuming after a reload: ${errorMessage(e)}`;
     }
   }
 
@@ -186,8 +217,8 @@ export class EvalState {
 
   canRun(): boolean {
     return (
-      !this.running &&
-      !!this.dataset &&
+      !this.#running &&
+      !!this.#dataset &&
       this.ks.length > 0 &&
       this.app.generator.ready &&
       (!this.ks.some((k) => k > 0) || this.app.indexes.status === 'ready')
@@ -195,11 +226,11 @@ export class EvalState {
   }
 
   async run(resume = false): Promise<void> {
-    const ds = this.dataset;
+    const ds = this.#dataset;
     const { app } = this;
     const { embed, index, llm, transfer, tokenProxy } = this.services;
     const generator = app.generator.info;
-    if (!ds || !generator || this.running) return;
+    if (!ds || !generator || this.#running) return;
     const store = await this.kv();
     let saved = resume ? await store.getKv<SavedProgress>(PROGRESS_KEY) : undefined;
     const config: EvalConfig = saved?.config ?? {
@@ -221,7 +252,7 @@ export class EvalState {
       saved &&
       (saved.config.generator !== generator.id || saved.config.corpus !== (app.corpus.current?.name ?? ''))
     ) {
-      this.error = `the saved run used ${saved.config.generator} with corpus "${saved.config.corpus}"; load those again to resume, or start a new run`;
+      this.#error = `the saved run used ${saved.config.generator} with corpus "${saved.config.corpus}"; load those again to resume, or start a new run`;
       return;
     }
     const done = new Map<number, EvalExample[]>(
@@ -241,10 +272,10 @@ export class EvalState {
     await persist();
     saved = undefined;
 
-    this.config = config;
-    this.running = true;
-    this.error = null;
-    this.resumable = null;
+    this.#config = config;
+    this.#running = true;
+    this.#error = null;
+    this.#resumable = null;
     this.abort = new AbortController();
     this.sql ??= this.services.newSql(app.settings.value.timeoutMs);
     const sql = this.sql;
@@ -299,11 +330,11 @@ export class EvalState {
           done: [...done].map(([k, examples]) => ({ k, examples })),
           signal: this.abort.signal,
           onProgress: (p) => {
-            this.progress = p;
+            this.#progress = p;
           },
           onExample: (k, e) => {
             done.get(k)!.push(e);
-            this.runs = config.ks.map((kk) => summarizeRun(kk, done.get(kk)!, config.textMode));
+            this.#runs = config.ks.map((kk) => summarizeRun(kk, done.get(kk)!, config.textMode));
             const now = performance.now();
             if (now - lastSave > 1000) {
               lastSave = now;
@@ -313,21 +344,21 @@ export class EvalState {
           },
         },
       );
-      this.runs = runs;
+      this.#runs = runs;
       wallMs += performance.now() - t0;
-      this.wallMs = wallMs;
+      this.#wallMs = wallMs;
       progress.finished = true;
       await persist();
     } catch (e) {
       wallMs += performance.now() - t0;
-      this.wallMs = wallMs;
+      this.#wallMs = wallMs;
       await persist();
       const total = items.length * config.ks.length;
       const n = [...done.values()].reduce((s, a) => s + a.length, 0);
-      this.resumable = { done: n, total };
-      this.error = isCancelled(e) ? `cancelled after ${n} of ${total}; you can resume` : errorMessage(e);
+      this.#resumable = { done: n, total };
+      this.#error = isCancelled(e) ? `cancelled after ${n} of ${total}; you can resume` : errorMessage(e);
     } finally {
-      this.running = false;
+      this.#running = false;
       this.abort = null;
     }
   }
@@ -338,17 +369,17 @@ export class EvalState {
 
   async clear(): Promise<void> {
     await (await this.kv()).deleteKv(PROGRESS_KEY);
-    this.runs = [];
-    this.config = null;
-    this.resumable = null;
+    this.#runs = [];
+    this.#config = null;
+    this.#resumable = null;
   }
 
   /** `npm run eval`'s JSON shape: { runs: [...], config: {...} }. */
   exportJson(): string {
     return JSON.stringify(
       {
-        runs: this.runs,
-        config: { ...this.config, wall_ms: Math.round(this.wallMs), host: 'browser', userAgent: navigator.userAgent },
+        runs: this.#runs,
+        config: { ...this.#config, wall_ms: Math.round(this.#wallMs), host: 'browser', userAgent: navigator.userAgent },
       },
       null,
       2,
@@ -356,6 +387,6 @@ export class EvalState {
   }
 
   exportCsv(): string {
-    return evalRunsCsv(this.runs);
+    return evalRunsCsv(this.#runs);
   }
 }

@@ -19,33 +19,36 @@ import { CancelledError, errorMessage, isCancelled } from '../lib/errors.ts';
 import type { Progress, RowIssue, TableInfo } from '../lib/types.ts';
 import { schemaDdl } from '../lib/corpus/spider.ts';
 
+export interface TrainResult {
+  metrics: AdapterMetrics;
+  ms: number;
+  bestEpoch: number;
+  train: number;
+  val: number;
+  test: number;
+}
+
 export class TrainState {
-  pairs = $state.raw<Pair[]>([]);
-  source = $state('');
-  stats = $state<string | null>(null);
-  issues = $state.raw<RowIssue[]>([]);
-  error = $state<string | null>(null);
+  #pairs = $state.raw<Pair[]>([]);
+  #source = $state('');
+  #stats = $state<string | null>(null);
+  #issues = $state.raw<RowIssue[]>([]);
+  #error = $state<string | null>(null);
   tasks = $state<TaskKind[]>([...TASK_KINDS]);
 
+  // the form's inputs (bound in TrainPanel)
   epochs = $state(10);
   batchSize = $state(64);
   lr = $state(0.001);
   seed = $state(1);
   heldOut = $state(0.2);
 
-  running = $state(false);
-  phase = $state<Progress | null>(null);
+  #running = $state(false);
+  #phase = $state<Progress | null>(null);
   /** Per-batch loss and per-epoch validation, for the live chart. */
-  lossCurve = $state.raw<{ step: number; loss: number }[]>([]);
-  history = $state.raw<TrainHistoryEntry[]>([]);
-  result = $state<{
-    metrics: AdapterMetrics;
-    ms: number;
-    bestEpoch: number;
-    train: number;
-    val: number;
-    test: number;
-  } | null>(null);
+  #lossCurve = $state.raw<{ step: number; loss: number }[]>([]);
+  #history = $state.raw<TrainHistoryEntry[]>([]);
+  #result = $state<TrainResult | null>(null);
   private abort: AbortController | null = null;
   private readonly app: AppState;
   private readonly services: UiServices;
@@ -56,40 +59,75 @@ export class TrainState {
     this.services = deps.services;
     this.trainWorker = deps.train;
   }
+  get pairs(): Pair[] {
+    return this.#pairs;
+  }
+  get source(): string {
+    return this.#source;
+  }
+  get stats(): string | null {
+    return this.#stats;
+  }
+  get issues(): RowIssue[] {
+    return this.#issues;
+  }
+  get error(): string | null {
+    return this.#error;
+  }
+  get running(): boolean {
+    return this.#running;
+  }
+  get phase(): Progress | null {
+    return this.#phase;
+  }
+  get lossCurve(): { step: number; loss: number }[] {
+    return this.#lossCurve;
+  }
+  get history(): TrainHistoryEntry[] {
+    return this.#history;
+  }
+  get result(): TrainResult | null {
+    return this.#result;
+  }
+
+  /** Switch a task kind on or off for pair generation. */
+  toggleTask(t: TaskKind): void {
+    this.tasks = this.tasks.includes(t) ? this.tasks.filter((x) => x !== t) : [...this.tasks, t];
+  }
 
   async loadSeed(): Promise<void> {
-    this.error = null;
+    this.#error = null;
     try {
       const r = await fetch(seedUrl);
       const { pairs, issues } = parsePairsCsv(await r.text());
       this.set(pairs, 'team seed pairs (static-data/synthetic)', issues);
     } catch (e) {
-      this.error = errorMessage(e);
+      this.#error = errorMessage(e);
     }
   }
 
   async importCsv(file: File): Promise<void> {
-    this.error = null;
+    this.#error = null;
     try {
       const { pairs, issues } = parsePairsCsv(await file.text());
       if (!pairs.length) throw new Error(`${file.name}: no usable pairs (${issues.length} rows skipped)`);
       this.set(pairs, file.name, issues);
     } catch (e) {
-      this.error = errorMessage(e);
+      this.#error = errorMessage(e);
     }
   }
 
   exportCsv(): string {
-    return pairsToCsv(this.pairs);
+    return pairsToCsv(this.#pairs);
   }
 
   /** Rule-based pairs from the loaded corpus, validated with sql.js and de-duplicated. */
   async generateFromCorpus(): Promise<void> {
     const corpus = this.app.corpus.current;
     if (!corpus) return;
-    this.error = null;
-    this.running = true;
-    this.phase = { phase: 'Generating pairs', done: 0, total: corpus.examples.length };
+    this.#error = null;
+    this.#running = true;
+    this.#phase = { phase: 'Generating pairs', done: 0, total: corpus.examples.length };
     try {
       const examples = $state
         .snapshot(corpus.examples)
@@ -100,12 +138,12 @@ export class TrainState {
         `rule-based from ${corpus.name}`,
         r.issues.map((i) => ({ row: i.index + 1, reason: `${i.field}: ${i.reason}` })),
       );
-      this.stats = `${r.generated} generated · ${r.dropped} dropped (SQL did not compile) · ${r.duplicates} duplicates removed · ${r.unchecked} without a schema to check · ${r.pairs.length} kept`;
+      this.#stats = `${r.generated} generated · ${r.dropped} dropped (SQL did not compile) · ${r.duplicates} duplicates removed · ${r.unchecked} without a schema to check · ${r.pairs.length} kept`;
     } catch (e) {
-      this.error = errorMessage(e);
+      this.#error = errorMessage(e);
     } finally {
-      this.running = false;
-      this.phase = null;
+      this.#running = false;
+      this.#phase = null;
     }
   }
 
@@ -127,8 +165,8 @@ export class TrainState {
     const g = this.app.generator.info;
     if (!corpus || !g || this.llmUnavailable()) return;
     const format = g.format as PromptFormat;
-    this.error = null;
-    this.running = true;
+    this.#error = null;
+    this.#running = true;
     this.abort = new AbortController();
     const signal = this.abort.signal;
     const stop = () => void this.services.llm.interrupt();
@@ -145,7 +183,7 @@ export class TrainState {
       for (const ex of examples) {
         for (const task of tasks) {
           if (signal.aborted) throw new CancelledError('pair generation');
-          this.phase = { phase: `Writing ${task} pairs with ${g.id}`, done: out.length, total };
+          this.#phase = { phase: `Writing ${task} pairs with ${g.id}`, done: out.length, total };
           const edit = task === 'hybrid' ? hybridEdit(ex.sql, rand) : null;
           if (task === 'hybrid' && !edit) continue;
           const kind = task === 'text2code' ? 'text2code' : task;
@@ -175,60 +213,62 @@ export class TrainState {
         `written by ${g.id} from ${corpus.name}`,
         v.issues.map((i) => ({ row: i.index + 1, reason: `${i.field}: ${i.reason}` })),
       );
-      this.stats = `${out.length} written · ${v.dropped} dropped (SQL did not compile) · ${v.duplicates} duplicates removed · ${v.pairs.length} kept`;
+      this.#stats = `${out.length} written · ${v.dropped} dropped (SQL did not compile) · ${v.duplicates} duplicates removed · ${v.pairs.length} kept`;
     } catch (e) {
-      this.error =
+      this.#error =
         isCancelled(e) || signal.aborted
           ? 'pair generation cancelled; the current pairs are unchanged'
           : errorMessage(e);
     } finally {
       signal.removeEventListener('abort', stop);
-      this.running = false;
-      this.phase = null;
+      this.#running = false;
+      this.#phase = null;
       this.abort = null;
     }
   }
 
   private set(pairs: Pair[], source: string, issues: RowIssue[]): void {
-    this.pairs = pairs;
-    this.source = source;
-    this.issues = issues;
-    this.stats =
+    this.#pairs = pairs;
+    this.#source = source;
+    this.#issues = issues;
+    this.#stats =
       `${pairs.length} pairs · ` +
       TASK_KINDS.map((t) => `${t} ${pairs.filter((p) => p.task === t).length}`).join(' · ');
   }
 
   removePair(i: number): void {
-    this.pairs = this.pairs.filter((_, j) => j !== i);
+    this.#pairs = this.#pairs.filter((_, j) => j !== i);
   }
 
   editPair(i: number, field: 'query' | 'pos' | 'neg', value: string): void {
-    this.pairs = this.pairs.map((p, j) => (j === i ? { ...p, [field]: value } : p));
+    this.#pairs = this.#pairs.map((p, j) => (j === i ? { ...p, [field]: value } : p));
   }
 
   canTrain(): boolean {
-    return !this.running && this.pairs.length >= 10 && this.app.embedder.status === 'ready' && !!this.app.embedder.info;
+    return (
+      !this.#running && this.#pairs.length >= 10 && this.app.embedder.status === 'ready' && !!this.app.embedder.info
+    );
   }
 
   async train(): Promise<void> {
     const emb = this.app.embedder.info;
-    if (!emb || this.running) return;
-    this.running = true;
-    this.error = null;
-    this.result = null;
-    this.lossCurve = [];
-    this.history = [];
+    if (!emb || this.#running) return;
+    this.#running = true;
+    this.#error = null;
+    this.#result = null;
+    this.#lossCurve = [];
+    this.#history = [];
     this.abort = new AbortController();
     const signal = this.abort.signal;
     try {
-      const pairs = $state.snapshot(this.pairs) as Pair[];
+      const pairs = $state.snapshot(this.#pairs) as Pair[];
       const { queries, docs } = await this.trainWorker.texts(pairs);
       const embedAll = async (texts: string[], role: 'query' | 'doc', label: string) => {
         const out = new Float32Array(texts.length * emb.dim);
         for (let s = 0; s < texts.length; s += 64) {
           if (signal.aborted) throw new CancelledError('training');
           out.set(await this.services.embed.embed(texts.slice(s, s + 64), role, 32), s * emb.dim);
-          this.phase = { phase: label, done: Math.min(texts.length, s + 64), total: texts.length };
+          this.#phase = { phase: label, done: Math.min(texts.length, s + 64), total: texts.length };
         }
         return out;
       };
@@ -253,28 +293,28 @@ export class TrainState {
           heldOut: this.heldOut,
         },
         Comlink.proxy((p: TrainProgress) => {
-          this.phase = { phase: `Training, epoch ${p.epoch} of ${p.epochs}`, done: p.done, total: p.total };
+          this.#phase = { phase: `Training, epoch ${p.epoch} of ${p.epochs}`, done: p.done, total: p.total };
           if (p.phase === 'batch') curve.push({ step: p.done, loss: p.loss });
           const now = performance.now();
           if (p.phase === 'epoch' || now - lastPaint > 250) {
             lastPaint = now;
-            this.lossCurve = curve.slice();
+            this.#lossCurve = curve.slice();
           }
         }),
       );
       signal.removeEventListener('abort', onAbort);
-      this.lossCurve = curve.slice();
-      this.history = r.history;
-      this.result = { metrics: r.metrics, ms: r.ms, bestEpoch: r.bestEpoch, train: r.train, val: r.val, test: r.test };
+      this.#lossCurve = curve.slice();
+      this.#history = r.history;
+      this.#result = { metrics: r.metrics, ms: r.ms, bestEpoch: r.bestEpoch, train: r.train, val: r.val, test: r.test };
       await this.saveAdapter(r.json);
     } catch (e) {
-      this.error =
+      this.#error =
         isCancelled(e) || signal.aborted
           ? 'training cancelled; the saved adapter (if any) is unchanged'
           : errorMessage(e);
     } finally {
-      this.running = false;
-      this.phase = null;
+      this.#running = false;
+      this.#phase = null;
       this.abort = null;
     }
   }
@@ -289,11 +329,11 @@ export class TrainState {
   }
 
   async importAdapter(file: File): Promise<void> {
-    this.error = null;
+    this.#error = null;
     try {
       await this.saveAdapter(await file.text());
     } catch (e) {
-      this.error = errorMessage(e);
+      this.#error = errorMessage(e);
     }
   }
 }

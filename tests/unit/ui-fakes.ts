@@ -61,7 +61,7 @@ export interface TestApp {
   script: Script;
   calls: { embedDocs: number; generate: number; interrupt: number };
   /** URLs the fake fetch serves. */
-  served: Map<string, string | Uint8Array>;
+  served: Map<string, string>;
 }
 
 let dbCounter = 0;
@@ -144,7 +144,7 @@ export async function makeTestApp(opts: { storage?: Map<string, string>; dbName?
     transfer: <T>(v: T) => v,
   } as unknown as UiServices;
   const storage = opts.storage ?? new Map<string, string>();
-  const served = new Map<string, string | Uint8Array>([
+  const served = new Map<string, string>([
     [
       'http://app.test/models/index.json',
       JSON.stringify({ models: ['universal-sentence-encoder-lite', 'tiny-sql-lm'] }),

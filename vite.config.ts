@@ -64,7 +64,9 @@ function localModels(): Plugin {
 export default defineConfig({
   base: './',
   plugins: [
-    svelte(),
+    // Under Vitest (Node) the state classes in src/ui/*.svelte.ts are compiled for the browser, as
+    // in the app: runes stay reactive and $derived/$effect behave as they do on the page.
+    svelte(process.env.VITEST ? { dynamicCompileOptions: () => ({ generate: 'client' }) } : {}),
     localModels(),
     VitePWA({
       strategies: 'injectManifest',

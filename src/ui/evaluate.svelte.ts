@@ -3,16 +3,15 @@
  * runner as `npm run eval`. Runs in the workers (a separate SQL worker, so the Ask page keeps its
  * database), reports progress, can be cancelled, and resumes after a reload from IndexedDB.
  */
-import { app } from './app.svelte.ts';
-import { embedWorker, indexWorker, llmWorker, newSqlClient, tokenProxy, transfer } from './services.ts';
+import type { AppState } from './app.svelte.ts';
+import type { OpenKv, UiServices } from './state/ports.ts';
 import { runEval, type EvalItem } from '../lib/eval/runner.ts';
 import type { EvalExample, EvalRun } from '../lib/eval/report.ts';
 import { summarizeRun } from '../lib/eval/report.ts';
 import { sampleIndices } from '../lib/eval/stats.ts';
 import { parseSpiderQuestions } from '../lib/corpus/spider.ts';
 import { loadCorpusFile } from '../lib/corpus/detect.ts';
-import { toCsv } from '../lib/corpus/csv.ts';
-import { IndexStore } from '../lib/index/store.ts';
+import { evalRunsCsv } from './eval-export.ts';
 import { errorMessage, isCancelled } from '../lib/errors.ts';
 import type { Progress, RowIssue, TableInfo } from '../lib/types.ts';
 import type { SqlClient } from '../lib/sql/client.ts';
@@ -27,26 +26,65 @@ export type { EvalConfig, StoredEvalDataset as EvalDataset } from '../lib/eval/s
 const DATASET_KEY = 'eval:dataset';
 const PROGRESS_KEY = 'eval:progress';
 
-class EvalState {
-  dataset = $state.raw<EvalDataset | null>(null);
-  datasetError = $state<string | null>(null);
-  datasetIssues = $state.raw<RowIssue[]>([]);
+export class EvalState {
+  #dataset = $state.raw<EvalDataset | null>(null);
+  #datasetError = $state<string | null>(null);
+  #datasetIssues = $state.raw<RowIssue[]>([]);
+  // the form's inputs (bound in EvaluatePanel)
   ks = $state<number[]>([0, 3]);
   limit = $state(20);
   seed = $state(1);
-  running = $state(false);
-  progress = $state<Progress | null>(null);
-  error = $state<string | null>(null);
-  runs = $state.raw<EvalRun[]>([]);
-  config = $state.raw<EvalConfig | null>(null);
-  resumable = $state<{ done: number; total: number } | null>(null);
-  wallMs = $state(0);
+  #running = $state(false);
+  #progress = $state<Progress | null>(null);
+  #error = $state<string | null>(null);
+  #runs = $state.raw<EvalRun[]>([]);
+  #config = $state.raw<EvalConfig | null>(null);
+  #resumable = $state<{ done: number; total: number } | null>(null);
+  #wallMs = $state(0);
   /** Apply the trained query adapter during this evaluation. */
   useAdapter = $state(false);
 
   private abort: AbortController | null = null;
-  private store = IndexStore.open();
   private sql: SqlClient | null = null;
+  private readonly app: AppState;
+  private readonly services: UiServices;
+  private readonly kv: OpenKv;
+
+  constructor(deps: { app: AppState; services: UiServices; kv: OpenKv }) {
+    this.app = deps.app;
+    this.services = deps.services;
+    this.kv = deps.kv;
+  }
+  get dataset(): EvalDataset | null {
+    return this.#dataset;
+  }
+  get datasetError(): string | null {
+    return this.#datasetError;
+  }
+  get datasetIssues(): RowIssue[] {
+    return this.#datasetIssues;
+  }
+  get running(): boolean {
+    return this.#running;
+  }
+  get progress(): Progress | null {
+    return this.#progress;
+  }
+  get error(): string | null {
+    return this.#error;
+  }
+  get runs(): EvalRun[] {
+    return this.#runs;
+  }
+  get config(): EvalConfig | null {
+    return this.#config;
+  }
+  get resumable(): { done: number; total: number } | null {
+    return this.#resumable;
+  }
+  get wallMs(): number {
+    return this.#wallMs;
+  }
 
   /** On page load: restore a saved dataset and any unfinished or finished run. */
   private restored = false;
@@ -54,17 +92,17 @@ class EvalState {
   async restore(): Promise<void> {
     if (this.restored) return;
     this.restored = true;
-    const store = await this.store;
+    const store = await this.kv();
     const ds = await store.getKv(DATASET_KEY);
-    if (ds) this.dataset = ds;
+    if (ds) this.#dataset = ds;
     const p = await store.getKv(PROGRESS_KEY);
     if (!p) return;
-    this.config = p.config;
+    this.#config = p.config;
     this.ks = p.config.ks;
     this.limit = p.config.limit;
     this.seed = p.config.seed;
-    this.wallMs = p.wallMs;
-    this.runs = p.done.map((d) =>
+    this.#wallMs = p.wallMs;
+    this.#runs = p.done.map((d) =>
       summarizeRun(
         d.k,
         p.items.map((i) => d.examples.find((e) => e.id === i.id)).filter((e): e is EvalExample => !!e),
@@ -72,19 +110,19 @@ class EvalState {
       ),
     );
     const done = p.done.reduce((s, d) => s + d.examples.length, 0);
-    if (!p.finished) this.resumable = { done, total: p.items.length * p.config.ks.length };
+    if (!p.finished) this.#resumable = { done, total: p.items.length * p.config.ks.length };
   }
 
   /** Spider layout: a questions file (dev.json-style), and the .sqlite files of its databases. */
   async loadSpiderFiles(files: File[]): Promise<void> {
-    this.datasetError = null;
+    this.#datasetError = null;
     try {
       const sqlite = files.filter((f) => /\.(sqlite3?|db)$/i.test(f.name));
       const questions = files.filter((f) => /\.json$/i.test(f.name) && !/tables\.json$/i.test(f.name));
       if (questions.length !== 1)
         throw new Error('choose one questions file (like dev.json) and the .sqlite files of its databases');
       const res = parseSpiderQuestions(JSON.parse(await questions[0].text()), { idPrefix: 'spider-dev' });
-      this.datasetIssues = res.issues;
+      this.#datasetIssues = res.issues;
       const dbs: Record<string, Uint8Array> = {};
       for (const f of sqlite) dbs[f.name.replace(/\.(sqlite3?|db)$/i, '')] = new Uint8Array(await f.arrayBuffer());
       const items = res.examples.map((e) => ({ id: e.id, dbId: e.dbId ?? '', question: e.question, gold: e.sql }));
@@ -95,7 +133,7 @@ class EvalState {
           `none of the questions' databases were given (${missing.slice(0, 5).join(', ')}…): add their .sqlite files`,
         );
       if (missing.length)
-        this.datasetIssues = [
+        this.#datasetIssues = [
           ...res.issues,
           { row: 0, reason: `no .sqlite file for ${missing.join(', ')}: their questions are left out` },
         ];
@@ -107,17 +145,17 @@ class EvalState {
         contexts: {},
       });
     } catch (e) {
-      this.datasetError = errorMessage(e);
+      this.#datasetError = errorMessage(e);
     }
   }
 
   /** gretel format: each example's sql_context builds its own database. */
   async loadGretelFile(file: File): Promise<void> {
-    this.datasetError = null;
+    this.#datasetError = null;
     try {
       const data = await file.arrayBuffer();
       const res = await loadCorpusFile(file.name, data);
-      this.datasetIssues = res.issues;
+      this.#datasetIssues = res.issues;
       const items: EvalItem[] = [];
       const contexts: Record<string, string> = {};
       for (const e of res.examples) {
@@ -128,16 +166,16 @@ class EvalState {
       if (!items.length) throw new Error(`${file.name}: no example has a sql_context to build its database from`);
       await this.setDataset({ name: `${file.name} (${items.length})`, kind: 'gretel', items, dbs: {}, contexts });
     } catch (e) {
-      this.datasetError = errorMessage(e);
+      this.#datasetError = errorMessage(e);
     }
   }
 
   private async setDataset(ds: EvalDataset): Promise<void> {
-    this.dataset = ds;
+    this.#dataset = ds;
     try {
-      await (await this.store).setKv(DATASET_KEY, ds);
+      await (await this.kv()).setKv(DATASET_KEY, ds);
     } catch (e) {
-      this.datasetError = `loaded, but could not be saved for resuming after a reload: ${errorMessage(e)}`;
+      this.#datasetError = `loaded, but could not be saved for resuming after a reload: ${errorMessage(e)}`;
     }
   }
 
@@ -152,37 +190,42 @@ class EvalState {
 
   canRun(): boolean {
     return (
-      !this.running &&
-      !!this.dataset &&
+      !this.#running &&
+      !!this.#dataset &&
       this.ks.length > 0 &&
-      app.genStatus === 'ready' &&
-      !!app.generator &&
-      (!this.ks.some((k) => k > 0) || app.indexStatus === 'ready')
+      this.app.generator.ready &&
+      (!this.ks.some((k) => k > 0) || this.app.indexes.status === 'ready')
     );
   }
 
   async run(resume = false): Promise<void> {
-    const ds = this.dataset;
-    if (!ds || !app.generator || this.running) return;
-    const store = await this.store;
+    const ds = this.#dataset;
+    const { app } = this;
+    const { embed, index, llm, transfer, tokenProxy } = this.services;
+    const generator = app.generator.info;
+    if (!ds || !generator || this.#running) return;
+    const store = await this.kv();
     let saved = resume ? await store.getKv(PROGRESS_KEY) : undefined;
     const config: EvalConfig = saved?.config ?? {
       ks: [...this.ks],
       limit: this.limit,
       seed: this.seed,
       dataset: ds.name,
-      generator: app.generator.id,
-      format: app.generator.format,
-      embedder: app.embedder?.id ?? '',
-      corpus: app.corpus?.name ?? '',
-      textMode: app.settings.textMode,
-      adapter: this.useAdapter && !!app.adapter,
-      retriever: app.settings.retriever,
+      generator: generator.id,
+      format: generator.format,
+      embedder: app.embedder.info?.id ?? '',
+      corpus: app.corpus.current?.name ?? '',
+      textMode: app.settings.value.textMode,
+      adapter: this.useAdapter && !!app.adapter.current,
+      retriever: app.settings.value.retriever,
       startedAt: new Date().toISOString(),
     };
     const items = saved?.items ?? this.sample(ds, config.limit, config.seed);
-    if (saved && (saved.config.generator !== app.generator.id || saved.config.corpus !== (app.corpus?.name ?? ''))) {
-      this.error = `the saved run used ${saved.config.generator} with corpus "${saved.config.corpus}"; load those again to resume, or start a new run`;
+    if (
+      saved &&
+      (saved.config.generator !== generator.id || saved.config.corpus !== (app.corpus.current?.name ?? ''))
+    ) {
+      this.#error = `the saved run used ${saved.config.generator} with corpus "${saved.config.corpus}"; load those again to resume, or start a new run`;
       return;
     }
     const done = new Map<number, EvalExample[]>(
@@ -202,38 +245,41 @@ class EvalState {
     await persist();
     saved = undefined;
 
-    this.config = config;
-    this.running = true;
-    this.error = null;
-    this.resumable = null;
+    this.#config = config;
+    this.#running = true;
+    this.#error = null;
+    this.#resumable = null;
     this.abort = new AbortController();
-    this.sql ??= newSqlClient(app.settings.timeoutMs);
+    this.sql ??= this.services.newSql(app.settings.value.timeoutMs);
     const sql = this.sql;
-    const corpus = app.corpus;
+    const corpus = app.corpus.current;
     const retrieval =
-      corpus && config.retriever && config.retriever !== 'dense' ? app.makeRetrieval(corpus, config.adapter) : null;
+      corpus && config.retriever && config.retriever !== 'dense'
+        ? app.indexes.makeRetrieval(corpus, config.adapter)
+        : null;
     const t0 = performance.now();
     let lastSave = 0;
     try {
       const runs = await runEval(
         {
           embedQuery: async (q) => {
-            const v = await embedWorker.api.embed([q], 'query');
-            return config.adapter && app.adapter ? app.adapter.apply(v) : v;
+            const v = await embed.embed([q], 'query');
+            const adapter = app.adapter.current;
+            return config.adapter && adapter ? adapter.apply(v) : v;
           },
-          search: (q, k, exclude) => indexWorker.api.search(transfer(q, [q.buffer]), k, exclude),
+          search: (q, k, exclude) => index.search(transfer(q, [q.buffer]), k, exclude),
           ...(retrieval
             ? {
                 retrieve: (q: string, k: number, o: { exclude?: number[]; tables?: TableInfo[] }) =>
                   retrieval.retrieve(config.retriever, q, k, { exclude: o.exclude, tables: o.tables }),
               }
             : {}),
-          buildPrompt: (input) => llmWorker.api.buildPrompt(input, app.settings.maxNewTokens),
+          buildPrompt: (input) => llm.buildPrompt(input, app.settings.value.maxNewTokens),
           generate: async (p, onToken, signal) => {
-            const stop = () => void llmWorker.api.interrupt();
+            const stop = () => void llm.interrupt();
             signal?.addEventListener('abort', stop);
             try {
-              return await llmWorker.api.generate(p, app.settings.maxNewTokens, tokenProxy(onToken));
+              return await llm.generate(p, app.settings.value.maxNewTokens, tokenProxy(onToken));
             } finally {
               signal?.removeEventListener('abort', stop);
             }
@@ -246,22 +292,22 @@ class EvalState {
             }
             return sql.open({ kind: 'sql', sql: ds.contexts[dbId] ?? '', name: dbId });
           },
-          exec: (s) => sql.exec(s, { timeoutMs: app.settings.timeoutMs }),
+          exec: (s) => sql.exec(s, { timeoutMs: app.settings.value.timeoutMs }),
         },
         {
           items,
           ks: config.ks,
           corpus,
-          format: app.generator.format,
+          format: generator.format,
           textMode: config.textMode,
           done: [...done].map(([k, examples]) => ({ k, examples })),
           signal: this.abort.signal,
           onProgress: (p) => {
-            this.progress = p;
+            this.#progress = p;
           },
           onExample: (k, e) => {
             done.get(k)!.push(e);
-            this.runs = config.ks.map((kk) => summarizeRun(kk, done.get(kk)!, config.textMode));
+            this.#runs = config.ks.map((kk) => summarizeRun(kk, done.get(kk)!, config.textMode));
             const now = performance.now();
             if (now - lastSave > 1000) {
               lastSave = now;
@@ -271,21 +317,21 @@ class EvalState {
           },
         },
       );
-      this.runs = runs;
+      this.#runs = runs;
       wallMs += performance.now() - t0;
-      this.wallMs = wallMs;
+      this.#wallMs = wallMs;
       progress.finished = true;
       await persist();
     } catch (e) {
       wallMs += performance.now() - t0;
-      this.wallMs = wallMs;
+      this.#wallMs = wallMs;
       await persist();
       const total = items.length * config.ks.length;
       const n = [...done.values()].reduce((s, a) => s + a.length, 0);
-      this.resumable = { done: n, total };
-      this.error = isCancelled(e) ? `cancelled after ${n} of ${total}; you can resume` : errorMessage(e);
+      this.#resumable = { done: n, total };
+      this.#error = isCancelled(e) ? `cancelled after ${n} of ${total}; you can resume` : errorMessage(e);
     } finally {
-      this.running = false;
+      this.#running = false;
       this.abort = null;
     }
   }
@@ -295,18 +341,18 @@ class EvalState {
   }
 
   async clear(): Promise<void> {
-    await (await this.store).deleteKv(PROGRESS_KEY);
-    this.runs = [];
-    this.config = null;
-    this.resumable = null;
+    await (await this.kv()).deleteKv(PROGRESS_KEY);
+    this.#runs = [];
+    this.#config = null;
+    this.#resumable = null;
   }
 
   /** `npm run eval`'s JSON shape: { runs: [...], config: {...} }. */
   exportJson(): string {
     return JSON.stringify(
       {
-        runs: this.runs,
-        config: { ...this.config, wall_ms: Math.round(this.wallMs), host: 'browser', userAgent: navigator.userAgent },
+        runs: this.#runs,
+        config: { ...this.#config, wall_ms: Math.round(this.#wallMs), host: 'browser', userAgent: navigator.userAgent },
       },
       null,
       2,
@@ -314,59 +360,6 @@ class EvalState {
   }
 
   exportCsv(): string {
-    const header = [
-      'k',
-      'id',
-      'db_id',
-      'question',
-      'gold',
-      'predicted',
-      'em',
-      'ex',
-      'skeleton_match',
-      'executes',
-      'error',
-      'ex_reason',
-      'top1_skeleton',
-      'embed_ms',
-      'search_ms',
-      'generate_ms',
-      'execute_ms',
-    ];
-    const rows = this.runs.flatMap((r) =>
-      r.examples.map((e) => [
-        r.k,
-        e.id,
-        e.db_id,
-        e.question,
-        e.gold,
-        e.predicted ?? '',
-        e.em,
-        e.ex,
-        e.skeleton_match,
-        e.executes,
-        e.error ?? '',
-        e.ex_reason ?? '',
-        e.retrieved[0]?.skeleton_match ?? '',
-        e.latency_ms.embed,
-        e.latency_ms.search,
-        e.latency_ms.generate,
-        e.latency_ms.execute,
-      ]),
-    );
-    return toCsv(header, rows);
+    return evalRunsCsv(this.#runs);
   }
-}
-
-export const evaluation = new EvalState();
-
-export function download(name: string, text: string, type: string): void {
-  const url = URL.createObjectURL(new Blob([text], { type }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = name;
-  document.body.appendChild(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }

@@ -7,6 +7,8 @@ import type { EmbedApi } from '../../workers/embed.worker.ts';
 import type { IndexApi } from '../../workers/index.worker.ts';
 import type { LlmApi } from '../../workers/llm.worker.ts';
 import type { SqlApi } from '../../workers/sql.worker.ts';
+import type { TrainApi } from '../../workers/train.worker.ts';
+import type { UiServices } from './state/ports.ts';
 import { SqlClient } from '../lib/sql/client.ts';
 import type { ProgressFn } from '../lib/types.ts';
 
@@ -54,3 +56,24 @@ export function tokenProxy(fn: (piece: string) => void): (piece: string) => void
 }
 
 export const transfer = Comlink.transfer;
+
+/** The services the UI state classes are built with (src/ui/browser-app.ts). */
+export function uiServices(): UiServices {
+  return {
+    embed: embedWorker.api,
+    index: indexWorker.api,
+    llm: llmWorker.api,
+    sql,
+    newSql: newSqlClient,
+    progressProxy,
+    tokenProxy,
+    transfer,
+  };
+}
+
+/** The training worker (rule-based pair generation and adapter training). */
+export function trainService(): Comlink.Remote<TrainApi> {
+  return Comlink.wrap<TrainApi>(
+    new Worker(new URL('../../workers/train.worker.ts', import.meta.url), { type: 'module', name: 'train' }),
+  );
+}

@@ -126,9 +126,17 @@ export function parseSettings(data: unknown): Settings {
 
 const KEY = 'coderag.settings.v1';
 
-export function loadSettings(): Settings {
+/** Where settings are kept: localStorage in the page, a fake in tests. */
+export type SettingsStorage = Pick<Storage, 'getItem' | 'setItem'>;
+
+/** The page's localStorage, or null where there is none (Node). */
+export function pageStorage(): SettingsStorage | null {
+  return typeof localStorage === 'undefined' ? null : localStorage;
+}
+
+export function loadSettings(storage: SettingsStorage | null = pageStorage()): Settings {
   try {
-    const raw = localStorage.getItem(KEY);
+    const raw = storage?.getItem(KEY);
     if (raw) return parseSettings(JSON.parse(raw));
   } catch {
     /* corrupt settings: fall back to defaults */
@@ -136,9 +144,9 @@ export function loadSettings(): Settings {
   return { ...DEFAULT_SETTINGS };
 }
 
-export function saveSettings(s: Settings): void {
+export function saveSettings(s: Settings, storage: SettingsStorage | null = pageStorage()): void {
   try {
-    localStorage.setItem(KEY, JSON.stringify(s));
+    storage?.setItem(KEY, JSON.stringify(s));
   } catch {
     /* storage full or disabled: settings stay in memory */
   }

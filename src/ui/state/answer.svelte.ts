@@ -1,0 +1,316 @@
+/**
+ * The current question and its answer, stage by stage (retrieved examples, prompt, streamed SQL,
+ * result or error), and the SQL typed by hand. ask() is the one place the pipeline is wired to
+ * the workers.
+ */
+import type { PromptFormat } from '../../lib/config.ts';
+import type { QueryResult, TableInfo } from '../../lib/types.ts';
+import type { BuiltPrompt, PreviousTurn } from '../../lib/llm/prompts.ts';
+import type { GenerateResult } from '../../lib/llm/generator.ts';
+import { ask, type RetrievedExample } from '../../lib/rag/pipeline.ts';
+import { CancelledError, errorMessage, isCancelled } from '../../lib/errors.ts';
+import type { AdapterState } from './adapter.svelte.ts';
+import type { CorpusState } from './corpus.svelte.ts';
+import type { DatabaseState } from './database.svelte.ts';
+import type { GeneratorState } from './generator.svelte.ts';
+import type { IndexesState } from './indexes.svelte.ts';
+import type { SettingsState } from './settings.svelte.ts';
+import type { UiServices } from './ports.ts';
+
+/** A follow-up question: the earlier turns it continues, and the question made self-contained (for retrieval). */
+export interface FollowUpContext {
+  parentId: string;
+  previous: PreviousTurn[];
+  standalone: string;
+}
+
+export interface StageError {
+  stage: string;
+  message: string;
+}
+
+/** What one question or SQL run produced (for the conversation and the history). */
+export interface AnswerEvent {
+  kind: 'ask' | 'followup' | 'sql' | 'edit';
+  question: string;
+  followUp: FollowUpContext | null;
+  sql: string;
+  result: QueryResult | null;
+  error: StageError | null;
+  prompt: { format: PromptFormat; text: string; examplesUsed: number } | null;
+}
+
+/** Hooks the conversation (src/ui/conversation.svelte.ts) sets; ask() and runSql() call them. */
+export interface AnswerHooks {
+  /** Before a question is asked: stop anything else that is using the model. */
+  beforeAsk(): Promise<void>;
+  /** The follow-up context for the question about to be asked, or null for a new question. */
+  followUp(): FollowUpContext | null;
+  /** After a question or an SQL run finished. */
+  answered(e: AnswerEvent): void;
+}
+
+/** A stored answer put back on screen (an earlier turn of the conversation). */
+export interface ShownAnswer {
+  sql: string;
+  result: QueryResult | null;
+  error: StageError | null;
+  prompt: BuiltPrompt | null;
+}
+
+export class AnswerState {
+  #question = $state('');
+  #running = $state(false);
+  #retrieved = $state.raw<RetrievedExample[]>([]);
+  #retrieveMs = $state<{ embed: number; search: number } | null>(null);
+  #prompt = $state<BuiltPrompt | null>(null);
+  #stream = $state('');
+  #sqlText = $state('');
+  #generation = $state<GenerateResult | null>(null);
+  #result = $state.raw<QueryResult | null>(null);
+  #error = $state<StageError | null>(null);
+  #askAbort: AbortController | null = null;
+  #hooks: AnswerHooks | null = null;
+
+  /** Why the Ask button is disabled, in words ('' while an answer runs, null when it can ask). */
+  #whyNot = $derived.by((): string | null => {
+    const { database, generator, indexes, settings } = this.deps;
+    if (this.#running) return '';
+    if (!database.info) return 'Open a database first.';
+    if (generator.status === 'needs-confirm') return 'Load a model first (see above).';
+    if (generator.status !== 'ready') return 'Waiting for the model…';
+    if (settings.value.k > 0 && indexes.status !== 'ready') return 'Waiting for the index…';
+    if (!this.#question.trim()) return 'Type a question.';
+    return null;
+  });
+  #canAsk = $derived(this.#whyNot === null);
+
+  constructor(
+    private readonly deps: {
+      settings: SettingsState;
+      database: DatabaseState;
+      corpus: CorpusState;
+      generator: GeneratorState;
+      indexes: IndexesState;
+      adapter: AdapterState;
+      embed: Pick<UiServices['embed'], 'embed'>;
+      index: Pick<UiServices['index'], 'search'>;
+      llm: Pick<UiServices['llm'], 'buildPrompt' | 'buildFollowUpPrompt' | 'generate' | 'interrupt'>;
+      sql: Pick<UiServices['sql'], 'exec'>;
+      tokenProxy: UiServices['tokenProxy'];
+      transfer: UiServices['transfer'];
+    },
+  ) {}
+
+  get question(): string {
+    return this.#question;
+  }
+  /** The question box (bound in the Ask page). */
+  set question(q: string) {
+    this.#question = q;
+  }
+  get running(): boolean {
+    return this.#running;
+  }
+  get retrieved(): RetrievedExample[] {
+    return this.#retrieved;
+  }
+  get retrieveMs(): { embed: number; search: number } | null {
+    return this.#retrieveMs;
+  }
+  get prompt(): BuiltPrompt | null {
+    return this.#prompt;
+  }
+  /** The model's output as it streams. */
+  get stream(): string {
+    return this.#stream;
+  }
+  get sqlText(): string {
+    return this.#sqlText;
+  }
+  get generation(): GenerateResult | null {
+    return this.#generation;
+  }
+  get result(): QueryResult | null {
+    return this.#result;
+  }
+  get error(): StageError | null {
+    return this.#error;
+  }
+  get canAsk(): boolean {
+    return this.#canAsk;
+  }
+  get whyNot(): string | null {
+    return this.#whyNot;
+  }
+
+  setHooks(hooks: AnswerHooks | null): void {
+    this.#hooks = hooks;
+  }
+
+  /** Put a stored answer on screen (the live stages of the last question are cleared). */
+  show(a: ShownAnswer): void {
+    this.#stream = '';
+    this.#generation = null;
+    this.clearRetrieval();
+    this.#sqlText = a.sql;
+    this.#result = a.result;
+    this.#error = a.error;
+    this.#prompt = a.prompt;
+  }
+
+  /** Drop the retrieved examples and the prompt (an SQL run has none). */
+  clearRetrieval(): void {
+    this.#retrieved = [];
+    this.#retrieveMs = null;
+  }
+  clearPrompt(): void {
+    this.#prompt = null;
+  }
+
+  /** Embed a query, through the adapter when it is on (documents and the index are untouched). */
+  async embedQuery(text: string): Promise<Float32Array> {
+    const v = await this.deps.embed.embed([text], 'query');
+    const a = this.deps.adapter.current;
+    return a && this.deps.settings.value.adapterOn ? a.apply(v) : v;
+  }
+
+  async ask(): Promise<void> {
+    const { settings, database, corpus, generator, indexes, llm, sql, index, tokenProxy, transfer } = this.deps;
+    if (!this.#canAsk || !generator.info) return;
+    const ac = new AbortController();
+    this.#askAbort = ac;
+    this.#running = true;
+    this.#retrieved = [];
+    this.#retrieveMs = null;
+    this.#prompt = null;
+    this.#stream = '';
+    this.#sqlText = '';
+    this.#generation = null;
+    this.#result = null;
+    this.#error = null;
+    const format = generator.info.format as 'tiny-sql';
+    const question = this.#question;
+    const s = settings.value;
+    let followUp: FollowUpContext | null = null;
+    try {
+      await this.#hooks?.beforeAsk();
+      followUp = this.#hooks?.followUp() ?? null;
+      const fu = followUp;
+      const retrieval = indexes.retrieval;
+      await ask(
+        {
+          embedQuery: (q) => this.embedQuery(q),
+          search: (q, k) => index.search(transfer(q, [q.buffer]), k),
+          ...(retrieval && s.retriever !== 'dense'
+            ? {
+                retrieve: (q: string, k: number, tables: TableInfo[]) =>
+                  retrieval.retrieve(s.retriever, q, k, { tables }),
+              }
+            : {}),
+          buildPrompt: (input) =>
+            fu
+              ? llm.buildFollowUpPrompt(
+                  {
+                    tables: input.tables,
+                    examples: input.examples,
+                    previous: fu.previous,
+                    question,
+                    standalone: fu.standalone,
+                  },
+                  s.maxNewTokens,
+                )
+              : llm.buildPrompt(input, s.maxNewTokens),
+          generate: async (p, onToken, signal) => {
+            const stop = () => void llm.interrupt();
+            signal?.addEventListener('abort', stop);
+            try {
+              return await llm.generate(p, s.maxNewTokens, tokenProxy(onToken));
+            } finally {
+              signal?.removeEventListener('abort', stop);
+            }
+          },
+          exec: (q) => sql.exec(q, { timeoutMs: s.timeoutMs }),
+        },
+        {
+          question: fu ? fu.standalone : question,
+          k: s.k,
+          corpus: corpus.current,
+          tables: $state.snapshot(database.tables) as TableInfo[],
+          format,
+          signal: ac.signal,
+        },
+        (ev) => {
+          switch (ev.type) {
+            case 'retrieved':
+              this.#retrieved = ev.examples;
+              this.#retrieveMs = { embed: ev.embedMs, search: ev.searchMs };
+              break;
+            case 'prompt':
+              this.#prompt = ev.prompt;
+              break;
+            case 'token':
+              this.#stream += ev.piece;
+              break;
+            case 'sql':
+              this.#sqlText = ev.sql;
+              this.#generation = ev.generation;
+              break;
+            case 'result':
+              this.#result = ev.result;
+              break;
+            case 'error':
+              this.#error = { stage: ev.stage, message: ev.message };
+              break;
+          }
+        },
+      );
+    } catch (e) {
+      this.#error = {
+        stage: 'question',
+        message: e instanceof CancelledError || isCancelled(e) ? 'stopped' : errorMessage(e),
+      };
+    } finally {
+      this.#running = false;
+      this.#askAbort = null;
+      this.notify(followUp ? 'followup' : 'ask', question, followUp);
+    }
+  }
+
+  private notify(kind: AnswerEvent['kind'], question: string, followUp: FollowUpContext | null): void {
+    const p = this.#prompt;
+    try {
+      this.#hooks?.answered({
+        kind,
+        question,
+        followUp,
+        sql: this.#sqlText,
+        result: this.#result,
+        error: this.#error ? { stage: this.#error.stage, message: this.#error.message } : null,
+        prompt: p ? { format: p.format, text: p.text, examplesUsed: p.examplesUsed } : null,
+      });
+    } catch (e) {
+      console.error('answer hook failed', e);
+    }
+  }
+
+  stop(): void {
+    this.#askAbort?.abort();
+  }
+
+  /** Run SQL typed by the user against the current database ('edit': the current answer's SQL, edited). */
+  async runSql(text: string, kind: 'sql' | 'edit' = 'sql'): Promise<void> {
+    this.#running = true;
+    this.#error = null;
+    this.#result = null;
+    this.#sqlText = text;
+    try {
+      this.#result = await this.deps.sql.exec(text, { timeoutMs: this.deps.settings.value.timeoutMs });
+    } catch (e) {
+      this.#error = { stage: 'execute', message: errorMessage(e) };
+    } finally {
+      this.#running = false;
+      this.notify(kind, '', null);
+    }
+  }
+}

@@ -1,0 +1,164 @@
+/** The question→SQL corpus retrieval draws examples from: loaded from files, a URL or the demo. */
+import type { Corpus, RowIssue } from '../../lib/types.ts';
+import type { ShareState } from '../../lib/share/codec.ts';
+import { loadCorpusFile } from '../../lib/corpus/detect.ts';
+import { corpusHash } from '../../lib/corpus/hash.ts';
+import { errorMessage } from '../../lib/errors.ts';
+import type { OpenKv, PageEnv } from './ports.ts';
+
+export const CORPUS_KEY = 'corpus:current' as const;
+
+type CorpusOrigin = ShareState['corpus'] | null;
+
+export class CorpusState {
+  #current = $state.raw<Corpus | null>(null);
+  #issues = $state.raw<RowIssue[]>([]);
+  #format = $state('');
+  /** File-level notes on the last corpus file (e.g. decoded from UTF-16 or Latin-1). */
+  #notes = $state.raw<string[]>([]);
+  #error = $state<string | null>(null);
+  /** Where it came from, for share links (null = a local file). */
+  #origin = $state<CorpusOrigin>(null);
+
+  constructor(
+    private readonly deps: {
+      kv: OpenKv;
+      env: Pick<PageEnv, 'fetch'>;
+      demo: { name: string; corpus: () => Promise<Corpus> };
+      /** After a new corpus is in place (and `index` was asked for): bring its index up to date. */
+      onChange?: () => Promise<void>;
+    },
+  ) {}
+
+  get current(): Corpus | null {
+    return this.#current;
+  }
+  /** Rows skipped or repaired while loading the last file. */
+  get issues(): RowIssue[] {
+    return this.#issues;
+  }
+  get notes(): string[] {
+    return this.#notes;
+  }
+  get format(): string {
+    return this.#format;
+  }
+  get error(): string | null {
+    return this.#error;
+  }
+  get origin(): CorpusOrigin {
+    return this.#origin;
+  }
+
+  async restore(): Promise<void> {
+    const saved = await (await this.deps.kv()).getKv(CORPUS_KEY);
+    if (saved?.examples?.length) {
+      const { origin, ...corpus } = saved;
+      this.#current = corpus;
+      this.#origin = origin ?? null;
+      return;
+    }
+    await this.showDemo();
+  }
+
+  /** Show the demo corpus without storing it (start-up, share links). */
+  async showDemo(): Promise<void> {
+    this.#current = await this.deps.demo.corpus();
+    this.#origin = { kind: 'demo' };
+  }
+
+  async useDemo(): Promise<void> {
+    this.#error = null;
+    this.#issues = [];
+    this.#notes = [];
+    this.#format = 'demo';
+    await this.set(await this.deps.demo.corpus(), { kind: 'demo' });
+  }
+
+  /** Load a corpus from files (a questions file, plus tables.json for Spider). */
+  async loadFiles(files: File[]): Promise<void> {
+    this.#error = null;
+    // What was said about the previous file no longer applies.
+    this.#issues = [];
+    this.#notes = [];
+    try {
+      const tablesFile = files.find((f) => /tables\.json$/i.test(f.name));
+      const main = files.filter((f) => f !== tablesFile);
+      if (main.length !== 1)
+        throw new Error(
+          main.length
+            ? 'choose one questions file (plus tables.json for Spider)'
+            : 'choose a questions file, not only tables.json',
+        );
+      const tablesJson = tablesFile ? JSON.parse(await tablesFile.text()) : undefined;
+      const f = main[0];
+      // Bytes, not text: the core detects the encoding (UTF-16, Latin-1) and says so.
+      const data = await f.arrayBuffer();
+      await this.accept(f.name, data, tablesJson, null);
+    } catch (e) {
+      // A bad file never replaces the current corpus.
+      this.#error = errorMessage(e);
+    }
+  }
+
+  async loadUrl(url: string, tablesUrl?: string, index = true): Promise<void> {
+    this.#error = null;
+    this.#issues = [];
+    this.#notes = [];
+    const fetch = this.deps.env.fetch;
+    try {
+      const r = await fetch(url);
+      if (!r.ok) throw new Error(`HTTP ${r.status} fetching ${url}`);
+      const data = await r.arrayBuffer();
+      let tablesJson: unknown;
+      if (tablesUrl) {
+        const t = await fetch(tablesUrl);
+        if (!t.ok) throw new Error(`HTTP ${t.status} fetching ${tablesUrl}`);
+        tablesJson = await t.json();
+      }
+      await this.accept(
+        url.split('/').pop()?.split('?')[0] || url,
+        data,
+        tablesJson,
+        { kind: 'url', url, ...(tablesUrl ? { tables: tablesUrl } : {}) },
+        index,
+      );
+    } catch (e) {
+      this.#error = errorMessage(e);
+    }
+  }
+
+  private async accept(
+    name: string,
+    data: ArrayBuffer | string,
+    tablesJson: unknown,
+    origin: CorpusOrigin,
+    index = true,
+  ): Promise<void> {
+    const res = await loadCorpusFile(name, data, { tablesJson });
+    this.#issues = res.issues;
+    this.#notes = res.notes ?? [];
+    this.#format = res.format;
+    if (!res.examples.length) throw new Error(`${name}: no usable rows (${res.issues.length} skipped)`);
+    const corpus: Corpus = {
+      name: `${name} (${res.examples.length.toLocaleString('en-US')})`,
+      hash: corpusHash(res.examples),
+      examples: res.examples,
+      schemas: res.schemas,
+    };
+    await this.set(corpus, origin, index);
+  }
+
+  private async set(corpus: Corpus, origin: CorpusOrigin, index = true): Promise<void> {
+    this.#current = corpus;
+    this.#origin = origin;
+    try {
+      const store = await this.deps.kv();
+      if (corpus.name === this.deps.demo.name) await store.deleteKv(CORPUS_KEY);
+      else await store.setKv(CORPUS_KEY, { ...corpus, origin: origin ?? undefined });
+    } catch (e) {
+      this.#error = `the corpus is loaded but could not be saved for the next visit: ${errorMessage(e)}`;
+    }
+    if (index) await this.deps.onChange?.();
+  }
+}

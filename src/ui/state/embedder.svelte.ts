@@ -1,0 +1,81 @@
+/** The embedding model in the embed worker: loading (WebGPU, falling back to WASM) and its status. */
+import { findEmbedder, type Dtype } from '../../lib/config.ts';
+import { errorMessage } from '../../lib/errors.ts';
+import { StageStatus } from './status.svelte.ts';
+import type { Jobs } from './jobs.svelte.ts';
+import type { ModelsState } from './models.svelte.ts';
+import type { SettingsState } from './settings.svelte.ts';
+import type { UiServices } from './ports.ts';
+
+export interface EmbedderInfo {
+  id: string;
+  dim: number;
+  dtype: string;
+  device: string;
+}
+
+export class EmbedderState {
+  #info = $state<EmbedderInfo | null>(null);
+  readonly stage = new StageStatus();
+
+  constructor(
+    private readonly deps: {
+      settings: SettingsState;
+      models: ModelsState;
+      jobs: Jobs;
+      embed: Pick<UiServices['embed'], 'load'>;
+      progressProxy: UiServices['progressProxy'];
+    },
+  ) {}
+
+  get info(): EmbedderInfo | null {
+    return this.#info;
+  }
+  get status() {
+    return this.stage.status;
+  }
+  get error(): string | null {
+    return this.stage.error;
+  }
+
+  /** A problem with something that belongs to the embedder (its stored adapter), shown beside it. */
+  warn(message: string): void {
+    this.stage.setError(message);
+  }
+
+  async load(): Promise<void> {
+    const { settings, models, jobs, embed, progressProxy } = this.deps;
+    const id = models.effectiveEmbedderId();
+    const spec = findEmbedder(id);
+    if (!spec) {
+      this.stage.fail(`unknown embedder ${id}`);
+      return;
+    }
+    const dtype = (settings.value.embedDtype || spec.defaultDtype) as Dtype;
+    const want = settings.value.embedDevice;
+    const device = want === 'auto' ? (models.hasGpu ? 'webgpu' : 'wasm') : want;
+    this.stage.loading();
+    const onP = jobs.start('embedder', `Loading embedder ${id}`);
+    try {
+      this.#info = await embed.load(models.modelConfig(), id, dtype, device, progressProxy(onP));
+      this.stage.set('ready');
+    } catch (first) {
+      let e = first;
+      if (device === 'webgpu') {
+        // WebGPU failed (no adapter features, driver issue): fall back to WASM.
+        try {
+          this.#info = await embed.load(models.modelConfig(), id, dtype, 'wasm', progressProxy(onP));
+          this.stage.set('ready');
+          this.stage.setError(`WebGPU failed (${errorMessage(e)}); using WASM`);
+          return;
+        } catch (e2) {
+          e = e2;
+        }
+      }
+      this.#info = null;
+      this.stage.fail(errorMessage(e));
+    } finally {
+      jobs.end('embedder');
+    }
+  }
+}

@@ -1,0 +1,265 @@
+/**
+ * The vector indexes of the current corpus in the index worker (the question index, plus the
+ * masked-question index some strategies need): restored from IndexedDB when they match, else
+ * built as cancellable jobs; and the retrieval strategies over them.
+ */
+import type { Corpus } from '../../lib/types.ts';
+import type { TextMode } from '../../lib/rag/doc-text.ts';
+import type { IndexMeta, IndexRecord } from '../../lib/index/store.ts';
+import { indexCorpus } from '../../lib/rag/pipeline.ts';
+import { Retrieval, needsMaskedIndex, parseRetriever, type RetrieverName } from '../../lib/retrieve/strategies.ts';
+import { errorMessage, isCancelled } from '../../lib/errors.ts';
+import { StageStatus } from './status.svelte.ts';
+import type { AdapterState } from './adapter.svelte.ts';
+import type { CorpusState } from './corpus.svelte.ts';
+import type { EmbedderState } from './embedder.svelte.ts';
+import type { Jobs } from './jobs.svelte.ts';
+import type { SettingsState } from './settings.svelte.ts';
+import type { UiServices } from './ports.ts';
+
+export interface ActiveIndex {
+  record: IndexRecord;
+  origin: 'restored' | 'built';
+  loadMs: number;
+}
+
+export class IndexesState {
+  #index = $state<ActiveIndex | null>(null);
+  /** Second index over masked questions, for the masked / vote / draft-rerank strategies. */
+  #masked = $state<ActiveIndex | null>(null);
+  /** Increments each time the corpus is embedded in this page (the e2e test checks a reload does not). */
+  #embedRuns = $state(0);
+  readonly stage = new StageStatus();
+  readonly maskedStage = new StageStatus();
+
+  #adapterOn = $derived.by(() => this.deps.settings.value.adapterOn);
+  /** The retrieval strategies over the current corpus; a new one when the corpus, adapter or masked index changes. */
+  #retrieval = $derived.by(() => {
+    const corpus = this.deps.corpus.current;
+    return corpus ? this.makeRetrieval(corpus, this.#adapterOn) : null;
+  });
+
+  constructor(
+    private readonly deps: {
+      settings: SettingsState;
+      corpus: CorpusState;
+      embedder: EmbedderState;
+      adapter: AdapterState;
+      jobs: Jobs;
+      embed: Pick<UiServices['embed'], 'embed'>;
+      index: Pick<UiServices['index'], 'restore' | 'build' | 'search' | 'list' | 'delete'>;
+      transfer: UiServices['transfer'];
+      /** Called each time the question index becomes ready. */
+      onReady?: () => void;
+    },
+  ) {}
+
+  get index(): ActiveIndex | null {
+    return this.#index;
+  }
+  get masked(): ActiveIndex | null {
+    return this.#masked;
+  }
+  get status() {
+    return this.stage.status;
+  }
+  get error(): string | null {
+    return this.stage.error;
+  }
+  get note(): string | null {
+    return this.stage.note;
+  }
+  get embedRuns(): number {
+    return this.#embedRuns;
+  }
+  get retrieval(): Retrieval | null {
+    return this.#retrieval;
+  }
+
+  meta(): IndexMeta | null {
+    const corpus = this.deps.corpus.current;
+    const emb = this.deps.embedder.info;
+    if (!corpus || !emb) return null;
+    const s = this.deps.settings.value;
+    return {
+      slot: corpus.name,
+      embedderId: emb.id,
+      dtype: emb.dtype,
+      dim: emb.dim,
+      corpusHash: corpus.hash,
+      count: corpus.examples.length,
+      kind: s.indexKind,
+      textMode: s.textMode,
+    };
+  }
+
+  private maskedMeta(): IndexMeta | null {
+    const m = this.meta();
+    return m ? { ...m, slot: `${m.slot}#masked`, textMode: 'masked-question' } : null;
+  }
+
+  /** Does the chosen strategy need the masked-question index? */
+  needsMasked(): boolean {
+    try {
+      return needsMaskedIndex(this.deps.settings.value.retriever);
+    } catch {
+      return false;
+    }
+  }
+
+  /** Reuse the stored index if it matches; rebuild it when missing or stale. */
+  async ensure(): Promise<void> {
+    const meta = this.meta();
+    if (!meta) return;
+    this.stage.setError(null);
+    this.stage.setNote(null);
+    try {
+      const r = await this.deps.index.restore(meta);
+      if (r.status === 'restored') {
+        this.#index = { record: r.record, origin: 'restored', loadMs: r.loadMs };
+        this.stage.set('ready');
+        await this.ensureMasked();
+        this.deps.onReady?.();
+        return;
+      }
+      if (r.status === 'stale') this.stage.setNote(`stored index is stale: ${r.reasons.join(', ')}; rebuilding`);
+    } catch (e) {
+      this.stage.setNote(`could not read the stored index (${errorMessage(e)}); rebuilding`);
+    }
+    await this.build();
+  }
+
+  async build(): Promise<void> {
+    const meta = this.meta();
+    const corpus = this.deps.corpus.current;
+    if (!meta || !corpus) return;
+    this.stage.loading();
+    try {
+      await this.job(
+        'index',
+        `Indexing ${corpus.name}`,
+        corpus,
+        meta,
+        this.deps.settings.value.textMode,
+        async (record) => {
+          this.#index = { record, origin: 'built', loadMs: 0 };
+          this.stage.set('ready');
+          await this.ensureMasked();
+          this.deps.onReady?.();
+        },
+      );
+    } catch (e) {
+      if (isCancelled(e)) {
+        this.stage.setNote('indexing cancelled; the previous index (if any) is unchanged');
+        this.stage.set(this.#index ? 'ready' : 'idle');
+      } else {
+        this.stage.setError(errorMessage(e));
+        this.stage.set(this.#index ? 'ready' : 'error');
+      }
+    }
+  }
+
+  /** Restore or build the masked-question index when the strategy needs it. */
+  async ensureMasked(): Promise<void> {
+    const meta = this.maskedMeta();
+    const corpus = this.deps.corpus.current;
+    if (!meta || !corpus || !this.needsMasked()) return;
+    try {
+      const r = await this.deps.index.restore(meta);
+      if (r.status === 'restored') {
+        this.#masked = { record: r.record, origin: 'restored', loadMs: r.loadMs };
+        this.maskedStage.set('ready');
+        return;
+      }
+    } catch {
+      /* rebuild below */
+    }
+    this.maskedStage.set('loading');
+    try {
+      await this.job('masked', 'Indexing masked questions', corpus, meta, 'masked-question', async (record) => {
+        this.#masked = { record, origin: 'built', loadMs: 0 };
+        this.maskedStage.set('ready');
+      });
+    } catch (e) {
+      this.maskedStage.set('error');
+      const retriever = this.deps.settings.value.retriever;
+      this.stage.setNote(
+        isCancelled(e)
+          ? `masked index cancelled: the "${retriever}" strategy falls back to the plain question index`
+          : `masked index failed (${errorMessage(e)}): the "${retriever}" strategy falls back to the plain question index`,
+      );
+    }
+  }
+
+  /**
+   * Embed a corpus as `textMode` and build its index, as a cancellable job with progress. The
+   * job stays listed until `onBuilt` has run, so follow-up work (the masked index) shows no gap.
+   */
+  private async job(
+    key: string,
+    label: string,
+    corpus: Corpus,
+    meta: IndexMeta,
+    textMode: TextMode,
+    onBuilt: (r: IndexRecord) => Promise<void>,
+  ): Promise<void> {
+    const { jobs, embed, index, transfer } = this.deps;
+    const ac = new AbortController();
+    const onP = jobs.start(key, label, () => ac.abort());
+    this.#embedRuns++;
+    const batch = this.deps.embedder.info?.device === 'webgpu' ? 64 : 32;
+    try {
+      const record = await indexCorpus(
+        {
+          embedDocs: (texts) => embed.embed(texts, 'doc', batch),
+          build: (m, v, ms) => index.build(m, transfer(v, [v.buffer]), ms),
+        },
+        { corpus, meta, textMode, batchSize: batch, signal: ac.signal, onProgress: onP },
+      );
+      await onBuilt(record);
+    } finally {
+      jobs.end(key);
+    }
+  }
+
+  /** A Retrieval over the workers' indexes; the adapter (if on) applies to the plain-question index. */
+  makeRetrieval(corpus: Corpus, useAdapter: boolean): Retrieval {
+    const { embed, index, transfer } = this.deps;
+    const adapter = useAdapter ? this.deps.adapter.current : null;
+    const dense = (slot?: string) => ({
+      embed: async (t: string) => {
+        const v = await embed.embed([t], 'query');
+        return adapter && !slot ? adapter.apply(v) : v;
+      },
+      search: (v: Float32Array, k: number, ex?: number[]) => index.search(transfer(v, [v.buffer]), k, ex, slot),
+    });
+    // the masked index's slot (see maskedMeta), when the embedder is loaded
+    const maskedSlot = this.deps.embedder.info ? `${corpus.name}#masked` : undefined;
+    return new Retrieval({
+      corpus,
+      dense: dense(),
+      ...(this.maskedStage.status === 'ready' && maskedSlot ? { maskedDense: dense(maskedSlot) } : {}),
+    });
+  }
+
+  async setRetriever(name: RetrieverName): Promise<void> {
+    parseRetriever(name);
+    this.deps.settings.update({ retriever: name });
+    await this.ensureMasked();
+  }
+
+  // ------------------------------------------------------------------ storage
+
+  async list(): Promise<IndexRecord[]> {
+    return this.deps.index.list();
+  }
+
+  async delete(key: string): Promise<void> {
+    await this.deps.index.delete(key);
+    if (this.#index?.record.key === key) {
+      this.#index = null;
+      this.stage.set('idle');
+      this.stage.setNote('the index in use was deleted; it will be rebuilt when needed (Rebuild index)');
+    }
+  }
+}

@@ -1,0 +1,275 @@
+import { describe, expect, test, vi } from 'vitest';
+import { makeTestApp, makeCorpus, DEMO_CORPUS } from './ui-fakes.ts';
+import { decodeShare } from '../../src/lib/share/codec.ts';
+import type { RetrieverName } from '../../src/lib/retrieve/strategies.ts';
+
+describe('AppState boot and readiness', () => {
+  test('boot opens the demo database and corpus, loads the models and builds the index', async () => {
+    const { app, calls } = await makeTestApp();
+    expect(app.answer.canAsk).toBe(false);
+    expect(app.answer.whyNot).toBe('Open a database first.');
+    await app.boot('', false);
+    expect(app.bootError).toBeNull();
+    expect(app.database.info?.name).toBe('Demo shop');
+    expect(app.database.isDemo).toBe(true);
+    expect(app.corpus.current?.name).toBe(DEMO_CORPUS.name);
+    // local models decide the defaults
+    expect(app.models.localModels).toEqual(['universal-sentence-encoder-lite', 'tiny-sql-lm']);
+    expect(app.embedder.info?.id).toBe('universal-sentence-encoder-lite');
+    expect(app.generator.info?.id).toBe('tiny-sql-lm');
+    expect(app.indexes.status).toBe('ready');
+    expect(app.indexes.index?.origin).toBe('built');
+    expect(app.indexes.embedRuns).toBeGreaterThanOrEqual(1);
+    expect(calls.embedDocs).toBeGreaterThan(0);
+    expect(app.jobs.list).toEqual([]);
+    // ready, but no question yet
+    expect(app.answer.canAsk).toBe(false);
+    expect(app.answer.whyNot).toBe('Type a question.');
+    app.answer.question = '  ';
+    expect(app.answer.canAsk).toBe(false);
+    app.answer.question = 'How many customers?';
+    expect(app.answer.canAsk).toBe(true);
+    expect(app.answer.whyNot).toBeNull();
+  });
+
+  test('a second visit restores the stored index instead of embedding again', async () => {
+    const first = await makeTestApp({ dbName: 'coderag-ui-restore' });
+    await first.app.boot('', false);
+    const second = await makeTestApp({ dbName: 'coderag-ui-restore', storage: first.storage });
+    await second.app.boot('', false);
+    expect(second.app.indexes.index?.origin).toBe('restored');
+    expect(second.app.indexes.embedRuns).toBe(0);
+    expect(second.calls.embedDocs).toBe(0);
+  });
+
+  test('why-not follows the stages: model waiting for a download, index not ready with k > 0', async () => {
+    const { app } = await makeTestApp();
+    await app.boot('', false);
+    app.answer.question = 'q';
+    app.settings.update({ k: 0 });
+    expect(app.answer.canAsk).toBe(true);
+    app.settings.update({ k: 3 });
+    await app.indexes.delete(app.indexes.index!.record.key);
+    expect(app.indexes.status).toBe('idle');
+    expect(app.indexes.note).toMatch(/deleted/);
+    expect(app.answer.whyNot).toBe('Waiting for the index…');
+    app.settings.update({ k: 0 });
+    expect(app.answer.whyNot).toBeNull();
+    // a Hub model over the auto-download size waits for the user's go-ahead
+    app.settings.update({ cpuModelId: 'onnx-community/Qwen2.5-Coder-0.5B-Instruct', autoDownloadMB: 1 });
+    await app.generator.load();
+    expect(app.generator.status).toBe('needs-confirm');
+    expect(app.generator.pendingDownload?.label).toMatch(/MB download/);
+    expect(app.answer.whyNot).toBe('Load a model first (see above).');
+    await app.generator.pendingDownload!.go();
+    expect(app.generator.status).toBe('ready');
+    expect(app.generator.info?.id).toBe('onnx-community/Qwen2.5-Coder-0.5B-Instruct');
+  });
+
+  test('an embedder that fails to load leaves the index idle, with the error shown', async () => {
+    const t = await makeTestApp();
+    t.script.embedFails = 'model file missing';
+    await t.app.boot('', false);
+    expect(t.app.embedder.status).toBe('error');
+    expect(t.app.embedder.error).toBe('model file missing');
+    expect(t.app.indexes.status).toBe('idle');
+    expect(t.app.answer.whyNot).toBe('Waiting for the index…');
+  });
+});
+
+describe('asking', () => {
+  test('ask runs retrieval, generation and execution, and tells the hooks', async () => {
+    const { app } = await makeTestApp();
+    await app.boot('', false);
+    const events: string[] = [];
+    app.answer.setHooks({
+      beforeAsk: async () => void events.push('before'),
+      followUp: () => null,
+      answered: (e) => events.push(`${e.kind}:${e.sql}:${e.result?.rows.length}`),
+    });
+    app.settings.update({ retriever: 'dense' });
+    app.answer.question = 'Which customers are from France?';
+    await app.answer.ask();
+    expect(app.answer.error).toBeNull();
+    expect(app.answer.retrieved[0].example.question).toBe('Which customers are from France?');
+    expect(app.answer.prompt?.examplesUsed).toBe(3);
+    expect(app.answer.sqlText).toBe('SELECT count(*) FROM customers');
+    expect(app.answer.result?.rows).toEqual([[3]]);
+    expect(app.answer.running).toBe(false);
+    expect(events).toEqual(['before', 'ask:SELECT count(*) FROM customers:1']);
+  });
+
+  test('stop ends a running question with "stopped" and interrupts the model', async () => {
+    const t = await makeTestApp();
+    await t.app.boot('', false);
+    let release!: () => void;
+    t.script.hold = new Promise((r) => (release = r));
+    t.app.answer.question = 'How many customers?';
+    const p = t.app.answer.ask();
+    await new Promise((r) => setTimeout(r, 20));
+    expect(t.app.answer.running).toBe(true);
+    expect(t.app.answer.canAsk).toBe(false);
+    t.app.answer.stop();
+    release();
+    await p;
+    expect(t.calls.interrupt).toBe(1);
+    expect(t.app.answer.error).toEqual({ stage: 'question', message: 'stopped' });
+    expect(t.app.answer.result).toBeNull();
+  });
+
+  test('runSql reports an SQL error at the execute stage, and show() puts a stored answer back', async () => {
+    const { app } = await makeTestApp();
+    await app.boot('', false);
+    await app.answer.runSql('SELECT nope FROM customers');
+    expect(app.answer.error?.stage).toBe('execute');
+    expect(app.answer.error?.message).toMatch(/no such column/);
+    app.answer.show({ sql: 'SELECT 1', result: { columns: ['1'], rows: [[1]], ms: 1 }, error: null, prompt: null });
+    expect(app.answer.sqlText).toBe('SELECT 1');
+    expect(app.answer.error).toBeNull();
+    expect(app.answer.retrieved).toEqual([]);
+  });
+});
+
+describe('retrieval over the current corpus', () => {
+  test('the Retrieval is kept while nothing changes, and replaced when the adapter or corpus changes', async () => {
+    const { app, served } = await makeTestApp();
+    await app.boot('', false);
+    const r1 = app.indexes.retrieval;
+    expect(r1).not.toBeNull();
+    expect(app.indexes.retrieval).toBe(r1);
+    app.settings.update({ k: 4 }); // unrelated setting
+    expect(app.indexes.retrieval).toBe(r1);
+    app.adapter.setOn(false);
+    const r2 = app.indexes.retrieval;
+    expect(r2).not.toBe(r1);
+    served.set(
+      'http://data.test/c.jsonl',
+      [
+        { question: 'Count the customers', query: 'SELECT count(*) FROM customers' },
+        { question: 'Customer names', query: 'SELECT name FROM customers' },
+      ]
+        .map((o) => JSON.stringify(o))
+        .join('\n'),
+    );
+    await app.corpus.loadUrl('http://data.test/c.jsonl');
+    expect(app.corpus.error).toBeNull();
+    expect(app.corpus.current?.name).toBe('c.jsonl (2)');
+    expect(app.indexes.retrieval).not.toBe(r2);
+    // the new corpus got its own index
+    expect(app.indexes.status).toBe('ready');
+    expect(app.indexes.index?.record.meta.count).toBe(2);
+  });
+
+  test('a strategy that needs the masked-question index builds it, as its own job', async () => {
+    const { app } = await makeTestApp();
+    app.settings.update({ retriever: 'dense' });
+    await app.boot('', false);
+    expect(app.indexes.needsMasked()).toBe(false);
+    expect(app.indexes.maskedStage.status).toBe('idle');
+    await app.indexes.setRetriever('vote');
+    expect(app.settings.value.retriever).toBe('vote');
+    expect(app.indexes.needsMasked()).toBe(true);
+    expect(app.indexes.maskedStage.status).toBe('ready');
+    expect(app.indexes.masked?.record.meta.textMode).toBe('masked-question');
+    await expect(app.indexes.setRetriever('nonsense' as RetrieverName)).rejects.toThrow();
+    expect(app.settings.value.retriever).toBe('vote');
+  });
+});
+
+describe('database and corpus', () => {
+  test('a database opened from a URL is reopened after a reload; a failed URL keeps the current one', async () => {
+    const first = await makeTestApp({ dbName: 'coderag-ui-db' });
+    await first.app.boot('', false);
+    first.served.set('http://data.test/missing.sqlite', '');
+    first.served.delete('http://data.test/missing.sqlite');
+    await first.app.database.openUrl('http://data.test/missing.sqlite');
+    expect(first.app.database.error).toBe('HTTP 404 fetching http://data.test/missing.sqlite');
+    expect(first.app.database.info?.name).toBe('Demo shop');
+    await first.app.database.openContext('CREATE TABLE t (a INTEGER);');
+    expect(first.app.database.info?.name).toBe('Schema context');
+    expect(first.app.database.origin).toBeNull();
+    expect(first.app.database.tables.map((t) => t.name)).toEqual(['t']);
+    const second = await makeTestApp({ dbName: 'coderag-ui-db', storage: first.storage });
+    await second.app.boot('', false);
+    expect(second.app.database.info?.name).toBe('Schema context');
+    expect(second.app.database.isDemo).toBe(false);
+  });
+
+  test('a bad corpus file never replaces the current corpus', async () => {
+    const { app } = await makeTestApp();
+    await app.boot('', false);
+    await app.corpus.loadFiles([new File(['{}'], 'tables.json')]);
+    expect(app.corpus.error).toBe('choose a questions file, not only tables.json');
+    await app.corpus.loadFiles([new File(['not,a\ncorpus,file'], 'bad.csv')]);
+    expect(app.corpus.error).toMatch(/bad\.csv/);
+    expect(app.corpus.current?.name).toBe(DEMO_CORPUS.name);
+  });
+
+  test('the Storage page lists what is saved under readable labels', async () => {
+    const { app } = await makeTestApp();
+    await app.boot('', false);
+    await app.database.openContext('CREATE TABLE t (a INTEGER);');
+    const saved = await app.saved.list();
+    expect(saved).toContainEqual({ key: 'db:current', label: 'Opened database (used after a reload)' });
+    await app.saved.delete('db:current');
+    expect((await app.saved.list()).map((s) => s.key)).not.toContain('db:current');
+  });
+});
+
+describe('share links', () => {
+  test('the link carries the real question, database, corpus, models and k', async () => {
+    const { app, served } = await makeTestApp();
+    await app.boot('', false);
+    served.set('http://data.test/c.jsonl', JSON.stringify({ question: 'Count', query: 'SELECT 1' }));
+    await app.corpus.loadUrl('http://data.test/c.jsonl');
+    app.answer.question = 'How many customers?';
+    app.settings.update({ k: 2 });
+    const { url, notes } = app.share.make();
+    expect(url.startsWith('http://app.test/?')).toBe(true);
+    expect(app.share.url).toBe(url);
+    expect(notes).toEqual([]);
+    const st = decodeShare(new URL(url).search).state;
+    expect(st).toMatchObject({
+      question: 'How many customers?',
+      db: { kind: 'demo' },
+      corpus: { kind: 'url', url: 'http://data.test/c.jsonl' },
+      embedder: 'universal-sentence-encoder-lite',
+      generator: { engine: 'cpu', id: 'tiny-sql-lm' },
+      k: 2,
+    });
+  });
+
+  test('a local database and corpus are named in the notes', async () => {
+    const { app } = await makeTestApp();
+    await app.boot('', false);
+    await app.database.openContext('CREATE TABLE t (a INTEGER);');
+    await app.corpus.loadFiles([new File(['question,sql\nCount,SELECT 1\n'], 'mine.csv')]);
+    const { notes } = app.share.make();
+    expect(notes).toHaveLength(2);
+    expect(notes[0]).toMatch(/database is a local file/);
+    expect(notes[1]).toMatch(/corpus is a local file/);
+  });
+
+  test('opening a link applies its settings and runs its question once everything is ready', async () => {
+    const t = await makeTestApp();
+    const search = '?q=Which%20customers%20are%20from%20France%3F&k=1&gen=cpu:tiny-sql-lm&adapter=1&bogus=1';
+    t.script.reply = () => "SELECT name FROM customers WHERE country = 'France'";
+    await t.app.boot(search, false);
+    expect(t.app.settings.value.k).toBe(1);
+    expect(t.app.settings.value.engine).toBe('cpu');
+    expect(t.app.share.errors).toEqual([
+      'unknown link parameter "bogus" (ignored)',
+      'this link asks for a query adapter, but none is trained in this browser yet; running without it',
+    ]);
+    // the question starts when the last piece is ready (the index or the model), not with boot()
+    await vi.waitFor(() => expect(t.app.answer.result?.rows).toEqual([['Ann'], ['Cy']]));
+    expect(t.calls.generate).toBe(1);
+    expect(t.app.share.pendingRun).toBe(false);
+    t.app.share.dismissErrors();
+    expect(t.app.share.errors).toEqual([]);
+  });
+});
+
+test('makeCorpus hashes its examples (fixtures differ by content)', () => {
+  expect(makeCorpus('a', [['q', 's']]).hash).not.toBe(makeCorpus('a', [['q', 't']]).hash);
+});

@@ -1,0 +1,177 @@
+/**
+ * An AppState for unit tests: the real SQL engine (sql.js in process, behind the same SqlClient
+ * the page uses), the real index service over IndexedDB (fake-indexeddb), and small scripted
+ * stand-ins for the model workers (a hashing embedder and a generator that replies with set SQL).
+ */
+import 'fake-indexeddb/auto';
+import { AppState, type AppDeps } from '../../src/ui/app.svelte.ts';
+import type { UiServices, KvStore } from '../../src/ui/state/ports.ts';
+import { lazyKv } from '../../src/ui/state/ports.ts';
+import { IndexStore } from '../../src/lib/index/store.ts';
+import { IndexService } from '../../src/lib/index/service.ts';
+import { flatFactory } from '../../src/lib/index/flat.ts';
+import { int8Factory } from '../../src/lib/index/int8.ts';
+import { SqlEngine } from '../../src/lib/sql/engine.ts';
+import { SqlClient } from '../../src/lib/sql/client.ts';
+import { sqlJs } from '../../src/node/host.ts';
+import { corpusHash } from '../../src/lib/corpus/hash.ts';
+import type { Corpus, Example, ProgressFn } from '../../src/lib/types.ts';
+import type { GenerateResult } from '../../src/lib/llm/generator.ts';
+
+export const SHOP_SQL = `CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT, country TEXT);
+INSERT INTO customers VALUES (1, 'Ann', 'France'), (2, 'Bo', 'Spain'), (3, 'Cy', 'France');`;
+
+export function makeCorpus(name: string, pairs: [string, string][]): Corpus {
+  const examples: Example[] = pairs.map(([question, sql], i) => ({ id: `${name}-${i}`, question, sql }));
+  return { name, hash: corpusHash(examples), examples };
+}
+
+export const DEMO_CORPUS = makeCorpus('Demo examples', [
+  ['How many customers are there?', 'SELECT count(*) FROM customers'],
+  ['Which customers are from France?', "SELECT name FROM customers WHERE country = 'France'"],
+  ['List all countries', 'SELECT DISTINCT country FROM customers'],
+]);
+
+/** A deterministic bag-of-words embedding (dim 16): similar wording, similar vectors. */
+export function hashEmbed(text: string, dim = 16): Float32Array {
+  const v = new Float32Array(dim);
+  for (const w of text.toLowerCase().match(/[a-z]+/g) ?? []) {
+    let h = 2166136261;
+    for (let i = 0; i < w.length; i++) h = Math.imul(h ^ w.charCodeAt(i), 16777619);
+    v[(h >>> 0) % dim] += 1;
+  }
+  const n = Math.hypot(...v) || 1;
+  return v.map((x) => x / n);
+}
+
+export interface Script {
+  /** What the generator answers (the SQL text), by prompt. */
+  reply: (prompt: string) => string;
+  /** Make the next embedder loads fail with this message. */
+  embedFails?: string;
+  /** Resolve generation only when this promise settles (to test Stop). */
+  hold?: Promise<void>;
+}
+
+export interface TestApp {
+  app: AppState;
+  services: UiServices;
+  kv: () => Promise<KvStore>;
+  storage: Map<string, string>;
+  script: Script;
+  calls: { embedDocs: number; generate: number; interrupt: number };
+  /** URLs the fake fetch serves. */
+  served: Map<string, string>;
+}
+
+let dbCounter = 0;
+
+export async function makeTestApp(opts: { storage?: Map<string, string>; dbName?: string } = {}): Promise<TestApp> {
+  const SQL = await sqlJs();
+  const dbName = opts.dbName ?? `coderag-ui-test-${++dbCounter}`;
+  const open = () => IndexStore.open(dbName);
+  const indexService = new IndexService(await open(), { flat: flatFactory, int8: int8Factory });
+  const script: Script = { reply: () => 'SELECT count(*) FROM customers' };
+  const calls = { embedDocs: 0, generate: 0, interrupt: 0 };
+  let interrupted = false;
+  const engine = new SqlEngine(SQL);
+  const sql = new SqlClient(() => ({
+    remote: {
+      open: async (src) => engine.open(src),
+      exec: async (q, o) => engine.exec(q, o),
+    },
+    terminate: () => {},
+  }));
+  const services = {
+    embed: {
+      load: async (_cfg: unknown, id: string, dtype: string, device: string, onP?: ProgressFn) => {
+        onP?.({ phase: 'load', done: 1, total: 1 });
+        if (script.embedFails) throw new Error(script.embedFails);
+        return { id, dim: 16, dtype, device };
+      },
+      embed: async (texts: string[], role: string) => {
+        if (role === 'doc') calls.embedDocs++;
+        const out = new Float32Array(texts.length * 16);
+        texts.forEach((t, i) => out.set(hashEmbed(t), i * 16));
+        return out;
+      },
+    },
+    index: {
+      restore: async (meta: never) => indexService.restore(meta),
+      build: async (meta: never, v: Float32Array, ms: number) => indexService.build(meta, v, ms),
+      search: async (q: Float32Array, k: number, ex?: number[], slot?: string) => indexService.search(q, k, ex, slot),
+      list: async () => indexService.list(),
+      delete: async (key: string) => indexService.delete(key),
+    },
+    llm: {
+      probe: async () => ({ available: false, shaderF16: false, isFallback: false, reason: 'no WebGPU in Node' }),
+      planWebLlm: async () => {
+        throw new Error('no WebGPU');
+      },
+      loadCpu: async (_cfg: unknown, id: string) => ({ id, engine: 'cpu', format: 'tiny-sql', device: 'wasm' }),
+      loadWebLlm: async () => {
+        throw new Error('no WebGPU');
+      },
+      cancelLoad: async () => {},
+      buildPrompt: async (input: { question: string; examples: unknown[] }) => ({
+        format: 'tiny-sql',
+        text: input.question,
+        examplesUsed: input.examples.length,
+      }),
+      buildFollowUpPrompt: async (input: { standalone: string; examples: unknown[] }) => ({
+        format: 'tiny-sql',
+        text: input.standalone,
+        examplesUsed: input.examples.length,
+      }),
+      buildExplainPrompt: async () => null,
+      generate: async (prompt: string, _max: number, onToken: (p: string) => void): Promise<GenerateResult> => {
+        calls.generate++;
+        interrupted = false;
+        const text = script.reply(prompt);
+        onToken(text);
+        if (script.hold) await script.hold;
+        return { text, tokens: 5, ms: 10, tokensPerSecond: 500, interrupted };
+      },
+      interrupt: async () => {
+        calls.interrupt++;
+        interrupted = true;
+      },
+    },
+    sql,
+    newSql: () => sql,
+    progressProxy: (fn: ProgressFn) => fn,
+    tokenProxy: (fn: (p: string) => void) => fn,
+    transfer: <T>(v: T) => v,
+  } as unknown as UiServices;
+  const storage = opts.storage ?? new Map<string, string>();
+  const served = new Map<string, string>([
+    [
+      'http://app.test/models/index.json',
+      JSON.stringify({ models: ['universal-sentence-encoder-lite', 'tiny-sql-lm'] }),
+    ],
+  ]);
+  const kv = lazyKv(open);
+  const deps: AppDeps = {
+    services,
+    kv,
+    env: {
+      href: () => 'http://app.test/?x=1',
+      fetch: async (input) => {
+        const body = served.get(String(input));
+        return body == null ? new Response('not found', { status: 404 }) : new Response(body);
+      },
+    },
+    settingsStorage: {
+      getItem: (k) => storage.get(k) ?? null,
+      setItem: (k, v) => void storage.set(k, v),
+    },
+    demo: {
+      dbName: 'Demo shop',
+      dbSql: async () => SHOP_SQL,
+      corpusName: DEMO_CORPUS.name,
+      corpus: async () => DEMO_CORPUS,
+    },
+    quotaWarning: async () => null,
+  };
+  return { app: new AppState(deps), services, kv, storage, script, calls, served };
+}

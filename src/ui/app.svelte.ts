@@ -30,7 +30,8 @@ import { loadSettings, saveSettings, type Settings } from './settings.ts';
 import { DEMO_CORPUS_NAME, DEMO_DB_NAME, demoCorpus, demoDatabaseSql } from './demo.ts';
 import { decodeShare, encodeShare, type ShareState } from '../lib/share/codec.ts';
 import { quotaWarning } from './storage.ts';
-import { loadAdapterJson, type LinearAdapter, type AdapterMeta } from '../lib/train/adapter.ts';
+import { loadAdapterJson, withQueryAdapter, type LinearAdapter, type AdapterMeta } from '../lib/train/adapter.ts';
+import { WorkerEmbedder, WorkerIndexService } from '../browser/services.ts';
 import { Retrieval, needsMaskedIndex, parseRetriever, type RetrieverName } from '../lib/retrieve/strategies.ts';
 
 export type Status = 'idle' | 'loading' | 'ready' | 'error' | 'needs-confirm';
@@ -612,13 +613,6 @@ class AppState {
     return !!this.adapter && this.settings.adapterOn;
   }
 
-  /** Embed a query, through the adapter when it is on (documents and the index are untouched). */
-  async embedQuery(text: string): Promise<Float32Array> {
-    const v = await embedWorker.api.embed([text], 'query');
-    const a = this.adapter;
-    return a && this.settings.adapterOn ? a.apply(v) : v;
-  }
-
   setAdapterOn(on: boolean): void {
     this.update({ adapterOn: on });
     this.retrieval = null;
@@ -713,22 +707,22 @@ class AppState {
     return this.retrieval;
   }
 
-  /** A Retrieval over the workers' indexes; the adapter (if on) applies to the plain-question index. */
+  /**
+   * A Retrieval over the workers' indexes; the adapter (if on) decorates the query embedder of the
+   * plain-question index only (documents and the masked index are untouched).
+   */
   makeRetrieval(corpus: Corpus, useAdapter: boolean): Retrieval {
-    const adapter = useAdapter ? this.adapter : null;
-    const dense = (slot?: string) => ({
-      embed: async (t: string) => {
-        const v = await embedWorker.api.embed([t], 'query');
-        return adapter && !slot ? adapter.apply(v) : v;
-      },
-      search: (v: Float32Array, k: number, ex?: number[]) =>
-        indexWorker.api.search(transfer(v, [v.buffer]), k, ex, slot),
-    });
+    const info = this.embedder ? $state.snapshot(this.embedder) : null;
+    const queries = new WorkerEmbedder(embedWorker.api, info);
+    const adapter = useAdapter && info ? this.adapter : null;
+    const index = new WorkerIndexService(indexWorker.api);
     const maskedSlot = this.maskedMeta()?.slot;
     return new Retrieval({
       corpus,
-      dense: dense(),
-      ...(this.maskedStatus === 'ready' && maskedSlot ? { maskedDense: dense(maskedSlot) } : {}),
+      dense: { embedder: adapter ? withQueryAdapter(queries, adapter) : queries, index },
+      ...(this.maskedStatus === 'ready' && maskedSlot
+        ? { maskedDense: { embedder: queries, index, slot: maskedSlot } }
+        : {}),
     });
   }
 
@@ -885,14 +879,9 @@ class AppState {
       const fu = followUp;
       await ask(
         {
-          embedQuery: (q) => this.embedQuery(q),
-          search: (q, k) => indexWorker.api.search(transfer(q, [q.buffer]), k),
-          ...(this.corpus && this.settings.retriever !== 'dense'
-            ? {
-                retrieve: (q: string, k: number, tables: TableInfo[]) =>
-                  this.retrievalFor(this.corpus!).retrieve(this.settings.retriever as RetrieverName, q, k, { tables }),
-              }
-            : {}),
+          retriever: this.corpus
+            ? this.retrievalFor(this.corpus).retriever(this.settings.retriever as RetrieverName)
+            : null,
           buildPrompt: (input) =>
             fu
               ? llmWorker.api.buildFollowUpPrompt(
@@ -915,7 +904,7 @@ class AppState {
               signal?.removeEventListener('abort', stop);
             }
           },
-          exec: (s) => sql.exec(s, { timeoutMs: this.settings.timeoutMs }),
+          exec: (s, signal) => sql.exec(s, { timeoutMs: this.settings.timeoutMs, signal }),
         },
         {
           question: fu ? fu.standalone : question,

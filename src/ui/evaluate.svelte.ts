@@ -4,7 +4,7 @@
  * database), reports progress, can be cancelled, and resumes after a reload from IndexedDB.
  */
 import { app } from './app.svelte.ts';
-import { embedWorker, indexWorker, llmWorker, newSqlClient, tokenProxy, transfer } from './services.ts';
+import { llmWorker, newSqlClient, tokenProxy } from './services.ts';
 import { runEval, type EvalItem } from '../lib/eval/runner.ts';
 import type { EvalExample, EvalRun } from '../lib/eval/report.ts';
 import { summarizeRun } from '../lib/eval/report.ts';
@@ -14,7 +14,7 @@ import { loadCorpusFile } from '../lib/corpus/detect.ts';
 import { toCsv } from '../lib/corpus/csv.ts';
 import { IndexStore } from '../lib/index/store.ts';
 import { errorMessage, isCancelled } from '../lib/errors.ts';
-import type { Progress, RowIssue, TableInfo } from '../lib/types.ts';
+import type { Progress, RowIssue } from '../lib/types.ts';
 import type { RetrieverName } from '../lib/retrieve/strategies.ts';
 import type { SqlClient } from '../lib/sql/client.ts';
 
@@ -237,24 +237,15 @@ class EvalState {
     this.sql ??= newSqlClient(app.settings.timeoutMs);
     const sql = this.sql;
     const corpus = app.corpus;
-    const retrieval =
-      corpus && config.retriever && config.retriever !== 'dense' ? app.makeRetrieval(corpus, config.adapter) : null;
+    const retriever = corpus
+      ? app.makeRetrieval(corpus, config.adapter).retriever((config.retriever || 'dense') as RetrieverName)
+      : null;
     const t0 = performance.now();
     let lastSave = 0;
     try {
       const runs = await runEval(
         {
-          embedQuery: async (q) => {
-            const v = await embedWorker.api.embed([q], 'query');
-            return config.adapter && app.adapter ? app.adapter.apply(v) : v;
-          },
-          search: (q, k, exclude) => indexWorker.api.search(transfer(q, [q.buffer]), k, exclude),
-          ...(retrieval
-            ? {
-                retrieve: (q: string, k: number, o: { exclude?: number[]; tables?: TableInfo[] }) =>
-                  retrieval.retrieve(config.retriever as RetrieverName, q, k, { exclude: o.exclude, tables: o.tables }),
-              }
-            : {}),
+          retriever,
           buildPrompt: (input) => llmWorker.api.buildPrompt(input, app.settings.maxNewTokens),
           generate: async (p, onToken, signal) => {
             const stop = () => void llmWorker.api.interrupt();

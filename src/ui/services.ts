@@ -9,6 +9,9 @@ import type { LlmApi } from '../../workers/llm.worker.ts';
 import type { SqlApi } from '../../workers/sql.worker.ts';
 import { SqlClient } from '../lib/sql/client.ts';
 import type { ProgressFn } from '../lib/types.ts';
+import { registerErrorTransfer } from '../lib/errors-transfer.ts';
+
+registerErrorTransfer();
 
 function spawn<T>(make: () => Worker): { api: Comlink.Remote<T>; worker: Worker } {
   const worker = make();

@@ -32,9 +32,9 @@ function clustered(n: number, dim: number, seed: number): Float32Array {
   return v;
 }
 
-function recallAt(k: number, exact: { index: number }[], got: { index: number }[]): number {
-  const want = new Set(exact.slice(0, k).map((h) => h.index));
-  return got.slice(0, k).filter((h) => want.has(h.index)).length / k;
+function recallAt(k: number, exact: { row: number }[], got: { row: number }[]): number {
+  const want = new Set(exact.slice(0, k).map((h) => h.row));
+  return got.slice(0, k).filter((h) => want.has(h.row)).length / k;
 }
 
 describe('int8 kernel', () => {
@@ -82,11 +82,11 @@ describe('Int8Index', () => {
     for (const i of [0, 123, 499]) {
       const q = v.slice(i * dim, (i + 1) * dim);
       const hits = idx.search(q, 5);
-      expect(hits[0].index).toBe(i);
+      expect(hits[0].row).toBe(i);
       expect(hits[0].score).toBeCloseTo(1, 5);
       for (let h = 1; h < hits.length; h++) expect(hits[h - 1].score).toBeGreaterThanOrEqual(hits[h].score);
       const exact = flat.search(q, 5);
-      expect(hits.map((h) => h.index)).toEqual(exact.map((h) => h.index));
+      expect(hits.map((h) => h.row)).toEqual(exact.map((h) => h.row));
       hits.forEach((h, j) => expect(h.score).toBeCloseTo(exact[j].score, 6));
     }
   });
@@ -110,7 +110,7 @@ describe('Int8Index', () => {
     const v = randomUnit(50, dim, 5);
     const idx = new Int8Index(v, dim);
     const q = v.slice(7 * dim, 8 * dim);
-    expect(idx.search(q, 3, (i) => i === 7).map((h) => h.index)).not.toContain(7);
+    expect(idx.search(q, 3, (i) => i === 7).map((h) => h.row)).not.toContain(7);
     expect(idx.search(q, 500)).toHaveLength(50);
     expect(idx.search(q, 0)).toEqual([]);
     expect(() => idx.search(new Float32Array(3), 1)).toThrow(/dims/);
@@ -146,7 +146,7 @@ describe('Int8Index', () => {
     const r = await svc2.restore(meta);
     expect(r.status).toBe('restored');
     const q = v.slice(42 * dim, 43 * dim);
-    expect(svc2.search(q, 1).hits[0].index).toBe(42);
+    expect((await svc2.search(q, 1)).hits[0].row).toBe(42);
     store.close();
   });
 });

@@ -30,7 +30,7 @@ describe('TopK', () => {
   test('keeps the k best in descending order', () => {
     const t = new TopK(3);
     [0.1, 0.9, 0.5, 0.7, 0.2, 0.95].forEach((s, i) => t.push(i, s));
-    expect(t.hits.map((h) => h.index)).toEqual([5, 1, 3]);
+    expect(t.hits.map((h) => h.row)).toEqual([5, 1, 3]);
   });
 });
 
@@ -41,12 +41,12 @@ describe('FlatIndex', () => {
     const idx = new FlatIndex(v, dim);
     for (let t = 0; t < 5; t++) {
       const q = randomUnit(1, dim, 100 + t);
-      expect(idx.search(q, 10).map((h) => h.index)).toEqual(bruteForce(v, dim, q, 10));
+      expect(idx.search(q, 10).map((h) => h.row)).toEqual(bruteForce(v, dim, q, 10));
     }
     const q = v.slice(7 * dim, 8 * dim);
-    expect(idx.search(q, 1)[0].index).toBe(7);
+    expect(idx.search(q, 1)[0].row).toBe(7);
     expect(idx.search(q, 1)[0].score).toBeCloseTo(1, 5);
-    expect(idx.search(q, 3, (i) => i === 7).map((h) => h.index)).not.toContain(7);
+    expect(idx.search(q, 3, (i) => i === 7).map((h) => h.row)).not.toContain(7);
   });
   test('rejects a query of the wrong width', () => {
     expect(() => new FlatIndex(randomUnit(3, 8, 1), 8).search(new Float32Array(4), 1)).toThrow(/dims/);
@@ -60,12 +60,12 @@ describe('VoyIndex', () => {
     const idx = VoyIndex.build(v, dim);
     for (const i of [0, 17, 299]) {
       const hits = idx.search(v.slice(i * dim, (i + 1) * dim), 3);
-      expect(hits[0].index).toBe(i);
+      expect(hits[0].row).toBe(i);
       expect(hits[0].score).toBeCloseTo(1, 5);
       expect(hits[0].score).toBeGreaterThanOrEqual(hits[1].score);
     }
     const again = VoyIndex.restore(v, dim, idx.serializeExtra());
-    expect(again.search(v.slice(5 * dim, 6 * dim), 1)[0].index).toBe(5);
+    expect(again.search(v.slice(5 * dim, 6 * dim), 1)[0].row).toBe(5);
   });
 });
 
@@ -93,7 +93,7 @@ describe('IndexService + IndexStore (IndexedDB)', () => {
     const r = await svc2.restore(meta());
     expect(r.status).toBe('restored');
     const q = v.slice(9 * 16, 10 * 16);
-    expect(svc2.search(q, 1).hits[0].index).toBe(9);
+    expect((await svc2.search(q, 1)).hits[0].row).toBe(9);
     const stale = await svc2.restore(meta({ embedderId: 'other', corpusHash: 'h2' }));
     expect(stale.status).toBe('stale');
     if (stale.status === 'stale') {
@@ -110,7 +110,7 @@ describe('IndexService + IndexStore (IndexedDB)', () => {
     // wrong vector count: rejected before anything is written
     await expect(svc.build(meta({ corpusHash: 'h2' }), new Float32Array(10), 1)).rejects.toThrow(/expected/);
     expect((await store.list()).map((r) => r.meta.corpusHash)).toEqual(['h1']);
-    expect(svc.search(v.slice(0, 16), 1).hits[0].index).toBe(0);
+    expect((await svc.search(v.slice(0, 16), 1)).hits[0].row).toBe(0);
   });
 
   test('a second slot (masked questions) is searched by name; the primary stays the default', async () => {
@@ -120,9 +120,9 @@ describe('IndexService + IndexStore (IndexedDB)', () => {
       b = randomUnit(30, 16, 8);
     await svc.build(meta(), a, 1);
     await svc.build(meta({ slot: 'test#masked', count: 30, textMode: 'masked-question' }), b, 1);
-    expect(svc.search(a.slice(4 * 16, 5 * 16), 1).hits[0].index).toBe(4);
-    expect(svc.search(b.slice(20 * 16, 21 * 16), 1, undefined, 'test#masked').hits[0].index).toBe(20);
-    expect(() => svc.search(a.slice(0, 16), 1, undefined, 'other')).toThrow(/no index is loaded for other/);
+    expect((await svc.search(a.slice(4 * 16, 5 * 16), 1)).hits[0].row).toBe(4);
+    expect((await svc.search(b.slice(20 * 16, 21 * 16), 1, { slot: 'test#masked' })).hits[0].row).toBe(20);
+    await expect(svc.search(a.slice(0, 16), 1, { slot: 'other' })).rejects.toThrow(/no index is loaded for other/);
     expect((await store.list()).length).toBe(2);
   });
 

@@ -78,7 +78,7 @@ export class VoyIndex implements VectorIndex {
     if (!serialized) return VoyIndex.build(vectors, dim);
     return new VoyIndex(vectors, dim, voyClass().deserialize(serialized));
   }
-  search(query: Float32Array, k: number, exclude?: (index: number) => boolean): SearchHit[] {
+  search(query: Float32Array, k: number, exclude?: (row: number) => boolean): SearchHit[] {
     // Ask for extra neighbours when some may be excluded.
     const want = Math.min(this.size, exclude ? k + 8 : k);
     const res = this.voy.search(query, want);
@@ -86,7 +86,7 @@ export class VoyIndex implements VectorIndex {
     for (const nb of res.neighbors) {
       const i = Number(nb.id);
       if (exclude?.(i)) continue;
-      hits.push({ index: i, score: dot(query, this.vectors, i * this.dim) });
+      hits.push({ row: i, score: dot(query, this.vectors, i * this.dim) });
     }
     hits.sort((a, b) => b.score - a.score);
     return hits.slice(0, k);

@@ -6,7 +6,8 @@
  */
 import type { DbInfo, DbSource, ExecOptions } from './engine.ts';
 import type { QueryResult } from '../types.ts';
-import { SqlTimeoutError } from '../errors.ts';
+import { CancelledError, SqlTimeoutError } from '../errors.ts';
+import type { SqlEngine, SqlExecOptions } from '../services.ts';
 import { locateSqlError, type SqlErrorSpot } from './locate-error.ts';
 
 /** What the SQL worker exposes (every call is async across the boundary). */
@@ -22,12 +23,14 @@ export interface SqlWorkerHandle {
   terminate(): void;
 }
 
-export class SqlClient {
+export class SqlClient implements SqlEngine {
   private handle: SqlWorkerHandle;
   private source: DbSource | null = null;
   private info: DbInfo | null = null;
-  /** Number of times a worker was terminated for running too long. */
+  /** Number of times a worker was terminated for running too long (or stopped). */
   restarts = 0;
+  /** A restart after a stopped query, run in the background so Stop answers at once. */
+  private restarting: Promise<void> | null = null;
 
   constructor(
     private readonly spawn: () => SqlWorkerHandle,
@@ -41,32 +44,47 @@ export class SqlClient {
   }
 
   async open(src: DbSource): Promise<DbInfo> {
+    await this.restarting;
     const info = await this.handle.remote.open(src);
     this.source = src;
     this.info = info;
     return info;
   }
 
-  async exec(sql: string, opts: ExecOptions = {}): Promise<QueryResult> {
-    const timeoutMs = opts.timeoutMs ?? this.defaultTimeoutMs;
+  /** Run SQL with the hard timeout; aborting `opts.signal` stops the query by restarting the worker. */
+  async exec(sql: string, opts: SqlExecOptions = {}): Promise<QueryResult> {
+    const { signal, ...execOpts } = opts;
+    if (signal?.aborted) throw new CancelledError('query');
+    await this.restarting;
+    const timeoutMs = execOpts.timeoutMs ?? this.defaultTimeoutMs;
     const h = this.handle;
     let timer: ReturnType<typeof setTimeout> | undefined;
+    let onAbort: (() => void) | undefined;
     // The hard limit fires a little after the soft one, so the engine's own check wins when it can.
     const hard = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new SqlTimeoutError(timeoutMs)), timeoutMs + 250);
+      onAbort = () => reject(new CancelledError('query'));
+      signal?.addEventListener('abort', onAbort, { once: true });
     });
     try {
-      return await Promise.race([h.remote.exec(sql, { ...opts, timeoutMs }), hard]);
+      return await Promise.race([h.remote.exec(sql, { ...execOpts, timeoutMs }), hard]);
     } catch (e) {
       if (e instanceof SqlTimeoutError && this.handle === h) await this.restart();
+      else if (e instanceof CancelledError && this.handle === h) {
+        this.restarting = this.restart()
+          .catch(() => {})
+          .finally(() => (this.restarting = null));
+      }
       throw e;
     } finally {
       clearTimeout(timer);
+      if (onAbort) signal?.removeEventListener('abort', onAbort);
     }
   }
 
   /** Where an SQL error message points in the SQL, for an inline mark; null when it names no token. */
   async locateError(sql: string, message: string): Promise<SqlErrorSpot | null> {
+    await this.restarting;
     const remote = this.handle.remote;
     if (!remote.locateError) return locateSqlError(sql, message);
     try {

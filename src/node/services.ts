@@ -44,11 +44,10 @@ export interface NodeServices extends Services {
 let storeSeq = 0;
 
 async function memoryStore(): Promise<IndexStore> {
-  const g = globalThis as { indexedDB?: unknown; IDBKeyRange?: unknown };
-  if (!g.indexedDB) {
-    const fake = await import('fake-indexeddb');
-    g.indexedDB = fake.indexedDB;
-    g.IDBKeyRange = fake.IDBKeyRange;
+  if (!(globalThis as { indexedDB?: unknown }).indexedDB) {
+    // Installs indexedDB and the IDB* classes as globals (what idb expects); a side-effect module.
+    const auto: string = 'fake-indexeddb/auto';
+    await import(/* @vite-ignore */ auto);
   }
   return IndexStore.open(`coderag-node-${process.pid}-${++storeSeq}`);
 }

@@ -16,7 +16,6 @@ import { FlatIndex } from '../lib/index/flat.ts';
 import type { IndexRecord } from '../lib/index/store.ts';
 import { indexCorpus } from '../lib/rag/pipeline.ts';
 import { DEFAULT_TEXT_MODE, TEXT_MODES, type TextMode } from '../lib/rag/doc-text.ts';
-import { buildPrompt } from '../lib/llm/prompts.ts';
 import { DEFAULT_MAX_ROWS, DEFAULT_TIMEOUT_MS } from '../lib/sql/engine.ts';
 import {
   RETRIEVERS,
@@ -40,8 +39,8 @@ import {
   type RetrievalRun,
 } from '../lib/eval/report.ts';
 import { CancelledError, errorMessage, isCancelled } from '../lib/errors.ts';
-import { loadCpuGenerator, loadEmbedder, localModelsDir, repoRoot, transformers } from './host.ts';
-import type { TransformersEmbedder } from '../lib/embed/transformers-embedder.ts';
+import { localModelsDir, repoRoot, transformers } from './host.ts';
+import { createNodeServices } from './services.ts';
 import {
   DEFAULT_CACHE_DIR,
   corpusIdPrefix,
@@ -54,7 +53,6 @@ import {
   type EvalDataset,
   type LoadedCorpus,
 } from './eval-data.ts';
-import { nodeSqlClient } from './sql-thread.ts';
 
 export const EVAL_USAGE = `Usage: npm run eval -- --spider DIR [options]
 
@@ -386,7 +384,7 @@ interface IndexedCorpus {
 
 /** Embed (or load cached vectors of) the corpus for one text mode, and wrap a flat index around it. */
 async function indexFor(
-  embedder: TransformersEmbedder,
+  embedder: Embedder,
   corpus: Corpus,
   textMode: TextMode,
   cache: boolean,
@@ -544,8 +542,16 @@ export async function runEvalCli(
   io.err(
     `[eval] models from ${modelsDir ?? 'the Hugging Face Hub'}: embedder ${eSpec.id} (${eDtype})${gSpec ? `, generator ${gSpec.id} (${gDtype})` : ''}`,
   );
-  const embedder = needCorpus ? await loadEmbedder(eSpec.id, eDtype) : null;
-  const generator = gSpec ? await loadCpuGenerator(gSpec.id, gDtype) : null;
+  // One services object (src/node/services.ts): the embedder only when retrieving, the generator
+  // only when generating, sql.js in a worker thread with the hard timeout.
+  const services = await createNodeServices({
+    embedderId: needCorpus ? eSpec.id : null,
+    embedderDtype: eDtype,
+    generatorId: gSpec?.id,
+    generatorDtype: gDtype,
+    sqlTimeoutMs: o.timeoutMs,
+  });
+  const { embedder, generator } = services;
   const loadModelsS = (performance.now() - tLoad0) / 1000;
 
   const baseConfig = {
@@ -646,6 +652,7 @@ export async function runEvalCli(
       runs,
       config: { ...baseConfig, timing: roundAll(timing), wall_time_s: Math.round(wall * 10) / 10 },
     };
+    services.sql.dispose();
     if (o.out) writeJsonAtomic(o.out, report);
     io.log(formatRetrievalTable(runs));
     io.log(
@@ -692,15 +699,11 @@ export async function runEvalCli(
     io.err(`[eval] resuming: ${done.reduce((s, d) => s + d.examples.length, 0)} examples already scored`);
   }
 
-  const sql = nodeSqlClient(o.timeoutMs);
+  const sql = services.sql;
   const format = generator!.format;
   const svc: EvalServices = {
     retriever,
-    buildPrompt: (input) =>
-      buildPrompt(format, input, {
-        countTokens: (t) => generator!.countTokens(t),
-        maxTokens: generator!.contextTokens - o.maxNewTokens,
-      }),
+    buildPrompt: (input) => generator!.buildPrompt(input, o.maxNewTokens),
     generate: (p, onToken, sig) => generator!.generate(p, { onToken, signal: sig, maxNewTokens: o.maxNewTokens }),
     openDb: async (dbId): Promise<{ tables: TableInfo[] }> => {
       const info = await sql.open(dataset.source(dbId));

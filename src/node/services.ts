@@ -21,8 +21,11 @@ import { defaultTestEmbedderId, loadCpuGenerator, loadEmbedder, voyReady } from 
 import { nodeSqlClient } from './sql-thread.ts';
 
 export interface NodeServicesOptions {
-  /** Embedder registry id (default: USE-Lite when ../shared/models has it, else all-MiniLM-L6-v2). */
-  embedderId?: string;
+  /**
+   * Embedder registry id (default: USE-Lite when ../shared/models has it, else all-MiniLM-L6-v2);
+   * null = no embedder (a run without retrieval), then `embedder` is null.
+   */
+  embedderId?: string | null;
   embedderDtype?: Dtype;
   /** A CPU generator registry id (e.g. 'tiny-sql-lm'); none = no generator. */
   generatorId?: string;
@@ -35,7 +38,8 @@ export interface NodeServicesOptions {
   embedder?: Embedder;
 }
 
-export interface NodeServices extends Services {
+export interface NodeServices extends Omit<Services, 'embedder'> {
+  embedder: Embedder | null;
   index: IndexService;
   generator: LocalGenerator | null;
   sql: SqlClient;
@@ -53,10 +57,11 @@ async function memoryStore(): Promise<IndexStore> {
 }
 
 export async function createNodeServices(o: NodeServicesOptions = {}): Promise<NodeServices> {
-  const embedderId = o.embedderId ?? defaultTestEmbedderId();
-  if (!o.embedder && !findEmbedder(embedderId)) throw new Error(`unknown embedder "${embedderId}"`);
+  const embedderId = o.embedderId === undefined ? defaultTestEmbedderId() : o.embedderId;
+  if (!o.embedder && embedderId !== null && !findEmbedder(embedderId))
+    throw new Error(`unknown embedder "${embedderId}"`);
   const [embedder, engine, store] = await Promise.all([
-    o.embedder ?? loadEmbedder(embedderId, o.embedderDtype),
+    o.embedder ?? (embedderId === null ? null : loadEmbedder(embedderId, o.embedderDtype)),
     o.generatorId ? loadCpuGenerator(o.generatorId, o.generatorDtype) : null,
     o.indexStore ?? memoryStore(),
     voyReady(),
@@ -72,7 +77,7 @@ export async function createNodeServices(o: NodeServicesOptions = {}): Promise<N
     async dispose() {
       sql.dispose();
       await generator?.dispose();
-      if (!o.embedder) await embedder.dispose?.();
+      if (!o.embedder) await embedder?.dispose?.();
       if (!o.indexStore) store.close();
     },
   };

@@ -138,14 +138,14 @@ describe.skipIf(!spider)('Retriever contract: every registered strategy on a sma
         textMode,
       };
       await indexCorpus(
-        { embedDocs: (x) => svc.embedder.embed(x, { role: 'doc' }), build: (m, v, ms) => svc.index.build(m, v, ms) },
+        { embedDocs: (x) => base.embed(x, { role: 'doc' }), build: (m, v, ms) => svc.index.build(m, v, ms) },
         { corpus, meta, textMode },
       );
     }
     retrieval = new Retrieval({
       corpus,
-      dense: { embedder: svc.embedder, index: svc.index },
-      maskedDense: { embedder: svc.embedder, index: svc.index, slot: 'contract#masked' },
+      dense: { embedder: base, index: svc.index },
+      maskedDense: { embedder: base, index: svc.index, slot: 'contract#masked' },
     });
   }, 300_000);
   afterAll(async () => {

@@ -73,10 +73,10 @@ describe('through a comlink endpoint', () => {
     registerErrorTransfer();
     const { port1, port2 } = new MessageChannel();
     const api = {
-      cancel(): never {
+      cancel(): void {
         throw new CancelledError('indexing');
       },
-      async load(): Promise<never> {
+      async load(): Promise<void> {
         throw new ModelLoadError('m', new SqlTimeoutError(1000));
       },
     };

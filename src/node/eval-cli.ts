@@ -106,7 +106,7 @@ export interface EvalCliOptions {
   ks: number[];
   textModes: TextMode[];
   retrievalOnly: boolean;
-  /** 'dense' = plain embed + search; anything else is an app strategy (src/lib/retrieve/). */
+  /** A strategy of src/lib/retrieve/ ('dense' = embed the question, nearest examples). */
   retriever: string;
   models: string | null;
   generator?: string;

@@ -31,7 +31,7 @@ import { DEMO_CORPUS_NAME, DEMO_DB_NAME, demoCorpus, demoDatabaseSql } from './d
 import { decodeShare, encodeShare, type ShareState } from '../lib/share/codec.ts';
 import { quotaWarning } from './storage.ts';
 import { loadAdapterJson, withQueryAdapter, type LinearAdapter, type AdapterMeta } from '../lib/train/adapter.ts';
-import { WorkerEmbedder, WorkerIndexService } from '../browser/services.ts';
+import { WorkerEmbedder, WorkerIndexService } from '../browser/clients.ts';
 import { Retrieval, needsMaskedIndex, parseRetriever, type RetrieverName } from '../lib/retrieve/strategies.ts';
 
 export type Status = 'idle' | 'loading' | 'ready' | 'error' | 'needs-confirm';

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import path from 'node:path';
 import * as Comlink from 'comlink';
 import type { Embedder } from '../../src/lib/embed/embedder.ts';
-import { WorkerEmbedder } from '../../src/browser/services.ts';
+import { WorkerEmbedder } from '../../src/browser/clients.ts';
 import type { EmbedApi } from '../../workers/embed.worker.ts';
 import { RETRIEVERS, RETRIEVER_INFO, Retrieval, type RetrieverName } from '../../src/lib/retrieve/strategies.ts';
 import { indexCorpus } from '../../src/lib/rag/pipeline.ts';

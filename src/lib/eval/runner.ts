@@ -3,9 +3,10 @@
  * database, run the gold SQL once, then for each k answer the question through the SAME `ask()`
  * the app uses (embed → retrieve → prompt → generate → execute) and score it (score.ts).
  *
- * Services are passed in, as for `ask()`: the Node CLI wires direct instances (transformers.js,
- * a flat index, sql.js in a worker thread with a hard timeout); the browser's Evaluate page wires
- * its workers. A run can be cancelled (AbortSignal; throws CancelledError between questions or
+ * Services are passed in, as for `ask()`, with retrieval as a `Retriever` (any strategy of
+ * src/lib/retrieve/): the Node CLI wires in-process instances (createNodeServices), the browser's
+ * Evaluate page its worker clients. The runner tells the retriever which rows to exclude (the
+ * question itself), the question's database and tables. A run can be cancelled (AbortSignal; throws CancelledError between questions or
  * inside generation) and resumed (pass the examples already scored as `done`).
  *
  * Retrieval never returns the question itself: corpus rows with the item's id, or with the same
@@ -43,15 +44,6 @@ export interface EvalItem {
   dbId: string;
   question: string;
   gold: string;
-}
-
-/** What a retrieval strategy learns about the question being evaluated. */
-export interface StrategyContext {
-  /** Corpus rows that are the question itself. */
-  exclude: number[];
-  dbId: string;
-  /** Tables of the question's database (empty in retrieval-only runs without `tablesFor`). */
-  tables: TableInfo[];
 }
 
 export interface EvalServices {
@@ -319,7 +311,7 @@ export interface RunRetrievalOptions {
   k: number;
   /** How the corpus was indexed (a label in the result). */
   textMode: string;
-  /** Questions embedded per call when `embedQueries` is available (default 64). */
+  /** Questions per progress report and cancellation check (default 64). */
   batchSize?: number;
   /** Tables of a question's database, for strategies that mask schema mentions. */
   tablesFor?: (dbId: string) => TableInfo[] | undefined;

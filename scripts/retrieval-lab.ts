@@ -1,13 +1,14 @@
 /**
  * Compare example-selection strategies on Spider dev (skeleton match @1 and @3, latency).
- * Usage: npm exec tsx scripts/retrieval-lab.ts -- [--retrievers a,b,c] [--draft]
+ * Usage: npm exec tsx scripts/retrieval-lab.ts -- [--retrievers a,b,c] [--pools 50,100] [--vote-c 3,5] [--no-masked-dense]
  */
 import path from 'node:path';
 import { loadEmbedder, spiderDir, defaultTestEmbedderId } from '../src/node/host.ts';
 import { embedCached } from '../src/node/embed-cache.ts';
 import { loadSpiderDev, spiderTables, loadCorpus, DEFAULT_CACHE_DIR } from '../src/node/eval-data.ts';
 import { FlatIndex } from '../src/lib/index/flat.ts';
-import { Retrieval, RETRIEVERS, setVoteC, type RetrieverName } from '../src/lib/retrieve/strategies.ts';
+import { Retrieval, RETRIEVERS, type RetrieverName } from '../src/lib/retrieve/strategies.ts';
+import { searchOver } from '../src/lib/index/search.ts';
 import { sqlSkeleton } from '../src/lib/sql/normalize.ts';
 import { selfRows } from '../src/lib/eval/runner.ts';
 import { median } from '../src/lib/eval/stats.ts';
@@ -31,13 +32,7 @@ const docs = await embedCached(
 const mdocs = await embedCached(emb, r0.maskedCorpus(), { role: 'doc', cacheDir: DEFAULT_CACHE_DIR });
 const idx = new FlatIndex(docs.vectors, emb.dim);
 const midx = new FlatIndex(mdocs.vectors, emb.dim);
-const side = (ix: FlatIndex) => ({
-  embed: async (t: string) => await emb.embed([t], { role: 'query' }),
-  search: (v: Float32Array, k: number, ex?: number[]) => {
-    const s = new Set(ex);
-    return { hits: ix.search(v, k, (i) => s.has(i)) };
-  },
-});
+const side = (ix: FlatIndex) => ({ embedder: emb, index: searchOver(ix, corpus.hash) });
 const retrieval = new Retrieval({
   corpus,
   dense: side(idx),
@@ -49,7 +44,6 @@ const cs = args.includes('--vote-c') ? args[args.indexOf('--vote-c') + 1].split(
 for (const name of names)
   for (const pool of pools)
     for (const c of cs) {
-      setVoteC(c);
       let top1 = 0,
         top3 = 0;
       const lat: number[] = [];
@@ -59,6 +53,7 @@ for (const name of names)
           exclude: selfRows(corpus, item),
           tables: tables.tables[item.dbId],
           pool,
+          voteC: c,
         });
         lat.push(res.ms);
         const sk = res.hits.map((h) => sqlSkeleton(corpus.examples[h.row].sql));

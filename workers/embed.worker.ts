@@ -1,5 +1,6 @@
 /** Embedding worker: a transformers.js embedder, on WebGPU when asked and available, else WASM. */
 import * as Comlink from 'comlink';
+import { registerErrorTransfer } from '../src/lib/errors-transfer.ts';
 import { browserTransformers, type BrowserModelConfig } from '../src/browser/runtime.ts';
 import { findEmbedder, type Dtype } from '../src/lib/config.ts';
 import { TransformersEmbedder } from '../src/lib/embed/transformers-embedder.ts';
@@ -31,4 +32,5 @@ const api = {
 };
 
 export type EmbedApi = typeof api;
+registerErrorTransfer();
 Comlink.expose(api);

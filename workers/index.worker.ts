@@ -1,8 +1,10 @@
 /** Index worker: the active vector index (flat scan or voy-search WASM), persisted in IndexedDB. */
 import * as Comlink from 'comlink';
+import { registerErrorTransfer } from '../src/lib/errors-transfer.ts';
 import voyWasm from 'voy-search/voy_search_bg.wasm?url';
 import { IndexService } from '../src/lib/index/service.ts';
 import { IndexStore, type IndexMeta } from '../src/lib/index/store.ts';
+import type { IndexSearchOptions } from '../src/lib/services.ts';
 import { flatFactory } from '../src/lib/index/flat.ts';
 import { initVoy, voyFactory } from '../src/lib/index/voy.ts';
 import { int8Factory } from '../src/lib/index/int8.ts';
@@ -19,8 +21,8 @@ const api = {
   async build(meta: IndexMeta, vectors: Float32Array, embedMs: number) {
     return (await servicePromise).build(meta, vectors, embedMs);
   },
-  async search(query: Float32Array, k: number, exclude?: number[], slot?: string) {
-    return (await servicePromise).search(query, k, exclude, slot);
+  async search(query: Float32Array, k: number, o?: IndexSearchOptions) {
+    return (await servicePromise).search(query, k, o);
   },
   async list() {
     return (await servicePromise).list();
@@ -31,4 +33,5 @@ const api = {
 };
 
 export type IndexApi = typeof api;
+registerErrorTransfer();
 Comlink.expose(api);

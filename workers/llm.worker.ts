@@ -3,6 +3,7 @@
  * Prompts are built here too, so they are cut with the model's own tokenizer.
  */
 import * as Comlink from 'comlink';
+import { registerErrorTransfer } from '../src/lib/errors-transfer.ts';
 import { browserTransformers, type BrowserModelConfig } from '../src/browser/runtime.ts';
 import { findCpuGenerator, findWebLlm, type Dtype } from '../src/lib/config.ts';
 import type { Generator } from '../src/lib/llm/generator.ts';
@@ -46,7 +47,7 @@ const api = {
     await gen?.dispose?.();
     gen = null;
     gen = await WebLlmGenerator.load(await webllmModule(), spec, choice, { onProgress, signal: loadAbort.signal });
-    return { id: gen.id, engine: gen.engine, format: gen.format, device: 'webgpu' };
+    return { id: gen.id, engine: gen.engine, format: gen.format, device: 'webgpu', contextTokens: gen.contextTokens };
   },
   async loadCpu(modelCfg: BrowserModelConfig, id: string, dtype: Dtype, onProgress?: ProgressFn) {
     const spec = findCpuGenerator(id);
@@ -56,7 +57,7 @@ const api = {
     await gen?.dispose?.();
     gen = null;
     gen = await TransformersGenerator.load(tf, spec, 'wasm', dtype, { onProgress, signal: loadAbort.signal });
-    return { id: gen.id, engine: gen.engine, format: gen.format, device: 'wasm' };
+    return { id: gen.id, engine: gen.engine, format: gen.format, device: 'wasm', contextTokens: gen.contextTokens };
   },
   cancelLoad() {
     loadAbort?.abort();
@@ -93,4 +94,5 @@ const api = {
 };
 
 export type LlmApi = typeof api;
+registerErrorTransfer();
 Comlink.expose(api);

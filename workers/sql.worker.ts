@@ -1,5 +1,6 @@
 /** SQL worker: sql.js with a read-only database; the page terminates it on a hard timeout. */
 import * as Comlink from 'comlink';
+import { registerErrorTransfer } from '../src/lib/errors-transfer.ts';
 import initSqlJs from 'sql.js';
 import sqlWasm from 'sql.js/dist/sql-wasm-browser.wasm?url';
 import { SqlEngine, type DbSource, type ExecOptions } from '../src/lib/sql/engine.ts';
@@ -22,4 +23,5 @@ const api = {
 };
 
 export type SqlApi = typeof api;
+registerErrorTransfer();
 Comlink.expose(api);

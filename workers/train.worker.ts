@@ -3,6 +3,7 @@
  * (MNRL, Adam) with progress; the page embeds texts with the embed worker and sends vectors here.
  */
 import * as Comlink from 'comlink';
+import { registerErrorTransfer } from '../src/lib/errors-transfer.ts';
 import initSqlJs from 'sql.js';
 import sqlWasm from 'sql.js/dist/sql-wasm-browser.wasm?url';
 import type { Example } from '../src/lib/types.ts';
@@ -121,4 +122,5 @@ const api = {
 };
 
 export type TrainApi = typeof api;
+registerErrorTransfer();
 Comlink.expose(api);

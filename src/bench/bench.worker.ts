@@ -73,7 +73,7 @@ function exactTruth(ds: Dataset, k: number): number[][] {
   const nq = ds.queries.length / ds.dim;
   ds.truth = [];
   for (let i = 0; i < nq; i++)
-    ds.truth.push(flat.search(ds.queries.subarray(i * ds.dim, (i + 1) * ds.dim), k).map((h) => h.index));
+    ds.truth.push(flat.search(ds.queries.subarray(i * ds.dim, (i + 1) * ds.dim), k).map((h) => h.row));
   return ds.truth;
 }
 
@@ -218,7 +218,7 @@ const api = {
         const t = performance.now();
         const hits = index.search(q(i), req.k);
         times.push(performance.now() - t);
-        if (r === 0) got.push(hits.map((h) => h.index));
+        if (r === 0) got.push(hits.map((h) => h.row));
       }
       res.p50.push(p50(times));
       res.p95.push(p95(times));
@@ -249,7 +249,7 @@ const api = {
           if (!got2) throw new Error('saved index not found');
           const again = await factory.restore(got2.vectors, ds.dim, got2.record.extra);
           res.loadMs.push(performance.now() - t);
-          if (again.search(q(0), 1)[0]?.index !== got[0][0] && req.kind !== 'voy')
+          if (again.search(q(0), 1)[0]?.row !== got[0][0] && req.kind !== 'voy')
             throw new Error('restored index disagrees');
           if (again !== index) again.dispose?.();
         }
@@ -310,7 +310,7 @@ const api = {
           const tb = performance.now();
           const hits = index.search(qv, req.k);
           const tc = performance.now();
-          const examples = hits.map((h) => c.examples[h.index % c.examples.length]);
+          const examples = hits.map((h) => c.examples[h.row % c.examples.length]);
           const p = buildPrompt(
             spec.format,
             { tables: c.schemas[dbId] ?? [], examples, question },

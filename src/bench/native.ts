@@ -207,7 +207,7 @@ export async function nativeQueryPath(
         const tb = performance.now();
         const hits = index.search(qv, opts.k);
         const tc = performance.now();
-        const examples = hits.map((h) => c.examples[h.index % c.examples.length]);
+        const examples = hits.map((h) => c.examples[h.row % c.examples.length]);
         buildPrompt(
           spec.format,
           { tables: c.schemas[dbId] ?? [], examples, question },

@@ -2,12 +2,53 @@
  * Typed errors that say what happened and what to do. Every error the core throws to a user
  * is one of these, so hosts can show `message` as is.
  */
+/** What kind of failure an error is, for hosts that react by kind (the message is for people). */
+export type ErrorCode =
+  | 'cancelled'
+  | 'model-load'
+  | 'sql-timeout'
+  | 'sql-row-limit'
+  | 'sql-size'
+  | 'sql-statement-limit'
+  | 'sql'
+  | 'webgpu-unavailable'
+  | 'shader-f16'
+  | 'quota'
+  | 'index-mismatch'
+  | 'corpus-format'
+  | 'adapter-format'
+  | 'webllm-model'
+  | 'internal';
+
+export function isErrorCode(code: unknown): code is ErrorCode {
+  return typeof code === 'string' && (ERROR_CODES as readonly string[]).includes(code);
+}
+
+const ERROR_CODES = [
+  'cancelled',
+  'model-load',
+  'sql-timeout',
+  'sql-row-limit',
+  'sql-size',
+  'sql-statement-limit',
+  'sql',
+  'webgpu-unavailable',
+  'shader-f16',
+  'quota',
+  'index-mismatch',
+  'corpus-format',
+  'adapter-format',
+  'webllm-model',
+  'internal',
+] as const satisfies readonly ErrorCode[];
+
 export class CodeRagError extends Error {
   constructor(
     message: string,
-    readonly code: string,
+    readonly code: ErrorCode,
+    options?: { cause?: unknown },
   ) {
-    super(message);
+    super(message, options);
     this.name = new.target.name;
   }
 }
@@ -22,7 +63,7 @@ export class CancelledError extends CodeRagError {
 export class ModelLoadError extends CodeRagError {
   constructor(model: string, cause: unknown, hint?: string) {
     const why = cause instanceof Error ? cause.message : String(cause);
-    super(`could not load model "${model}": ${why}${hint ? ` (${hint})` : ''}`, 'model-load');
+    super(`could not load model "${model}": ${why}${hint ? ` (${hint})` : ''}`, 'model-load', { cause });
   }
 }
 
@@ -93,6 +134,16 @@ export class QuotaError extends CodeRagError {
     super(
       `not enough storage: about ${needMB.toFixed(0)} MB needed but only ${freeMB.toFixed(0)} MB free. Delete cached models or indexes in Storage, or free disk space.`,
       'quota',
+    );
+  }
+}
+
+/** A search reached an index built from another corpus than the caller's (its rows would point at the wrong examples). */
+export class IndexMismatchError extends CodeRagError {
+  constructor(slot: string) {
+    super(
+      `the index was built for another corpus (slot "${slot}"): rebuild it; retrieval is off until then`,
+      'index-mismatch',
     );
   }
 }

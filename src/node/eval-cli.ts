@@ -13,9 +13,11 @@ import { FlatIndex } from '../lib/index/flat.ts';
 import type { IndexRecord } from '../lib/index/store.ts';
 import { indexCorpus } from '../lib/rag/pipeline.ts';
 import type { TextMode } from '../lib/rag/doc-text.ts';
-import { buildPrompt } from '../lib/llm/prompts.ts';
 import { Retrieval, needsMaskedIndex, type RetrieverName } from '../lib/retrieve/strategies.ts';
-import { runEval, runRetrievalEval, type EvalServices, type RetrievalServices } from '../lib/eval/runner.ts';
+import { runEval, runRetrievalEval, type EvalServices } from '../lib/eval/runner.ts';
+import { searchOver } from '../lib/index/search.ts';
+import { loadAdapterJson, withQueryAdapter, type AdapterMeta, type LinearAdapter } from '../lib/train/adapter.ts';
+import type { Embedder, VectorSearch } from '../lib/services.ts';
 import {
   formatEvalTable,
   formatRetrievalTable,
@@ -25,10 +27,9 @@ import {
   type RetrievalRun,
 } from '../lib/eval/report.ts';
 import { CancelledError, errorMessage, isCancelled } from '../lib/errors.ts';
-import { loadCpuGenerator, loadEmbedder, localModelsDir, transformers } from './host.ts';
-import type { TransformersEmbedder } from '../lib/embed/transformers-embedder.ts';
+import { localModelsDir, transformers } from './host.ts';
+import { createNodeServices } from './services.ts';
 import { DEFAULT_CACHE_DIR, readVectors, writeVectors } from './eval-data.ts';
-import { nodeSqlClient } from './sql-thread.ts';
 import { processIO, runCli, type CliIO } from './cli/args.ts';
 import { saveResult, savedNote, writeAtomic, type SavedResult } from './cli/output.ts';
 import { EVAL_USAGE, checkEvalArgs, parseEvalArgs } from './eval/args.ts';
@@ -42,51 +43,47 @@ export type { CliIO } from './cli/args.ts';
 export type { EvalReport } from './eval/resume.ts';
 
 // ---------------------------------------------------------------------------------------------
-// Adapter hook
+// Adapter
 
 /**
- * Load a query-side adapter for `--adapter FILE` with `loadAdapterJson` from
- * src/lib/train/adapter.ts (imported dynamically, so this CLI works, and says so clearly, in a
- * checkout without it). `expect` is checked by the loader: the adapter must fit the embedder.
+ * Load a query-side adapter for `--adapter FILE` (src/lib/train/adapter.ts). `expect` is checked
+ * by the loader: the adapter must fit the embedder. Apply it with `withQueryAdapter`.
  */
 export async function loadQueryAdapter(
   file: string,
   expect: { expectDim?: number; expectEmbedderId?: string } = {},
-): Promise<{ apply: (v: Float32Array) => Float32Array; meta?: unknown }> {
+): Promise<LinearAdapter & { meta: AdapterMeta }> {
   let json: unknown;
   try {
     json = JSON.parse(readFileSync(file, 'utf8'));
   } catch (e) {
     throw new Error(`--adapter ${file}: cannot read it as JSON (${errorMessage(e)})`, { cause: e });
   }
-  type AdapterModule = { loadAdapterJson?: (json: unknown, opts?: object) => unknown };
-  const modUrl = new URL('../lib/train/adapter.ts', import.meta.url);
-  let mod: AdapterModule | null = null;
-  if (existsSync(modUrl)) {
-    try {
-      mod = (await import(/* @vite-ignore */ modUrl.href)) as AdapterModule;
-    } catch (e) {
-      throw new Error(`--adapter ${file}: src/lib/train/adapter.ts failed to load (${errorMessage(e)})`, { cause: e });
-    }
-  }
-  if (typeof mod?.loadAdapterJson !== 'function') {
-    throw new Error(
-      `--adapter ${file}: adapter support not built yet (src/lib/train/adapter.ts exporting loadAdapterJson is missing)`,
-    );
-  }
-  let a: unknown;
   try {
-    a = await mod.loadAdapterJson(json, expect);
+    return loadAdapterJson(json, expect);
   } catch (e) {
     throw new Error(`--adapter ${file}: ${errorMessage(e)}`, { cause: e });
   }
-  const meta = (a as { meta?: unknown } | null)?.meta;
-  if (typeof a === 'function') return { apply: (v) => (a as (v: Float32Array) => Float32Array)(v), meta };
-  for (const m of ['applyQuery', 'apply', 'transform']) {
-    const f = (a as Record<string, unknown> | null)?.[m];
-    if (typeof f === 'function') return { apply: (v) => (f as (v: Float32Array) => Float32Array).call(a, v), meta };
-  }
-  throw new Error(`--adapter ${file}: loadAdapterJson returned nothing that applies to query vectors`);
+}
+
+/** Query embeddings kept by text, so each question is embedded once for all text modes and ks. */
+function cachingQueries(embedder: Embedder): Embedder {
+  const cache = new Map<string, Float32Array>();
+  return {
+    id: embedder.id,
+    dim: embedder.dim,
+    dtype: embedder.dtype,
+    device: embedder.device,
+    async embed(texts, opts) {
+      if (opts?.role !== 'query' || texts.length !== 1) return embedder.embed(texts, opts);
+      let v = cache.get(texts[0]);
+      if (!v) {
+        v = await embedder.embed(texts, opts);
+        cache.set(texts[0], v);
+      }
+      return v.slice();
+    },
+  };
 }
 
 /**
@@ -98,14 +95,14 @@ export async function loadQueryAdapter(
 const DOC_BATCH = 32;
 
 interface IndexedCorpus {
-  search: RetrievalServices['search'];
+  index: VectorSearch;
   indexS: number;
   cached: boolean;
 }
 
 /** Embed (or load cached vectors of) the corpus for one text mode, and wrap a flat index around it. */
 async function indexFor(
-  embedder: TransformersEmbedder,
+  embedder: Embedder,
   corpus: Corpus,
   textMode: TextMode,
   cache: boolean,
@@ -162,16 +159,10 @@ async function indexFor(
     vectors = built!;
     if (cache) writeVectors(DEFAULT_CACHE_DIR, key, vectors);
   }
-  const index = new FlatIndex(vectors, embedder.dim);
   return {
     cached,
     indexS: (performance.now() - t0) / 1000,
-    search: (q, k, excludeRows) => {
-      const t = performance.now();
-      const ex = excludeRows?.length ? new Set(excludeRows) : null;
-      const hits = index.search(q, k, ex ? (i) => ex.has(i) : undefined);
-      return { hits, ms: performance.now() - t };
-    },
+    index: searchOver(new FlatIndex(vectors, embedder.dim), corpus.hash, `${corpus.name} (${textMode})`),
   };
 }
 
@@ -224,7 +215,6 @@ export async function runEvalCli(
   const adapter = o.adapter
     ? await loadQueryAdapter(o.adapter, { expectDim: eSpec.dim, expectEmbedderId: eSpec.id })
     : null;
-  const applyQueryAdapter = adapter?.apply;
 
   const baseConfig = runConfig(o, inputs, { modelsDir, eSpec, eDtype, gSpec, gDtype, adapterMeta: adapter?.meta });
   // Resume: examples already scored by the same configuration (checked before the models load).
@@ -238,8 +228,16 @@ export async function runEvalCli(
   io.err(
     `[eval] models from ${modelsDir ?? 'the Hugging Face Hub'}: embedder ${eSpec.id} (${eDtype})${gSpec ? `, generator ${gSpec.id} (${gDtype})` : ''}`,
   );
-  const embedder = needCorpus ? await loadEmbedder(eSpec.id, eDtype) : null;
-  const generator = gSpec ? await loadCpuGenerator(gSpec.id, gDtype) : null;
+  // One services object (src/node/services.ts): the embedder only when retrieving, the generator
+  // only when generating, sql.js in a worker thread with the hard timeout.
+  const services = await createNodeServices({
+    embedderId: needCorpus ? eSpec.id : null,
+    embedderDtype: eDtype,
+    generatorId: gSpec?.id,
+    generatorDtype: gDtype,
+    sqlTimeoutMs: o.timeoutMs,
+  });
+  const { embedder, generator } = services;
   const loadModelsS = (performance.now() - tLoad0) / 1000;
 
   // ---------------------------------------------------------------- app retrieval strategies
@@ -249,44 +247,19 @@ export async function runEvalCli(
     corpus && o.retriever !== 'dense' && needsMaskedIndex(o.retriever)
       ? await indexFor(embedder!, corpus, 'masked-question', o.cache, progress, signal)
       : null;
-  const strategy = (search: RetrievalServices['search']): RetrievalServices['retrieve'] => {
-    if (!corpus || o.retriever === 'dense') return undefined;
-    // As in the app: a query adapter applies to the plain-question side only.
-    const embedPlain = async (t: string) => {
-      const v = await embedder!.embed([t], { role: 'query' });
-      return applyQueryAdapter ? applyQueryAdapter(v) : v;
-    };
-    const r = new Retrieval({
-      corpus,
-      dense: { embed: embedPlain, search },
-      ...(maskedIndex
-        ? { maskedDense: { embed: (t: string) => embedder!.embed([t], { role: 'query' }), search: maskedIndex.search } }
-        : {}),
-    });
-    return async (question, k, ctx) => {
-      const res = await r.retrieve(o.retriever as RetrieverName, question, k, {
-        exclude: ctx.exclude,
-        tables: ctx.tables,
-      });
-      return { hits: res.hits.map((h) => ({ row: h.row, score: h.score })), ms: res.ms };
-    };
-  };
+  // The query adapter decorates the plain-question side only, as in the app.
+  const queries = embedder ? cachingQueries(embedder) : null;
+  const adapted = queries && adapter ? withQueryAdapter(queries, adapter) : queries;
+  const retrieverOver = (index: VectorSearch) =>
+    new Retrieval({
+      corpus: corpus!,
+      dense: { embedder: adapted!, index },
+      ...(maskedIndex ? { maskedDense: { embedder: queries!, index: maskedIndex.index } } : {}),
+    }).retriever(o.retriever as RetrieverName);
 
   // ---------------------------------------------------------------- retrieval only
   if (o.retrievalOnly) {
     // One query at a time, as ask() embeds it; each question is embedded once for all text modes.
-    const qCache = new Map<string, Float32Array>();
-    const svcBase = {
-      embedQuery: async (t: string) => {
-        let v = qCache.get(t);
-        if (!v) {
-          v = await embedder!.embed([t], { role: 'query' });
-          qCache.set(t, v);
-        }
-        return v;
-      },
-      applyQueryAdapter,
-    };
     const runs: RetrievalRun[] = [];
     const timing: Record<string, number> = { load_models_s: loadModelsS };
     for (const mode of o.textModes) {
@@ -295,19 +268,16 @@ export async function runEvalCli(
       timing[`index_${mode}_s`] = idx.indexS;
       for (const k of o.ks.filter((x) => x > 0)) {
         const t0 = performance.now();
-        const run = await runRetrievalEval(
-          { ...svcBase, search: idx.search, retrieve: strategy(idx.search) },
-          {
-            items,
-            corpus: corpus!,
-            k,
-            textMode: mode,
-            tablesFor: (db) => dataset.tables(db),
-            seed: o.seed,
-            signal,
-            onProgress: progress,
-          },
-        );
+        const run = await runRetrievalEval(retrieverOver(idx.index), {
+          items,
+          corpus: corpus!,
+          k,
+          textMode: mode,
+          tablesFor: (db) => dataset.tables(db),
+          seed: o.seed,
+          signal,
+          onProgress: progress,
+        });
         run.retriever = o.retriever;
         run.index_s = idx.cached ? 0 : Math.round(idx.indexS * 10) / 10;
         timing[`retrieve_${mode}_k${k}_s`] = (performance.now() - t0) / 1000;
@@ -319,6 +289,7 @@ export async function runEvalCli(
       runs,
       config: { ...baseConfig, timing: roundAll(timing), wall_time_s: Math.round(wall * 10) / 10 },
     };
+    services.sql.dispose();
     const saved = o.out ? saveResult(o.out, JSON.stringify(report, null, 2) + '\n', 'coderag-eval') : null;
     io.log(formatRetrievalTable(runs));
     io.log(
@@ -330,27 +301,20 @@ export async function runEvalCli(
 
   // ---------------------------------------------------------------- generation runs
   const textMode = o.textModes[0];
-  let search: RetrievalServices['search'] = () => ({ hits: [], ms: 0 });
+  let retriever: EvalServices['retriever'] = null;
   let indexS = 0;
   if (corpus) {
     const idx = await indexFor(embedder!, corpus, textMode, o.cache, progress, signal);
     io.err(`[eval] index (${textMode}): ${idx.cached ? 'cached vectors' : 'embedded'} in ${idx.indexS.toFixed(1)} s`);
-    search = idx.search;
+    retriever = retrieverOver(idx.index);
     indexS = idx.indexS;
   }
 
-  const sql = nodeSqlClient(o.timeoutMs);
+  const sql = services.sql;
   const format = generator!.format;
   const svc: EvalServices = {
-    embedQuery: async (t) => (embedder ? embedder.embed([t], { role: 'query' }) : new Float32Array(0)),
-    applyQueryAdapter,
-    search,
-    retrieve: strategy(search),
-    buildPrompt: (input) =>
-      buildPrompt(format, input, {
-        countTokens: (t) => generator!.countTokens(t),
-        maxTokens: generator!.contextTokens - o.maxNewTokens,
-      }),
+    retriever,
+    buildPrompt: (input) => generator!.buildPrompt(input, o.maxNewTokens),
     generate: (p, onToken, sig) => generator!.generate(p, { onToken, signal: sig, maxNewTokens: o.maxNewTokens }),
     openDb: async (dbId): Promise<{ tables: TableInfo[] }> => {
       const info = await sql.open(dataset.source(dbId));

@@ -16,7 +16,7 @@ import { pathToFileURL } from 'node:url';
 import type { DbInfo, DbSource, ExecOptions } from '../lib/sql/engine.ts';
 import { DEFAULT_MAX_ROWS, DEFAULT_TIMEOUT_MS } from '../lib/sql/engine.ts';
 import { SqlClient, type SqlRemote, type SqlWorkerHandle } from '../lib/sql/client.ts';
-import { CodeRagError, SqlError, SqlRowLimitError, SqlTimeoutError } from '../lib/errors.ts';
+import { CodeRagError, isErrorCode, SqlError, SqlRowLimitError, SqlTimeoutError } from '../lib/errors.ts';
 import type { QueryResult } from '../lib/types.ts';
 
 export type SqlRequest =
@@ -62,7 +62,7 @@ function rebuildError(err: { message: string; code: string }, opts: ExecOptions 
   if (err.code === 'sql-timeout') return new SqlTimeoutError(opts?.timeoutMs ?? DEFAULT_TIMEOUT_MS);
   if (err.code === 'sql-row-limit') return new SqlRowLimitError(opts?.maxRows ?? DEFAULT_MAX_ROWS);
   if (err.code === 'sql') return new SqlError(err.message);
-  return new CodeRagError(err.message, err.code);
+  return new CodeRagError(err.message, isErrorCode(err.code) ? err.code : 'internal');
 }
 
 /** Start one SQL worker thread. Calls made before it is ready are queued by the thread itself. */

@@ -231,7 +231,9 @@ export class EvalState {
     const done = new Map<number, EvalExample[]>(
       config.ks.map((k) => [k, saved?.done.find((d) => d.k === k)?.examples.slice() ?? []]),
     );
-    let wallMs = saved?.wallMs ?? 0;
+    // Time of earlier sessions of this run (resume); this session's time is added to it, once.
+    const priorMs = saved?.wallMs ?? 0;
+    let wallMs = priorMs;
     const progress: SavedProgress = { config, items, done: [], finished: false, wallMs };
     const persist = async () => {
       progress.done = [...done].map(([k, examples]) => ({ k, examples }));
@@ -253,27 +255,14 @@ export class EvalState {
     this.sql ??= this.services.newSql(app.settings.value.timeoutMs);
     const sql = this.sql;
     const corpus = app.corpus.current;
-    const retrieval =
-      corpus && config.retriever && config.retriever !== 'dense'
-        ? app.indexes.makeRetrieval(corpus, config.adapter)
-        : null;
+    // Dense is one strategy among the others; the adapter (when the run uses it) decorates the queries.
+    const retriever = corpus ? app.indexes.makeRetrieval(corpus, config.adapter).retriever(config.retriever) : null;
     const t0 = performance.now();
     let lastSave = 0;
     try {
       const runs = await runEval(
         {
-          embedQuery: async (q) => {
-            const v = await embed.embed([q], 'query');
-            const adapter = app.adapter.current;
-            return config.adapter && adapter ? adapter.apply(v) : v;
-          },
-          search: (q, k, exclude) => index.search(transfer(q, [q.buffer]), k, exclude),
-          ...(retrieval
-            ? {
-                retrieve: (q: string, k: number, o: { exclude?: number[]; tables?: TableInfo[] }) =>
-                  retrieval.retrieve(config.retriever, q, k, { exclude: o.exclude, tables: o.tables }),
-              }
-            : {}),
+          retriever,
           buildPrompt: (input) => llm.buildPrompt(input, app.settings.value.maxNewTokens),
           generate: async (p, onToken, signal) => {
             const stop = () => void llm.interrupt();
@@ -311,19 +300,19 @@ export class EvalState {
             const now = performance.now();
             if (now - lastSave > 1000) {
               lastSave = now;
-              wallMs = progress.wallMs + (now - t0);
+              wallMs = priorMs + (now - t0);
               void persist();
             }
           },
         },
       );
       this.#runs = runs;
-      wallMs += performance.now() - t0;
+      wallMs = priorMs + (performance.now() - t0);
       this.#wallMs = wallMs;
       progress.finished = true;
       await persist();
     } catch (e) {
-      wallMs += performance.now() - t0;
+      wallMs = priorMs + (performance.now() - t0);
       this.#wallMs = wallMs;
       await persist();
       const total = items.length * config.ks.length;

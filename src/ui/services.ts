@@ -11,6 +11,9 @@ import type { TrainApi } from '../../workers/train.worker.ts';
 import type { UiServices } from './state/ports.ts';
 import { SqlClient } from '../lib/sql/client.ts';
 import type { ProgressFn } from '../lib/types.ts';
+import { registerErrorTransfer } from '../lib/errors-transfer.ts';
+
+registerErrorTransfer();
 
 function spawn<T>(make: () => Worker): { api: Comlink.Remote<T>; worker: Worker } {
   const worker = make();

@@ -10,6 +10,10 @@ import { FlatIndex } from '../../src/lib/index/flat.ts';
 import { buildPrompt } from '../../src/lib/llm/prompts.ts';
 import { SqlEngine } from '../../src/lib/sql/engine.ts';
 import { CancelledError } from '../../src/lib/errors.ts';
+import { Retrieval } from '../../src/lib/retrieve/strategies.ts';
+import { searchOver } from '../../src/lib/index/search.ts';
+import { LinearAdapter, withQueryAdapter } from '../../src/lib/train/adapter.ts';
+import type { Embedder, RetrieveContext } from '../../src/lib/services.ts';
 import type { Corpus } from '../../src/lib/types.ts';
 
 const DIM = 64;
@@ -55,6 +59,30 @@ const corpusVectors = new Float32Array(corpus.examples.length * DIM);
 corpus.examples.forEach((e, i) => corpusVectors.set(embedText(e.question), i * DIM));
 const index = new FlatIndex(corpusVectors, DIM);
 
+/** The bag-of-words "model" as an Embedder. */
+const bagOfWords: Embedder = {
+  id: 'bag-of-words',
+  dim: DIM,
+  dtype: 'fp32',
+  device: 'cpu',
+  async embed(texts) {
+    const m = new Float32Array(texts.length * DIM);
+    texts.forEach((t, i) => m.set(embedText(t), i * DIM));
+    return m;
+  },
+};
+
+/** An identity adapter that counts the query vectors it adapts. */
+class CountingAdapter extends LinearAdapter {
+  constructor(private readonly calls: { n: number }) {
+    super(DIM);
+  }
+  override applyBatch(mat: Float32Array, out?: Float32Array): Float32Array {
+    this.calls.n += mat.length / DIM;
+    return super.applyBatch(mat, out);
+  }
+}
+
 /** What the scripted "model" answers, by question. */
 const ANSWERS: Record<string, string> = {
   'How many singers are there?': 'SELECT COUNT(*) FROM singer', // EX, EM
@@ -64,18 +92,11 @@ const ANSWERS: Record<string, string> = {
 
 async function services(opts: { calls?: string[]; adapterCalls?: { n: number } } = {}): Promise<EvalServices> {
   const engine = new SqlEngine(await initSqlJs());
+  const embedder = opts.adapterCalls
+    ? withQueryAdapter(bagOfWords, new CountingAdapter(opts.adapterCalls))
+    : bagOfWords;
   return {
-    embedQuery: async (t) => embedText(t),
-    applyQueryAdapter: opts.adapterCalls
-      ? (v) => {
-          opts.adapterCalls!.n++;
-          return v;
-        }
-      : undefined,
-    search: (q, k, exclude) => {
-      const ex = new Set(exclude ?? []);
-      return { hits: index.search(q, k, (i) => ex.has(i)), ms: 0.1 };
-    },
+    retriever: new Retrieval({ corpus, dense: { embedder, index: searchOver(index, corpus.hash) } }).retriever('dense'),
     buildPrompt: (input) => buildPrompt('tiny-sql', input),
     generate: async (prompt) => {
       const q = /### Question\n(.*)\n/.exec(prompt)![1];
@@ -183,26 +204,20 @@ describe('runEval', () => {
   });
 });
 
-describe('retrieval strategies (the retrieve hook)', () => {
+describe('retrieval strategies (the Retriever seam)', () => {
   test('replace embed + search in both runners; rows of the question itself are dropped', async () => {
     const seen: { question: string; exclude: number[]; dbId: string; tables: number }[] = [];
     // A "strategy" that ignores the exclusion list and always returns rows 0, 4, 1, 2.
-    const retrieve = async (question: string, k: number, o: { exclude: number[]; dbId: string; tables: unknown[] }) => {
-      seen.push({ question, exclude: o.exclude, dbId: o.dbId, tables: o.tables.length });
+    const retrieve = async (question: string, k: number, o: RetrieveContext = {}) => {
+      seen.push({ question, exclude: o.exclude!, dbId: o.dbId!, tables: o.tables!.length });
       return { hits: [0, 4, 1, 2].map((row, i) => ({ row, score: 1 - i / 10 })).slice(0, k + 1), ms: 0.5 };
     };
-    const svc = {
-      ...(await services()),
-      retrieve,
-      embedQuery: async () => {
-        throw new Error('not used');
-      },
-    };
+    const svc = { ...(await services()), retriever: { name: 'bm25' as const, retrieve } };
     const runs = await runEval(svc, { items: items.slice(0, 2), ks: [2], corpus, format: 'tiny-sql' });
     expect(runs[0].examples[0].retrieved.map((r) => r.id)).toEqual(['c-4', 'c-1']); // c-0 is dev-0 itself
     expect(runs[0].examples[1].retrieved.map((r) => r.id)).toEqual(['c-0', 'c-4']);
     expect(seen[0]).toEqual({ question: items[0].question, exclude: [0], dbId: 'music', tables: 1 });
-    const r = await runRetrievalEval(svc, {
+    const r = await runRetrievalEval(svc.retriever, {
       items: items.slice(0, 1),
       corpus,
       k: 2,
@@ -219,18 +234,14 @@ describe('runRetrievalEval', () => {
   test('skeleton hits, relevance from skeletons, self-exclusion', async () => {
     const svc = await services();
     let batches = 0;
-    const run = await runRetrievalEval(
-      {
-        ...svc,
-        embedQueries: async (texts) => {
-          batches++;
-          const m = new Float32Array(texts.length * DIM);
-          texts.forEach((t, i) => m.set(embedText(t), i * DIM));
-          return m;
-        },
-      },
-      { items: items.slice(0, 3), corpus, k: 2, textMode: 'question', batchSize: 2 },
-    );
+    const run = await runRetrievalEval(svc.retriever!, {
+      items: items.slice(0, 3),
+      corpus,
+      k: 2,
+      textMode: 'question',
+      batchSize: 2,
+      onProgress: () => batches++,
+    });
     expect(batches).toBe(2);
     expect(run).toMatchObject({ k: 2, text_mode: 'question', n: 3 });
     expect(run.examples[0].retrieved.map((r) => r.id)).not.toContain('c-0');

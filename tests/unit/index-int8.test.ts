@@ -32,9 +32,9 @@ function clustered(n: number, dim: number, seed: number): Float32Array {
   return v;
 }
 
-function recallAt(k: number, exact: { index: number }[], got: { index: number }[]): number {
-  const want = new Set(exact.slice(0, k).map((h) => h.index));
-  return got.slice(0, k).filter((h) => want.has(h.index)).length / k;
+function recallAt(k: number, exact: { row: number }[], got: { row: number }[]): number {
+  const want = new Set(exact.slice(0, k).map((h) => h.row));
+  return got.slice(0, k).filter((h) => want.has(h.row)).length / k;
 }
 
 describe('int8 kernel', () => {
@@ -119,7 +119,7 @@ describe('Int8Index', () => {
     const r = await svc2.restore(meta);
     expect(r.status).toBe('restored');
     const q = v.slice(42 * dim, 43 * dim);
-    expect(svc2.search(q, 1).hits[0].index).toBe(42);
+    expect((await svc2.search(q, 1)).hits[0].row).toBe(42);
     store.close();
   });
 });

@@ -16,7 +16,7 @@ describe('TopK', () => {
   test('keeps the k best in descending order', () => {
     const t = new TopK(3);
     [0.1, 0.9, 0.5, 0.7, 0.2, 0.95].forEach((s, i) => t.push(i, s));
-    expect(t.hits.map((h) => h.index)).toEqual([5, 1, 3]);
+    expect(t.hits.map((h) => h.row)).toEqual([5, 1, 3]);
   });
 });
 
@@ -47,7 +47,7 @@ describe('IndexService + IndexStore (IndexedDB)', () => {
     const r = await svc2.restore(meta());
     expect(r.status).toBe('restored');
     const q = v.slice(9 * 16, 10 * 16);
-    expect(svc2.search(q, 1).hits[0].index).toBe(9);
+    expect((await svc2.search(q, 1)).hits[0].row).toBe(9);
     const stale = await svc2.restore(meta({ embedderId: 'other', corpusHash: 'h2' }));
     expect(stale.status).toBe('stale');
     if (stale.status === 'stale') {
@@ -64,7 +64,7 @@ describe('IndexService + IndexStore (IndexedDB)', () => {
     // wrong vector count: rejected before anything is written
     await expect(svc.build(meta({ corpusHash: 'h2' }), new Float32Array(10), 1)).rejects.toThrow(/expected/);
     expect((await store.list()).map((r) => r.meta.corpusHash)).toEqual(['h1']);
-    expect(svc.search(v.slice(0, 16), 1).hits[0].index).toBe(0);
+    expect((await svc.search(v.slice(0, 16), 1)).hits[0].row).toBe(0);
   });
 
   test('a second slot (masked questions) is searched by name; the primary stays the default', async () => {
@@ -74,9 +74,9 @@ describe('IndexService + IndexStore (IndexedDB)', () => {
       b = randomUnit(30, 16, 8);
     await svc.build(meta(), a, 1);
     await svc.build(meta({ slot: 'test#masked', count: 30, textMode: 'masked-question' }), b, 1);
-    expect(svc.search(a.slice(4 * 16, 5 * 16), 1).hits[0].index).toBe(4);
-    expect(svc.search(b.slice(20 * 16, 21 * 16), 1, undefined, 'test#masked').hits[0].index).toBe(20);
-    expect(() => svc.search(a.slice(0, 16), 1, undefined, 'other')).toThrow(/no index is loaded for other/);
+    expect((await svc.search(a.slice(4 * 16, 5 * 16), 1)).hits[0].row).toBe(4);
+    expect((await svc.search(b.slice(20 * 16, 21 * 16), 1, { slot: 'test#masked' })).hits[0].row).toBe(20);
+    await expect(svc.search(a.slice(0, 16), 1, { slot: 'other' })).rejects.toThrow(/no index is loaded for other/);
     expect((await store.list()).length).toBe(2);
   });
 

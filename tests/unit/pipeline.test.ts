@@ -15,6 +15,7 @@ import { indexCorpus, ask, type AskEvent } from '../../src/lib/rag/pipeline.ts';
 import { buildPrompt } from '../../src/lib/llm/prompts.ts';
 import { SqlEngine } from '../../src/lib/sql/engine.ts';
 import { CancelledError } from '../../src/lib/errors.ts';
+import { Retrieval } from '../../src/lib/retrieve/strategies.ts';
 import type { Corpus } from '../../src/lib/types.ts';
 
 const models = localModelsDir();
@@ -126,8 +127,7 @@ describe('ask (embed → retrieve → prompt → generate → execute)', () => {
     const events: AskEvent[] = [];
     const out = await ask(
       {
-        embedQuery: (q) => embedder.embed([q], { role: 'query' }),
-        search: (q, k) => svc.search(q, k),
+        retriever: new Retrieval({ corpus, dense: { embedder, index: svc } }).retriever('dense'),
         buildPrompt: (input) =>
           buildPrompt('tiny-sql', input, {
             countTokens: (t) => gen.countTokens(t),

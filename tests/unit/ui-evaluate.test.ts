@@ -1,4 +1,4 @@
-import { expect, test } from 'vitest';
+import { expect, test, vi } from 'vitest';
 import { makeTestApp } from './ui-fakes.ts';
 import { EvalState } from '../../src/ui/evaluate.svelte.ts';
 
@@ -48,4 +48,25 @@ test('the Evaluate page runs every item at each k with the app’s models, and r
   expect(again.resumable).toBeNull();
   await again.clear();
   expect(again.runs).toEqual([]);
+});
+
+test('the wall time of a run is its elapsed time, counted once however often progress is saved (issue 18 item 8)', async () => {
+  const t = await makeTestApp({ dbName: 'coderag-ui-eval-wall' });
+  const ev = new EvalState({ app: t.app, services: t.services, kv: t.kv });
+  await ev.loadGretelFile(new File([gretel], 'g.jsonl'));
+  await t.app.boot('', false);
+  ev.toggleK(1);
+  // A clock that moves 1.5 s at every reading: every scored example triggers a save of progress.
+  let clock = 0;
+  const spy = vi.spyOn(performance, 'now').mockImplementation(() => (clock += 1500));
+  try {
+    const start = performance.now();
+    await ev.run();
+    const elapsed = performance.now() - start;
+    expect(ev.error).toBeNull();
+    expect(ev.wallMs).toBeGreaterThan(0);
+    expect(ev.wallMs).toBeLessThanOrEqual(elapsed);
+  } finally {
+    spy.mockRestore();
+  }
 });

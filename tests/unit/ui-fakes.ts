@@ -3,6 +3,7 @@
  * the page uses), the real index service over IndexedDB (fake-indexeddb), and small scripted
  * stand-ins for the model workers (a hashing embedder and a generator that replies with set SQL).
  */
+import type { IndexSearchOptions } from '../../src/lib/services.ts';
 import 'fake-indexeddb/auto';
 import { AppState, type AppDeps } from '../../src/ui/app.svelte.ts';
 import type { UiServices, KvStore } from '../../src/ui/state/ports.ts';
@@ -99,7 +100,7 @@ export async function makeTestApp(opts: { storage?: Map<string, string>; dbName?
     index: {
       restore: async (meta: never) => indexService.restore(meta),
       build: async (meta: never, v: Float32Array, ms: number) => indexService.build(meta, v, ms),
-      search: async (q: Float32Array, k: number, ex?: number[], slot?: string) => indexService.search(q, k, ex, slot),
+      search: async (q: Float32Array, k: number, o?: IndexSearchOptions) => indexService.search(q, k, o),
       list: async () => indexService.list(),
       delete: async (key: string) => indexService.delete(key),
     },

@@ -19,15 +19,15 @@ function exactScan(vectors: Float32Array, dim: number, q: Float32Array, exclude?
     if (exclude?.(i)) continue;
     let s = 0;
     for (let j = 0; j < dim; j++) s += vectors[i * dim + j] * q[j];
-    out.push({ index: i, score: s });
+    out.push({ row: i, score: s });
   }
-  return out.sort((a, b) => b.score - a.score || a.index - b.index);
+  return out.sort((a, b) => b.score - a.score || a.row - b.row);
 }
 
 /** The hits are the exact top-k (same rows, same order) with exact scores. */
 function expectExactTopK(hits: SearchHit[], exact: SearchHit[], k: number): void {
   const want = exact.slice(0, Math.max(0, k));
-  expect(hits.map((h) => h.index)).toEqual(want.map((h) => h.index));
+  expect(hits.map((h) => h.row)).toEqual(want.map((h) => h.row));
   hits.forEach((h, j) => expect(h.score).toBeCloseTo(want[j].score, 6));
 }
 
@@ -64,7 +64,7 @@ export function vectorIndexContract(name: string, factory: () => IndexFactory, s
     test('a stored vector finds itself first with score 1', () => {
       for (const i of [0, 123, n - 1]) {
         const hits = index.search(row(vectors, dim, i), 3);
-        expect(hits[0].index).toBe(i);
+        expect(hits[0].row).toBe(i);
         expect(hits[0].score).toBeCloseTo(1, 5);
       }
     });
@@ -76,12 +76,12 @@ export function vectorIndexContract(name: string, factory: () => IndexFactory, s
       const dropped = new Set(
         exactScan(vectors, dim, q)
           .slice(0, 4)
-          .map((h) => h.index),
+          .map((h) => h.row),
       );
       expect(dropped.has(i)).toBe(true);
       const exclude = (r: number) => dropped.has(r);
       const hits = index.search(q, 10, exclude);
-      for (const h of hits) expect(dropped.has(h.index)).toBe(false);
+      for (const h of hits) expect(dropped.has(h.row)).toBe(false);
       expectExactTopK(hits, exactScan(vectors, dim, q, exclude), 10);
       expect(index.search(q, 5, () => true)).toEqual([]);
     });
@@ -90,7 +90,7 @@ export function vectorIndexContract(name: string, factory: () => IndexFactory, s
       const q = queries[0];
       const hits = index.search(q, n + 50);
       expect(hits).toHaveLength(n);
-      expect(new Set(hits.map((h) => h.index)).size).toBe(n);
+      expect(new Set(hits.map((h) => h.row)).size).toBe(n);
       expectExactTopK(hits, exactScan(vectors, dim, q), n);
       // with an exclusion, every remaining row
       expect(index.search(q, n + 50, (r) => r % 2 === 0)).toHaveLength(n / 2);

@@ -22,6 +22,22 @@ export interface Embedder {
   dispose?(): Promise<void>;
 }
 
+/**
+ * Longest text handed to an embedding model, in characters. Models read at most 512 tokens (a
+ * few thousand characters of real text), so cutting here never changes a realistic vector, while
+ * a pasted megabyte would otherwise overflow the tokenizer ("Maximum call stack size exceeded").
+ */
+export const MAX_EMBED_CHARS = 32_768;
+
+/** `text`, cut to MAX_EMBED_CHARS (without splitting a surrogate pair). */
+export function cutForEmbedding(text: string): string {
+  if (text.length <= MAX_EMBED_CHARS) return text;
+  let end = MAX_EMBED_CHARS;
+  const c = text.charCodeAt(end - 1);
+  if (c >= 0xd800 && c <= 0xdbff) end--;
+  return text.slice(0, end);
+}
+
 /** Row `i` of an n×dim matrix as a view. */
 export function row(mat: Float32Array, dim: number, i: number): Float32Array {
   return mat.subarray(i * dim, (i + 1) * dim);

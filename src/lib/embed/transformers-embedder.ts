@@ -3,7 +3,7 @@
  * and on onnxruntime-node in Node. Models come through transformers.js's own loader, configured by
  * `applyTransformersConfig` (Hub by default, or a local base).
  */
-import type { Embedder, EmbedOptions } from './embedder.ts';
+import { cutForEmbedding, type Embedder, type EmbedOptions } from './embedder.ts';
 import type { EmbedderSpec, Dtype } from '../config.ts';
 import type { ProgressFn } from '../types.ts';
 import { CancelledError, ModelLoadError, throwIfAborted } from '../errors.ts';
@@ -87,7 +87,10 @@ export class TransformersEmbedder implements Embedder {
     for (let start = 0; start < texts.length; start += batchSize) {
       if (signal?.aborted) throw new CancelledError('embedding');
       // An empty text tokenizes to nothing and mean pooling gives NaN: embed a placeholder instead.
-      const batch = texts.slice(start, start + batchSize).map((t) => prefix + (t.trim() ? t : '(empty)'));
+      // A huge text is cut first: the model reads 512 tokens at most, and the tokenizer overflows on megabytes.
+      const batch = texts
+        .slice(start, start + batchSize)
+        .map((t) => prefix + (t.trim() ? cutForEmbedding(t) : '(empty)'));
       const res = await this.extractor(batch, { pooling: this.spec.pooling, normalize: true });
       const data = res.data instanceof Float32Array ? res.data : Float32Array.from(res.data);
       if (data.length !== batch.length * this.dim) {

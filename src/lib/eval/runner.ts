@@ -3,9 +3,10 @@
  * database, run the gold SQL once, then for each k answer the question through the SAME `ask()`
  * the app uses (embed → retrieve → prompt → generate → execute) and score it (score.ts).
  *
- * Services are passed in, as for `ask()`: the Node CLI wires direct instances (transformers.js,
- * a flat index, sql.js in a worker thread with a hard timeout); the browser's Evaluate page wires
- * its workers. A run can be cancelled (AbortSignal; throws CancelledError between questions or
+ * Services are passed in, as for `ask()`, with retrieval as a `Retriever` (any strategy of
+ * src/lib/retrieve/): the Node CLI wires in-process instances (createNodeServices), the browser's
+ * Evaluate page its worker clients. The runner tells the retriever which rows to exclude (the
+ * question itself), the question's database and tables. A run can be cancelled (AbortSignal; throws CancelledError between questions or
  * inside generation) and resumed (pass the examples already scored as `done`).
  *
  * Retrieval never returns the question itself: corpus rows with the item's id, or with the same
@@ -13,10 +14,10 @@
  * corpus is the evaluation set itself.
  */
 import type { Corpus, ProgressFn, QueryResult, TableInfo } from '../types.ts';
-import type { SearchHit } from '../index/vector-index.ts';
 import type { BuiltPrompt, PromptInput } from '../llm/prompts.ts';
 import type { GenerateResult } from '../llm/generator.ts';
 import type { PromptFormat } from '../config.ts';
+import type { Retriever } from '../services.ts';
 import { oneLine } from '../llm/prompts.ts';
 import { ask, type AskServices } from '../rag/pipeline.ts';
 import { normalizeSql, sqlSkeleton } from '../sql/normalize.ts';
@@ -45,35 +46,12 @@ export interface EvalItem {
   gold: string;
 }
 
-/** Query side of retrieval. `search` has the signature of `IndexService.search`. */
-export interface RetrievalServices {
-  embedQuery(text: string): Promise<Float32Array>;
-  /** Batched query embedding (n×dim), used by retrieval-only runs when available. */
-  embedQueries?(texts: string[]): Promise<Float32Array>;
-  /** Query-side adapter, applied to every query vector before search (documents untouched). */
-  applyQueryAdapter?: (v: Float32Array) => Float32Array;
-  search(query: Float32Array, k: number, excludeRows?: number[]): MaybePromise<{ hits: SearchHit[]; ms: number }>;
+export interface EvalServices {
   /**
-   * A retrieval strategy (src/lib/retrieve/) that replaces embed + search, as in `ask()`. It
-   * should honour `exclude`; the runner drops excluded rows from its hits either way.
+   * Picks the examples (any strategy of src/lib/retrieve/, over the corpus of the run); null =
+   * no retrieval. It should honour `exclude`; the runner drops excluded rows from its hits either way.
    */
-  retrieve?(
-    question: string,
-    k: number,
-    o: StrategyContext,
-  ): Promise<{ hits: { row: number; score: number }[]; ms: number }>;
-}
-
-/** What a retrieval strategy learns about the question being evaluated. */
-export interface StrategyContext {
-  /** Corpus rows that are the question itself. */
-  exclude: number[];
-  dbId: string;
-  /** Tables of the question's database (empty in retrieval-only runs without `tablesFor`). */
-  tables: TableInfo[];
-}
-
-export interface EvalServices extends RetrievalServices {
+  retriever: Retriever | null;
   buildPrompt(input: PromptInput): MaybePromise<BuiltPrompt>;
   generate(prompt: string, onToken: (piece: string) => void, signal?: AbortSignal): Promise<GenerateResult>;
   /** Make `dbId` the current database; returns its tables as the prompt should show them. */
@@ -160,11 +138,6 @@ function ms(x: number): number {
   return Math.round(x * 100) / 100;
 }
 
-function withAdapter(svc: RetrievalServices): (text: string) => Promise<Float32Array> {
-  const adapt = svc.applyQueryAdapter;
-  return adapt ? async (t) => adapt(await svc.embedQuery(t)) : (t) => svc.embedQuery(t);
-}
-
 async function runSql(svc: EvalServices, sql: string): Promise<ExecOutcome> {
   try {
     return { ok: true, result: await svc.exec(sql) };
@@ -172,6 +145,18 @@ async function runSql(svc: EvalServices, sql: string): Promise<ExecOutcome> {
     if (isCancelled(e)) throw e;
     return { ok: false, error: errorMessage(e) };
   }
+}
+
+/** `retriever` that never returns the `exclude` rows (even when a strategy ignores them). */
+function excluding(retriever: Retriever, exclude: number[]): Retriever {
+  const excluded = new Set(exclude);
+  return {
+    name: retriever.name,
+    async retrieve(question, k, ctx) {
+      const r = await retriever.retrieve(question, k, { ...ctx, exclude });
+      return { ...r, hits: r.hits.filter((h) => !excluded.has(h.row)).slice(0, k) };
+    },
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -193,7 +178,6 @@ export async function runEval(svc: EvalServices, o: RunEvalOptions): Promise<Eva
   }
   const total = o.items.length * ks.length;
   let finished = [...results.values()].reduce((s, m) => s + m.size, 0);
-  const embed = withAdapter(svc);
   let currentDb: string | null = null;
   let tables: TableInfo[] = [];
 
@@ -247,18 +231,8 @@ export async function runEval(svc: EvalServices, o: RunEvalOptions): Promise<Eva
 
     // ask() times execution only when it succeeds; time it here so failures count too.
     let execMs: number;
-    const excluded = new Set(exclude);
     const askSvc: AskServices = {
-      embedQuery: embed,
-      search: (q, k) => svc.search(q, k, exclude),
-      ...(svc.retrieve
-        ? {
-            retrieve: async (question: string, k: number, t: TableInfo[]) => {
-              const r = await svc.retrieve!(question, k, { exclude, dbId: item.dbId, tables: t });
-              return { hits: r.hits.filter((h) => !excluded.has(h.row)).slice(0, k), ms: r.ms };
-            },
-          }
-        : {}),
+      retriever: svc.retriever ? excluding(svc.retriever, exclude) : null,
       buildPrompt: (input) => svc.buildPrompt(input),
       generate: (p, onToken, signal) => svc.generate(p, onToken, signal),
       exec: async (sql) => {
@@ -279,6 +253,8 @@ export async function runEval(svc: EvalServices, o: RunEvalOptions): Promise<Eva
         corpus: o.corpus,
         tables,
         format: o.format,
+        exclude,
+        dbId: item.dbId,
         signal: o.signal,
       });
       const predExec: ExecOutcome | undefined = out.result
@@ -335,7 +311,7 @@ export interface RunRetrievalOptions {
   k: number;
   /** How the corpus was indexed (a label in the result). */
   textMode: string;
-  /** Questions embedded per call when `embedQueries` is available (default 64). */
+  /** Questions per progress report and cancellation check (default 64). */
   batchSize?: number;
   /** Tables of a question's database, for strategies that mask schema mentions. */
   tablesFor?: (dbId: string) => TableInfo[] | undefined;
@@ -350,7 +326,7 @@ export interface RunRetrievalOptions {
  * examples have the gold query's skeleton? Also MRR@k, nDCG@k and Recall@k with relevance =
  * "corpus example with the gold skeleton", over the questions that have any.
  */
-export async function runRetrievalEval(svc: RetrievalServices, o: RunRetrievalOptions): Promise<RetrievalRun> {
+export async function runRetrievalEval(retriever: Retriever, o: RunRetrievalOptions): Promise<RetrievalRun> {
   const { items, corpus, k } = o;
   const n = items.length;
   const sk = corpusSkeletons(corpus);
@@ -361,7 +337,6 @@ export async function runRetrievalEval(svc: RetrievalServices, o: RunRetrievalOp
     else bySkeleton.set(s, [row]);
   });
   const batch = Math.max(1, o.batchSize ?? 64);
-  const embedOne = withAdapter(svc);
   const examples: RetrievalExample[] = [];
   const rr: number[] = [],
     nd: number[] = [],
@@ -373,41 +348,18 @@ export async function runRetrievalEval(svc: RetrievalServices, o: RunRetrievalOp
   for (let start = 0; start < n; start += batch) {
     throwIfAborted(o.signal, 'evaluation');
     const chunk = items.slice(start, start + batch);
-    const t0 = performance.now();
-    let vectors: Float32Array[];
-    if (svc.retrieve) {
-      vectors = []; // the strategy embeds what it needs itself
-    } else if (svc.embedQueries) {
-      const mat = await svc.embedQueries(chunk.map((i) => i.question));
-      const dim = mat.length / chunk.length;
-      vectors = chunk.map((_, j) => {
-        const v = mat.slice(j * dim, (j + 1) * dim);
-        return svc.applyQueryAdapter ? svc.applyQueryAdapter(v) : v;
-      });
-    } else {
-      vectors = [];
-      for (const i of chunk) vectors.push(await embedOne(i.question));
-    }
-    const embedMs = (performance.now() - t0) / chunk.length;
-    for (let j = 0; j < chunk.length; j++) {
-      const item = chunk[j];
+    for (const item of chunk) {
       const exclude = selfRows(corpus, item);
       const excluded = new Set(exclude);
-      let rows: { row: number; score: number }[];
-      let searchMs: number;
-      if (svc.retrieve) {
-        const r = await svc.retrieve(item.question, k, {
-          exclude,
-          dbId: item.dbId,
-          tables: o.tablesFor?.(item.dbId) ?? [],
-        });
-        rows = r.hits.filter((h) => !excluded.has(h.row)).slice(0, k);
-        searchMs = r.ms;
-      } else {
-        const r = await svc.search(vectors[j], k, exclude);
-        rows = r.hits.map((h) => ({ row: h.index, score: h.score }));
-        searchMs = r.ms;
-      }
+      const r = await retriever.retrieve(item.question, k, {
+        exclude,
+        dbId: item.dbId,
+        tables: o.tablesFor?.(item.dbId) ?? [],
+        signal: o.signal,
+      });
+      const rows = r.hits.filter((h) => !excluded.has(h.row)).slice(0, k);
+      const embedMs = r.embedMs ?? 0;
+      const searchMs = r.ms - embedMs;
       const goldSkeleton = sqlSkeleton(item.gold);
       const retrieved = judge(corpus, goldSkeleton, rows);
       const relevantRows = (bySkeleton.get(goldSkeleton) ?? []).filter((r) => !excluded.has(r));

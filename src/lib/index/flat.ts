@@ -12,7 +12,7 @@ export class FlatIndex implements VectorIndex {
       throw new Error(`vector buffer of ${vectors.length} is not a multiple of dim ${dim}`);
     this.size = vectors.length / dim;
   }
-  search(query: Float32Array, k: number, exclude?: (index: number) => boolean): SearchHit[] {
+  search(query: Float32Array, k: number, exclude?: (row: number) => boolean): SearchHit[] {
     if (query.length !== this.dim) throw new Error(`query has ${query.length} dims, index has ${this.dim}`);
     const top = new TopK(Math.min(k, this.size));
     const v = this.vectors;

@@ -382,7 +382,7 @@ export class Int8Index implements VectorIndex {
     return out;
   }
 
-  search(query: Float32Array, k: number, exclude?: (index: number) => boolean): SearchHit[] {
+  search(query: Float32Array, k: number, exclude?: (row: number) => boolean): SearchHit[] {
     if (query.length !== this.dim) throw new Error(`query has ${query.length} dims, index has ${this.dim}`);
     const n = this.size;
     const kk = Math.min(k, n);
@@ -396,8 +396,8 @@ export class Int8Index implements VectorIndex {
       if (exclude?.(i)) continue;
       pool.push(i, raw[i] * sc[i]);
     }
-    const hits = pool.hits.map((h) => ({ index: h.index, score: dot(query, this.vectors, h.index * this.dim) }));
-    hits.sort((a, b) => b.score - a.score || a.index - b.index);
+    const hits = pool.hits.map((h) => ({ row: h.row, score: dot(query, this.vectors, h.row * this.dim) }));
+    hits.sort((a, b) => b.score - a.score || a.row - b.row);
     return hits.slice(0, kk);
   }
 

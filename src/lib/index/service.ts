@@ -4,6 +4,8 @@
  */
 import type { IndexFactory, IndexKind, SearchHit, VectorIndex } from './vector-index.ts';
 import { IndexStore, indexKey, staleReasons, type IndexMeta, type IndexRecord } from './store.ts';
+import type { IndexSearchOptions, IndexServiceApi } from '../services.ts';
+import { IndexMismatchError } from '../errors.ts';
 
 export type RestoreResult =
   | { status: 'restored'; record: IndexRecord; loadMs: number }
@@ -14,8 +16,8 @@ export type RestoreResult =
  * Holds one active index per slot (a corpus may have a second index, e.g. over masked
  * questions, in the slot `<corpus>#masked`). Searches go to the primary slot unless named.
  */
-export class IndexService {
-  private actives = new Map<string, { index: VectorIndex; key: string }>();
+export class IndexService implements IndexServiceApi {
+  private actives = new Map<string, { index: VectorIndex; key: string; corpusHash: string }>();
   private primary: string | null = null;
 
   constructor(
@@ -42,7 +44,8 @@ export class IndexService {
     }
     const got = await this.store.get(key);
     if (got) {
-      this.activate(meta.slot, await this.factory(meta.kind).restore(got.vectors, meta.dim, got.record.extra), key);
+      const index = await this.factory(meta.kind).restore(got.vectors, meta.dim, got.record.extra);
+      this.activate(meta.slot, index, key, got.record.meta.corpusHash);
       return { status: 'restored', record: { ...got.record, extra: undefined }, loadMs: performance.now() - t0 };
     }
     const others = await this.store.inSlot(meta.slot);
@@ -60,7 +63,7 @@ export class IndexService {
     const buildMs = performance.now() - t0;
     // Persist first: if saving fails (quota), the previous index stays active and stored.
     const record = await this.store.save(meta, vectors, index.serializeExtra(), embedMs + buildMs);
-    this.activate(meta.slot, index, record.key);
+    this.activate(meta.slot, index, record.key, meta.corpusHash);
     return { ...record, extra: undefined };
   }
 
@@ -69,17 +72,18 @@ export class IndexService {
     if (!slot.includes('#')) this.primary = slot;
   }
 
-  private activate(slot: string, index: VectorIndex, key: string): void {
+  private activate(slot: string, index: VectorIndex, key: string, corpusHash: string): void {
     const old = this.actives.get(slot);
     if (old && old.index !== index) old.index.dispose?.();
-    this.actives.set(slot, { index, key });
+    this.actives.set(slot, { index, key, corpusHash });
     this.markPrimary(slot);
   }
 
-  private get(slot?: string): VectorIndex {
+  private get(slot?: string, corpusHash?: string): VectorIndex {
     const name = slot ?? this.primary;
     const a = name != null ? this.actives.get(name) : undefined;
     if (!a) throw new Error(slot ? `no index is loaded for ${slot}` : 'no index is loaded: build or load one first');
+    if (corpusHash !== undefined && a.corpusHash !== corpusHash) throw new IndexMismatchError(name!);
     return a.index;
   }
 
@@ -87,10 +91,15 @@ export class IndexService {
     return this.primary != null && this.actives.has(this.primary);
   }
 
-  search(query: Float32Array, k: number, excludeRows?: number[], slot?: string): { hits: SearchHit[]; ms: number } {
-    const index = this.get(slot);
+  /**
+   * Top-k rows of the active index (the primary slot unless `o.slot`). With `o.corpusHash`, an
+   * index built from another corpus is refused (IndexMismatchError) instead of returning rows
+   * that point at the wrong examples.
+   */
+  async search(query: Float32Array, k: number, o: IndexSearchOptions = {}): Promise<{ hits: SearchHit[]; ms: number }> {
+    const index = this.get(o.slot, o.corpusHash);
     const t0 = performance.now();
-    const ex = excludeRows?.length ? new Set(excludeRows) : null;
+    const ex = o.exclude?.length ? new Set(o.exclude) : null;
     const hits = index.search(query, k, ex ? (i) => ex.has(i) : undefined);
     return { hits, ms: performance.now() - t0 };
   }

@@ -3,7 +3,7 @@
  *
  * An index is written in ONE readwrite transaction spanning its metadata and its vector chunks,
  * so a crash, a cancel or a full quota leaves either the old index or the new one, never half.
- * Each index is keyed by its identity (embedder, dtype, adapter, corpus hash, text mode, kind):
+ * Each index is keyed by its identity (embedder, dtype, corpus hash, text mode, kind):
  * if any of those change, the key changes and the old index is reported as stale.
  */
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
@@ -27,8 +27,6 @@ export interface IndexMeta {
   kind: IndexKind;
   /** How each example was turned into text (see rag/doc-text.ts). */
   textMode: TextMode;
-  /** Adapter applied to documents, if any (query-side adapters leave documents untouched). */
-  docAdapter?: string;
 }
 
 export interface IndexRecord {
@@ -90,10 +88,13 @@ interface CodeRagDB extends DBSchema {
 export const DB_NAME = 'coderag-web';
 const CHUNK_FLOATS = 4 * 1024 * 1024; // 16 MB per chunk
 
+/**
+ * The stored key of an index identity. The last, always empty, field is where a document-side
+ * adapter id once went (never wired: adapters are query-side only); it stays so that keys of
+ * indexes already stored in users' browsers keep their meaning and are restored, not rebuilt.
+ */
 export function indexKey(m: IndexMeta): string {
-  return [m.slot, m.embedderId, m.dtype, m.dim, m.corpusHash, m.count, m.kind, m.textMode, m.docAdapter ?? ''].join(
-    '|',
-  );
+  return [m.slot, m.embedderId, m.dtype, m.dim, m.corpusHash, m.count, m.kind, m.textMode, ''].join('|');
 }
 
 /** Which fields of two index identities differ (for a "stale because …" message). */
@@ -105,7 +106,6 @@ export function staleReasons(stored: IndexMeta, wanted: IndexMeta): string[] {
   if (stored.corpusHash !== wanted.corpusHash || stored.count !== wanted.count) out.push('corpus changed');
   if (stored.textMode !== wanted.textMode) out.push(`document text changed (${stored.textMode} → ${wanted.textMode})`);
   if (stored.kind !== wanted.kind) out.push(`index kind changed (${stored.kind} → ${wanted.kind})`);
-  if ((stored.docAdapter ?? '') !== (wanted.docAdapter ?? '')) out.push('adapter changed');
   return out;
 }
 

@@ -6,7 +6,7 @@ export type IndexKind = 'flat' | 'voy' | 'int8';
 
 export interface SearchHit {
   /** Row of the vector (= position of the example in the corpus). */
-  index: number;
+  row: number;
   /** Inner product with the query. */
   score: number;
 }
@@ -16,7 +16,7 @@ export interface VectorIndex {
   readonly dim: number;
   readonly size: number;
   /** Top-k by inner product, best first. `exclude` drops rows (e.g. a question's own entry). */
-  search(query: Float32Array, k: number, exclude?: (index: number) => boolean): SearchHit[];
+  search(query: Float32Array, k: number, exclude?: (row: number) => boolean): SearchHit[];
   /** The vectors (n×dim), kept by every implementation for exact scores and persistence. */
   readonly vectors: Float32Array;
   /** Implementation-specific serialized state (voy's index JSON), if any. */
@@ -30,24 +30,24 @@ export interface IndexFactory {
   restore(vectors: Float32Array, dim: number, extra: string | undefined): Promise<VectorIndex> | VectorIndex;
 }
 
-/** Keeps the best k of a stream of (index, score) in a small sorted array. */
+/** Keeps the best k of a stream of (row, score) in a small sorted array. */
 export class TopK {
   readonly hits: SearchHit[] = [];
   constructor(private readonly k: number) {}
   get worst(): number {
     return this.hits.length < this.k ? -Infinity : this.hits[this.hits.length - 1].score;
   }
-  push(index: number, score: number): void {
+  push(row: number, score: number): void {
     if (this.k <= 0 || score <= this.worst) return;
     const h = this.hits;
     let i = h.length < this.k ? h.length : h.length - 1;
-    if (h.length < this.k) h.push({ index, score });
+    if (h.length < this.k) h.push({ row, score });
     // insertion step: shift worse hits down
     while (i > 0 && h[i - 1].score < score) {
       h[i] = h[i - 1];
       i--;
     }
-    h[i] = { index, score };
+    h[i] = { row, score };
   }
 }
 

@@ -84,7 +84,7 @@ export class VoyIndex implements VectorIndex {
     checkWidth(vectors, dim);
     return new VoyIndex(vectors, dim, voyClass().deserialize(serialized));
   }
-  search(query: Float32Array, k: number, exclude?: (index: number) => boolean): SearchHit[] {
+  search(query: Float32Array, k: number, exclude?: (row: number) => boolean): SearchHit[] {
     // voy would read a query of another width without complaint, and panics (a wasm trap) on k <= 0.
     if (query.length !== this.dim) throw new Error(`query has ${query.length} dims, index has ${this.dim}`);
     if (k <= 0) return [];
@@ -95,7 +95,7 @@ export class VoyIndex implements VectorIndex {
     for (const nb of res.neighbors) {
       const i = Number(nb.id);
       if (exclude?.(i)) continue;
-      hits.push({ index: i, score: dot(query, this.vectors, i * this.dim) });
+      hits.push({ row: i, score: dot(query, this.vectors, i * this.dim) });
     }
     hits.sort((a, b) => b.score - a.score);
     return hits.slice(0, k);

@@ -4,14 +4,14 @@
  * drives workers from the UI and direct instances from Node tools and tests.
  */
 import type { Corpus, Example, ProgressFn, QueryResult, TableInfo } from '../types.ts';
-import type { SearchHit } from '../index/vector-index.ts';
 import type { IndexMeta, IndexRecord } from '../index/store.ts';
 import type { BuiltPrompt, PromptInput } from '../llm/prompts.ts';
 import type { GenerateResult } from '../llm/generator.ts';
 import type { PromptFormat } from '../config.ts';
+import type { Retriever } from '../services.ts';
 import { extractSql } from '../llm/prompts.ts';
 import { docText, type TextMode } from './doc-text.ts';
-import { CancelledError, errorMessage, isCancelled } from '../errors.ts';
+import { CancelledError, errorMessage, isCancelled, throwIfAborted } from '../errors.ts';
 
 type MaybePromise<T> = T | Promise<T>;
 
@@ -55,20 +55,13 @@ export async function indexCorpus(svc: IndexingServices, o: IndexCorpusOptions):
 }
 
 export interface AskServices {
-  embedQuery(text: string): Promise<Float32Array>;
-  search(query: Float32Array, k: number): MaybePromise<{ hits: SearchHit[]; ms: number }>;
-  /**
-   * A retrieval strategy over the question text (src/lib/retrieve/): when given, it replaces
-   * embed + search. Hits are corpus rows with the strategy's scores, best first.
-   */
-  retrieve?(
-    question: string,
-    k: number,
-    tables: TableInfo[],
-  ): Promise<{ hits: { row: number; score: number }[]; ms: number }>;
+  /** Picks the examples (src/lib/retrieve/; dense is one strategy); null = no retrieval. */
+  retriever: Retriever | null;
   buildPrompt(input: PromptInput): MaybePromise<BuiltPrompt>;
+  /** Generate; must stop (interrupt the model) when `signal` aborts. */
   generate(prompt: string, onToken: (piece: string) => void, signal?: AbortSignal): Promise<GenerateResult>;
-  exec(sql: string): Promise<QueryResult>;
+  /** Run SQL; should stop the query when `signal` aborts. */
+  exec(sql: string, signal?: AbortSignal): Promise<QueryResult>;
 }
 
 export interface RetrievedExample {
@@ -91,7 +84,23 @@ export interface AskInput {
   corpus: Corpus | null;
   tables: TableInfo[];
   format: PromptFormat;
+  /** Corpus rows never to retrieve (the question itself, in evaluations). */
+  exclude?: number[];
+  /** The question's database id, passed to the retriever. */
+  dbId?: string;
+  /** Stop: every stage ends promptly, ask() rejects with CancelledError and emits nothing more. */
   signal?: AbortSignal;
+}
+
+/** `p`, or a CancelledError as soon as `signal` aborts (whichever comes first). */
+function untilAborted<T>(p: Promise<T>, signal: AbortSignal | undefined, what: string): Promise<T> {
+  if (!signal) return p;
+  if (signal.aborted) return Promise.reject(new CancelledError(what));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new CancelledError(what));
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }
 
 export interface AskOutcome {
@@ -104,61 +113,82 @@ export interface AskOutcome {
   ms: { embed: number; search: number; generate: number; execute: number; total: number };
 }
 
-/** Answer one question, reporting each stage as it happens. */
+/**
+ * Answer one question, reporting each stage as it happens. Aborting `input.signal` ends the
+ * stage in flight (retrieval is abandoned, the generator interrupted, the query stopped) and
+ * rejects with CancelledError; no event is emitted after the abort.
+ */
 export async function ask(
   svc: AskServices,
   input: AskInput,
   on: (e: AskEvent) => void = () => {},
 ): Promise<AskOutcome> {
   const t0 = performance.now();
+  const { signal } = input;
   const ms = { embed: 0, search: 0, generate: 0, execute: 0, total: 0 };
   const out: AskOutcome = { retrieved: [], ms };
+  const emit = (e: AskEvent) => {
+    if (!signal?.aborted) on(e);
+  };
   const fail = (stage: 'retrieve' | 'generate' | 'execute', e: unknown) => {
-    if (isCancelled(e)) throw e;
+    if (isCancelled(e) || signal?.aborted) throw isCancelled(e) ? e : new CancelledError('question');
     out.error = { stage, message: errorMessage(e) };
-    on({ type: 'error', stage, message: out.error.message });
+    emit({ type: 'error', stage, message: out.error.message });
     ms.total = performance.now() - t0;
     return out;
   };
+  throwIfAborted(signal, 'question');
   // 1. retrieve
-  if (input.k > 0 && input.corpus && input.corpus.examples.length) {
+  const corpus = input.corpus;
+  if (svc.retriever && input.k > 0 && corpus && corpus.examples.length) {
     try {
-      if (svc.retrieve) {
-        const r = await svc.retrieve(input.question, input.k, input.tables);
-        ms.search = r.ms;
-        out.retrieved = r.hits.map((h) => ({ example: input.corpus!.examples[h.row], score: h.score, row: h.row }));
-      } else {
-        const te = performance.now();
-        const q = await svc.embedQuery(input.question);
-        ms.embed = performance.now() - te;
-        const { hits, ms: sms } = await svc.search(q, input.k);
-        ms.search = sms;
-        out.retrieved = hits.map((h) => ({ example: input.corpus!.examples[h.index], score: h.score, row: h.index }));
-      }
-      on({ type: 'retrieved', examples: out.retrieved, embedMs: ms.embed, searchMs: ms.search });
+      const r = await untilAborted(
+        svc.retriever.retrieve(input.question, input.k, {
+          tables: input.tables,
+          exclude: input.exclude,
+          dbId: input.dbId,
+          signal,
+        }),
+        signal,
+        'retrieval',
+      );
+      ms.embed = r.embedMs ?? 0;
+      ms.search = r.ms - ms.embed;
+      out.retrieved = r.hits.map((h) => ({ example: corpus.examples[h.row], score: h.score, row: h.row }));
+      emit({ type: 'retrieved', examples: out.retrieved, embedMs: ms.embed, searchMs: ms.search });
     } catch (e) {
       return fail('retrieve', e);
     }
   } else {
-    on({ type: 'retrieved', examples: [], embedMs: 0, searchMs: 0 });
+    emit({ type: 'retrieved', examples: [], embedMs: 0, searchMs: 0 });
   }
-  if (input.signal?.aborted) throw new CancelledError('question');
+  throwIfAborted(signal, 'question');
   // 2. prompt + generate
   try {
-    const prompt = await svc.buildPrompt({
-      tables: input.tables,
-      examples: out.retrieved.map((r) => ({ question: r.example.question, sql: r.example.sql })),
-      question: input.question,
-    });
+    const prompt = await untilAborted(
+      Promise.resolve(
+        svc.buildPrompt({
+          tables: input.tables,
+          examples: out.retrieved.map((r) => ({ question: r.example.question, sql: r.example.sql })),
+          question: input.question,
+        }),
+      ),
+      signal,
+      'question',
+    );
     out.prompt = prompt;
-    on({ type: 'prompt', prompt });
+    emit({ type: 'prompt', prompt });
     const tg = performance.now();
-    const gen = await svc.generate(prompt.text, (piece) => on({ type: 'token', piece }), input.signal);
+    const gen = await untilAborted(
+      svc.generate(prompt.text, (piece) => emit({ type: 'token', piece }), signal),
+      signal,
+      'generation',
+    );
     ms.generate = performance.now() - tg;
-    if (gen.interrupted) throw new CancelledError('generation');
+    if (gen.interrupted || signal?.aborted) throw new CancelledError('generation');
     out.generation = gen;
     out.sql = extractSql(input.format, gen.text);
-    on({ type: 'sql', sql: out.sql, generation: gen });
+    emit({ type: 'sql', sql: out.sql, generation: gen });
   } catch (e) {
     return fail('generate', e);
   }
@@ -166,9 +196,9 @@ export async function ask(
   // 3. execute
   try {
     const tx = performance.now();
-    out.result = await svc.exec(out.sql);
+    out.result = await untilAborted(svc.exec(out.sql, signal), signal, 'query');
     ms.execute = performance.now() - tx;
-    on({ type: 'result', result: out.result });
+    emit({ type: 'result', result: out.result });
   } catch (e) {
     return fail('execute', e);
   }

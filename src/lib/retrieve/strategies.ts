@@ -6,54 +6,66 @@
  *  hybrid         dense + BM25, reciprocal-rank fusion
  *  masked-*       the same three over masked questions (schema mentions and values replaced)
  *  draft-rerank   DAIL-SQL style: a pool of 50 from masked-hybrid (masked BM25 without an embedder), reranked by the similarity
- *                 of each candidate's SQL skeleton to a draft SQL's skeleton (the draft comes from
- *                 the model with no examples, or from the pool's top-1 example), plus question score
+ *                 of each candidate's SQL skeleton to the pool's top-1 example's skeleton, plus question score
  *  vote           the same pool, ranked by skeleton consensus: each skeleton is weighted by the
  *                 ranks of the pool members that have it, and the best example of each of the
  *                 top-k skeletons is returned
  *  +mmr           any strategy with maximal marginal relevance over the final k (diversity of
  *                 skeletons), e.g. `vote+mmr`
+ *
+ * The names, and whether each needs the masked index, are data (RETRIEVER_INFO). A `Retrieval`
+ * holds the per-corpus state (lexical indexes, skeletons) shared by all strategies;
+ * `retrieval.retriever(name)` is the `Retriever` seam (src/lib/services.ts) for one strategy.
  */
 import type { Corpus, TableInfo } from '../types.ts';
-import type { SearchHit } from '../index/vector-index.ts';
+import type { Embedder } from '../embed/embedder.ts';
+import { cutForEmbedding } from '../embed/embedder.ts';
+import type { RetrieveContext, RetrieveResult, Retriever, VectorSearch } from '../services.ts';
+import { throwIfAborted } from '../errors.ts';
 import { sqlSkeleton } from '../sql/normalize.ts';
 import { LexicalIndex } from './lexical.ts';
 import { maskQuestion } from './mask.ts';
 import { docText } from '../rag/doc-text.ts';
 import { minmax, mmr, rrf, skeletonSimilarity, type Scored } from './rank.ts';
 
-export const RETRIEVERS = [
-  'dense',
-  'bm25',
-  'hybrid',
-  'masked-dense',
-  'masked-bm25',
-  'masked-hybrid',
-  'draft-rerank',
-  'vote',
-] as const;
-export type BaseRetriever = (typeof RETRIEVERS)[number];
+/** The strategies as data: what each needs and does (hosts list them from here). */
+export const RETRIEVER_INFO = {
+  dense: { masked: false, description: 'embedding similarity of the question (the original CodeRAG retrieval)' },
+  bm25: { masked: false, description: 'lexical BM25 on the question' },
+  hybrid: { masked: false, description: 'dense and BM25, reciprocal-rank fusion' },
+  'masked-dense': { masked: true, description: 'dense over masked questions (schema mentions and values replaced)' },
+  'masked-bm25': { masked: true, description: 'BM25 over masked questions' },
+  'masked-hybrid': { masked: true, description: 'dense and BM25 over masked questions, fused' },
+  'draft-rerank': {
+    masked: true,
+    description: "a masked-hybrid pool reranked by similarity to the pool's top-1 SQL skeleton",
+  },
+  vote: { masked: true, description: 'a masked-hybrid pool ranked by SQL skeleton consensus' },
+} as const satisfies Record<string, { masked: boolean; description: string }>;
+
+export type BaseRetriever = keyof typeof RETRIEVER_INFO;
 export type RetrieverName = BaseRetriever | `${BaseRetriever}+mmr`;
+export const RETRIEVERS = Object.keys(RETRIEVER_INFO) as BaseRetriever[];
 
 /** Strategies that search a second dense index over masked corpus questions. */
 export function needsMaskedIndex(name: string): boolean {
-  const { base } = parseRetriever(name);
-  return base === 'masked-dense' || base === 'masked-hybrid' || base === 'draft-rerank' || base === 'vote';
+  return RETRIEVER_INFO[parseRetriever(name).base].masked;
 }
 
 export function parseRetriever(name: string): { base: BaseRetriever; mmr: boolean } {
   const [base, extra] = name.split('+');
-  if (!(RETRIEVERS as readonly string[]).includes(base) || (extra !== undefined && extra !== 'mmr')) {
+  if (!Object.hasOwn(RETRIEVER_INFO, base) || (extra !== undefined && extra !== 'mmr')) {
     throw new Error(`unknown retriever "${name}"; choose one of ${RETRIEVERS.join(', ')} (optionally with +mmr)`);
   }
   return { base: base as BaseRetriever, mmr: extra === 'mmr' };
 }
 
-type MaybePromise<T> = T | Promise<T>;
-
+/** A dense index and the embedder of its queries (query role; decorate it with an adapter if any). */
 export interface DenseSide {
-  embed(text: string): Promise<Float32Array>;
-  search(query: Float32Array, k: number, excludeRows?: number[]): MaybePromise<{ hits: SearchHit[] }>;
+  embedder: Pick<Embedder, 'embed'>;
+  index: VectorSearch;
+  /** The index slot (default: the primary one). */
+  slot?: string;
 }
 
 export interface RetrieverDeps {
@@ -62,36 +74,37 @@ export interface RetrieverDeps {
   dense?: DenseSide;
   /** Dense search over MASKED corpus questions (a second index); masked-dense falls back to dense. */
   maskedDense?: DenseSide;
-  /** A draft SQL for the question (model with zero examples); null/absent = use the pool's top-1. */
-  draftSql?: (question: string, tables: TableInfo[]) => Promise<string | null>;
 }
 
-export interface RetrieveOptions {
-  /** Corpus rows that must not be returned (the question itself). */
-  exclude?: number[];
-  /** Tables of the question's own database (for masking). */
-  tables?: TableInfo[];
+/** Knobs of the reranking strategies (defaults are the tuned values). */
+export interface RetrieverTuning {
   /** Candidate pool for reranking strategies (default 50). */
   pool?: number;
   /** vote: put a near-duplicate question first (default true). */
   nearDuplicate?: boolean;
+  /** vote: rank offset of the weights 1 / (voteC + rank); smaller trusts the top ranks more (default 5). */
+  voteC?: number;
 }
 
-export interface RetrieveResult {
+export interface RetrieveOptions extends RetrieverTuning {
+  /** Corpus rows that must not be returned (the question itself). */
+  exclude?: number[];
+  /** Tables of the question's own database (for masking). */
+  tables?: TableInfo[];
+  signal?: AbortSignal;
+  /** Filled in by `retrieve`: time spent embedding. */
+  timing?: { embedMs: number };
+}
+
+export interface StrategyResult extends RetrieveResult {
   hits: Scored[];
-  ms: number;
-  /** The draft SQL used by draft-rerank. */
-  draft?: string;
 }
 
 const POOL = 50;
 /** Cosine of the plain question above which a corpus question counts as a near-duplicate. */
 const NEAR_DUP = 0.95;
-/** Rank offset of the vote weights 1 / (VOTE_C + rank): smaller trusts the top ranks more. */
-export let VOTE_C = 5;
-export function setVoteC(c: number): void {
-  VOTE_C = c;
-}
+/** Default rank offset of the vote weights. */
+export const DEFAULT_VOTE_C = 5;
 
 export class Retrieval {
   private lexical: LexicalIndex | null = null;
@@ -122,17 +135,24 @@ export class Retrieval {
     return (this.lexical ??= new LexicalIndex(this.deps.corpus.examples.map((e) => e.question)));
   }
 
-  private async dense(side: DenseSide | undefined, text: string, k: number, exclude: number[]): Promise<Scored[]> {
+  private async dense(side: DenseSide | undefined, text: string, k: number, o: RetrieveOptions): Promise<Scored[]> {
     if (!side) throw new Error('dense retrieval needs an embedder and an index');
-    const v = await side.embed(text);
-    const { hits } = await side.search(v, k, exclude);
-    return hits.map((h) => ({ row: h.index, score: h.score }));
+    const t0 = performance.now();
+    const v = await side.embedder.embed([cutForEmbedding(text)], { role: 'query' });
+    if (o.timing) o.timing.embedMs += performance.now() - t0;
+    throwIfAborted(o.signal, 'retrieval');
+    const { hits } = await side.index.search(v, k, {
+      exclude: o.exclude ?? [],
+      slot: side.slot,
+      corpusHash: this.deps.corpus.hash,
+    });
+    return hits.map((h) => ({ row: h.row, score: h.score }));
   }
 
   /** Near-duplicate questions (plain-question cosine ≥ NEAR_DUP), best first. */
-  private async nearDuplicates(question: string, exclude: number[]): Promise<Scored[]> {
+  private async nearDuplicates(question: string, o: RetrieveOptions): Promise<Scored[]> {
     if (!this.deps.dense) return [];
-    return (await this.dense(this.deps.dense, question, 1, exclude)).filter((h) => h.score >= NEAR_DUP);
+    return (await this.dense(this.deps.dense, question, 1, o)).filter((h) => h.score >= NEAR_DUP);
   }
 
   private async base(
@@ -146,13 +166,10 @@ export class Retrieval {
     const text = masked ? maskQuestion(question, o.tables) : question;
     const denseSide = masked ? (this.deps.maskedDense ?? this.deps.dense) : this.deps.dense;
     const denseText = masked && this.deps.maskedDense ? text : question;
-    if (name === 'dense') return this.dense(denseSide, denseText, k, exclude);
+    if (name === 'dense') return this.dense(denseSide, denseText, k, o);
     const lex = () => this.bm25(masked).search(text, name === 'hybrid' ? Math.max(k, POOL) : k, new Set(exclude));
     if (name === 'bm25') return lex();
-    const [d, l] = await Promise.all([
-      this.dense(denseSide, denseText, Math.max(k, POOL), exclude),
-      Promise.resolve(lex()),
-    ]);
+    const [d, l] = await Promise.all([this.dense(denseSide, denseText, Math.max(k, POOL), o), Promise.resolve(lex())]);
     return rrf([d, l]).slice(0, k);
   }
 
@@ -161,12 +178,23 @@ export class Retrieval {
     return this.base(this.deps.dense ? 'hybrid' : 'bm25', true, question, o.pool ?? POOL, o);
   }
 
-  async retrieve(name: RetrieverName, question: string, k: number, o: RetrieveOptions = {}): Promise<RetrieveResult> {
+  /** One strategy as a `Retriever` (the seam hosts pass to `ask()` and the eval runner). */
+  retriever(name: RetrieverName, tuning: RetrieverTuning = {}): Retriever {
+    parseRetriever(name);
+    return {
+      name,
+      retrieve: (question: string, k: number, ctx: RetrieveContext = {}) =>
+        this.retrieve(name, question, k, { ...tuning, exclude: ctx.exclude, tables: ctx.tables, signal: ctx.signal }),
+    };
+  }
+
+  async retrieve(name: RetrieverName, question: string, k: number, o: RetrieveOptions = {}): Promise<StrategyResult> {
     const t0 = performance.now();
+    o = { ...o, timing: { embedMs: 0 } };
+    throwIfAborted(o.signal, 'retrieval');
     const { base, mmr: diversify } = parseRetriever(name);
     const want = diversify ? Math.max(k * 4, 12) : k;
     let hits: Scored[];
-    let draft: string | undefined;
     switch (base) {
       case 'dense':
       case 'bm25':
@@ -180,8 +208,7 @@ export class Retrieval {
         break;
       case 'draft-rerank': {
         const pool = await this.pool(question, o);
-        draft = (await this.deps.draftSql?.(question, o.tables ?? [])) ?? undefined;
-        const target = draft ? sqlSkeleton(draft) : pool[0] ? this.skel(pool[0].row) : '';
+        const target = pool[0] ? this.skel(pool[0].row) : '';
         const q = minmax(pool);
         hits = pool
           .map((h) => ({
@@ -197,11 +224,12 @@ export class Retrieval {
         // it, then return the best-scoring example of each of the top skeletons (distinct
         // skeletons, so k examples cover k likely shapes).
         const pool = await this.pool(question, o);
+        const voteC = o.voteC ?? DEFAULT_VOTE_C;
         const weight = new Map<string, number>();
         const rep = new Map<string, Scored>();
         pool.forEach((h, i) => {
           const s = this.skel(h.row);
-          weight.set(s, (weight.get(s) ?? 0) + 1 / (VOTE_C + i));
+          weight.set(s, (weight.get(s) ?? 0) + 1 / (voteC + i));
           if (!rep.has(s)) rep.set(s, h);
         });
         // Score = the skeleton's share of the pool's vote, in (0, 1].
@@ -209,7 +237,7 @@ export class Retrieval {
         hits = [...weight].sort((a, b) => b[1] - a[1]).map(([s, w]) => ({ row: rep.get(s)!.row, score: w / total }));
         // A near-duplicate of the question (same database, same wording) is the best teacher
         // there is: it goes first, with its cosine as score; its skeleton is not repeated.
-        const dup = o.nearDuplicate === false ? [] : await this.nearDuplicates(question, o.exclude ?? []);
+        const dup = o.nearDuplicate === false ? [] : await this.nearDuplicates(question, o);
         if (dup.length) {
           const ds = this.skel(dup[0].row);
           hits = [dup[0], ...hits.filter((h) => h.row !== dup[0].row && this.skel(h.row) !== ds)];
@@ -219,6 +247,7 @@ export class Retrieval {
       }
     }
     if (diversify) hits = mmr(hits, k, (a, b) => skeletonSimilarity(this.skel(a), this.skel(b)), 0.7);
-    return { hits: hits.slice(0, k), ms: performance.now() - t0, ...(draft !== undefined ? { draft } : {}) };
+    throwIfAborted(o.signal, 'retrieval');
+    return { hits: hits.slice(0, k), ms: performance.now() - t0, embedMs: o.timing!.embedMs };
   }
 }

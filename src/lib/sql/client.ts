@@ -6,7 +6,8 @@
  */
 import type { DbInfo, DbSource, ExecOptions } from './engine.ts';
 import type { QueryResult } from '../types.ts';
-import { SqlTimeoutError } from '../errors.ts';
+import { CancelledError, SqlTimeoutError } from '../errors.ts';
+import type { SqlEngine, SqlExecOptions } from '../services.ts';
 import { locateSqlError, type SqlErrorSpot } from './locate-error.ts';
 
 /** What the SQL worker exposes (every call is async across the boundary). */
@@ -22,13 +23,13 @@ export interface SqlWorkerHandle {
   terminate(): void;
 }
 
-export class SqlClient {
+export class SqlClient implements SqlEngine {
   private handle: SqlWorkerHandle;
   private source: DbSource | null = null;
   private info: DbInfo | null = null;
   /** A fresh worker being started (and the database reopened) after a hard stop; calls wait for it. */
   private restarting: Promise<void> | null = null;
-  /** Number of times a worker was terminated for running too long. */
+  /** Number of times a worker was terminated for running too long (or stopped). */
   restarts = 0;
 
   constructor(
@@ -59,27 +60,29 @@ export class SqlClient {
     return info;
   }
 
-  /**
-   * Run SQL with a hard time limit: when the worker has not answered `timeoutMs` + 250 ms after the
-   * call, it is terminated and this call fails at once with SqlTimeoutError; a fresh worker with
-   * the same database is started in the background, and the next call waits for it.
-   */
-  async exec(sql: string, opts: ExecOptions = {}): Promise<QueryResult> {
+  /** Run SQL with the hard timeout; aborting `opts.signal` stops the query by restarting the worker. */
+  async exec(sql: string, opts: SqlExecOptions = {}): Promise<QueryResult> {
+    const { signal, ...execOpts } = opts;
+    if (signal?.aborted) throw new CancelledError('query');
     await this.settled();
-    const timeoutMs = opts.timeoutMs ?? this.defaultTimeoutMs;
+    const timeoutMs = execOpts.timeoutMs ?? this.defaultTimeoutMs;
     const h = this.handle;
     let timer: ReturnType<typeof setTimeout> | undefined;
+    let onAbort: (() => void) | undefined;
     // The hard limit fires a little after the soft one, so the engine's own check wins when it can.
     const hard = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new SqlTimeoutError(timeoutMs)), timeoutMs + 250);
+      onAbort = () => reject(new CancelledError('query'));
+      signal?.addEventListener('abort', onAbort, { once: true });
     });
     try {
-      return await Promise.race([h.remote.exec(sql, { ...opts, timeoutMs }), hard]);
+      return await Promise.race([h.remote.exec(sql, { ...execOpts, timeoutMs }), hard]);
     } catch (e) {
-      if (e instanceof SqlTimeoutError && this.handle === h) this.hardStop();
+      if ((e instanceof SqlTimeoutError || e instanceof CancelledError) && this.handle === h) this.hardStop();
       throw e;
     } finally {
       clearTimeout(timer);
+      if (onAbort) signal?.removeEventListener('abort', onAbort);
     }
   }
 

@@ -416,7 +416,7 @@ export function withQueryAdapter(embedder: Embedder, adapter: LinearAdapter): Em
     adapter,
     async embed(texts: string[], opts?: EmbedOptions): Promise<Float32Array> {
       const v = await embedder.embed(texts, opts);
-      return opts?.role === 'query' ? adapter.applyBatch(v, v) : v;
+      return opts?.role === 'query' ? adapter.applyBatch(v) : v;
     },
     dispose: embedder.dispose ? () => embedder.dispose!() : undefined,
   };

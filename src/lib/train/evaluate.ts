@@ -69,7 +69,7 @@ export function rankDocs(
     q.set(queries.subarray(i * dim, (i + 1) * dim));
     const top = new TopK(Math.min(k, nd));
     for (let j = 0, off = 0; j < nd; j++, off += dim) top.push(j, dot(q, docs, off));
-    out[i] = top.hits.map((h) => h.index);
+    out[i] = top.hits.map((h) => h.row);
   }
   return out;
 }

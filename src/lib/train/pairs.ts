@@ -429,8 +429,8 @@ export function mineHardNegatives(
     const q = queries.subarray(i * d, (i + 1) * d);
     const hits = index.search(q, k, opts.skip ? (doc) => opts.skip!(i, doc) : undefined);
     for (const h of hits) {
-      if (!isPositive(i, h.index)) {
-        out[i] = h.index;
+      if (!isPositive(i, h.row)) {
+        out[i] = h.row;
         break;
       }
     }

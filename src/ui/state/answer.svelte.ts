@@ -168,13 +168,6 @@ export class AnswerState {
     this.#prompt = null;
   }
 
-  /** Embed a query, through the adapter when it is on (documents and the index are untouched). */
-  async embedQuery(text: string): Promise<Float32Array> {
-    const v = await this.deps.embed.embed([text], 'query');
-    const a = this.deps.adapter.current;
-    return a && this.deps.settings.value.adapterOn ? a.apply(v) : v;
-  }
-
   async ask(): Promise<void> {
     const { settings, database, corpus, generator, indexes, llm, sql, index, tokenProxy, transfer } = this.deps;
     if (!this.#canAsk || !generator.info) return;
@@ -189,7 +182,7 @@ export class AnswerState {
     this.#generation = null;
     this.#result = null;
     this.#error = null;
-    const format = generator.info.format as 'tiny-sql';
+    const format = generator.info.format;
     const question = this.#question;
     const s = settings.value;
     let followUp: FollowUpContext | null = null;
@@ -200,14 +193,7 @@ export class AnswerState {
       const retrieval = indexes.retrieval;
       await ask(
         {
-          embedQuery: (q) => this.embedQuery(q),
-          search: (q, k) => index.search(transfer(q, [q.buffer]), k),
-          ...(retrieval && s.retriever !== 'dense'
-            ? {
-                retrieve: (q: string, k: number, tables: TableInfo[]) =>
-                  retrieval.retrieve(s.retriever, q, k, { tables }),
-              }
-            : {}),
+          retriever: retrieval ? retrieval.retriever(s.retriever) : null,
           buildPrompt: (input) =>
             fu
               ? llm.buildFollowUpPrompt(
@@ -230,7 +216,7 @@ export class AnswerState {
               signal?.removeEventListener('abort', stop);
             }
           },
-          exec: (q) => sql.exec(q, { timeoutMs: s.timeoutMs }),
+          exec: (q, signal) => sql.exec(q, { timeoutMs: s.timeoutMs, signal }),
         },
         {
           question: fu ? fu.standalone : question,

@@ -9,6 +9,8 @@ import type { IndexMeta, IndexRecord } from '../../lib/index/store.ts';
 import { indexCorpus } from '../../lib/rag/pipeline.ts';
 import { Retrieval, needsMaskedIndex, parseRetriever, type RetrieverName } from '../../lib/retrieve/strategies.ts';
 import { errorMessage, isCancelled } from '../../lib/errors.ts';
+import { withQueryAdapter } from '../../lib/train/adapter.ts';
+import type { Embedder, VectorSearch } from '../../lib/services.ts';
 import { StageStatus } from './status.svelte.ts';
 import type { AdapterState } from './adapter.svelte.ts';
 import type { CorpusState } from './corpus.svelte.ts';
@@ -226,19 +228,28 @@ export class IndexesState {
   makeRetrieval(corpus: Corpus, useAdapter: boolean): Retrieval {
     const { embed, index, transfer } = this.deps;
     const adapter = useAdapter ? this.deps.adapter.current : null;
-    const dense = (slot?: string) => ({
-      embed: async (t: string) => {
-        const v = await embed.embed([t], 'query');
-        return adapter && !slot ? adapter.apply(v) : v;
-      },
-      search: (v: Float32Array, k: number, ex?: number[]) => index.search(transfer(v, [v.buffer]), k, ex, slot),
-    });
+    // The seams over the workers: query embeddings, and search in the index worker (the query's
+    // buffer is transferred, not copied).
+    const info = this.deps.embedder.info;
+    const queries: Embedder = {
+      id: info?.id ?? '',
+      dim: info?.dim ?? 0,
+      dtype: info?.dtype ?? '',
+      device: info?.device ?? '',
+      embed: (texts, o) => embed.embed(texts, o?.role ?? 'query'),
+    };
+    const search: VectorSearch = {
+      search: (v, k, o) => index.search(transfer(v, [v.buffer]), k, o),
+    };
     // the masked index's slot (see maskedMeta), when the embedder is loaded
     const maskedSlot = this.deps.embedder.info ? `${corpus.name}#masked` : undefined;
     return new Retrieval({
       corpus,
-      dense: dense(),
-      ...(this.maskedStage.status === 'ready' && maskedSlot ? { maskedDense: dense(maskedSlot) } : {}),
+      // The adapter (when on) decorates the plain-question side only; documents are untouched.
+      dense: { embedder: adapter && info ? withQueryAdapter(queries, adapter) : queries, index: search },
+      ...(this.maskedStage.status === 'ready' && maskedSlot
+        ? { maskedDense: { embedder: queries, index: search, slot: maskedSlot } }
+        : {}),
     });
   }
 

@@ -34,7 +34,7 @@ async function genPrompts(spider: SpiderData | null, count: number): Promise<str
       spec.format,
       {
         tables: spider.schemas[d.dbId] ?? [],
-        examples: hits.map((h) => spider.examples[h.index]),
+        examples: hits.map((h) => spider.examples[h.row]),
         question: d.question,
       },
       {

@@ -1,0 +1,175 @@
+/**
+ * Worker clients: each worker's comlink remote wrapped in a class that implements the same seam
+ * (src/lib/services.ts) as the in-process implementation, so callers never know where a stage
+ * runs. What cannot cross comlink is handled here: AbortSignal (mapped to the worker's interrupt),
+ * callbacks (proxied), buffers (transferred). createBrowserServices (./services.ts) builds them.
+ */
+import * as Comlink from 'comlink';
+import type { EmbedApi } from '../../workers/embed.worker.ts';
+import type { IndexApi } from '../../workers/index.worker.ts';
+import type { LlmApi } from '../../workers/llm.worker.ts';
+import type { BrowserModelConfig } from './runtime.ts';
+import type { Dtype, PromptFormat } from '../lib/config.ts';
+import type { EmbedOptions, Embedder } from '../lib/embed/embedder.ts';
+import type { IndexMeta, IndexRecord } from '../lib/index/store.ts';
+import type { RestoreResult } from '../lib/index/service.ts';
+import type { GenerateOptions, GenerateResult } from '../lib/llm/generator.ts';
+import type { BuiltPrompt, ExplainInput, FollowUpInput, PromptInput } from '../lib/llm/prompts.ts';
+import type { AnswerGenerator, Hit, IndexSearchOptions, IndexServiceApi } from '../lib/services.ts';
+import type { ProgressFn } from '../lib/types.ts';
+import { registerErrorTransfer } from '../lib/errors-transfer.ts';
+import { throwIfAborted } from '../lib/errors.ts';
+
+registerErrorTransfer();
+
+export interface EmbedderInfo {
+  id: string;
+  dim: number;
+  dtype: string;
+  device: string;
+}
+
+/** The embed worker as an `Embedder` (id/dim/… are those of the model loaded last). */
+export class WorkerEmbedder implements Embedder {
+  constructor(
+    private readonly api: Comlink.Remote<EmbedApi>,
+    private info: EmbedderInfo | null = null,
+  ) {}
+
+  get id(): string {
+    return this.info?.id ?? '';
+  }
+  get dim(): number {
+    return this.info?.dim ?? 0;
+  }
+  get dtype(): string {
+    return this.info?.dtype ?? '';
+  }
+  get device(): string {
+    return this.info?.device ?? '';
+  }
+  get loaded(): boolean {
+    return this.info !== null;
+  }
+
+  async load(
+    cfg: BrowserModelConfig,
+    id: string,
+    dtype: Dtype,
+    device: 'webgpu' | 'wasm',
+    onProgress?: ProgressFn,
+  ): Promise<EmbedderInfo> {
+    this.info = null;
+    this.info = await this.api.load(cfg, id, dtype, device, onProgress ? Comlink.proxy(onProgress) : undefined);
+    return this.info;
+  }
+
+  async embed(texts: string[], opts: EmbedOptions = {}): Promise<Float32Array> {
+    throwIfAborted(opts.signal, 'embedding');
+    return this.api.embed(texts, opts.role ?? 'doc', opts.batchSize);
+  }
+}
+
+/** The index worker as an `IndexServiceApi` (queries and vectors are transferred, not copied). */
+export class WorkerIndexService implements IndexServiceApi {
+  constructor(private readonly api: Comlink.Remote<IndexApi>) {}
+
+  restore(meta: IndexMeta): Promise<RestoreResult> {
+    return this.api.restore(meta);
+  }
+  build(meta: IndexMeta, vectors: Float32Array, embedMs: number): Promise<IndexRecord> {
+    return this.api.build(meta, Comlink.transfer(vectors, [vectors.buffer]), embedMs);
+  }
+  search(query: Float32Array, k: number, o: IndexSearchOptions = {}): Promise<{ hits: Hit[]; ms: number }> {
+    // The caller's vector stays usable: a copy crosses (a few hundred floats).
+    const q = query.slice();
+    return this.api.search(Comlink.transfer(q, [q.buffer]), k, o);
+  }
+  list(): Promise<IndexRecord[]> {
+    return this.api.list();
+  }
+  delete(key: string): Promise<void> {
+    return this.api.delete(key);
+  }
+}
+
+export interface GeneratorInfo {
+  id: string;
+  engine: 'webllm' | 'transformers';
+  format: PromptFormat;
+  device: string;
+  contextTokens?: number;
+}
+
+/**
+ * The llm worker as an `AnswerGenerator`: prompts are built in the worker with the model's
+ * tokenizer; `generate` maps `opts.signal` to the worker's interrupt (both engines honour it).
+ */
+export class WorkerGenerator implements AnswerGenerator {
+  constructor(
+    private readonly api: Comlink.Remote<LlmApi>,
+    private info: GeneratorInfo | null = null,
+  ) {}
+
+  get id(): string {
+    return this.info?.id ?? '';
+  }
+  get engine(): 'webllm' | 'transformers' {
+    return this.info?.engine ?? 'transformers';
+  }
+  get format(): PromptFormat {
+    return this.info?.format ?? 'tiny-sql';
+  }
+  get contextTokens(): number {
+    return this.info?.contextTokens ?? 0;
+  }
+  get loaded(): boolean {
+    return this.info !== null;
+  }
+
+  /** Load a WebLLM family (WebGPU) in the worker. */
+  async loadWebLlm(family: string, onProgress?: ProgressFn): Promise<GeneratorInfo> {
+    this.info = null;
+    const r = await this.api.loadWebLlm(family, onProgress ? Comlink.proxy(onProgress) : undefined);
+    this.info = { ...r, engine: r.engine, format: r.format };
+    return this.info;
+  }
+
+  /** Load a transformers.js (CPU, WASM) generator in the worker. */
+  async loadCpu(cfg: BrowserModelConfig, id: string, dtype: Dtype, onProgress?: ProgressFn): Promise<GeneratorInfo> {
+    this.info = null;
+    const r = await this.api.loadCpu(cfg, id, dtype, onProgress ? Comlink.proxy(onProgress) : undefined);
+    this.info = { ...r, engine: r.engine, format: r.format };
+    return this.info;
+  }
+
+  cancelLoad(): Promise<void> {
+    return this.api.cancelLoad();
+  }
+
+  buildPrompt(input: PromptInput, reserve?: number): Promise<BuiltPrompt> {
+    return this.api.buildPrompt(input, reserve);
+  }
+  buildFollowUpPrompt(input: FollowUpInput, reserve?: number): Promise<BuiltPrompt> {
+    return this.api.buildFollowUpPrompt(input, reserve);
+  }
+  buildExplainPrompt(input: ExplainInput, reserve?: number): Promise<BuiltPrompt | null> {
+    return this.api.buildExplainPrompt(input, reserve);
+  }
+
+  async generate(prompt: string, opts: GenerateOptions = {}): Promise<GenerateResult> {
+    const { signal, onToken } = opts;
+    const stop = () => void this.api.interrupt();
+    if (signal?.aborted) stop();
+    signal?.addEventListener('abort', stop);
+    try {
+      return await this.api.generate(prompt, opts.maxNewTokens ?? 128, onToken ? Comlink.proxy(onToken) : undefined);
+    } finally {
+      signal?.removeEventListener('abort', stop);
+    }
+  }
+
+  interrupt(): Promise<void> {
+    return this.api.interrupt();
+  }
+}

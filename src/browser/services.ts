@@ -1,0 +1,80 @@
+/**
+ * The browser's services factory: spawns the workers and wraps each remote in its seam
+ * (./clients.ts), plus a SQL worker behind SqlClient (hard timeout). The page's counterpart of
+ * createNodeServices (src/node/services.ts).
+ */
+import * as Comlink from 'comlink';
+import type { EmbedApi } from '../../workers/embed.worker.ts';
+import type { IndexApi } from '../../workers/index.worker.ts';
+import type { LlmApi } from '../../workers/llm.worker.ts';
+import type { SqlApi } from '../../workers/sql.worker.ts';
+import type { Services } from '../lib/services.ts';
+import { SqlClient } from '../lib/sql/client.ts';
+import { registerErrorTransfer } from '../lib/errors-transfer.ts';
+import { WorkerEmbedder, WorkerGenerator, WorkerIndexService } from './clients.ts';
+
+export { WorkerEmbedder, WorkerGenerator, WorkerIndexService };
+export type { EmbedderInfo, GeneratorInfo } from './clients.ts';
+
+registerErrorTransfer();
+
+function spawn<T>(make: () => Worker): { api: Comlink.Remote<T>; worker: Worker } {
+  const worker = make();
+  return { api: Comlink.wrap<T>(worker), worker };
+}
+
+/** A SQL worker behind `SqlClient` (an `SqlEngine` with a hard timeout: the worker is restarted). */
+export function newWorkerSql(timeoutMs = 5_000): SqlClient {
+  return new SqlClient(() => {
+    const { api, worker } = spawn<SqlApi>(
+      () => new Worker(new URL('../../workers/sql.worker.ts', import.meta.url), { type: 'module', name: 'sql' }),
+    );
+    return {
+      remote: api,
+      terminate: () => {
+        api[Comlink.releaseProxy]();
+        worker.terminate();
+      },
+    };
+  }, timeoutMs);
+}
+
+export interface BrowserServices extends Services {
+  embedder: WorkerEmbedder;
+  index: WorkerIndexService;
+  generator: WorkerGenerator;
+  sql: SqlClient;
+  /** The raw remotes, for worker calls that are not part of a seam (GPU probe, WebLLM plans). */
+  remotes: { embed: Comlink.Remote<EmbedApi>; index: Comlink.Remote<IndexApi>; llm: Comlink.Remote<LlmApi> };
+}
+
+/**
+ * Spawn the workers and wrap each in its seam. Models are loaded later through
+ * `embedder.load(...)` and `generator.loadWebLlm(...)` / `generator.loadCpu(...)`.
+ */
+export function createBrowserServices(o: { sqlTimeoutMs?: number } = {}): BrowserServices {
+  const embed = spawn<EmbedApi>(
+    () => new Worker(new URL('../../workers/embed.worker.ts', import.meta.url), { type: 'module', name: 'embed' }),
+  );
+  const index = spawn<IndexApi>(
+    () => new Worker(new URL('../../workers/index.worker.ts', import.meta.url), { type: 'module', name: 'index' }),
+  );
+  const llm = spawn<LlmApi>(
+    () => new Worker(new URL('../../workers/llm.worker.ts', import.meta.url), { type: 'module', name: 'llm' }),
+  );
+  const sql = newWorkerSql(o.sqlTimeoutMs);
+  return {
+    embedder: new WorkerEmbedder(embed.api),
+    index: new WorkerIndexService(index.api),
+    generator: new WorkerGenerator(llm.api),
+    sql,
+    remotes: { embed: embed.api, index: index.api, llm: llm.api },
+    async dispose() {
+      sql.dispose();
+      for (const w of [embed, index, llm]) {
+        w.api[Comlink.releaseProxy]();
+        w.worker.terminate();
+      }
+    },
+  };
+}

@@ -13,7 +13,7 @@ import { parseSpiderQuestions } from '../lib/corpus/spider.ts';
 import { loadCorpusFile } from '../lib/corpus/detect.ts';
 import { evalRunsCsv } from './eval-export.ts';
 import { errorMessage, isCancelled } from '../lib/errors.ts';
-import type { Progress, RowIssue, TableInfo } from '../lib/types.ts';
+import type { Progress, RowIssue } from '../lib/types.ts';
 import type { SqlClient } from '../lib/sql/client.ts';
 import type {
   EvalConfig,
@@ -201,7 +201,7 @@ export class EvalState {
   async run(resume = false): Promise<void> {
     const ds = this.#dataset;
     const { app } = this;
-    const { embed, index, llm, transfer, tokenProxy } = this.services;
+    const { llm, tokenProxy } = this.services;
     const generator = app.generator.info;
     if (!ds || !generator || this.#running) return;
     const store = await this.kv();

@@ -169,7 +169,7 @@ export class AnswerState {
   }
 
   async ask(): Promise<void> {
-    const { settings, database, corpus, generator, indexes, llm, sql, index, tokenProxy, transfer } = this.deps;
+    const { settings, database, corpus, generator, indexes, llm, sql, tokenProxy } = this.deps;
     if (!this.#canAsk || !generator.info) return;
     const ac = new AbortController();
     this.#askAbort = ac;

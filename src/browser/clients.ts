@@ -159,8 +159,9 @@ export class WorkerGenerator implements AnswerGenerator {
 
   async generate(prompt: string, opts: GenerateOptions = {}): Promise<GenerateResult> {
     const { signal, onToken } = opts;
+    // Already stopped: nothing is started (an interrupt sent now would reach no generation).
+    throwIfAborted(signal, 'generation');
     const stop = () => void this.api.interrupt();
-    if (signal?.aborted) stop();
     signal?.addEventListener('abort', stop);
     try {
       return await this.api.generate(prompt, opts.maxNewTokens ?? 128, onToken ? Comlink.proxy(onToken) : undefined);

@@ -117,6 +117,57 @@ describe('asking', () => {
     expect(t.app.answer.result).toBeNull();
   });
 
+  test('stop during execution shows "stopped", no result, and tells the hooks nothing (the turn is not saved)', async () => {
+    const t = await makeTestApp();
+    await t.app.boot('', false);
+    const answered: string[] = [];
+    t.app.answer.setHooks({ beforeAsk: async () => {}, followUp: () => null, answered: (e) => answered.push(e.sql) });
+    t.app.answer.question = 'How many customers?';
+    await t.app.answer.ask();
+    expect(answered).toEqual(['SELECT count(*) FROM customers']);
+    let release!: () => void;
+    t.script.execHold = new Promise((r) => (release = r));
+    t.script.reply = () => 'SELECT name FROM customers';
+    t.app.answer.question = 'Names of customers?';
+    const p = t.app.answer.ask();
+    await vi.waitFor(() => expect(t.app.answer.sqlText).toBe('SELECT name FROM customers'));
+    const t0 = performance.now();
+    t.app.answer.stop();
+    await p;
+    const ms = performance.now() - t0;
+    expect(ms).toBeLessThan(500);
+    expect(t.app.answer.running).toBe(false);
+    expect(t.app.answer.error).toEqual({ stage: 'question', message: 'stopped' });
+    expect(t.app.answer.result).toBeNull();
+    expect(answered).toEqual(['SELECT count(*) FROM customers']);
+    release();
+  });
+
+  test('stop during retrieval ends the question before the model is asked', async () => {
+    const t = await makeTestApp();
+    await t.app.boot('', false);
+    const answered: string[] = [];
+    t.app.answer.setHooks({ beforeAsk: async () => {}, followUp: () => null, answered: (e) => answered.push(e.sql) });
+    t.app.settings.update({ retriever: 'dense' });
+    const embed = t.services.embed.embed;
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    t.services.embed.embed = (async (...a: Parameters<typeof embed>) => {
+      await held;
+      return embed(...a);
+    }) as typeof embed;
+    t.app.answer.question = 'How many customers?';
+    const p = t.app.answer.ask();
+    await new Promise((r) => setTimeout(r, 20));
+    t.app.answer.stop();
+    await p;
+    release();
+    expect(t.app.answer.error).toEqual({ stage: 'question', message: 'stopped' });
+    expect(t.calls.generate).toBe(0);
+    expect(t.app.answer.retrieved).toEqual([]);
+    expect(answered).toEqual([]);
+  });
+
   test('runSql reports an SQL error at the execute stage, and show() puts a stored answer back', async () => {
     const { app } = await makeTestApp();
     await app.boot('', false);

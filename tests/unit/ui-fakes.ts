@@ -52,6 +52,8 @@ export interface Script {
   embedFails?: string;
   /** Resolve generation only when this promise settles (to test Stop). */
   hold?: Promise<void>;
+  /** Resolve SQL execution only when this promise settles (to test Stop during execution). */
+  execHold?: Promise<void>;
 }
 
 export interface TestApp {
@@ -79,7 +81,10 @@ export async function makeTestApp(opts: { storage?: Map<string, string>; dbName?
   const sql = new SqlClient(() => ({
     remote: {
       open: async (src) => engine.open(src),
-      exec: async (q, o) => engine.exec(q, o),
+      exec: async (q, o) => {
+        if (script.execHold) await script.execHold;
+        return engine.exec(q, o);
+      },
     },
     terminate: () => {},
   }));

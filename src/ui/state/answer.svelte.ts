@@ -46,7 +46,7 @@ export interface AnswerHooks {
   beforeAsk(): Promise<void>;
   /** The follow-up context for the question about to be asked, or null for a new question. */
   followUp(): FollowUpContext | null;
-  /** After a question or an SQL run finished. */
+  /** After a question or an SQL run finished (not after a question that was stopped: nothing is kept). */
   answered(e: AnswerEvent): void;
 }
 
@@ -186,6 +186,7 @@ export class AnswerState {
     const question = this.#question;
     const s = settings.value;
     let followUp: FollowUpContext | null = null;
+    let stopped = false;
     try {
       await this.#hooks?.beforeAsk();
       followUp = this.#hooks?.followUp() ?? null;
@@ -252,14 +253,14 @@ export class AnswerState {
         },
       );
     } catch (e) {
-      this.#error = {
-        stage: 'question',
-        message: e instanceof CancelledError || isCancelled(e) ? 'stopped' : errorMessage(e),
-      };
+      stopped = e instanceof CancelledError || isCancelled(e) || ac.signal.aborted;
+      this.#error = { stage: 'question', message: stopped ? 'stopped' : errorMessage(e) };
+      // A stopped turn shows no result (the SQL was not run to the end) and is not saved.
+      if (stopped) this.#result = null;
     } finally {
       this.#running = false;
       this.#askAbort = null;
-      this.notify(followUp ? 'followup' : 'ask', question, followUp);
+      if (!stopped) this.notify(followUp ? 'followup' : 'ask', question, followUp);
     }
   }
 

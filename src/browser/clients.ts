@@ -16,7 +16,14 @@ import type { RestoreResult } from '../lib/index/service.ts';
 import type { GenerateOptions, GenerateResult } from '../lib/llm/generator.ts';
 import type { BuiltPrompt, ExplainInput, FollowUpInput, PromptInput } from '../lib/llm/prompts.ts';
 import type { AnswerGenerator, Hit, IndexSearchOptions, IndexServiceApi } from '../lib/services.ts';
-import type { ProgressFn } from '../lib/types.ts';
+import type { Corpus, ProgressFn } from '../lib/types.ts';
+import type {
+  LexicalApi,
+  LexicalHit,
+  LexicalSearch,
+  LexicalSearchOptions,
+  LexicalSource,
+} from '../lib/retrieve/lexical-search.ts';
 import { registerErrorTransfer } from '../lib/errors-transfer.ts';
 import { throwIfAborted } from '../lib/errors.ts';
 
@@ -172,5 +179,37 @@ export class WorkerGenerator implements AnswerGenerator {
 
   interrupt(): Promise<void> {
     return this.api.interrupt();
+  }
+}
+
+/**
+ * The lexical worker as a `LexicalSource`: `forCorpus` sends the corpus to the worker at once,
+ * which builds both BM25 indexes there; searches wait for that build. The worker keeps the two
+ * corpora loaded last, as this client does.
+ */
+export class WorkerLexicalSource implements LexicalSource {
+  private readonly loads = new Map<string, Promise<number>>();
+
+  constructor(private readonly api: Comlink.Remote<LexicalApi>) {}
+
+  forCorpus(corpus: Corpus): LexicalSearch {
+    const hash = corpus.hash;
+    let ready = this.loads.get(hash);
+    if (!ready) {
+      ready = this.api.load(corpus);
+      this.loads.set(hash, ready);
+      while (this.loads.size > 2) this.loads.delete(this.loads.keys().next().value!);
+      // a failed build is tried again by the next forCorpus
+      ready.catch(() => {
+        if (this.loads.get(hash) === ready) this.loads.delete(hash);
+      });
+    }
+    const loaded = ready;
+    return {
+      search: async (query: string, k: number, o?: LexicalSearchOptions): Promise<LexicalHit[]> => {
+        await loaded;
+        return this.api.search(hash, query, k, o);
+      },
+    };
   }
 }

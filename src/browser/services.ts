@@ -11,9 +11,10 @@ import type { SqlApi } from '../../workers/sql.worker.ts';
 import type { Services } from '../lib/services.ts';
 import { SqlClient } from '../lib/sql/client.ts';
 import { registerErrorTransfer } from '../lib/errors-transfer.ts';
-import { WorkerEmbedder, WorkerGenerator, WorkerIndexService } from './clients.ts';
+import type { LexicalApi } from '../lib/retrieve/lexical-search.ts';
+import { WorkerEmbedder, WorkerGenerator, WorkerIndexService, WorkerLexicalSource } from './clients.ts';
 
-export { WorkerEmbedder, WorkerGenerator, WorkerIndexService };
+export { WorkerEmbedder, WorkerGenerator, WorkerIndexService, WorkerLexicalSource };
 export type { EmbedderInfo, GeneratorInfo } from './clients.ts';
 
 registerErrorTransfer();
@@ -44,6 +45,8 @@ export interface BrowserServices extends Services {
   index: WorkerIndexService;
   generator: WorkerGenerator;
   sql: SqlClient;
+  /** BM25 indexes per corpus, built in the lexical worker. */
+  lexical: WorkerLexicalSource;
   /** The raw remotes, for worker calls that are not part of a seam (GPU probe, WebLLM plans). */
   remotes: { embed: Comlink.Remote<EmbedApi>; index: Comlink.Remote<IndexApi>; llm: Comlink.Remote<LlmApi> };
 }
@@ -62,16 +65,20 @@ export function createBrowserServices(o: { sqlTimeoutMs?: number } = {}): Browse
   const llm = spawn<LlmApi>(
     () => new Worker(new URL('../../workers/llm.worker.ts', import.meta.url), { type: 'module', name: 'llm' }),
   );
+  const lexical = spawn<LexicalApi>(
+    () => new Worker(new URL('../../workers/lexical.worker.ts', import.meta.url), { type: 'module', name: 'lexical' }),
+  );
   const sql = newWorkerSql(o.sqlTimeoutMs);
   return {
     embedder: new WorkerEmbedder(embed.api),
     index: new WorkerIndexService(index.api),
     generator: new WorkerGenerator(llm.api),
     sql,
+    lexical: new WorkerLexicalSource(lexical.api),
     remotes: { embed: embed.api, index: index.api, llm: llm.api },
     async dispose() {
       sql.dispose();
-      for (const w of [embed, index, llm]) {
+      for (const w of [embed, index, llm, lexical]) {
         w.api[Comlink.releaseProxy]();
         w.worker.terminate();
       }

@@ -6,6 +6,7 @@
  *   Retriever     question → corpus rows         every strategy of src/lib/retrieve/ (dense is one of them)
  *   AnswerGenerator prompt → streamed text       LocalGenerator over a Generator engine, WorkerGenerator
  *   SqlEngine     SQL → rows, read-only          LocalSqlEngine (sql.js here), SqlClient (sql.js in a worker)
+ *   LexicalSource corpus → BM25 search           LocalLexicalSource (in process), WorkerLexicalSource
  *
  * Prompt building belongs to the generator side: a prompt is cut to the model's context with
  * the model's own tokenizer, which lives where the model lives (a worker in the browser). So
@@ -25,6 +26,7 @@ import type { DbInfo, DbSource, ExecOptions } from './sql/engine.ts';
 import type { SqlErrorSpot } from './sql/locate-error.ts';
 import type { QueryResult, TableInfo } from './types.ts';
 import type { RetrieverName } from './retrieve/strategies.ts';
+import type { LexicalSource } from './retrieve/lexical-search.ts';
 
 export type { Embedder, EmbedOptions, GenerateOptions, GenerateResult, RestoreResult, RetrieverName };
 
@@ -136,6 +138,8 @@ export interface Services {
   index: IndexServiceApi;
   generator: AnswerGenerator | null;
   sql: SqlEngine;
+  /** BM25 indexes per corpus (built ahead of the first question; off the main thread in the page). */
+  lexical: LexicalSource;
   /** Release workers and models. */
   dispose(): Promise<void>;
 }

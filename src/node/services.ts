@@ -14,6 +14,7 @@ import { IndexStore } from '../lib/index/store.ts';
 import { flatFactory } from '../lib/index/flat.ts';
 import { int8Factory } from '../lib/index/int8.ts';
 import { voyFactory } from '../lib/index/voy.ts';
+import { LocalLexicalSource } from '../lib/retrieve/lexical-search.ts';
 import { LocalGenerator } from '../lib/llm/local-generator.ts';
 import type { Services } from '../lib/services.ts';
 import type { SqlClient } from '../lib/sql/client.ts';
@@ -74,6 +75,7 @@ export async function createNodeServices(o: NodeServicesOptions = {}): Promise<N
     index,
     generator,
     sql,
+    lexical: new LocalLexicalSource(),
     async dispose() {
       sql.dispose();
       await generator?.dispose();

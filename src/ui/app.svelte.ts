@@ -88,6 +88,7 @@ export class AppState {
       embed: sv.embed,
       index: sv.index,
       transfer: sv.transfer,
+      lexical: sv.lexical,
       onReady: () => void this.share.runPending(),
     });
     this.answer = new AnswerState({
@@ -143,6 +144,7 @@ export class AppState {
         st.corpus ? this.share.openCorpus(st.corpus) : this.corpus.restore(),
       ]);
       this.#booted = true;
+      this.indexes.prepareLexical();
       await Promise.all([this.loadEmbedderAndIndex(), this.generator.load()]);
       await this.share.runPending();
     } catch (e) {

@@ -12,6 +12,8 @@ import type { UiServices } from './state/ports.ts';
 import { SqlClient } from '../lib/sql/client.ts';
 import type { ProgressFn } from '../lib/types.ts';
 import { registerErrorTransfer } from '../lib/errors-transfer.ts';
+import type { LexicalApi } from '../lib/retrieve/lexical-search.ts';
+import { WorkerLexicalSource } from '../browser/clients.ts';
 
 registerErrorTransfer();
 
@@ -29,6 +31,11 @@ export const indexWorker = spawn<IndexApi>(
 export const llmWorker = spawn<LlmApi>(
   () => new Worker(new URL('../../workers/llm.worker.ts', import.meta.url), { type: 'module', name: 'llm' }),
 );
+/** BM25 indexes, built off the main thread as soon as a corpus is loaded. */
+const lexicalWorker = spawn<LexicalApi>(
+  () => new Worker(new URL('../../workers/lexical.worker.ts', import.meta.url), { type: 'module', name: 'lexical' }),
+);
+const lexical = new WorkerLexicalSource(lexicalWorker.api);
 
 /** A SQL worker with a hard timeout (terminated and restarted when a query runs too long). */
 export function newSqlClient(timeoutMs = 5_000): SqlClient {
@@ -71,6 +78,7 @@ export function uiServices(): UiServices {
     progressProxy,
     tokenProxy,
     transfer,
+    lexical,
   };
 }
 

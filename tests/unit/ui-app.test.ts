@@ -77,6 +77,22 @@ describe('AppState boot and readiness', () => {
   });
 });
 
+describe('lexical indexes', () => {
+  test('the corpus’s lexical indexes are requested when it loads, before the first question', async () => {
+    const t = await makeTestApp();
+    const asked: string[] = [];
+    const forCorpus = t.services.lexical.forCorpus.bind(t.services.lexical);
+    t.services.lexical.forCorpus = (c) => {
+      asked.push(c.hash);
+      return forCorpus(c);
+    };
+    await t.app.boot('', false);
+    expect(asked.length).toBeGreaterThan(0);
+    expect(new Set(asked)).toEqual(new Set([DEMO_CORPUS.hash]));
+    expect(t.calls.generate).toBe(0);
+  });
+});
+
 describe('asking', () => {
   test('ask runs retrieval, generation and execution, and tells the hooks', async () => {
     const { app } = await makeTestApp();

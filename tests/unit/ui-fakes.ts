@@ -16,6 +16,7 @@ import { SqlEngine } from '../../src/lib/sql/engine.ts';
 import { SqlClient } from '../../src/lib/sql/client.ts';
 import { sqlJs } from '../../src/node/host.ts';
 import { corpusHash } from '../../src/lib/corpus/hash.ts';
+import { LocalLexicalSource } from '../../src/lib/retrieve/lexical-search.ts';
 import type { Corpus, Example, ProgressFn } from '../../src/lib/types.ts';
 import type { GenerateResult } from '../../src/lib/llm/generator.ts';
 
@@ -148,6 +149,7 @@ export async function makeTestApp(opts: { storage?: Map<string, string>; dbName?
     progressProxy: (fn: ProgressFn) => fn,
     tokenProxy: (fn: (p: string) => void) => fn,
     transfer: <T>(v: T) => v,
+    lexical: new LocalLexicalSource(),
   } as unknown as UiServices;
   const storage = opts.storage ?? new Map<string, string>();
   const served = new Map<string, string>([

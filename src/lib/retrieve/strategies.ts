@@ -23,9 +23,8 @@ import { cutForEmbedding } from '../embed/embedder.ts';
 import type { RetrieveContext, RetrieveResult, Retriever, VectorSearch } from '../services.ts';
 import { throwIfAborted } from '../errors.ts';
 import { sqlSkeleton } from '../sql/normalize.ts';
-import { LexicalIndex } from './lexical.ts';
+import { LocalLexicalSearch, maskedQuestions, type LexicalSearch } from './lexical-search.ts';
 import { maskQuestion } from './mask.ts';
-import { docText } from '../rag/doc-text.ts';
 import { minmax, mmr, rrf, skeletonSimilarity, type Scored } from './rank.ts';
 
 /** The strategies as data: what each needs and does (hosts list them from here). */
@@ -74,6 +73,11 @@ export interface RetrieverDeps {
   dense?: DenseSide;
   /** Dense search over MASKED corpus questions (a second index); masked-dense falls back to dense. */
   maskedDense?: DenseSide;
+  /**
+   * BM25 over this corpus (plain and masked questions). The page passes the lexical worker's
+   * (src/browser/clients.ts), built off the main thread; by default it is built here on first use.
+   */
+  lexical?: LexicalSearch;
 }
 
 /** Knobs of the reranking strategies (defaults are the tuned values). */
@@ -107,12 +111,13 @@ const NEAR_DUP = 0.95;
 export const DEFAULT_VOTE_C = 5;
 
 export class Retrieval {
-  private lexical: LexicalIndex | null = null;
-  private lexicalMasked: LexicalIndex | null = null;
+  private readonly lexical: LexicalSearch;
   private maskedTexts: string[] | null = null;
   private skeletons: string[] | null = null;
 
-  constructor(private readonly deps: RetrieverDeps) {}
+  constructor(private readonly deps: RetrieverDeps) {
+    this.lexical = deps.lexical ?? new LocalLexicalSearch(deps.corpus);
+  }
 
   get corpus(): Corpus {
     return this.deps.corpus;
@@ -120,19 +125,13 @@ export class Retrieval {
 
   /** Masked question of every corpus example, each masked with its own database's schema. */
   maskedCorpus(): string[] {
-    const { examples, schemas } = this.deps.corpus;
-    this.maskedTexts ??= examples.map((ex) => docText(ex, 'masked-question', schemas));
+    this.maskedTexts ??= maskedQuestions(this.deps.corpus);
     return this.maskedTexts;
   }
 
   private skel(row: number): string {
     this.skeletons ??= this.deps.corpus.examples.map((e) => sqlSkeleton(e.sql));
     return this.skeletons[row];
-  }
-
-  private bm25(masked: boolean): LexicalIndex {
-    if (masked) return (this.lexicalMasked ??= new LexicalIndex(this.maskedCorpus()));
-    return (this.lexical ??= new LexicalIndex(this.deps.corpus.examples.map((e) => e.question)));
   }
 
   private async dense(side: DenseSide | undefined, text: string, k: number, o: RetrieveOptions): Promise<Scored[]> {
@@ -167,9 +166,9 @@ export class Retrieval {
     const denseSide = masked ? (this.deps.maskedDense ?? this.deps.dense) : this.deps.dense;
     const denseText = masked && this.deps.maskedDense ? text : question;
     if (name === 'dense') return this.dense(denseSide, denseText, k, o);
-    const lex = () => this.bm25(masked).search(text, name === 'hybrid' ? Math.max(k, POOL) : k, new Set(exclude));
+    const lex = () => this.lexical.search(text, name === 'hybrid' ? Math.max(k, POOL) : k, { masked, exclude });
     if (name === 'bm25') return lex();
-    const [d, l] = await Promise.all([this.dense(denseSide, denseText, Math.max(k, POOL), o), Promise.resolve(lex())]);
+    const [d, l] = await Promise.all([this.dense(denseSide, denseText, Math.max(k, POOL), o), lex()]);
     return rrf([d, l]).slice(0, k);
   }
 

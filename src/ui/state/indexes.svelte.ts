@@ -11,6 +11,7 @@ import { Retrieval, needsMaskedIndex, parseRetriever, type RetrieverName } from 
 import { errorMessage, isCancelled } from '../../lib/errors.ts';
 import { withQueryAdapter } from '../../lib/train/adapter.ts';
 import type { Embedder, VectorSearch } from '../../lib/services.ts';
+import type { LexicalSource } from '../../lib/retrieve/lexical-search.ts';
 import { StageStatus } from './status.svelte.ts';
 import type { AdapterState } from './adapter.svelte.ts';
 import type { CorpusState } from './corpus.svelte.ts';
@@ -51,6 +52,8 @@ export class IndexesState {
       embed: Pick<UiServices['embed'], 'embed'>;
       index: Pick<UiServices['index'], 'restore' | 'build' | 'search' | 'list' | 'delete'>;
       transfer: UiServices['transfer'];
+      /** BM25 indexes per corpus, built ahead of time (off the main thread in the page). */
+      lexical: LexicalSource;
       /** Called each time the question index becomes ready. */
       onReady?: () => void;
     },
@@ -109,8 +112,18 @@ export class IndexesState {
     }
   }
 
+  /**
+   * Start building the current corpus's lexical (BM25) indexes, once per corpus: in the page this
+   * happens in the lexical worker, so the first question neither waits for it nor freezes the page.
+   */
+  prepareLexical(): void {
+    const corpus = this.deps.corpus.current;
+    if (corpus) this.deps.lexical.forCorpus(corpus);
+  }
+
   /** Reuse the stored index if it matches; rebuild it when missing or stale. */
   async ensure(): Promise<void> {
+    this.prepareLexical();
     const meta = this.meta();
     if (!meta) return;
     this.stage.setError(null);
@@ -245,6 +258,9 @@ export class IndexesState {
     const maskedSlot = this.deps.embedder.info ? `${corpus.name}#masked` : undefined;
     return new Retrieval({
       corpus,
+      // Starts building this corpus's lexical indexes at once (once per corpus), so the first
+      // question does not wait for them.
+      lexical: this.deps.lexical.forCorpus(corpus),
       // The adapter (when on) decorates the plain-question side only; documents are untouched.
       dense: { embedder: adapter && info ? withQueryAdapter(queries, adapter) : queries, index: search },
       ...(this.maskedStage.status === 'ready' && maskedSlot

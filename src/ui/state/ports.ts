@@ -9,6 +9,7 @@ import type { IndexApi } from '../../../workers/index.worker.ts';
 import type { LlmApi } from '../../../workers/llm.worker.ts';
 import type { SqlClient } from '../../lib/sql/client.ts';
 import type { ProgressFn } from '../../lib/types.ts';
+import type { LexicalSource } from '../../lib/retrieve/lexical-search.ts';
 
 /** The worker services as the page sees them (comlink proxies). */
 export interface UiServices {
@@ -24,6 +25,8 @@ export interface UiServices {
   tokenProxy(fn: (piece: string) => void): (piece: string) => void;
   /** Mark a value's buffers as transferred (not copied) to a worker. */
   transfer<T>(value: T, transfers: Transferable[]): T;
+  /** BM25 indexes per corpus (the lexical worker in the page). */
+  lexical: LexicalSource;
 }
 
 /** The key-value store, typed by key (src/lib/index/store.ts). */

@@ -1,0 +1,106 @@
+/**
+ * The lexical seam: BM25 search over one corpus's plain questions and masked questions.
+ *
+ * Building the two MiniSearch indexes (and masking every corpus question first) takes seconds on
+ * a large corpus, so the page must not do it on its main thread when the first question comes.
+ * `LexicalSource.forCorpus(corpus)` starts building both as soon as the corpus is known; the
+ * searches wait for them. Two implementations: `LocalLexicalSource` (in process: Node, tests, and
+ * the lexical worker itself) and the worker client (src/browser/clients.ts) over
+ * workers/lexical.worker.ts, which serves `lexicalWorkerApi()`.
+ */
+import type { Corpus } from '../types.ts';
+import { docText } from '../rag/doc-text.ts';
+import { LexicalIndex, type LexicalHit } from './lexical.ts';
+
+export type { LexicalHit };
+
+export interface LexicalSearchOptions {
+  /** Search the masked questions (schema mentions and values replaced) instead of the questions. */
+  masked?: boolean;
+  /** Rows that must not be returned. */
+  exclude?: number[];
+}
+
+/** BM25 over one corpus: at most k rows, best first. */
+export interface LexicalSearch {
+  search(query: string, k: number, o?: LexicalSearchOptions): Promise<LexicalHit[]>;
+}
+
+/** Lexical search per corpus; `forCorpus` starts building the indexes at once (ahead of the first question). */
+export interface LexicalSource {
+  forCorpus(corpus: Corpus): LexicalSearch;
+}
+
+/** Masked question of every corpus example, each masked with its own database's schema. */
+export function maskedQuestions(corpus: Corpus): string[] {
+  return corpus.examples.map((ex) => docText(ex, 'masked-question', corpus.schemas));
+}
+
+/** Both lexical indexes of one corpus, in this thread (each built on first use, or by `prepare`). */
+export class LocalLexicalSearch implements LexicalSearch {
+  private plain: LexicalIndex | null = null;
+  private masked: LexicalIndex | null = null;
+
+  constructor(readonly corpus: Corpus) {}
+
+  index(masked: boolean): LexicalIndex {
+    if (masked) return (this.masked ??= new LexicalIndex(maskedQuestions(this.corpus)));
+    return (this.plain ??= new LexicalIndex(this.corpus.examples.map((e) => e.question)));
+  }
+
+  /** Build both indexes now. */
+  prepare(): void {
+    this.index(false);
+    this.index(true);
+  }
+
+  searchNow(query: string, k: number, o: LexicalSearchOptions = {}): LexicalHit[] {
+    return this.index(o.masked ?? false).search(query, k, new Set(o.exclude ?? []));
+  }
+
+  async search(query: string, k: number, o: LexicalSearchOptions = {}): Promise<LexicalHit[]> {
+    return this.searchNow(query, k, o);
+  }
+}
+
+/** In process: one `LocalLexicalSearch` per corpus hash (the latest few kept), built lazily. */
+export class LocalLexicalSource implements LexicalSource {
+  private readonly byHash = new Map<string, LocalLexicalSearch>();
+
+  forCorpus(corpus: Corpus): LocalLexicalSearch {
+    let s = this.byHash.get(corpus.hash);
+    if (!s || s.corpus !== corpus) {
+      s = new LocalLexicalSearch(corpus);
+      this.byHash.set(corpus.hash, s);
+      // keep the two most recent corpora (the current one and the one before)
+      while (this.byHash.size > 2) this.byHash.delete(this.byHash.keys().next().value!);
+    }
+    return s;
+  }
+}
+
+/**
+ * What the lexical worker serves: `load` builds both indexes of a corpus (off the page's main
+ * thread); `search` answers for a loaded corpus hash.
+ */
+export function lexicalWorkerApi() {
+  const loaded = new Map<string, LocalLexicalSearch>();
+  return {
+    /** Build both indexes of `corpus`; returns the build time in ms. */
+    async load(corpus: Corpus): Promise<number> {
+      const t0 = performance.now();
+      const s = new LocalLexicalSearch(corpus);
+      s.prepare();
+      loaded.set(corpus.hash, s);
+      while (loaded.size > 2) loaded.delete(loaded.keys().next().value!);
+      return performance.now() - t0;
+    },
+    async search(hash: string, query: string, k: number, o: LexicalSearchOptions = {}): Promise<LexicalHit[]> {
+      const s = loaded.get(hash);
+      if (!s) throw new Error(`the lexical index of corpus ${hash} is not loaded`);
+      return s.searchNow(query, k, o);
+    },
+  };
+}
+
+export type LexicalApi = ReturnType<typeof lexicalWorkerApi>;

@@ -1,0 +1,138 @@
+/**
+ * The lexical seam (issue 18 item 3): BM25 in process (LocalLexicalSource) and through the
+ * lexical worker's API over a real comlink endpoint (WorkerLexicalSource over a MessageChannel,
+ * served by the same lexicalWorkerApi() the worker exposes) give identical hits, and Retrieval
+ * over either gives the same results as before (its default, built in process).
+ */
+import { afterEach, describe, expect, test } from 'vitest';
+import * as Comlink from 'comlink';
+import { WorkerLexicalSource } from '../../src/browser/clients.ts';
+import {
+  LocalLexicalSearch,
+  LocalLexicalSource,
+  lexicalWorkerApi,
+  maskedQuestions,
+  type LexicalApi,
+} from '../../src/lib/retrieve/lexical-search.ts';
+import { LexicalIndex } from '../../src/lib/retrieve/lexical.ts';
+import { Retrieval, type RetrieverName } from '../../src/lib/retrieve/strategies.ts';
+import { registerErrorTransfer } from '../../src/lib/errors-transfer.ts';
+import type { Corpus, TableInfo } from '../../src/lib/types.ts';
+
+const schemas: Record<string, TableInfo[]> = {
+  music: [
+    { name: 'singer', columns: ['singer_id', 'name', 'country', 'age'] },
+    { name: 'concert', columns: ['concert_id', 'concert_name', 'year'] },
+  ],
+  pets: [
+    { name: 'pets', columns: ['pet_id', 'pet_type', 'weight'] },
+    { name: 'owners', columns: ['owner_id', 'name', 'city'] },
+  ],
+};
+const rows: [string, string, string][] = [
+  ['music', 'How many singers are there?', 'SELECT count(*) FROM singer'],
+  ['music', 'What is the average age of singers from France?', "SELECT avg(age) FROM singer WHERE country = 'France'"],
+  ['music', 'List the names of singers ordered by age', 'SELECT name FROM singer ORDER BY age'],
+  ['music', 'How many concerts were held in 2014?', 'SELECT count(*) FROM concert WHERE year = 2014'],
+  ['music', 'Show the concert names and years', 'SELECT concert_name, year FROM concert'],
+  ['pets', 'How many pets weigh more than 10?', 'SELECT count(*) FROM pets WHERE weight > 10'],
+  ['pets', 'What is the average weight of dogs?', "SELECT avg(weight) FROM pets WHERE pet_type = 'dog'"],
+  ['pets', 'Which owners live in Paris?', "SELECT name FROM owners WHERE city = 'Paris'"],
+  ['pets', 'List the pet types ordered by weight', 'SELECT pet_type FROM pets ORDER BY weight'],
+  ['pets', 'How many owners are there?', 'SELECT count(*) FROM owners'],
+];
+function corpus(hash = 'lex-test'): Corpus {
+  return {
+    name: 'lexical test',
+    hash,
+    examples: rows.map(([dbId, question, sql], i) => ({ id: `q${i}`, dbId, question, sql })),
+    schemas,
+  };
+}
+const QUESTIONS: [string, TableInfo[]][] = [
+  ['How many singers are from Spain?', schemas.music],
+  ['What is the average weight of cats?', schemas.pets],
+  ['List the owners ordered by city', schemas.pets],
+  ['Show the names of concerts in 2015', schemas.music],
+];
+
+const ports: MessagePort[] = [];
+afterEach(() => {
+  for (const p of ports.splice(0)) p.close();
+});
+
+/** The worker's API served over a MessageChannel; counts the loads. */
+function workerShaped(): { source: WorkerLexicalSource; loads: string[] } {
+  registerErrorTransfer();
+  const api = lexicalWorkerApi();
+  const loads: string[] = [];
+  const served = {
+    load: async (c: Corpus) => {
+      loads.push(c.hash);
+      if (c.name === 'broken') throw new Error('cannot build');
+      return api.load(c);
+    },
+    search: api.search,
+  };
+  const { port1, port2 } = new MessageChannel();
+  ports.push(port1, port2);
+  Comlink.expose(served, port1 as unknown as Comlink.Endpoint);
+  return { source: new WorkerLexicalSource(Comlink.wrap<LexicalApi>(port2 as unknown as Comlink.Endpoint)), loads };
+}
+
+describe('LexicalSearch', () => {
+  test('LocalLexicalSearch is the MiniSearch BM25 over the questions and over the masked questions', async () => {
+    const c = corpus();
+    const s = new LocalLexicalSearch(c);
+    const plain = new LexicalIndex(c.examples.map((e) => e.question));
+    const masked = new LexicalIndex(maskedQuestions(c));
+    expect(maskedQuestions(c).some((m) => m.includes('['))).toBe(true);
+    for (const [q] of QUESTIONS) {
+      expect(await s.search(q, 5)).toEqual(plain.search(q, 5));
+      expect(await s.search(q, 5, { masked: true })).toEqual(masked.search(q, 5));
+      expect(await s.search(q, 5, { exclude: [0, 5] })).toEqual(plain.search(q, 5, new Set([0, 5])));
+    }
+  });
+
+  test('the worker client gives the same hits, and starts building when the corpus is given', async () => {
+    const { source, loads } = workerShaped();
+    const c = corpus();
+    const remote = source.forCorpus(c);
+    // the build was sent at once, not at the first search
+    await new Promise((r) => setTimeout(r, 20));
+    expect(loads).toEqual([c.hash]);
+    const local = new LocalLexicalSource().forCorpus(c);
+    for (const [q] of QUESTIONS)
+      for (const o of [{}, { masked: true }, { exclude: [1, 2] }, { masked: true, exclude: [3] }]) {
+        const hits = await remote.search(q, 4, o);
+        expect(hits).toEqual(await local.search(q, 4, o));
+        expect(hits.length).toBeGreaterThan(0);
+      }
+    // once per corpus
+    source.forCorpus(c);
+    expect(loads).toEqual([c.hash]);
+  });
+
+  test('a failed build is reported by the search and tried again for the next question', async () => {
+    const { source, loads } = workerShaped();
+    const bad = { ...corpus('bad'), name: 'broken' };
+    await expect(source.forCorpus(bad).search('singers', 3)).rejects.toThrow(/cannot build/);
+    await expect(source.forCorpus(bad).search('singers', 3)).rejects.toThrow(/cannot build/);
+    expect(loads).toEqual(['bad', 'bad']);
+  });
+
+  test('Retrieval over the worker client returns what it returns with its in-process default', async () => {
+    const { source } = workerShaped();
+    const c = corpus();
+    const before = new Retrieval({ corpus: c });
+    const after = new Retrieval({ corpus: c, lexical: source.forCorpus(c) });
+    const names: RetrieverName[] = ['bm25', 'masked-bm25', 'draft-rerank', 'vote', 'bm25+mmr', 'vote+mmr'];
+    for (const name of names)
+      for (const [q, tables] of QUESTIONS) {
+        const a = await before.retrieve(name, q, 3, { tables, exclude: [0] });
+        const b = await after.retrieve(name, q, 3, { tables, exclude: [0] });
+        expect(b.hits).toEqual(a.hits);
+        expect(a.hits.length).toBeGreaterThan(0);
+      }
+  });
+});

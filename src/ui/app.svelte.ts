@@ -54,20 +54,19 @@ export class AppState {
     const { services: sv, kv, env, demo } = deps;
     const { jobs } = this;
     const settings = (this.settings = new SettingsState(deps.settingsStorage));
-    const models = (this.models = new ModelsState({ settings, llm: sv.llm, env }));
+    const models = (this.models = new ModelsState({ settings, gpu: sv.gpu, env }));
     const embedder = (this.embedder = new EmbedderState({
       settings,
       models,
       jobs,
-      embed: sv.embed,
-      progressProxy: sv.progressProxy,
+      embedder: sv.embedder,
     }));
     this.generator = new GeneratorState({
       settings,
       models,
       jobs,
-      llm: sv.llm,
-      progressProxy: sv.progressProxy,
+      generator: sv.generator,
+      gpu: sv.gpu,
       quotaWarning: deps.quotaWarning,
       onReady: () => void this.share.runPending(),
     });
@@ -85,9 +84,8 @@ export class AppState {
       embedder,
       adapter,
       jobs,
-      embed: sv.embed,
+      embed: sv.embedder,
       index: sv.index,
-      transfer: sv.transfer,
       lexical: sv.lexical,
       onReady: () => void this.share.runPending(),
     });
@@ -98,12 +96,8 @@ export class AppState {
       generator: this.generator,
       indexes: this.indexes,
       adapter,
-      embed: sv.embed,
-      index: sv.index,
-      llm: sv.llm,
+      llm: sv.generator,
       sql: sv.sql,
-      tokenProxy: sv.tokenProxy,
-      transfer: sv.transfer,
     });
     this.share = new ShareLinks({
       settings,

@@ -1,18 +1,37 @@
 /** Build the page's UI state over the real workers, IndexedDB and localStorage. */
+import * as Comlink from 'comlink';
+import type { TrainApi } from '../../workers/train.worker.ts';
+import { createBrowserServices, newWorkerSql } from '../browser/services.ts';
 import { IndexStore } from '../lib/index/store.ts';
 import { AppState } from './app.svelte.ts';
 import { Conversation } from './conversation.svelte.ts';
 import { EvalState } from './evaluate.svelte.ts';
 import { TrainState } from './train.svelte.ts';
-import { uiServices, trainService } from './services.ts';
-import { lazyKv } from './state/ports.ts';
+import { lazyKv, type UiServices } from './state/ports.ts';
 import { pageStorage } from './settings.ts';
 import { quotaWarning } from './storage.ts';
 import { DEMO_CORPUS_NAME, DEMO_DB_NAME, demoCorpus, demoDatabaseSql } from './demo.ts';
 import type { Ui } from './context.ts';
 
+/** The training worker (rule-based pair generation and adapter training): the Fine-tune page's own port. */
+function trainService(): Comlink.Remote<TrainApi> {
+  return Comlink.wrap<TrainApi>(
+    new Worker(new URL('../../workers/train.worker.ts', import.meta.url), { type: 'module', name: 'train' }),
+  );
+}
+
 export function createBrowserUi(): Ui {
-  const services = uiServices();
+  // The workers, each behind its seam; built once for the page.
+  const bs = createBrowserServices();
+  const services: UiServices = {
+    embedder: bs.embedder,
+    index: bs.index,
+    generator: bs.generator,
+    gpu: bs.remotes.llm,
+    sql: bs.sql,
+    newSql: newWorkerSql,
+    lexical: bs.lexical,
+  };
   const kv = lazyKv(() => IndexStore.open());
   const app = new AppState({
     services,

@@ -61,7 +61,7 @@ export class Conversation {
   constructor(deps: { app: AppState; services: UiServices; kv: OpenKv }) {
     const { app, services, kv } = deps;
     this.app = app;
-    this.explainer = new Explainer({ app, llm: services.llm, tokenProxy: services.tokenProxy });
+    this.explainer = new Explainer({ app, llm: services.generator });
     this.sql = services.sql;
     this.store = new HistoryStore({
       getKv: async (k) => (await kv()).getKv(k),

@@ -201,7 +201,7 @@ export class EvalState {
   async run(resume = false): Promise<void> {
     const ds = this.#dataset;
     const { app } = this;
-    const { llm, tokenProxy } = this.services;
+    const llm = this.services.generator;
     const generator = app.generator.info;
     if (!ds || !generator || this.#running) return;
     const store = await this.kv();
@@ -264,15 +264,9 @@ export class EvalState {
         {
           retriever,
           buildPrompt: (input) => llm.buildPrompt(input, app.settings.value.maxNewTokens),
-          generate: async (p, onToken, signal) => {
-            const stop = () => void llm.interrupt();
-            signal?.addEventListener('abort', stop);
-            try {
-              return await llm.generate(p, app.settings.value.maxNewTokens, tokenProxy(onToken));
-            } finally {
-              signal?.removeEventListener('abort', stop);
-            }
-          },
+          // the generator maps the signal to its interrupt
+          generate: (p, onToken, signal) =>
+            llm.generate(p, { maxNewTokens: app.settings.value.maxNewTokens, onToken, signal }),
           openDb: async (dbId) => {
             if (ds.kind === 'spider') {
               const bytes = ds.dbs[dbId];

@@ -37,8 +37,7 @@ export class Explainer {
   constructor(
     private readonly deps: {
       app: AppState;
-      llm: Pick<UiServices['llm'], 'interrupt' | 'buildExplainPrompt' | 'generate'>;
-      tokenProxy: UiServices['tokenProxy'];
+      llm: Pick<UiServices['generator'], 'interrupt' | 'buildExplainPrompt' | 'generate'>;
     },
   ) {}
 
@@ -123,7 +122,7 @@ export class Explainer {
       const cur = this.#current;
       if (run === this.explainRun && cur?.streaming) this.#current = { ...cur, text: cur.text + piece };
     };
-    const p = this.deps.llm.generate(prompt.text, EXPLAIN_TOKENS, this.deps.tokenProxy(onToken));
+    const p = this.deps.llm.generate(prompt.text, { maxNewTokens: EXPLAIN_TOKENS, onToken });
     this.explaining = p;
     try {
       const res = await p;

@@ -169,7 +169,7 @@ export class TrainState {
     this.#running = true;
     this.abort = new AbortController();
     const signal = this.abort.signal;
-    const stop = () => void this.services.llm.interrupt();
+    const stop = () => void this.services.generator.interrupt();
     signal.addEventListener('abort', stop);
     const rand = mulberry32(this.seed);
     const examples = $state
@@ -197,7 +197,7 @@ export class TrainState {
             }),
           );
           if (!prompt) return;
-          const r = await this.services.llm.generate(prompt, 160);
+          const r = await this.services.generator.generate(prompt, { maxNewTokens: 160 });
           const text = cleanExplanation(r.text);
           if (!text) continue;
           const base = { ...(ex.dbId ? { dbId: ex.dbId } : {}), source: ex.id };
@@ -267,7 +267,7 @@ export class TrainState {
         const out = new Float32Array(texts.length * emb.dim);
         for (let s = 0; s < texts.length; s += 64) {
           if (signal.aborted) throw new CancelledError('training');
-          out.set(await this.services.embed.embed(texts.slice(s, s + 64), role, 32), s * emb.dim);
+          out.set(await this.services.embedder.embed(texts.slice(s, s + 64), { role, batchSize: 32 }), s * emb.dim);
           this.#phase = { phase: label, done: Math.min(texts.length, s + 64), total: texts.length };
         }
         return out;

@@ -165,13 +165,13 @@ describe('asking', () => {
     const answered: string[] = [];
     t.app.answer.setHooks({ beforeAsk: async () => {}, followUp: () => null, answered: (e) => answered.push(e.sql) });
     t.app.settings.update({ retriever: 'dense' });
-    const embed = t.services.embed.embed;
+    const embed = t.services.embedder.embed.bind(t.services.embedder);
     let release!: () => void;
     const held = new Promise<void>((r) => (release = r));
-    t.services.embed.embed = (async (...a: Parameters<typeof embed>) => {
+    t.services.embedder.embed = async (...a) => {
       await held;
       return embed(...a);
-    }) as typeof embed;
+    };
     t.app.answer.question = 'How many customers?';
     const p = t.app.answer.ask();
     await new Promise((r) => setTimeout(r, 20));

@@ -1,12 +1,20 @@
 /**
- * An AppState for unit tests: the real SQL engine (sql.js in process, behind the same SqlClient
- * the page uses), the real index service over IndexedDB (fake-indexeddb), and small scripted
- * stand-ins for the model workers (a hashing embedder and a generator that replies with set SQL).
+ * An AppState for unit tests, built on in-process implementations of the same seams the page
+ * gets from createBrowserServices(): the real SQL engine (sql.js in process, behind the same
+ * SqlClient the page uses), the real IndexService over IndexedDB (fake-indexeddb), the real
+ * in-process lexical source, and scripted models that implement the Embedder and AnswerGenerator
+ * interfaces (a hashing embedder and a generator that replies with set SQL).
  */
-import type { IndexSearchOptions } from '../../src/lib/services.ts';
 import 'fake-indexeddb/auto';
 import { AppState, type AppDeps } from '../../src/ui/app.svelte.ts';
-import type { UiServices, KvStore } from '../../src/ui/state/ports.ts';
+import type {
+  EmbedderInfo,
+  GeneratorInfo,
+  KvStore,
+  LoadableEmbedder,
+  LoadableGenerator,
+  UiServices,
+} from '../../src/ui/state/ports.ts';
 import { lazyKv } from '../../src/ui/state/ports.ts';
 import { IndexStore } from '../../src/lib/index/store.ts';
 import { IndexService } from '../../src/lib/index/service.ts';
@@ -17,7 +25,9 @@ import { SqlClient } from '../../src/lib/sql/client.ts';
 import { sqlJs } from '../../src/node/host.ts';
 import { corpusHash } from '../../src/lib/corpus/hash.ts';
 import { LocalLexicalSource } from '../../src/lib/retrieve/lexical-search.ts';
-import type { Corpus, Example, ProgressFn } from '../../src/lib/types.ts';
+import type { Corpus, Example } from '../../src/lib/types.ts';
+import type { BuiltPrompt } from '../../src/lib/llm/prompts.ts';
+import { throwIfAborted } from '../../src/lib/errors.ts';
 import type { GenerateResult } from '../../src/lib/llm/generator.ts';
 
 export const SHOP_SQL = `CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT, country TEXT);
@@ -89,68 +99,102 @@ export async function makeTestApp(opts: { storage?: Map<string, string>; dbName?
     },
     terminate: () => {},
   }));
-  const services = {
-    embed: {
-      load: async (_cfg: unknown, id: string, dtype: string, device: string, onP?: ProgressFn) => {
-        onP?.({ phase: 'load', done: 1, total: 1 });
-        if (script.embedFails) throw new Error(script.embedFails);
-        return { id, dim: 16, dtype, device };
-      },
-      embed: async (texts: string[], role: string) => {
-        if (role === 'doc') calls.embedDocs++;
-        const out = new Float32Array(texts.length * 16);
-        texts.forEach((t, i) => out.set(hashEmbed(t), i * 16));
-        return out;
-      },
+  // In-process implementations of the seams the page gets from createBrowserServices().
+  let embedInfo: EmbedderInfo | null = null;
+  const embedder: LoadableEmbedder = {
+    get id() {
+      return embedInfo?.id ?? '';
     },
-    index: {
-      restore: async (meta: never) => indexService.restore(meta),
-      build: async (meta: never, v: Float32Array, ms: number) => indexService.build(meta, v, ms),
-      search: async (q: Float32Array, k: number, o?: IndexSearchOptions) => indexService.search(q, k, o),
-      list: async () => indexService.list(),
-      delete: async (key: string) => indexService.delete(key),
+    get dim() {
+      return embedInfo?.dim ?? 0;
     },
-    llm: {
+    get dtype() {
+      return embedInfo?.dtype ?? '';
+    },
+    get device() {
+      return embedInfo?.device ?? '';
+    },
+    async load(_cfg, id, dtype, device, onP) {
+      embedInfo = null;
+      onP?.({ phase: 'load', done: 1, total: 1 });
+      if (script.embedFails) throw new Error(script.embedFails);
+      embedInfo = { id, dim: 16, dtype, device };
+      return embedInfo;
+    },
+    async embed(texts, o = {}) {
+      throwIfAborted(o.signal, 'embedding');
+      if ((o.role ?? 'doc') === 'doc') calls.embedDocs++;
+      const out = new Float32Array(texts.length * 16);
+      texts.forEach((t, i) => out.set(hashEmbed(t), i * 16));
+      return out;
+    },
+  };
+  let genInfo: GeneratorInfo | null = null;
+  const generator: LoadableGenerator = {
+    get id() {
+      return genInfo?.id ?? '';
+    },
+    get engine() {
+      return genInfo?.engine ?? 'transformers';
+    },
+    get format() {
+      return genInfo?.format ?? 'tiny-sql';
+    },
+    get contextTokens() {
+      return 2048;
+    },
+    async loadCpu(_cfg, id) {
+      genInfo = { id, engine: 'transformers', format: 'tiny-sql', device: 'wasm' };
+      return genInfo;
+    },
+    async loadWebLlm() {
+      throw new Error('no WebGPU');
+    },
+    async cancelLoad() {},
+    async buildPrompt(input) {
+      return { format: 'tiny-sql', text: input.question, examplesUsed: input.examples.length } as BuiltPrompt;
+    },
+    async buildFollowUpPrompt(input) {
+      return { format: 'tiny-sql', text: input.standalone, examplesUsed: input.examples.length } as BuiltPrompt;
+    },
+    async buildExplainPrompt() {
+      return null;
+    },
+    async generate(prompt, o = {}): Promise<GenerateResult> {
+      // like WorkerGenerator: an aborted signal starts nothing, an abort interrupts the model
+      throwIfAborted(o.signal, 'generation');
+      const stop = () => void generator.interrupt();
+      o.signal?.addEventListener('abort', stop);
+      try {
+        calls.generate++;
+        interrupted = false;
+        const text = script.reply(prompt);
+        o.onToken?.(text);
+        if (script.hold) await script.hold;
+        return { text, tokens: 5, ms: 10, tokensPerSecond: 500, interrupted };
+      } finally {
+        o.signal?.removeEventListener('abort', stop);
+      }
+    },
+    async interrupt() {
+      calls.interrupt++;
+      interrupted = true;
+    },
+  };
+  const services: UiServices = {
+    embedder,
+    index: indexService,
+    generator,
+    gpu: {
       probe: async () => ({ available: false, shaderF16: false, isFallback: false, reason: 'no WebGPU in Node' }),
       planWebLlm: async () => {
         throw new Error('no WebGPU');
       },
-      loadCpu: async (_cfg: unknown, id: string) => ({ id, engine: 'cpu', format: 'tiny-sql', device: 'wasm' }),
-      loadWebLlm: async () => {
-        throw new Error('no WebGPU');
-      },
-      cancelLoad: async () => {},
-      buildPrompt: async (input: { question: string; examples: unknown[] }) => ({
-        format: 'tiny-sql',
-        text: input.question,
-        examplesUsed: input.examples.length,
-      }),
-      buildFollowUpPrompt: async (input: { standalone: string; examples: unknown[] }) => ({
-        format: 'tiny-sql',
-        text: input.standalone,
-        examplesUsed: input.examples.length,
-      }),
-      buildExplainPrompt: async () => null,
-      generate: async (prompt: string, _max: number, onToken: (p: string) => void): Promise<GenerateResult> => {
-        calls.generate++;
-        interrupted = false;
-        const text = script.reply(prompt);
-        onToken(text);
-        if (script.hold) await script.hold;
-        return { text, tokens: 5, ms: 10, tokensPerSecond: 500, interrupted };
-      },
-      interrupt: async () => {
-        calls.interrupt++;
-        interrupted = true;
-      },
     },
     sql,
     newSql: () => sql,
-    progressProxy: (fn: ProgressFn) => fn,
-    tokenProxy: (fn: (p: string) => void) => fn,
-    transfer: <T>(v: T) => v,
     lexical: new LocalLexicalSource(),
-  } as unknown as UiServices;
+  };
   const storage = opts.storage ?? new Map<string, string>();
   const served = new Map<string, string>([
     [

@@ -1,7 +1,7 @@
 /**
  * The current question and its answer, stage by stage (retrieved examples, prompt, streamed SQL,
  * result or error), and the SQL typed by hand. ask() is the one place the pipeline is wired to
- * the workers.
+ * the services (the seams).
  */
 import type { PromptFormat } from '../../lib/config.ts';
 import type { QueryResult, TableInfo } from '../../lib/types.ts';
@@ -93,12 +93,9 @@ export class AnswerState {
       generator: GeneratorState;
       indexes: IndexesState;
       adapter: AdapterState;
-      embed: Pick<UiServices['embed'], 'embed'>;
-      index: Pick<UiServices['index'], 'search'>;
-      llm: Pick<UiServices['llm'], 'buildPrompt' | 'buildFollowUpPrompt' | 'generate' | 'interrupt'>;
+      /** The loaded model (the AnswerGenerator seam). */
+      llm: Pick<UiServices['generator'], 'buildPrompt' | 'buildFollowUpPrompt' | 'generate'>;
       sql: Pick<UiServices['sql'], 'exec'>;
-      tokenProxy: UiServices['tokenProxy'];
-      transfer: UiServices['transfer'];
     },
   ) {}
 
@@ -169,7 +166,7 @@ export class AnswerState {
   }
 
   async ask(): Promise<void> {
-    const { settings, database, corpus, generator, indexes, llm, sql, tokenProxy } = this.deps;
+    const { settings, database, corpus, generator, indexes, llm, sql } = this.deps;
     if (!this.#canAsk || !generator.info) return;
     const ac = new AbortController();
     this.#askAbort = ac;
@@ -208,15 +205,8 @@ export class AnswerState {
                   s.maxNewTokens,
                 )
               : llm.buildPrompt(input, s.maxNewTokens),
-          generate: async (p, onToken, signal) => {
-            const stop = () => void llm.interrupt();
-            signal?.addEventListener('abort', stop);
-            try {
-              return await llm.generate(p, s.maxNewTokens, tokenProxy(onToken));
-            } finally {
-              signal?.removeEventListener('abort', stop);
-            }
-          },
+          // the generator maps the signal to its interrupt (in the worker for the page)
+          generate: (p, onToken, signal) => llm.generate(p, { maxNewTokens: s.maxNewTokens, onToken, signal }),
           exec: (q, signal) => sql.exec(q, { timeoutMs: s.timeoutMs, signal }),
         },
         {

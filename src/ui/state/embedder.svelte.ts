@@ -23,8 +23,7 @@ export class EmbedderState {
       settings: SettingsState;
       models: ModelsState;
       jobs: Jobs;
-      embed: Pick<UiServices['embed'], 'load'>;
-      progressProxy: UiServices['progressProxy'];
+      embedder: Pick<UiServices['embedder'], 'load'>;
     },
   ) {}
 
@@ -44,7 +43,7 @@ export class EmbedderState {
   }
 
   async load(): Promise<void> {
-    const { settings, models, jobs, embed, progressProxy } = this.deps;
+    const { settings, models, jobs, embedder } = this.deps;
     const id = models.effectiveEmbedderId();
     const spec = findEmbedder(id);
     if (!spec) {
@@ -57,14 +56,14 @@ export class EmbedderState {
     this.stage.loading();
     const onP = jobs.start('embedder', `Loading embedder ${id}`);
     try {
-      this.#info = await embed.load(models.modelConfig(), id, dtype, device, progressProxy(onP));
+      this.#info = await embedder.load(models.modelConfig(), id, dtype, device, onP);
       this.stage.set('ready');
     } catch (first) {
       let e = first;
       if (device === 'webgpu') {
         // WebGPU failed (no adapter features, driver issue): fall back to WASM.
         try {
-          this.#info = await embed.load(models.modelConfig(), id, dtype, 'wasm', progressProxy(onP));
+          this.#info = await embedder.load(models.modelConfig(), id, dtype, 'wasm', onP);
           this.stage.set('ready');
           this.stage.setError(`WebGPU failed (${errorMessage(e)}); using WASM`);
           return;

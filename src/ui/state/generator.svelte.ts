@@ -38,8 +38,8 @@ export class GeneratorState {
       settings: SettingsState;
       models: ModelsState;
       jobs: Jobs;
-      llm: Pick<UiServices['llm'], 'planWebLlm' | 'loadWebLlm' | 'loadCpu' | 'cancelLoad'>;
-      progressProxy: UiServices['progressProxy'];
+      generator: Pick<UiServices['generator'], 'loadWebLlm' | 'loadCpu' | 'cancelLoad'>;
+      gpu: Pick<UiServices['gpu'], 'planWebLlm'>;
       /** A warning when a download of this many MB would not fit the free storage, else null. */
       quotaWarning: (mb: number) => Promise<string | null>;
       /** Called each time a generator is ready. */
@@ -73,7 +73,7 @@ export class GeneratorState {
   async planWebLlm(): Promise<void> {
     this.#planError = null;
     try {
-      this.#plan = await this.deps.llm.planWebLlm(this.deps.settings.value.webllmFamily);
+      this.#plan = await this.deps.gpu.planWebLlm(this.deps.settings.value.webllmFamily);
     } catch (e) {
       this.#plan = null;
       this.#planError = errorMessage(e);
@@ -102,7 +102,7 @@ export class GeneratorState {
         return;
       }
       const family = this.deps.settings.value.webllmFamily;
-      return this.job(plan.modelId, (onP) => this.deps.llm.loadWebLlm(family, onP));
+      return this.job(plan.modelId, (onP) => this.deps.generator.loadWebLlm(family, onP));
     }
     return this.loadCpu(confirmed);
   }
@@ -127,16 +127,16 @@ export class GeneratorState {
     }
     this.#pending = null;
     const dtype = (settings.value.cpuDtype || spec.defaultDtype) as Dtype;
-    return this.job(id, (onP) => this.deps.llm.loadCpu(models.modelConfig(), id, dtype, onP));
+    return this.job(id, (onP) => this.deps.generator.loadCpu(models.modelConfig(), id, dtype, onP));
   }
 
   /** Load a generator in the LLM worker as a cancellable job with progress. */
   private async job(label: string, load: (onProgress: ProgressFn) => Promise<GeneratorInfo>): Promise<void> {
-    const { jobs, llm, progressProxy } = this.deps;
+    const { jobs, generator } = this.deps;
     this.stage.set('loading');
-    const onP = jobs.start('generator', `Loading ${label}`, () => void llm.cancelLoad());
+    const onP = jobs.start('generator', `Loading ${label}`, () => void generator.cancelLoad());
     try {
-      this.#info = await load(progressProxy(onP));
+      this.#info = await load(onP);
       this.stage.set('ready');
       this.deps.onReady?.();
     } catch (e) {

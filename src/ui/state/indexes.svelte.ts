@@ -49,9 +49,9 @@ export class IndexesState {
       embedder: EmbedderState;
       adapter: AdapterState;
       jobs: Jobs;
-      embed: Pick<UiServices['embed'], 'embed'>;
-      index: Pick<UiServices['index'], 'restore' | 'build' | 'search' | 'list' | 'delete'>;
-      transfer: UiServices['transfer'];
+      /** The embedder seam (document and query embeddings). */
+      embed: Pick<UiServices['embedder'], 'embed'>;
+      index: UiServices['index'];
       /** BM25 indexes per corpus, built ahead of time (off the main thread in the page). */
       lexical: LexicalSource;
       /** Called each time the question index becomes ready. */
@@ -218,7 +218,7 @@ export class IndexesState {
     textMode: TextMode,
     onBuilt: (r: IndexRecord) => Promise<void>,
   ): Promise<void> {
-    const { jobs, embed, index, transfer } = this.deps;
+    const { jobs, embed, index } = this.deps;
     const ac = new AbortController();
     const onP = jobs.start(key, label, () => ac.abort());
     this.#embedRuns++;
@@ -226,8 +226,8 @@ export class IndexesState {
     try {
       const record = await indexCorpus(
         {
-          embedDocs: (texts) => embed.embed(texts, 'doc', batch),
-          build: (m, v, ms) => index.build(m, transfer(v, [v.buffer]), ms),
+          embedDocs: (texts) => embed.embed(texts, { role: 'doc', batchSize: batch }),
+          build: (m, v, ms) => index.build(m, v, ms),
         },
         { corpus, meta, textMode, batchSize: batch, signal: ac.signal, onProgress: onP },
       );
@@ -239,7 +239,7 @@ export class IndexesState {
 
   /** A Retrieval over the workers' indexes; the adapter (if on) applies to the plain-question index. */
   makeRetrieval(corpus: Corpus, useAdapter: boolean): Retrieval {
-    const { embed, index, transfer } = this.deps;
+    const { embed, index } = this.deps;
     const adapter = useAdapter ? this.deps.adapter.current : null;
     // The seams over the workers: query embeddings, and search in the index worker (the query's
     // buffer is transferred, not copied).
@@ -249,11 +249,9 @@ export class IndexesState {
       dim: info?.dim ?? 0,
       dtype: info?.dtype ?? '',
       device: info?.device ?? '',
-      embed: (texts, o) => embed.embed(texts, o?.role ?? 'query'),
+      embed: (texts, o) => embed.embed(texts, { ...o, role: o?.role ?? 'query' }),
     };
-    const search: VectorSearch = {
-      search: (v, k, o) => index.search(transfer(v, [v.buffer]), k, o),
-    };
+    const search: VectorSearch = index;
     // the masked index's slot (see maskedMeta), when the embedder is loaded
     const maskedSlot = this.deps.embedder.info ? `${corpus.name}#masked` : undefined;
     return new Retrieval({

@@ -13,7 +13,7 @@ export class ModelsState {
   constructor(
     private readonly deps: {
       settings: SettingsState;
-      llm: Pick<UiServices['llm'], 'probe'>;
+      gpu: Pick<UiServices['gpu'], 'probe'>;
       env: PageEnv;
     },
   ) {}
@@ -37,7 +37,7 @@ export class ModelsState {
   async probe(isolated: boolean): Promise<void> {
     this.#isolated = isolated;
     await this.discoverLocalModels();
-    this.#gpu = await this.deps.llm.probe();
+    this.#gpu = await this.deps.gpu.probe();
   }
 
   async discoverLocalModels(): Promise<void> {

@@ -1,30 +1,57 @@
 /**
- * What the UI state classes need from the outside world, as types only: the worker services,
+ * What the UI state classes need from the outside world, as types only: the services (seams),
  * the key-value store and the page. The page passes the real ones (src/ui/browser-app.ts); unit
  * tests pass fakes, so no state class opens a worker or IndexedDB on import.
  */
-import type { Remote } from 'comlink';
-import type { EmbedApi } from '../../../workers/embed.worker.ts';
-import type { IndexApi } from '../../../workers/index.worker.ts';
-import type { LlmApi } from '../../../workers/llm.worker.ts';
+import type { GpuCaps } from '../../lib/llm/webgpu.ts';
+import type { WebLlmChoice } from '../../lib/llm/webllm-generator.ts';
+import type { BrowserModelConfig } from '../../browser/runtime.ts';
+import type { EmbedderInfo, GeneratorInfo } from '../../browser/clients.ts';
+import type { Dtype } from '../../lib/config.ts';
+import type { AnswerGenerator, Embedder, IndexServiceApi } from '../../lib/services.ts';
 import type { SqlClient } from '../../lib/sql/client.ts';
 import type { ProgressFn } from '../../lib/types.ts';
 import type { LexicalSource } from '../../lib/retrieve/lexical-search.ts';
 
-/** The worker services as the page sees them (comlink proxies). */
+export type { EmbedderInfo, GeneratorInfo };
+
+/** The `Embedder` seam plus loading a model into it (WorkerEmbedder in the page). */
+export interface LoadableEmbedder extends Embedder {
+  load(
+    cfg: BrowserModelConfig,
+    id: string,
+    dtype: Dtype,
+    device: 'webgpu' | 'wasm',
+    onProgress?: ProgressFn,
+  ): Promise<EmbedderInfo>;
+}
+
+/** The `AnswerGenerator` seam plus loading a model into it (WorkerGenerator in the page). */
+export interface LoadableGenerator extends AnswerGenerator {
+  loadWebLlm(family: string, onProgress?: ProgressFn): Promise<GeneratorInfo>;
+  loadCpu(cfg: BrowserModelConfig, id: string, dtype: Dtype, onProgress?: ProgressFn): Promise<GeneratorInfo>;
+  cancelLoad(): Promise<void>;
+}
+
+/** Worker calls that are no stage's seam: the WebGPU probe and WebLLM plans (before any download). */
+export interface GpuPort {
+  probe(): Promise<GpuCaps>;
+  planWebLlm(family: string): Promise<WebLlmChoice>;
+}
+
+/**
+ * The services the UI state classes are built with: the seams of src/lib/services.ts (the page
+ * passes createBrowserServices()'s worker clients; tests pass in-process implementations).
+ */
 export interface UiServices {
-  embed: Remote<EmbedApi>;
-  index: Remote<IndexApi>;
-  llm: Remote<LlmApi>;
+  embedder: LoadableEmbedder;
+  index: IndexServiceApi;
+  generator: LoadableGenerator;
+  gpu: GpuPort;
   /** The Ask page's database. */
   sql: SqlClient;
-  /** A separate SQL worker (the Evaluate page opens many databases). */
+  /** A separate SQL engine (the Evaluate page opens many databases). */
   newSql(timeoutMs: number): SqlClient;
-  /** Make a callback callable from a worker. */
-  progressProxy(fn: ProgressFn): ProgressFn;
-  tokenProxy(fn: (piece: string) => void): (piece: string) => void;
-  /** Mark a value's buffers as transferred (not copied) to a worker. */
-  transfer<T>(value: T, transfers: Transferable[]): T;
   /** BM25 indexes per corpus (the lexical worker in the page). */
   lexical: LexicalSource;
 }

@@ -17,6 +17,7 @@ import {
   serializeStaticEncoder,
   type PieceTokenizer,
 } from '../../src/lib/embed/static-encoder.ts';
+import { runDistillJob } from '../../src/lib/embed/distill-job.ts';
 import { mulberry, randomUnit } from './helpers.ts';
 
 /** The Embedder contract every light encoder keeps: dim, unit rows, finite values, role passed on. */
@@ -273,5 +274,34 @@ describe('linear query map', () => {
     const ok = await chooseQueryEncoder(teacher, () => ({ ...toyTeacher('big', 6), dtype: 'q8' }));
     expect(ok.light).toBe(true);
     expect(ok.fallbackReason).toBeUndefined();
+  });
+});
+
+describe('distillation job', () => {
+  it('returns stored encoders and maps that load back, and refuses a map on too few questions', async () => {
+    const tok = toyTokenizer();
+    const questions = Array.from(
+      { length: 40 },
+      (_, i) => `${['how many', 'list all', 'are there'][i % 3]} ${tok.vocab[10 + (i % 26)].slice(1)} singers`,
+    );
+    const teacher = toyTeacher('big', 16);
+    const phases = new Set<string>();
+    const res = await runDistillJob(
+      { questions, dims: [4, 8], lambda: 1e-2 },
+      { teacher, tokenizer: tok },
+      { onProgress: (p) => phases.add(p.phase) },
+    );
+    expect(res.encoders.map((e) => e.dim)).toEqual([4, 8]);
+    expect([...phases]).toEqual(expect.arrayContaining(['Embedding vocabulary', 'PCA', 'Fitting map']));
+    for (const e of res.encoders) {
+      const enc = loadStaticEncoder(e.encoder, tok, { teacherId: 'big' });
+      const map = loadLinearMap(e.map!, { teacherId: 'big', teacherDim: 16, sourceId: enc.id, sourceDim: enc.dim });
+      const swapped = withQueryEncoder(teacher, withLinearMap(enc, map));
+      await checkEmbedderContract(swapped, questions.slice(0, 3));
+      expect(e.fitCosine).toBeGreaterThan(0.5);
+    }
+    const few = await runDistillJob({ questions: questions.slice(0, 6), dims: [8] }, { teacher, tokenizer: tok });
+    expect(few.encoders[0].map).toBeUndefined();
+    expect(few.encoders[0].mapRefused).toMatch(/6 examples, at least 9 needed/);
   });
 });

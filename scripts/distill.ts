@@ -28,7 +28,7 @@ const USAGE = `usage: npm run distill -- [options]
   --out DIR        output folder (default light-encoders)
   --lambda X       relative ridge strength of the map (default 1e-3)
   --rank R         reduced-rank map (default full rank)
-  --sif-a X        SIF smoothing of the piece weights (default 1e-3; 0 = unweighted)
+  --sif-a X        SIF smoothing of the piece weights (default 0.1; 0 = unweighted)
   --no-map         distil only
   --no-cache       do not read or write the embedding cache`;
 
@@ -43,7 +43,7 @@ try {
       out: { type: 'string', default: 'light-encoders' },
       lambda: { type: 'string', default: '1e-3' },
       rank: { type: 'string' },
-      'sif-a': { type: 'string', default: '1e-3' },
+      'sif-a': { type: 'string', default: '0.1' },
       'no-map': { type: 'boolean', default: false },
       'no-cache': { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },

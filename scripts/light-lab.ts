@@ -1,7 +1,7 @@
 /**
  * Light query encoders (issue 17): measure each query-encoder variant against the teacher.
  *
- *   npx tsx scripts/light-lab.ts [--dims 32,64,128,256] [--lambda 1e-3] [--rank R] [--sif-a 1e-3]
+ *   npx tsx scripts/light-lab.ts [--dims 32,64,128,256,512] [--lambda 1e-3] [--rank R] [--sif-a 0.1]
  *                                [--latency-n 300] [--out light-lab.json] [--no-cache]
  *
  * Documents: the Spider train corpus questions, embedded once by the teacher in fp32 (never
@@ -31,10 +31,10 @@ import { writeAtomic } from '../src/node/cli/output.ts';
 
 const { values: flags } = parseArgs({
   options: {
-    dims: { type: 'string', default: '32,64,128,256' },
+    dims: { type: 'string', default: '32,64,128,256,512' },
     lambda: { type: 'string', default: '1e-3' },
     rank: { type: 'string' },
-    'sif-a': { type: 'string', default: '1e-3' },
+    'sif-a': { type: 'string', default: '0.1' },
     'latency-n': { type: 'string', default: '300' },
     out: { type: 'string', default: 'light-lab.json' },
     'no-cache': { type: 'boolean', default: false },

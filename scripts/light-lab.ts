@@ -2,7 +2,7 @@
  * Light query encoders (issue 17): measure each query-encoder variant against the teacher.
  *
  *   npx tsx scripts/light-lab.ts [--dims 32,64,128,256,512] [--lambda 1e-3] [--rank R] [--sif-a 0.1]
- *                                [--latency-n 300] [--out light-lab.json] [--no-cache]
+ *                                [--latency-n 300] [--out light-lab.json] [--no-cache] [--latency-only]
  *
  * Documents: the Spider train corpus questions, embedded once by the teacher in fp32 (never
  * touched). Queries: the Spider dev questions. For each variant (teacher fp32, teacher q8,
@@ -38,6 +38,7 @@ const { values: flags } = parseArgs({
     'latency-n': { type: 'string', default: '300' },
     out: { type: 'string', default: 'light-lab.json' },
     'no-cache': { type: 'boolean', default: false },
+    'latency-only': { type: 'boolean', default: false },
   },
   strict: true,
 });
@@ -162,24 +163,29 @@ const heldRows = (m: Float32Array, w: number) => {
 };
 const heldExclude = (i: number) => new Set([split.test[i], ...(byQuestion.get(norm(heldTexts[i])) ?? [])]);
 const heldGold = split.test.map((r) => docSkeleton[r]);
-const refDev = searchAll(devFp32, devExclude);
-const refHeld = searchAll(heldRows(trainY, D), heldExclude);
+const refDev = flags['latency-only'] ? [] : searchAll(devFp32, devExclude);
+const refHeld = flags['latency-only'] ? [] : searchAll(heldRows(trainY, D), heldExclude);
 log(
   `held-out split: ${split.train.length} train / ${split.test.length} test questions, ${split.testGroups?.length} databases`,
 );
 
-/** p50 ms of one single-question `embed` call over the first `latencyN` dev questions (after a warm-up). */
-async function latency(e: Embedder): Promise<number> {
+/**
+ * p50 ms of one single-question `embed` call per variant over the first `latencyN` dev questions,
+ * after a warm-up. The variants take turns on each question, so a busy machine slows them alike.
+ */
+async function latencies(list: Embedder[]): Promise<number[]> {
   const qs = devTexts.slice(0, latencyN);
-  for (const q of qs.slice(0, 20)) await e.embed([q], { role: 'query' });
-  const ms: number[] = [];
-  for (const q of qs) {
-    const t0 = performance.now();
-    await e.embed([q], { role: 'query' });
-    ms.push(performance.now() - t0);
-  }
-  return median(ms);
+  for (const e of list) for (const q of qs.slice(0, 20)) await e.embed([q], { role: 'query' });
+  const ms: number[][] = list.map(() => []);
+  for (const q of qs)
+    for (let v = 0; v < list.length; v++) {
+      const t0 = performance.now();
+      await list[v].embed([q], { role: 'query' });
+      ms[v].push(performance.now() - t0);
+    }
+  return ms.map((m) => median(m));
 }
+const timed: Embedder[] = [];
 
 interface Row {
   variant: string;
@@ -193,7 +199,9 @@ interface Row {
   fitCosine?: number;
 }
 const rows: Row[] = [];
+const skipped = { recall10: NaN, ndcg10: NaN, skeleton3: NaN };
 const measure = (devQ: Float32Array, heldQ: Float32Array) => {
+  if (flags['latency-only']) return { dev: skipped, heldOut: skipped };
   const gd = searchAll(devQ, devExclude);
   const gh = searchAll(heldQ, heldExclude);
   return {
@@ -206,18 +214,20 @@ const fileBytes = (f: string) => statSync(path.join(modelsDir, teacherId, f)).si
 const r4 = (x: number) => Math.round(x * 10000) / 10000;
 
 log('teacher fp32 / q8');
+timed.push(fp32);
 rows.push({
   variant: `${teacherId} fp32`,
   kind: 'teacher',
   ...measure(devFp32, heldRows(trainY, D)),
-  p50ms: await latency(fp32),
+  p50ms: NaN,
   bytes: fileBytes('onnx/model.onnx'),
 });
+timed.push(q8);
 rows.push({
   variant: `${teacherId} q8 (fp32 docs)`,
   kind: 'compact',
   ...measure(devQ8, heldRows(trainQ8, D)),
-  p50ms: await latency(q8),
+  p50ms: NaN,
   bytes: fileBytes('onnx/model_quantized.onnx'),
 });
 
@@ -241,11 +251,12 @@ log('q8 + map');
 {
   const { all, held, fitMs } = fitBoth(trainQ8, q8);
   const mapped = withLinearMap(q8, all);
+  timed.push(mapped);
   rows.push({
     variant: `${teacherId} q8 + map 512→512`,
     kind: 'external',
     ...measure(all.applyBatch(devQ8), applyHeld(held, trainQ8)),
-    p50ms: await latency(mapped),
+    p50ms: NaN,
     bytes: fileBytes('onnx/model_quantized.onnx') + serializeLinearMap(all).length,
     fitMs,
     fitCosine: all.meta.fitCosine,
@@ -270,11 +281,12 @@ for (const st of statics) {
   const xDev = await st.embed(devTexts);
   const { all, held, fitMs } = fitBoth(xTrain, st);
   const mapped = withLinearMap(st, all);
+  timed.push(mapped);
   rows.push({
     variant: `static-${st.dim} + map ${st.dim}→${D}`,
     kind: 'static+map',
     ...measure(all.applyBatch(xDev), applyHeld(held, xTrain)),
-    p50ms: await latency(mapped),
+    p50ms: NaN,
     bytes: serializeStaticEncoder(st).length + serializeLinearMap(all).length,
     note: `PCA keeps ${(st.meta.explained * 100).toFixed(1)} % of the piece variance; + tokenizer.json ${fileBytes('tokenizer.json')} B`,
     fitMs,
@@ -283,6 +295,8 @@ for (const st of statics) {
   log(`static-${st.dim} done`);
 }
 
+const lat = await latencies(timed);
+rows.forEach((r, i) => (r.p50ms = lat[i]));
 const base = rows[0];
 const table = rows.map((r) => ({
   ...r,

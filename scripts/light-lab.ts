@@ -118,7 +118,7 @@ function searchAll(q: Float32Array, exclude: (i: number) => Set<number>): number
   const out: number[][] = [];
   for (let i = 0; i < n; i++) {
     const ex = exclude(i);
-    out.push(index.search(q.subarray(i * D, (i + 1) * D), 10, (r) => ex.has(r)).map((h) => h.index));
+    out.push(index.search(q.subarray(i * D, (i + 1) * D), 10, (r) => ex.has(r)).map((h) => h.row));
   }
   return out;
 }

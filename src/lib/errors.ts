@@ -17,6 +17,7 @@ export type ErrorCode =
   | 'index-mismatch'
   | 'corpus-format'
   | 'adapter-format'
+  | 'light-format'
   | 'webllm-model'
   | 'internal';
 
@@ -38,6 +39,7 @@ const ERROR_CODES = [
   'index-mismatch',
   'corpus-format',
   'adapter-format',
+  'light-format',
   'webllm-model',
   'internal',
 ] as const satisfies readonly ErrorCode[];

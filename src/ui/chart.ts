@@ -17,6 +17,7 @@ import {
   type ChartConfiguration,
 } from 'chart.js';
 import type { ChartData } from '../lib/chart/choose.ts';
+import { chartColors, themeCharts } from './theme.ts';
 
 Chart.register(
   BarController,
@@ -31,9 +32,9 @@ Chart.register(
   Legend,
 );
 
-const COLORS = ['#1d4ed8', '#b54708', '#067647'];
-
 export function drawChart(canvas: HTMLCanvasElement, d: ChartData): Chart {
+  themeCharts();
+  const COLORS = chartColors();
   const many = d.points > 300;
   const legend = { display: d.series.length > 1 };
   const common = {

@@ -205,8 +205,11 @@ export class Conversation {
       };
       this.#turns = addTurn(this.#turns, turn);
       this.#currentId = turn.id;
-      // a follow-up chain goes on from the newest turn
-      if (e.kind === 'followup' && this.#followFromId) this.#followFromId = turn.id;
+      // a follow-up is answered: the box is free for a new question (Follow up on any turn starts another)
+      if (e.kind === 'followup') {
+        this.#followFromId = null;
+        if (this.app.answer.question === e.question) this.app.answer.question = '';
+      }
       if (e.kind === 'sql') {
         this.app.answer.clearPrompt();
         this.app.answer.clearRetrieval();
@@ -267,6 +270,8 @@ export class Conversation {
     if (!byId(this.#turns, id)) return;
     this.#followFromId = id;
     if (this.#currentId !== id) this.open(id);
+    // the box held the earlier question: a follow-up starts empty
+    if (this.app.answer.question.trim() === byId(this.#turns, id)?.question) this.app.answer.question = '';
   }
 
   newQuestion(): void {

@@ -65,15 +65,60 @@ const errorField = markField(
 );
 
 const theme = EditorView.theme({
-  '&': { fontSize: '0.85rem', border: '1px solid var(--line, #dde1e6)', borderRadius: '6px', background: '#fff' },
-  '&.cm-focused': { outline: '2px solid #93c5fd' },
+  '&': {
+    fontSize: '0.85rem',
+    border: '1px solid var(--line, #dde1e6)',
+    borderRadius: '6px',
+    background: 'var(--field, #fff)',
+    color: 'var(--ink, #1b1f24)',
+  },
+  '&.cm-focused': { outline: '2px solid var(--focus, #1d4ed8)' },
   '.cm-scroller': {
     fontFamily: "ui-monospace, 'SFMono-Regular', Menlo, Consolas, monospace",
     minHeight: '4.5em',
     maxHeight: '18rem',
   },
-  '.cm-explain-hl': { background: '#fde68a', borderRadius: '2px' },
-  '.cm-sql-error': { background: '#fee2e2', textDecoration: 'underline wavy #b42318', textUnderlineOffset: '3px' },
+  '.cm-gutters': { background: 'var(--code-bg, #f1f3f5)', color: 'var(--muted, #5b6470)', borderColor: 'var(--line)' },
+  '.cm-activeLine, .cm-activeLineGutter': { background: 'color-mix(in srgb, var(--accent, #1d4ed8) 8%, transparent)' },
+  '.cm-cursor': { borderLeftColor: 'var(--ink, #1b1f24)' },
+  '.cm-explain-hl': { background: 'var(--hl-bg, #fde68a)', borderRadius: '2px' },
+  '.cm-sql-error': {
+    background: 'var(--error-bg, #fee2e2)',
+    textDecoration: 'underline wavy var(--bad, #b42318)',
+    textUnderlineOffset: '3px',
+  },
+  '.cm-tooltip': { background: 'var(--panel, #fff)', color: 'var(--ink, #1b1f24)', borderColor: 'var(--line)' },
+  '.cm-tooltip-autocomplete ul li[aria-selected]': {
+    background: 'var(--accent, #1d4ed8)',
+    color: 'var(--on-accent, #fff)',
+  },
+  // Completion icons as letters in a box (CSS only): the default icons are symbols that need an emoji font.
+  '.cm-completionIcon': {
+    width: '1.1em',
+    height: '1.1em',
+    lineHeight: '1.1em',
+    padding: '0',
+    marginRight: '0.4em',
+    borderRadius: '3px',
+    border: '1px solid currentColor',
+    fontSize: '0.75em',
+    fontWeight: '700',
+    fontFamily: 'system-ui, sans-serif',
+    textAlign: 'center',
+    opacity: '0.8',
+    boxSizing: 'border-box',
+    verticalAlign: 'middle',
+  },
+  '.cm-completionIcon:after': { content: "'?'" },
+  '.cm-completionIcon-keyword:after': { content: "'K'" },
+  '.cm-completionIcon-type:after': { content: "'T'" },
+  '.cm-completionIcon-class:after': { content: "'T'" },
+  '.cm-completionIcon-namespace:after': { content: "'S'" },
+  '.cm-completionIcon-property:after': { content: "'C'" },
+  '.cm-completionIcon-variable:after': { content: "'V'" },
+  '.cm-completionIcon-constant:after': { content: "'V'" },
+  '.cm-completionIcon-function:after, .cm-completionIcon-method:after': { content: "'F'" },
+  '.cm-completionIcon-text:after': { content: "'A'" },
 });
 
 function namespace(tables: TableInfo[]): SQLNamespace {

@@ -166,8 +166,9 @@ test('answer: explain, edit and re-run, chart, follow up, 100k rows, history', a
   await expect(page.getByTestId('result-table').or(page.getByTestId('error'))).toBeVisible();
   await expect(page.getByTestId('branch-info')).toHaveText('branch 2 of 2');
   await expect(page.getByTestId('turn')).toHaveCount(2);
-  await page.getByTestId('new-question').click();
+  // The follow-up is answered: follow-up mode has ended by itself and the box is free for a new question.
   await expect(page.getByTestId('follow-up-chip')).toHaveCount(0);
+  await expect(page.getByTestId('question')).toHaveValue('');
 
   // 5. A 100k-row result renders (paged table, sampled line chart); measure main-thread blocking.
   // First show that the instrument sees a block: a synthetic 120 ms busy loop.

@@ -53,7 +53,7 @@ test('demo: retrieval over the team corpus, SQL on the demo shop, bad input is r
   await page
     .getByTestId('corpus-file')
     .setInputFiles({ name: 'partly-bad.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
-  await expect(page.getByTestId('corpus-issues')).toContainText('1 rows skipped');
+  await expect(page.getByTestId('corpus-issues')).toContainText('1 row skipped');
   await page.getByTestId('corpus-issues').locator('summary').click();
   await expect(page.getByTestId('corpus-issues')).toContainText('row 3');
   await expect(page.getByTestId('corpus-name')).toContainText('partly-bad.csv (1)');

@@ -61,3 +61,26 @@ test('an SQL run drops the previous question’s prompt and examples; a stopped 
   conversation.search = 'zzz';
   expect(conversation.matches.length).toBe(0);
 });
+
+test('follow-up mode ends with its answer, and the box is cleared of the old text', async () => {
+  const { app, conversation, script } = await setup();
+  app.answer.question = 'Which customers are from France?';
+  script.reply = () => "SELECT name FROM customers WHERE country = 'France'";
+  await app.answer.ask();
+  expect(app.answer.question).toBe('Which customers are from France?'); // a plain answer keeps its question
+  const first = conversation.current!;
+  conversation.followUpFrom(first.id);
+  expect(app.answer.question).toBe(''); // the earlier question is not left in the box
+  app.answer.question = 'and from Spain?';
+  script.reply = () => "SELECT name FROM customers WHERE country = 'Spain'";
+  await app.answer.ask();
+  expect(conversation.current?.kind).toBe('followup');
+  expect(conversation.followFrom).toBeUndefined();
+  expect(app.answer.question).toBe('');
+  // the next question is a new one, not a follow-up
+  app.answer.question = 'How many customers?';
+  script.reply = () => 'SELECT count(*) FROM customers';
+  await app.answer.ask();
+  expect(conversation.current?.kind).toBe('ask');
+  expect(conversation.current?.parentId).toBeNull();
+});

@@ -1,0 +1,176 @@
+/**
+ * The Ask page as a newcomer meets it (issue 18 items 4, 5, 10-13): help on first use (schema,
+ * example questions, a compact status), the answer first and in view with "how it was made" folded,
+ * one SQL editor, a 0-row result in words, follow-up mode that ends, CSS completion icons, tabs as
+ * a keyboard tablist, no horizontal overflow on a phone, and a dark colour scheme.
+ */
+import { test, expect, type Page } from '@playwright/test';
+import { HAS_LOCAL_MODELS, waitReady } from './fixtures.ts';
+
+const TABS = ['ask', 'data', 'train', 'evaluate', 'settings', 'storage'] as const;
+
+async function overflow(page: Page) {
+  return page.evaluate(() => {
+    const w = window.innerWidth;
+    // the deepest elements that stick out, to name the culprit when the check fails
+    const out = [...document.querySelectorAll('body *')]
+      .filter(
+        (e) =>
+          e.getBoundingClientRect().right > w + 0.5 &&
+          ![...e.children].some((c) => c.getBoundingClientRect().right > w + 0.5),
+      )
+      .slice(0, 5)
+      .map((e) => `${e.tagName.toLowerCase()}.${e.className}[${e.getAttribute('data-testid') ?? ''}]`);
+    return { page: document.documentElement.scrollWidth, viewport: w, out };
+  });
+}
+
+test('first use: schema, example questions, a status chip; the answer comes first, in view, in one editor', async ({
+  page,
+}) => {
+  test.skip(!HAS_LOCAL_MODELS, 'needs ../shared/models (the local test models)');
+  await page.goto('./');
+  await waitReady(page);
+
+  // The internals are a chip with details on demand; the corpus count is shown once.
+  const chip = page.getByTestId('status-chip');
+  await expect(chip).toContainText('Ready');
+  await expect(page.getByTestId('index-status')).toBeHidden();
+  const statusText = (await page.getByTestId('status').textContent()) ?? '';
+  expect(statusText).not.toMatch(/\(([\d,]+)\)\s*\(\1\)/);
+  await chip.click();
+  await expect(page.getByTestId('index-status')).toBeVisible();
+  await expect(page.getByTestId('index-status')).toContainText('vectors (one per example)');
+  await chip.click();
+
+  // Schema of the open database, with column types, and example questions from its corpus examples.
+  const schema = page.getByTestId('schema');
+  await expect(schema).toHaveAttribute('open', '');
+  await expect(schema.getByTestId('schema-table').filter({ hasText: 'customers' })).toContainText('country');
+  await expect(schema).toContainText('TEXT');
+  await expect(page.getByTestId('example-questions')).toHaveAttribute('data-source', 'corpus');
+  const tries = page.getByTestId('example-question');
+  expect(await tries.count()).toBeGreaterThanOrEqual(3);
+  await expect(page.getByTestId('answer-empty')).toBeVisible();
+  // Plain words, not bare jargon, next to the number of examples.
+  await expect(page.locator('label', { has: page.getByTestId('k') })).toContainText('Examples shown to the model');
+
+  // Clicking an example asks it; the answer is right under the question and scrolled into view.
+  const question = (await tries.first().innerText()).trim();
+  await tries.first().click();
+  await expect(page.getByTestId('question')).toHaveValue(question);
+  await expect(page.getByTestId('result-table').or(page.getByTestId('error'))).toBeVisible();
+  await expect(page.getByTestId('sql')).toBeInViewport();
+  await expect(page.getByTestId('answer-empty')).toHaveCount(0);
+  const how = page.getByTestId('how');
+  await expect(how).not.toHaveAttribute('open', '');
+  await expect(page.getByTestId('prompt')).toBeHidden();
+  await expect(page.getByTestId('retrieved-item')).toHaveCount(3);
+  const top = async (id: string) => (await page.getByTestId(id).boundingBox())!.y;
+  expect(await top('answer-sql')).toBeLessThan(await top('how'));
+  expect(await top('result-panel')).toBeLessThan(await top('how'));
+  expect(await top('how')).toBeLessThan(await top('conversation'));
+  await how.locator('summary').click();
+  await expect(page.getByTestId('retrieved-item').first()).toBeVisible();
+  await expect(page.getByTestId('prompt')).toBeVisible();
+
+  // The SQL is in one editor only: the hand-written SQL editor keeps its own (empty) text.
+  const sql = (await page.getByTestId('sql').textContent()) ?? '';
+  expect(sql.trim().length).toBeGreaterThan(0);
+  await expect(page.getByTestId('manual-sql')).toHaveText('');
+  await expect(page.locator('.cm-content').filter({ hasText: sql })).toHaveCount(1);
+
+  // Follow-up mode starts with an empty box and ends with its answer.
+  await page.getByTestId('follow-up-from').first().click();
+  await expect(page.getByTestId('follow-up-chip')).toBeVisible();
+  await expect(page.getByTestId('question')).toHaveValue('');
+  await page.getByTestId('question').fill('only those from France');
+  await page.getByTestId('ask').click();
+  await expect(page.getByTestId('turn')).toHaveCount(2);
+  await expect(page.getByTestId('follow-up-chip')).toHaveCount(0);
+  await expect(page.getByTestId('question')).toHaveValue('');
+
+  // A query that finds nothing says so.
+  await page.getByTestId('manual-sql').fill("SELECT name FROM customers WHERE country = 'Atlantis'");
+  await page.getByTestId('run-sql').click();
+  await expect(page.getByTestId('no-rows')).toContainText('No rows matched');
+  await expect(page.getByTestId('result')).toContainText('0 rows · 1 column');
+
+  // Completion icons are drawn with CSS letters, not symbols that need an emoji font.
+  await page.getByTestId('manual-sql').fill('');
+  await page.getByTestId('manual-sql').pressSequentially('SELECT * FROM custo');
+  const icon = page.locator('.cm-completionIcon').first();
+  await expect(icon).toBeVisible();
+  const glyphs = await page
+    .locator('.cm-completionIcon')
+    .evaluateAll((els) => els.map((e) => getComputedStyle(e, '::after').content));
+  for (const g of glyphs) expect(g).toMatch(/^"[A-Z?]"$/);
+});
+
+test('tabs are a tablist: roles, aria-selected, panels and arrow keys', async ({ page }) => {
+  await page.goto('./');
+  await expect(page.getByRole('tablist')).toHaveCount(1);
+  await expect(page.getByRole('tab')).toHaveCount(TABS.length);
+  const ask = page.getByTestId('tab-ask');
+  await expect(ask).toHaveAttribute('aria-selected', 'true');
+  await expect(page.getByRole('tabpanel', { name: 'Ask' })).toBeVisible();
+  await ask.focus();
+  await page.keyboard.press('ArrowRight');
+  await expect(page.getByTestId('tab-data')).toHaveAttribute('aria-selected', 'true');
+  await expect(page.getByTestId('tab-data')).toBeFocused();
+  await expect(ask).toHaveAttribute('aria-selected', 'false');
+  await expect(page.getByRole('tabpanel', { name: 'Database & corpus' })).toBeVisible();
+  await page.keyboard.press('End');
+  await expect(page.getByTestId('tab-storage')).toBeFocused();
+  await page.keyboard.press('ArrowRight');
+  await expect(page.getByTestId('tab-ask')).toHaveAttribute('aria-selected', 'true');
+  // The question box and the history search have labels.
+  await expect(page.getByLabel('Your question, in plain words')).toHaveCount(1);
+  await expect(page.getByLabel('Search the history')).toHaveCount(1);
+  // Focus is visible.
+  await page.getByTestId('tab-ask').focus();
+  await page.keyboard.press('ArrowLeft');
+  const outline = await page.getByTestId('tab-storage').evaluate((e) => getComputedStyle(e).outlineStyle);
+  expect(outline).not.toBe('none');
+});
+
+test('mobile: at 390 px no page is wider than the screen', async ({ page }) => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.goto('./');
+  await expect(page.getByTestId('status')).toContainText('Demo shop', { timeout: 60_000 });
+  for (const tab of TABS) {
+    await page.getByTestId(`tab-${tab}`).click();
+    await expect(page.getByTestId(`tab-${tab}`)).toHaveAttribute('aria-selected', 'true');
+    await expect(page.getByTestId(`tab-${tab}`)).toBeInViewport();
+    const o = await overflow(page);
+    expect(
+      o.page,
+      `${tab}: page ${o.page} px wide in a ${o.viewport} px screen: ${o.out.join(', ')}`,
+    ).toBeLessThanOrEqual(o.viewport);
+  }
+});
+
+test('dark mode: prefers-color-scheme dark changes the page, the editor and the panels', async ({ page }) => {
+  const colours = async () =>
+    page.evaluate(() => ({
+      body: getComputedStyle(document.documentElement).backgroundColor,
+      panel: getComputedStyle(document.querySelector('.panel')!).backgroundColor,
+      ink: getComputedStyle(document.documentElement).color,
+      editor: getComputedStyle(document.querySelector('.cm-editor')!).backgroundColor,
+    }));
+  const luminance = (rgb: string) => {
+    const [r, g, b] = rgb.match(/\d+/g)!.map(Number);
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  };
+  await page.emulateMedia({ colorScheme: 'light' });
+  await page.goto('./');
+  await expect(page.locator('.cm-editor').first()).toBeVisible({ timeout: 60_000 });
+  const light = await colours();
+  await page.emulateMedia({ colorScheme: 'dark' });
+  const dark = await colours();
+  for (const k of ['body', 'panel', 'editor'] as const) {
+    expect(luminance(dark[k]), `${k}: ${light[k]} → ${dark[k]}`).toBeLessThan(60);
+    expect(luminance(light[k]), `${k}: ${light[k]}`).toBeGreaterThan(200);
+  }
+  expect(luminance(dark.ink)).toBeGreaterThan(200);
+});

@@ -26,8 +26,10 @@ import { median, percentile, wilson } from '../src/lib/eval/stats.ts';
 import { scoreExample, type ExecOutcome } from '../src/lib/eval/score.ts';
 import { SqlEngine } from '../src/lib/sql/engine.ts';
 import { sqlSkeleton } from '../src/lib/sql/normalize.ts';
-import { InstantGenerator } from '../src/lib/instant/generator.ts';
+import { significantTokens } from '../src/lib/sql/tokenize.ts';
+import { DEFAULT_WEIGHTS, InstantGenerator } from '../src/lib/instant/generator.ts';
 import type { QueryResult, TableInfo } from '../src/lib/types.ts';
+import type { ForeignKey } from '../src/lib/link/foreign-keys.ts';
 
 const { values: args } = parseArgs({
   strict: true,
@@ -39,6 +41,8 @@ const { values: args } = parseArgs({
     budget: { type: 'string', default: '2000' },
     show: { type: 'string', default: '0' },
     'train-check': { type: 'string' },
+    tune: { type: 'boolean', default: false },
+    'edit-top': { type: 'string', default: '3' },
   },
 });
 
@@ -50,6 +54,7 @@ const corpus = (await loadCorpus(path.join(dir, 'train/train_queries.spiderman.c
 const ks = args.k!.split(',').map(Number);
 const retrievers = args.retriever!.split(',') as RetrieverName[];
 const budgetMs = Number(args.budget);
+const editTop = Number(args['edit-top']);
 
 let dense: DenseSide | undefined;
 let maskedDense: DenseSide | undefined;
@@ -126,7 +131,7 @@ for (const name of retrievers) {
     for (const item of items) {
       const e = engineFor(item.dbId);
       let gen = gens.get(item.dbId);
-      if (!gen) gens.set(item.dbId, (gen = new InstantGenerator({ sql: e })));
+      if (!gen) gens.set(item.dbId, (gen = new InstantGenerator({ sql: e, editTop })));
       const tables: TableInfo[] = e.current!.tables;
       const r = await retrieval.retrieve(name, item.question, k, {
         exclude: selfRows(corpus, item),
@@ -161,32 +166,124 @@ for (const name of retrievers) {
   }
 }
 
+/** The schema names a query uses (lower case, aliases T1.. dropped), sorted: compares fillings without values. */
+function namesOf(sql: string): string {
+  const names = significantTokens(sql)
+    .filter((t) => t.kind === 'ident' || t.kind === 'quoted_ident')
+    .map((t) => (t.kind === 'ident' ? t.text : t.value).toLowerCase())
+    .filter((n) => !/^t\d+$/.test(n));
+  return [...new Set(names)].sort().join(',');
+}
+
+/** Foreign keys of a Spider database from tables.json (train databases have no .sqlite here). */
+function spiderKeys(dbId: string): ForeignKey[] {
+  const db = (
+    tj.json as {
+      db_id: string;
+      foreign_keys?: [number, number][];
+      column_names_original?: [number, string][];
+      table_names_original?: string[];
+    }[]
+  ).find((d) => d.db_id === dbId);
+  if (!db?.foreign_keys || !db.column_names_original || !db.table_names_original) return [];
+  const col = (i: number) => db.column_names_original![i];
+  return db.foreign_keys.flatMap(([a, b]) => {
+    const [ta, ca] = col(a) ?? [-1, ''];
+    const [tb, cb] = col(b) ?? [-1, ''];
+    if (ta < 0 || tb < 0) return [];
+    return [
+      {
+        fromTable: db.table_names_original![ta],
+        fromColumn: ca,
+        toTable: db.table_names_original![tb],
+        toColumn: cb,
+        inferred: false,
+      },
+    ];
+  });
+}
+
 /**
  * Train check: no train databases exist here, so fill each sampled train question from the
  * examples of OTHER databases (retrieval excludes its own database) with name-only linking over
- * its tables.json schema, and report how often the filled SQL has the gold skeleton.
+ * its tables.json schema and keys, and report how often the best filling has the gold skeleton.
+ * With --tune, the weights of the score parts are grid-searched on the databases of one half of
+ * the sample (split by database) and checked on the other half.
  */
 async function trainCheck(n: number): Promise<void> {
   const { sampleIndices } = await import('../src/lib/eval/stats.ts');
+  const { fnv1a64Hex } = await import('../src/lib/corpus/hash.ts');
   const rows = sampleIndices(corpus.examples.length, n, 7);
   const noDb = { exec: () => Promise.reject(new Error('no database here')) };
-  const gen = new InstantGenerator({ sql: noDb, dryRun: true });
+  const gen = new InstantGenerator({ sql: noDb, dryRun: true, keepCandidates: true, editTop });
   let ok = 0;
+  let okNames = 0;
+  let shown = 0;
+  const k = ks[ks.length - 1];
   let inK = 0;
+  const data: { half: number; cands: { parts: Record<string, number>; hit: boolean }[] }[] = [];
   for (const row of rows) {
     const ex = corpus.examples[row];
     const tables = tj.tables[ex.dbId ?? ''] ?? [];
     const exclude = corpus.examples.flatMap((x, i) => (x.dbId === ex.dbId ? [i] : []));
-    const r = await retrieval.retrieve('vote', ex.question, 3, { exclude, tables });
+    const r = await retrieval.retrieve(retrievers[0], ex.question, k, { exclude, tables });
     const examples = r.hits.map((h) => ({ ...corpus.examples[h.row], score: h.score }));
     const gold = sqlSkeleton(ex.sql);
     if (examples.some((x) => sqlSkeleton(x.sql) === gold)) inK++;
     // Without a database nothing executes: dryRun ranks the fillings only.
-    const a = await gen.answer({ question: ex.question, tables, examples, dbKey: ex.dbId });
-    const best = a.sql;
-    if (best && sqlSkeleton(best) === gold) ok++;
+    const a = await gen.answer({
+      question: ex.question,
+      tables,
+      examples,
+      dbKey: ex.dbId,
+      foreignKeys: spiderKeys(ex.dbId ?? ''),
+    });
+    if (a.sql && sqlSkeleton(a.sql) === gold) {
+      ok++;
+      if (namesOf(a.sql) === namesOf(ex.sql)) okNames++;
+      else if (shown < show) {
+        shown++;
+        console.log(`\n? ${ex.question}\n  gold ${ex.sql}\n  pred ${a.sql}`);
+      }
+    }
+    data.push({
+      half: parseInt(fnv1a64Hex(ex.dbId ?? '').slice(-1), 16) % 2,
+      cands: (a.candidates ?? []).map((c) => ({ parts: c.parts, hit: sqlSkeleton(c.sql) === gold })),
+    });
   }
   console.log(
-    `train check (${rows.length}): gold shape in top-3 ${pct(inK, rows.length)}, filled skeleton match ${pct(ok, rows.length)}`,
+    `train check (${rows.length}, ${retrievers[0]} k=${k}): gold shape in top-k ${pct(inK, rows.length)}, filled skeleton match ${pct(ok, rows.length)}, skeleton and schema names ${pct(okNames, rows.length)}`,
   );
+  if (!args.tune) return;
+  const acc = (w: Record<string, number>, half: number) => {
+    let hit = 0;
+    let m = 0;
+    for (const d of data) {
+      if (d.half !== half) continue;
+      m++;
+      let best = -Infinity;
+      let bestHit = false;
+      for (const c of d.cands) {
+        const s =
+          w.fill * c.parts.fill + w.prior * c.parts.prior + w.shape * c.parts.shape + w.retrieval * c.parts.retrieval;
+        if (s > best) [best, bestHit] = [s, c.hit];
+      }
+      if (bestHit) hit++;
+    }
+    return hit / Math.max(1, m);
+  };
+  let best = { w: { fill: 1, prior: 0.8, shape: 1, retrieval: 0 }, a: -1 };
+  // The filling's own score is fixed at 1: its scale against the execution penalty and its role in
+  // choosing columns cannot be measured here (no train databases), only the template choice can.
+  for (const fill of [1])
+    for (const prior of [0, 0.4, 0.8, 1.6, 3.2])
+      for (const shape of [0.5, 1, 1.5, 2])
+        for (const retr of [0, 1, 2, 3, 5, 8, 12]) {
+          const w = { fill, prior, shape, retrieval: retr };
+          const a = acc(w, 0);
+          if (a > best.a) best = { w, a };
+        }
+  const def = { ...DEFAULT_WEIGHTS };
+  console.log(`tune half: default ${pct(acc(def, 0), 1)} -> best ${pct(best.a, 1)} with ${JSON.stringify(best.w)}`);
+  console.log(`held-out half: default ${pct(acc(def, 1), 1)}, tuned ${pct(acc(best.w, 1), 1)}`);
 }

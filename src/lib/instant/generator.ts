@@ -18,6 +18,7 @@ import { quoteIdentifier, sqlSkeleton } from '../sql/normalize.ts';
 import { fillTemplate } from './fill.ts';
 import { parseTemplate, render } from './template.ts';
 import { shapeScore } from './cues.ts';
+import { simpleEdits } from './edits.ts';
 
 export interface InstantExample {
   question: string;
@@ -42,6 +43,8 @@ export interface InstantRequest {
 export interface InstantCandidate {
   sql: string;
   score: number;
+  /** The parts of the score before execution: filling, example rank prior, shape cues. */
+  parts: { fill: number; prior: number; shape: number; retrieval: number };
   /** Rank of the example it came from. */
   example: number;
   rows?: number;
@@ -58,6 +61,8 @@ export interface InstantAnswer {
   links?: SchemaLinks;
   /** How many candidates were executed. */
   executed: number;
+  /** Every ranked candidate, when `keepCandidates` is set. */
+  candidates?: InstantCandidate[];
 }
 
 export interface InstantOptions {
@@ -70,10 +75,31 @@ export interface InstantOptions {
   maxRows?: number;
   /** Rank the fillings without executing any (offline checks where no database exists). */
   dryRun?: boolean;
+  /** Weights of the score parts (defaults in `DEFAULT_WEIGHTS`). */
+  weights?: Partial<InstantWeights>;
+  /** Return every ranked candidate in the answer (for measurement). */
+  keepCandidates?: boolean;
+  /** Also try simple edits (DISTINCT toggled, one selected column fewer) of the top examples (default 3; 0 = none). */
+  editTop?: number;
 }
+
+export interface InstantWeights {
+  fill: number;
+  prior: number;
+  shape: number;
+  /** Weight of the example's retrieval score. */
+  retrieval: number;
+  /** Penalty for an empty or all-NULL result. */
+  empty: number;
+}
+
+/** Hand-set weights (chosen on Spider train questions filled from other databases, never on dev). */
+export const DEFAULT_WEIGHTS: InstantWeights = { fill: 1, prior: 1.6, shape: 2, retrieval: 5, empty: 0.5 };
 
 /** Weight of the example's rank in a candidate's score: 1 / (1 + RANK_DECAY * rank). */
 const RANK_DECAY = 0.35;
+/** An edited example counts this much of the example itself (prior and retrieval score). */
+const EDIT_FACTOR = 0.5;
 
 export class InstantGenerator {
   readonly id = 'instant';
@@ -114,6 +140,7 @@ export class InstantGenerator {
       if (!question) return abstain('the question is empty');
       if (!tables.length) return abstain('the database has no tables');
       const budget = req.budgetMs ?? 1000;
+      const w = { ...DEFAULT_WEIGHTS, ...this.opts.weights };
       const key = req.dbKey ?? tables.map((t) => `${t.name}(${t.columns.join(',')})`).join(';');
       const state = this.dbState(key, tables);
       const fks = req.foreignKeys ?? (await state.keys);
@@ -129,19 +156,31 @@ export class InstantGenerator {
       const seen = new Set<string>();
       const cands: InstantCandidate[] = [];
       let parsed = 0;
-      (Array.isArray(req.examples) ? req.examples : []).forEach((ex, rank) => {
-        if (!ex || typeof ex.sql !== 'string') return;
-        const skel = sqlSkeleton(ex.sql);
+      const consider = (sql: string, rank: number, retrievalScore: number, factor: number) => {
+        const skel = sqlSkeleton(sql);
         if (seen.has(skel)) return;
         seen.add(skel);
-        const tpl = parseTemplate(ex.sql);
+        const tpl = parseTemplate(sql);
         if (!tpl) return;
         parsed++;
-        const prior = 1 / (1 + RANK_DECAY * rank);
-        const shape = shapeScore(ex.sql, links.words, question).score;
+        const prior = factor / (1 + RANK_DECAY * rank);
+        const shape = shapeScore(sql, links.words, question).score;
+        const retrieval = factor * retrievalScore;
         for (const f of fillTemplate(tpl, tables, links, fks)) {
-          cands.push({ sql: render(tpl, f, quoteIdentifier), score: f.score + 0.8 * prior + shape, example: rank });
+          const parts = { fill: f.score, prior, shape, retrieval };
+          const score = w.fill * f.score + w.prior * prior + w.shape * shape + w.retrieval * retrieval;
+          cands.push({ sql: render(tpl, f, quoteIdentifier), score, parts, example: rank });
         }
+      };
+      const examples = (Array.isArray(req.examples) ? req.examples : []).filter(
+        (ex) => ex && typeof ex.sql === 'string',
+      );
+      const scoreOf = (ex: InstantExample) =>
+        typeof ex.score === 'number' && Number.isFinite(ex.score) ? ex.score : 0;
+      examples.forEach((ex, rank) => consider(ex.sql, rank, scoreOf(ex), 1));
+      const editTop = this.opts.editTop ?? 3;
+      examples.slice(0, editTop).forEach((ex, rank) => {
+        for (const sql of simpleEdits(ex.sql)) consider(sql, rank, scoreOf(ex), EDIT_FACTOR);
       });
       if (!parsed)
         return abstain('no example could be adapted to this database: no example SQL could be parsed', links);
@@ -162,6 +201,7 @@ export class InstantGenerator {
           ms: performance.now() - t0,
           links,
           executed: 0,
+          ...(this.opts.keepCandidates ? { candidates: unique } : {}),
         };
       const maxExec = this.opts.maxExecuted ?? 30;
       const ran: InstantCandidate[] = [];
@@ -179,8 +219,8 @@ export class InstantGenerator {
           continue;
         }
         let score = c.score;
-        if (!res.rows.length) score -= 0.5;
-        else if (res.rows.every((r) => r.every((v) => v === null))) score -= 0.5;
+        if (!res.rows.length) score -= w.empty;
+        else if (res.rows.every((r) => r.every((v) => v === null))) score -= w.empty;
         ran.push({ ...c, score, rows: res.rows.length });
         // Once a clear winner has run, stop early.
         if (ran.length >= 3 && unique[executed] && unique[executed].score < ran[0].score - 1.5) break;
@@ -199,6 +239,7 @@ export class InstantGenerator {
         ms: performance.now() - t0,
         links,
         executed,
+        ...(this.opts.keepCandidates ? { candidates: ran } : {}),
       };
     } catch (e) {
       return abstain(`the instant generator failed: ${(e as Error)?.message ?? String(e)}`);

@@ -55,6 +55,7 @@ const ks = args.k!.split(',').map(Number);
 const retrievers = args.retriever!.split(',') as RetrieverName[];
 const budgetMs = Number(args.budget);
 const editTop = Number(args['edit-top']);
+const show = Number(args.show);
 
 let dense: DenseSide | undefined;
 let maskedDense: DenseSide | undefined;
@@ -110,7 +111,6 @@ const trivial = (r: QueryResult) =>
   (r.rows.length === 0 || typeof r.rows[0][0] === 'number' || r.rows[0][0] === null);
 
 const items = args.limit ? dev.items.slice(0, Number(args.limit)) : dev.items;
-const show = Number(args.show);
 const ci = (x: number, n: number) => {
   const w = wilson(x, n);
   return `[${(100 * w.lo).toFixed(1)}, ${(100 * w.hi).toFixed(1)}]`;
@@ -221,7 +221,10 @@ async function trainCheck(n: number): Promise<void> {
   let shown = 0;
   const k = ks[ks.length - 1];
   let inK = 0;
-  const data: { half: number; cands: { parts: Record<string, number>; hit: boolean }[] }[] = [];
+  const data: {
+    half: number;
+    cands: { parts: Record<string, number>; features: Record<string, number>; hit: boolean }[];
+  }[] = [];
   for (const row of rows) {
     const ex = corpus.examples[row];
     const tables = tj.tables[ex.dbId ?? ''] ?? [];
@@ -248,7 +251,11 @@ async function trainCheck(n: number): Promise<void> {
     }
     data.push({
       half: parseInt(fnv1a64Hex(ex.dbId ?? '').slice(-1), 16) % 2,
-      cands: (a.candidates ?? []).map((c) => ({ parts: c.parts, hit: sqlSkeleton(c.sql) === gold })),
+      cands: (a.candidates ?? []).map((c) => ({
+        parts: c.parts,
+        features: c.features,
+        hit: sqlSkeleton(c.sql) === gold,
+      })),
     });
   }
   console.log(
@@ -286,4 +293,59 @@ async function trainCheck(n: number): Promise<void> {
   const def = { ...DEFAULT_WEIGHTS };
   console.log(`tune half: default ${pct(acc(def, 0), 1)} -> best ${pct(best.a, 1)} with ${JSON.stringify(best.w)}`);
   console.log(`held-out half: default ${pct(acc(def, 1), 1)}, tuned ${pct(acc(best.w, 1), 1)}`);
+
+  // A linear scorer over all features, by coordinate ascent from the hand-set formula (value
+  // features stay fixed: train has no databases, so no value is ever linked here).
+  const accF = (w: Record<string, number>, half: number) => {
+    let hit = 0;
+    let m = 0;
+    for (const d of data) {
+      if (d.half !== half) continue;
+      m++;
+      let best = -Infinity;
+      let bestHit = false;
+      for (const c of d.cands) {
+        let s = 0;
+        for (const k in w) s += w[k] * (c.features[k] ?? 0);
+        if (s > best) [best, bestHit] = [s, c.hit];
+      }
+      if (bestHit) hit++;
+    }
+    return hit / Math.max(1, m);
+  };
+  const W = DEFAULT_WEIGHTS;
+  const w: Record<string, number> = {
+    prior: W.prior,
+    retrieval: W.retrieval,
+    tables: 0.6 * W.fill,
+    columns: W.fill,
+    literalPenalty: -W.fill,
+    unusedValues: -0.5 * W.fill,
+    unusedNumbers: -0.3 * W.fill,
+    orderAgree: W.fill,
+    missingTables: -0.15 * W.fill,
+    unusedColumns: -0.2 * W.fill,
+    nTables: -0.1 * W.fill,
+    slots: 0,
+  };
+  for (const k of ['count', 'avg', 'sum', 'extreme', 'distinct', 'group', 'negation', 'order', 'setOp'])
+    w[`shape_${k}`] = W.shape;
+  const fixed = new Set(['literalPenalty', 'unusedValues']);
+  let cur = accF(w, 0);
+  console.log(`linear scorer: start tune ${pct(cur, 1)}, held-out ${pct(accF(w, 1), 1)}`);
+  for (let pass = 0; pass < 3; pass++) {
+    for (const k of Object.keys(w)) {
+      if (fixed.has(k)) continue;
+      const v0 = w[k];
+      for (const v of [0, v0 * 0.5, v0 * 2, v0 - 0.5, v0 + 0.5, v0 - 0.2, v0 + 0.2, v0 - 1, v0 + 1]) {
+        w[k] = v;
+        const a = accF(w, 0);
+        if (a > cur + 1e-9) cur = a;
+        else w[k] = v0;
+        if (w[k] !== v0) break;
+      }
+    }
+  }
+  console.log(`linear scorer: tuned ${pct(cur, 1)}, held-out ${pct(accF(w, 1), 1)}`);
+  console.log(JSON.stringify(Object.fromEntries(Object.entries(w).map(([k, v]) => [k, Math.round(v * 100) / 100]))));
 }

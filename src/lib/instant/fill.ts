@@ -312,6 +312,7 @@ export function fillTemplate(
         orderAgree,
         missingTables,
         unusedColumns,
+        nTables: ts.tables.length,
         slots: free.length,
       };
       const score =

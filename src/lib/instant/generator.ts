@@ -45,6 +45,8 @@ export interface InstantCandidate {
   score: number;
   /** The parts of the score before execution: filling, example rank prior, shape cues. */
   parts: { fill: number; prior: number; shape: number; retrieval: number };
+  /** Every feature behind the score (filling, shape cues, prior, retrieval), for a learned scorer. */
+  features: Record<string, number>;
   /** Rank of the example it came from. */
   example: number;
   rows?: number;
@@ -77,6 +79,8 @@ export interface InstantOptions {
   dryRun?: boolean;
   /** Weights of the score parts (defaults in `DEFAULT_WEIGHTS`). */
   weights?: Partial<InstantWeights>;
+  /** A linear scorer over the candidates' features, replacing the weighted parts when given. */
+  featureWeights?: Record<string, number>;
   /** Return every ranked candidate in the answer (for measurement). */
   keepCandidates?: boolean;
   /** Also try simple edits (DISTINCT toggled, one selected column fewer) of the top examples (default 3; 0 = none). */
@@ -164,12 +168,19 @@ export class InstantGenerator {
         if (!tpl) return;
         parsed++;
         const prior = factor / (1 + RANK_DECAY * rank);
-        const shape = shapeScore(sql, links.words, question).score;
+        const shapeRes = shapeScore(sql, links.words, question);
+        const shape = shapeRes.score;
         const retrieval = factor * retrievalScore;
         for (const f of fillTemplate(tpl, tables, links, fks)) {
           const parts = { fill: f.score, prior, shape, retrieval };
-          const score = w.fill * f.score + w.prior * prior + w.shape * shape + w.retrieval * retrieval;
-          cands.push({ sql: render(tpl, f, quoteIdentifier), score, parts, example: rank });
+          const features: Record<string, number> = { prior, retrieval, ...f.features };
+          for (const [k, v] of Object.entries(shapeRes.f)) features[`shape_${k}`] = v;
+          let score = w.fill * f.score + w.prior * prior + w.shape * shape + w.retrieval * retrieval;
+          if (this.opts.featureWeights) {
+            score = 0;
+            for (const [k, v] of Object.entries(this.opts.featureWeights)) score += v * (features[k] ?? 0);
+          }
+          cands.push({ sql: render(tpl, f, quoteIdentifier), score, parts, features, example: rank });
         }
       };
       const examples = (Array.isArray(req.examples) ? req.examples : []).filter(

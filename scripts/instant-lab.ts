@@ -14,6 +14,7 @@
  * Reports EX with 95% Wilson intervals, EX on questions with a non-trivial gold result (more than
  * one row, or not a single number), skeleton match, the abstention share and latency.
  */
+import { searchOver } from '../src/lib/index/search.ts';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { defaultTestEmbedderId, loadEmbedder, spiderDir, sqlJs, repoRoot } from '../src/node/host.ts';
@@ -69,15 +70,12 @@ if (!args['no-dense']) {
     { role: 'doc', cacheDir },
   );
   const mdocs = await embedCached(emb, r0.maskedCorpus(), { role: 'doc', cacheDir });
-  const side = (ix: FlatIndex): DenseSide => ({
-    embed: async (t: string) => await emb.embed([t], { role: 'query' }),
-    search: (v: Float32Array, k: number, ex?: number[]) => {
-      const s = new Set(ex);
-      return { hits: ix.search(v, k, (i) => s.has(i)) };
-    },
+  const side = (ix: FlatIndex, name: string): DenseSide => ({
+    embedder: emb,
+    index: searchOver(ix, corpus.hash, name),
   });
-  dense = side(new FlatIndex(docs.vectors, emb.dim));
-  maskedDense = side(new FlatIndex(mdocs.vectors, emb.dim));
+  dense = side(new FlatIndex(docs.vectors, emb.dim), 'questions');
+  maskedDense = side(new FlatIndex(mdocs.vectors, emb.dim), 'masked questions');
 }
 const retrieval = new Retrieval({ corpus, dense, maskedDense });
 const pct = (x: number, n: number) => `${((100 * x) / n).toFixed(1)}%`;

@@ -112,6 +112,7 @@ export class AppState {
       generator: this.generator,
       indexes: this.indexes,
       answer: this.answer,
+      adapter,
       base: () => {
         const u = new URL(env.href());
         return `${u.origin}${u.pathname}`;
@@ -154,6 +155,7 @@ export class AppState {
   async loadEmbedderAndIndex(): Promise<void> {
     await this.embedder.load();
     await this.adapter.restore();
+    this.share.checkAdapter();
     if (this.embedder.info) await this.indexes.ensure();
   }
 }

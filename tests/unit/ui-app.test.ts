@@ -2,6 +2,24 @@ import { describe, expect, test, vi } from 'vitest';
 import { makeTestApp, makeCorpus, DEMO_CORPUS } from './ui-fakes.ts';
 import { decodeShare } from '../../src/lib/share/codec.ts';
 import type { RetrieverName } from '../../src/lib/retrieve/strategies.ts';
+import { sqlJs } from '../../src/node/host.ts';
+import { LinearAdapter, serializeAdapter, type AdapterMetrics } from '../../src/lib/train/adapter.ts';
+
+/** An identity adapter file for the fake embedder (16-d) with the given held-out scores. */
+function adapterJson(metrics?: AdapterMetrics): string {
+  return serializeAdapter(LinearAdapter.identity(16), {
+    embedderId: 'universal-sentence-encoder-lite',
+    dim: 16,
+    dataHash: 'h',
+    createdAt: '2026-01-01T00:00:00Z',
+    config: {},
+    ...(metrics ? { metrics } : {}),
+  });
+}
+const scores = (base: number, adapted: number): AdapterMetrics => ({
+  base: { recall3: 0.5, ndcg10: base },
+  adapted: { recall3: 0.5, ndcg10: adapted },
+});
 
 describe('AppState boot and readiness', () => {
   test('boot opens the demo database and corpus, loads the models and builds the index', async () => {
@@ -266,6 +284,153 @@ describe('share links', () => {
     expect(t.calls.generate).toBe(1);
     expect(t.app.share.pendingRun).toBe(false);
     t.app.share.dismissErrors();
+    expect(t.app.share.errors).toEqual([]);
+  });
+});
+
+describe('the query adapter is applied only when it beats none', () => {
+  test('a worse adapter is kept but switched off, with the numbers; a better one is switched on', async () => {
+    const { app } = await makeTestApp();
+    await app.boot('', false);
+    expect(app.settings.value.adapterOn).toBe(true); // the default
+    const worse = await app.adapter.save(adapterJson(scores(0.691, 0.685)));
+    expect(worse.on).toBe(false);
+    expect(app.adapter.current).not.toBeNull(); // kept
+    expect(app.settings.value.adapterOn).toBe(false);
+    expect(app.adapter.active).toBe(false);
+    expect(app.adapter.decision?.message).toMatch(/not better than none.*0\.691 without it, 0\.685 with it.*off/);
+    const equal = await app.adapter.save(adapterJson(scores(0.7, 0.7)));
+    expect(equal.on).toBe(false);
+    const better = await app.adapter.save(adapterJson(scores(0.685, 0.691)));
+    expect(better).toMatchObject({ on: true, base: 0.685, adapted: 0.691 });
+    expect(app.adapter.active).toBe(true);
+    // no held-out scores: nothing shows it helps, so it stays off
+    expect((await app.adapter.save(adapterJson())).on).toBe(false);
+    expect(app.adapter.active).toBe(false);
+  });
+});
+
+describe('share links reproduce the adapter and say what differs', () => {
+  test('the link carries the real adapter state, and adapter=0 turns the adapter off', async () => {
+    const sender = await makeTestApp();
+    await sender.app.boot('', false);
+    await sender.app.adapter.save(adapterJson(scores(0.5, 0.6)));
+    expect(sender.app.adapter.active).toBe(true);
+    let made = sender.app.share.make();
+    expect(decodeShare(new URL(made.url).search).state.adapter).toBe(true);
+    expect(made.notes.join(' ')).toMatch(/adapter is on/);
+    sender.app.adapter.setOn(false);
+    made = sender.app.share.make();
+    expect(decodeShare(new URL(made.url).search).state.adapter).toBe(false);
+
+    // a recipient with an adapter switched on opens adapter=0: it is switched off
+    const recipient = await makeTestApp({ dbName: 'coderag-ui-share-adapter' });
+    await recipient.app.boot('', false);
+    await recipient.app.adapter.save(adapterJson(scores(0.5, 0.6)));
+    expect(recipient.app.adapter.active).toBe(true);
+    const again = await makeTestApp({ dbName: 'coderag-ui-share-adapter', storage: recipient.storage });
+    await again.app.boot(new URL(made.url).search, false);
+    expect(again.app.adapter.current).not.toBeNull();
+    expect(again.app.adapter.active).toBe(false);
+    expect(again.app.share.errors).toEqual([]);
+    // and adapter=1 switches it back on, with nothing to report
+    const on = await makeTestApp({ dbName: 'coderag-ui-share-adapter', storage: recipient.storage });
+    await on.app.boot('?adapter=1', false);
+    expect(on.app.adapter.active).toBe(true);
+    expect(on.app.share.errors).toEqual([]);
+  });
+
+  test('a local database and corpus are named in the link; the recipient is told and nothing runs', async () => {
+    const sender = await makeTestApp();
+    await sender.app.boot('', false);
+    const SQL = await sqlJs();
+    const db = new SQL.Database();
+    db.run('CREATE TABLE t (a INTEGER)');
+    await sender.app.database.openFile(new File([db.export()], 'mine.sqlite'));
+    expect(sender.app.database.info?.name).toBe('mine.sqlite');
+    await sender.app.corpus.loadFiles([new File(['question,sql\nCount,SELECT 1\n'], 'mine.csv')]);
+    sender.app.answer.question = 'How many?';
+    const { url } = sender.app.share.make();
+    const st = decodeShare(new URL(url).search).state;
+    expect(st.db).toEqual({ kind: 'local', name: 'mine.sqlite' });
+    expect(st.corpus).toEqual({ kind: 'local', name: 'mine.csv (1)' });
+
+    // a recipient who last used another database: it stays open, and the difference is named
+    const r = await makeTestApp({ dbName: 'coderag-ui-share-local' });
+    await r.app.boot('', false);
+    await r.app.database.openContext('CREATE TABLE other (b TEXT);');
+    const r2 = await makeTestApp({ dbName: 'coderag-ui-share-local', storage: r.storage });
+    await r2.app.boot(new URL(url).search, false);
+    expect(r2.app.database.info?.name).toBe('Schema context'); // the recipient's own, not silently the demo
+    expect(r2.app.database.tables.map((t) => t.name)).toEqual(['other']);
+    expect(r2.app.share.errors).toHaveLength(2);
+    expect(r2.app.share.errors[0]).toMatch(/sender's database was a local file \("mine\.sqlite"\)/);
+    expect(r2.app.share.errors[0]).toMatch(/your database "Schema context" instead/);
+    expect(r2.app.share.errors[0]).toMatch(/question was not run/);
+    expect(r2.app.share.errors[1]).toMatch(/sender's example corpus was a local file \("mine\.csv \(1\)"\)/);
+    expect(r2.app.answer.question).toBe('How many?');
+    expect(r2.app.share.pendingRun).toBe(false);
+    await new Promise((res) => setTimeout(res, 30));
+    expect(r2.calls.generate).toBe(0);
+  });
+});
+
+describe('a share link whose database or corpus fails runs nothing elsewhere', () => {
+  const cases: [string, (served: Map<string, string>, url: string) => void, RegExp][] = [
+    ['an unreachable host', () => {}, /could not be opened \(.*(fetch|reach)/i],
+    ['a 404 HTML page', () => {}, /HTTP 404/],
+    ['an HTML page served as 200', (s, u) => s.set(u, '<!DOCTYPE html><html><body>Not here</body></html>'), /SQLite/i],
+    [
+      'random bytes',
+      (s, u) =>
+        s.set(u, 'x'.repeat(300) + String.fromCharCode(...Array.from({ length: 200 }, (_, i) => (i * 37) % 251))),
+      /SQLite|database/i,
+    ],
+    ['a zero-byte file', (s, u) => s.set(u, ''), /empty/],
+  ];
+  for (const [what, serve, msg] of cases) {
+    test(`db= ${what}: the failure is shown and the question is not run`, async () => {
+      const t = await makeTestApp();
+      const url = 'http://data.test/shared.sqlite';
+      serve(t.served, url);
+      if (what === 'an unreachable host') {
+        const env = (t.app as unknown as { deps: { env: { fetch: typeof fetch } } }).deps.env;
+        env.fetch = async () => {
+          throw new TypeError('Failed to fetch');
+        };
+      }
+      await t.app.boot(`?db=${encodeURIComponent(url)}&q=How%20many%20customers%3F`, false);
+      expect(t.app.bootError).toBeNull();
+      expect(t.app.share.errors).toHaveLength(1);
+      expect(t.app.share.errors[0]).toContain(`the link's database ${url} could not be opened`);
+      expect(t.app.share.errors[0]).toMatch(msg);
+      expect(t.app.share.errors[0]).toMatch(/question was not run/);
+      // the page still works on the user's own database, which is named, and nothing is saved over it
+      expect(t.app.share.errors[0]).toContain('your database "Demo shop" instead');
+      expect(t.app.database.origin).toEqual({ kind: 'demo' });
+      await new Promise((res) => setTimeout(res, 30));
+      expect(t.calls.generate).toBe(0);
+      expect(t.app.answer.result).toBeNull();
+      expect(t.app.answer.question).toBe('How many customers?');
+    });
+  }
+
+  test('corpus= failures reach the share banner, and the question waits', async () => {
+    const t = await makeTestApp();
+    await t.app.boot('?corpus=http%3A%2F%2Fdata.test%2Fgone.jsonl&q=How%20many%20customers%3F', false);
+    expect(t.app.share.errors).toHaveLength(1);
+    expect(t.app.share.errors[0]).toMatch(
+      /example corpus http:\/\/data\.test\/gone\.jsonl could not be loaded \(HTTP 404/,
+    );
+    expect(t.app.share.errors[0]).toContain(`your corpus "${DEMO_CORPUS.name}" instead`);
+    await new Promise((res) => setTimeout(res, 30));
+    expect(t.calls.generate).toBe(0);
+  });
+
+  test('a link to the demo database runs its question', async () => {
+    const t = await makeTestApp();
+    await t.app.boot('?db=demo&q=How%20many%20customers%3F', false);
+    await vi.waitFor(() => expect(t.app.answer.result?.rows).toEqual([[3]]));
     expect(t.app.share.errors).toEqual([]);
   });
 });

@@ -3,6 +3,7 @@ import { makeTestApp, makeCorpus, DEMO_CORPUS } from './ui-fakes.ts';
 import { decodeShare } from '../../src/lib/share/codec.ts';
 import type { RetrieverName } from '../../src/lib/retrieve/strategies.ts';
 import { sqlJs } from '../../src/node/host.ts';
+import type { JobProgress } from '../../src/ui/state/phased-progress.ts';
 import { LinearAdapter, serializeAdapter, type AdapterMetrics } from '../../src/lib/train/adapter.ts';
 
 /** An identity adapter file for the fake embedder (16-d) with the given held-out scores. */
@@ -191,6 +192,39 @@ describe('retrieval over the current corpus', () => {
     expect(app.indexes.masked?.record.meta.textMode).toBe('masked-question');
     await expect(app.indexes.setRetriever('nonsense' as RetrieverName)).rejects.toThrow();
     expect(app.settings.value.retriever).toBe('vote');
+  });
+});
+
+describe('indexing is one job with both phases', () => {
+  test('the question and masked-question indexes are built as steps 1 and 2 of one job, with an ETA', async () => {
+    const { app } = await makeTestApp();
+    expect(app.indexes.needsMasked()).toBe(true); // the default strategy uses both indexes
+    const started: string[] = [];
+    const events: JobProgress[] = [];
+    const start = app.jobs.start.bind(app.jobs);
+    vi.spyOn(app.jobs, 'start').mockImplementation((key, label, cancel) => {
+      started.push(key);
+      const on = start(key, label, cancel);
+      return (p) => {
+        if (key === 'index') events.push(p);
+        on(p);
+      };
+    });
+    await app.boot('', false);
+    expect(app.indexes.status).toBe('ready');
+    expect(app.indexes.maskedStage.status).toBe('ready');
+    expect(app.indexes.embedRuns).toBe(2);
+    expect(started.filter((k) => k === 'index' || k === 'masked')).toEqual(['index']);
+    const n = DEMO_CORPUS.examples.length;
+    expect(events.map((e) => [e.step, e.steps])).toContainEqual([1, 2]);
+    expect(events.map((e) => [e.step, e.steps])).toContainEqual([2, 2]);
+    expect(events.every((e) => e.total === 2 * n)).toBe(true);
+    // one bar that never goes back
+    for (let i = 1; i < events.length; i++) expect(events[i].done).toBeGreaterThanOrEqual(events[i - 1].done);
+    expect(events.at(-1)!.done).toBe(2 * n);
+    expect(events.find((e) => e.step === 2)!.phase).toMatch(/^step 2 of 2, masked-question index/);
+    expect(events.some((e) => e.etaMs != null)).toBe(true);
+    expect(app.jobs.list).toEqual([]);
   });
 });
 

@@ -134,10 +134,17 @@ test('storage panel lists what is stored and deletes an entry', async ({ page })
   await expect(page.getByTestId('storage-usage')).toContainText('Using');
   // The demo corpus's question index and, for the default strategy, its masked-question index.
   await expect(page.getByTestId('storage-index')).toHaveCount(2);
-  await expect(page.getByTestId('storage-index').filter({ hasText: '#masked' })).toHaveCount(1);
+  await expect(page.getByTestId('storage-index').filter({ hasText: 'masked-question index' })).toHaveCount(1);
+  await expect(page.getByTestId('storage-index').filter({ hasText: '#masked' })).toHaveCount(0);
+  // only model files are listed as models (not the runtime's wasm from node_modules or assets)
+  await expect(page.getByTestId('storage-model').filter({ hasText: /node_modules|assets/ })).toHaveCount(0);
   await expect(page.getByTestId('storage-model').first()).toBeVisible();
   const models = await page.getByTestId('storage-model').count();
-  await page.getByTestId('storage-index').filter({ hasNotText: '#masked' }).getByTestId('delete-index').click();
+  await page
+    .getByTestId('storage-index')
+    .filter({ hasNotText: 'masked-question index' })
+    .getByTestId('delete-index')
+    .click();
   await expect(page.getByTestId('storage-index')).toHaveCount(1);
   await page.getByTestId('delete-model').first().click();
   await expect(page.getByTestId('storage-model')).toHaveCount(models - 1);

@@ -7,7 +7,7 @@ import type { Corpus } from '../lib/types.ts';
 import { errorMessage } from '../lib/errors.ts';
 import { Jobs } from './state/jobs.svelte.ts';
 import { SettingsState } from './state/settings.svelte.ts';
-import { ModelsState } from './state/models.svelte.ts';
+import { ModelsState, storageMemory } from './state/models.svelte.ts';
 import { EmbedderState } from './state/embedder.svelte.ts';
 import { GeneratorState } from './state/generator.svelte.ts';
 import { DatabaseState } from './state/database.svelte.ts';
@@ -54,7 +54,12 @@ export class AppState {
     const { services: sv, kv, env, demo } = deps;
     const { jobs } = this;
     const settings = (this.settings = new SettingsState(deps.settingsStorage));
-    const models = (this.models = new ModelsState({ settings, llm: sv.llm, env }));
+    const models = (this.models = new ModelsState({
+      settings,
+      llm: sv.llm,
+      env,
+      memory: storageMemory(deps.settingsStorage),
+    }));
     const embedder = (this.embedder = new EmbedderState({
       settings,
       models,

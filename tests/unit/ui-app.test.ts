@@ -228,6 +228,52 @@ describe('indexing is one job with both phases', () => {
   });
 });
 
+describe('offline after one visit', () => {
+  test('an offline reload finds the local models from the last visit and never picks Hub models', async () => {
+    const first = await makeTestApp({ dbName: 'coderag-ui-offline' });
+    await first.app.boot('', false);
+    expect(first.app.models.localSource).toBe('server');
+    // offline, the server gone: the list from the first visit is used
+    const second = await makeTestApp({ dbName: 'coderag-ui-offline', storage: first.storage });
+    second.network.offline = true;
+    await second.app.boot('', false);
+    expect(second.app.models.offline).toBe(true);
+    expect(second.app.models.localSource).toBe('remembered');
+    expect(second.app.models.localModels).toEqual(['universal-sentence-encoder-lite', 'tiny-sql-lm']);
+    expect(second.app.embedder.info?.id).toBe('universal-sentence-encoder-lite');
+    expect(second.app.generator.info?.id).toBe('tiny-sql-lm');
+    expect(second.app.generator.pendingDownload).toBeNull();
+    expect(second.app.indexes.index?.origin).toBe('restored');
+    second.app.answer.question = 'How many customers?';
+    await second.app.answer.ask();
+    expect(second.app.answer.result?.rows).toEqual([[3]]);
+  });
+
+  test('a fresh offline browser with no list gets no download offer, but a clear message', async () => {
+    const t = await makeTestApp();
+    t.network.offline = true;
+    t.services.llm.loadCpu = (async () => {
+      throw new Error('Failed to fetch');
+    }) as never;
+    await t.app.boot('', false);
+    expect(t.app.models.localModels).toEqual([]);
+    expect(t.app.generator.status).not.toBe('needs-confirm');
+    expect(t.app.generator.pendingDownload).toBeNull();
+    expect(t.app.generator.error).toMatch(/^you are offline, and .* is not stored in this browser \(Failed to fetch\)/);
+  });
+
+  test('a server that answers with no local models is remembered as none', async () => {
+    const first = await makeTestApp({ dbName: 'coderag-ui-offline-none' });
+    first.served.set('http://app.test/models/index.json', JSON.stringify({ models: [] }));
+    await first.app.models.discoverLocalModels();
+    expect(first.app.models.localModels).toEqual([]);
+    first.network.offline = true;
+    await first.app.models.discoverLocalModels();
+    expect(first.app.models.localModels).toEqual([]);
+    expect(first.app.models.localSource).toBe('none');
+  });
+});
+
 describe('database and corpus', () => {
   test('a database opened from a URL is reopened after a reload; a failed URL keeps the current one', async () => {
     const first = await makeTestApp({ dbName: 'coderag-ui-db' });
@@ -425,14 +471,9 @@ describe('a share link whose database or corpus fails runs nothing elsewhere', (
   for (const [what, serve, msg] of cases) {
     test(`db= ${what}: the failure is shown and the question is not run`, async () => {
       const t = await makeTestApp();
-      const url = 'http://data.test/shared.sqlite';
+      const host = what === 'an unreachable host' ? 'db.unreachable.test' : 'data.test';
+      const url = `http://${host}/shared.sqlite`;
       serve(t.served, url);
-      if (what === 'an unreachable host') {
-        const env = (t.app as unknown as { deps: { env: { fetch: typeof fetch } } }).deps.env;
-        env.fetch = async () => {
-          throw new TypeError('Failed to fetch');
-        };
-      }
       await t.app.boot(`?db=${encodeURIComponent(url)}&q=How%20many%20customers%3F`, false);
       expect(t.app.bootError).toBeNull();
       expect(t.app.share.errors).toHaveLength(1);

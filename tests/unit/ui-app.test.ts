@@ -4,6 +4,7 @@ import { decodeShare } from '../../src/lib/share/codec.ts';
 import type { RetrieverName } from '../../src/lib/retrieve/strategies.ts';
 import { sqlJs } from '../../src/node/host.ts';
 import type { JobProgress } from '../../src/ui/state/phased-progress.ts';
+import { OfflineReadiness, sameModel } from '../../src/ui/state/offline.svelte.ts';
 import { LinearAdapter, serializeAdapter, type AdapterMetrics } from '../../src/lib/train/adapter.ts';
 
 /** An identity adapter file for the fake embedder (16-d) with the given held-out scores. */
@@ -512,4 +513,44 @@ describe('a share link whose database or corpus fails runs nothing elsewhere', (
 
 test('makeCorpus hashes its examples (fixtures differ by content)', () => {
   expect(makeCorpus('a', [['q', 's']]).hash).not.toBe(makeCorpus('a', [['q', 't']]).hash);
+});
+
+describe('ready offline is said only when it is true', () => {
+  test('shell, both models and the index must be stored', async () => {
+    const { app } = await makeTestApp();
+    let shell = false;
+    let stored: string[] = [];
+    const offline = new OfflineReadiness({
+      embedder: app.embedder,
+      generator: app.generator,
+      indexes: app.indexes,
+      shellReady: () => shell,
+      listStored: async () => stored,
+    });
+    expect(offline.ready).toBe(false); // not checked yet
+    await app.boot('', false);
+    await offline.check();
+    expect(offline.ready).toBe(false);
+    expect(offline.missing).toEqual([
+      'the app itself (the service worker has not stored it yet)',
+      'the embedder universal-sentence-encoder-lite (its files are not stored)',
+      'the SQL model tiny-sql-lm (its files are not stored)',
+    ]);
+    shell = true;
+    stored = ['universal-sentence-encoder-lite'];
+    await offline.check();
+    expect(offline.missing).toEqual(['the SQL model tiny-sql-lm (its files are not stored)']);
+    stored = ['universal-sentence-encoder-lite', 'tiny-sql-lm'];
+    await offline.check();
+    expect(offline.ready).toBe(true);
+    await app.indexes.delete(app.indexes.index!.record.key);
+    expect(offline.ready).toBe(false);
+    expect(offline.missing).toEqual(['the example index (not built yet)']);
+  });
+
+  test('cached model ids match by name (WebLLM models live under their organisation)', () => {
+    expect(sameModel('mlc-ai/Qwen2.5-0.5B-Instruct-q4f16_1-MLC', 'Qwen2.5-0.5B-Instruct-q4f16_1-MLC')).toBe(true);
+    expect(sameModel('tiny-sql-lm', 'tiny-sql-lm')).toBe(true);
+    expect(sameModel('Xenova/all-MiniLM-L6-v2', 'Xenova/all-MiniLM-L12-v2')).toBe(false);
+  });
 });

@@ -427,7 +427,7 @@ describe('share links reproduce the adapter and say what differs', () => {
     const SQL = await sqlJs();
     const db = new SQL.Database();
     db.run('CREATE TABLE t (a INTEGER)');
-    await sender.app.database.openFile(new File([db.export()], 'mine.sqlite'));
+    await sender.app.database.openFile(new File([new Uint8Array(db.export())], 'mine.sqlite'));
     expect(sender.app.database.info?.name).toBe('mine.sqlite');
     await sender.app.corpus.loadFiles([new File(['question,sql\nCount,SELECT 1\n'], 'mine.csv')]);
     sender.app.answer.question = 'How many?';

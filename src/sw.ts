@@ -2,8 +2,10 @@
 /**
  * Service worker (vite-plugin-pwa, injectManifest):
  * - precaches the app shell and the ORT, sql.js and voy wasm files, so the app opens offline;
- * - caches local model files (/models/…) at runtime; Hub models are cached by transformers.js
- *   (Cache API) and WebLLM (its own cache);
+ * - caches local model files (/models/…) at runtime, and the local model list (models/index.json)
+ *   already at install, so an offline reload after a single visit still finds the local models
+ *   (their files are in transformers.js's Cache API from that visit); Hub models are cached by
+ *   transformers.js (Cache API) and WebLLM (its own cache);
  * - adds COOP/COEP headers to every same-origin response it serves, so the page is
  *   cross-origin isolated (WASM threads) even on static hosts that cannot send those headers,
  *   from the second load on.
@@ -29,6 +31,8 @@ function withIsolation(response: Response): Response {
   return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
 }
 
+const LOCAL_MODELS_CACHE = 'coderag-local-models';
+
 addPlugins([isolation]);
 precacheAndRoute(self.__WB_MANIFEST);
 cleanupOutdatedCaches();
@@ -39,11 +43,11 @@ registerRoute(new NavigationRoute(createHandlerBoundToURL('index.html'), { denyl
 // Local model base: the list may change (network first); model files do not (cache first).
 registerRoute(
   ({ url }) => url.origin === self.location.origin && /\/models\/index\.json$/.test(url.pathname),
-  new NetworkFirst({ cacheName: 'coderag-local-models', networkTimeoutSeconds: 3, plugins: [isolation] }),
+  new NetworkFirst({ cacheName: LOCAL_MODELS_CACHE, networkTimeoutSeconds: 3, plugins: [isolation] }),
 );
 registerRoute(
   ({ url }) => url.origin === self.location.origin && /\/models\//.test(url.pathname),
-  new CacheFirst({ cacheName: 'coderag-local-models', plugins: [isolation] }),
+  new CacheFirst({ cacheName: LOCAL_MODELS_CACHE, plugins: [isolation] }),
 );
 
 // Any other same-origin GET (e.g. a .sqlite file served beside the app): network, with isolation headers.
@@ -52,8 +56,22 @@ registerRoute(
   new NetworkFirst({ cacheName: 'coderag-runtime', networkTimeoutSeconds: 5, plugins: [isolation] }),
 );
 
+/** Store the local model list now: the first visit fetched it before this worker controlled the page. */
+async function cacheModelList(): Promise<void> {
+  try {
+    const url = new URL('models/index.json', self.registration.scope).href;
+    const r = await fetch(url, { cache: 'no-store' });
+    if (r.ok && /json/.test(r.headers.get('content-type') ?? 'application/json')) {
+      await (await caches.open(LOCAL_MODELS_CACHE)).put(url, r);
+    }
+  } catch {
+    /* no local model base (a Hub-only deployment) or offline: nothing to store */
+  }
+}
+
 // First install: take control at once. Later versions wait until the user accepts the update.
-self.addEventListener('install', () => {
+self.addEventListener('install', (event) => {
+  event.waitUntil(cacheModelList());
   if (!self.registration.active) void self.skipWaiting();
 });
 clientsClaim();

@@ -5,6 +5,7 @@
 import ortWasm from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.wasm?url';
 import ortMjs from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.mjs?url';
 import { applyTransformersConfig, type CoreConfig } from '../lib/config.ts';
+import { lazyModelFetch, underModelBase } from './model-fetch.ts';
 
 export interface BrowserModelConfig {
   /** Absolute URL of a local model base (e.g. http://host/models/), or null for the Hub only. */
@@ -40,5 +41,10 @@ export async function browserTransformers(
     useBrowserCache: true,
   };
   applyTransformersConfig(tf.env, core);
+  // Each local model file is downloaded once (the size probe before a load costs a HEAD).
+  const realFetch = globalThis.fetch.bind(globalThis);
+  tf.env.fetch = cfg.localModelBase
+    ? lazyModelFetch(realFetch, underModelBase(cfg.localModelBase, location.href))
+    : realFetch;
   return tf;
 }

@@ -7,7 +7,7 @@ import type { Corpus } from '../lib/types.ts';
 import { errorMessage } from '../lib/errors.ts';
 import { Jobs } from './state/jobs.svelte.ts';
 import { SettingsState } from './state/settings.svelte.ts';
-import { ModelsState } from './state/models.svelte.ts';
+import { ModelsState, storageMemory } from './state/models.svelte.ts';
 import { EmbedderState } from './state/embedder.svelte.ts';
 import { GeneratorState } from './state/generator.svelte.ts';
 import { DatabaseState } from './state/database.svelte.ts';
@@ -54,7 +54,12 @@ export class AppState {
     const { services: sv, kv, env, demo } = deps;
     const { jobs } = this;
     const settings = (this.settings = new SettingsState(deps.settingsStorage));
-    const models = (this.models = new ModelsState({ settings, gpu: sv.gpu, env }));
+    const models = (this.models = new ModelsState({
+      settings,
+      gpu: sv.gpu,
+      env,
+      memory: storageMemory(deps.settingsStorage),
+    }));
     const embedder = (this.embedder = new EmbedderState({
       settings,
       models,
@@ -107,6 +112,7 @@ export class AppState {
       generator: this.generator,
       indexes: this.indexes,
       answer: this.answer,
+      adapter,
       base: () => {
         const u = new URL(env.href());
         return `${u.origin}${u.pathname}`;
@@ -150,6 +156,7 @@ export class AppState {
   async loadEmbedderAndIndex(): Promise<void> {
     await this.embedder.load();
     await this.adapter.restore();
+    this.share.checkAdapter();
     if (this.embedder.info) await this.indexes.ensure();
   }
 }

@@ -36,7 +36,7 @@ export function createBrowserUi(): Ui {
   const app = new AppState({
     services,
     kv,
-    env: { href: () => location.href, fetch: (input, init) => fetch(input, init) },
+    env: { href: () => location.href, fetch: (input, init) => fetch(input, init), online: () => navigator.onLine },
     settingsStorage: pageStorage(),
     demo: { dbName: DEMO_DB_NAME, dbSql: demoDatabaseSql, corpusName: DEMO_CORPUS_NAME, corpus: demoCorpus },
     quotaWarning,

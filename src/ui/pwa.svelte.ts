@@ -9,6 +9,8 @@ interface InstallPromptEvent extends Event {
 class Pwa {
   needRefresh = $state(false);
   offlineReady = $state(false);
+  /** A service worker controls the page: it was installed, so the app shell is precached. */
+  controlled = $state(false);
   canInstall = $state(false);
   installed = $state(false);
   private installEvent: InstallPromptEvent | null = null;
@@ -16,6 +18,10 @@ class Pwa {
 
   start(): void {
     if (!('serviceWorker' in navigator)) return;
+    this.controlled = !!navigator.serviceWorker.controller;
+    navigator.serviceWorker.addEventListener('controllerchange', () => {
+      this.controlled = !!navigator.serviceWorker.controller;
+    });
     this.update = registerSW({
       immediate: true,
       onNeedRefresh: () => {

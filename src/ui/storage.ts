@@ -11,11 +11,20 @@ export interface CachedModel {
   urls: string[];
 }
 
-export function modelIdFromUrl(url: string): string {
-  const u = new URL(url);
-  const local = u.pathname.match(/\/models\/([^/]+(?:\/[^/]+)?)\/(?:onnx\/)?[^/]+$/);
-  if (local) {
-    // /models/<id>/file or /models/<org>/<name>/file
+/**
+ * The model a cached file belongs to, or null when the file is not a model file (the runtime's
+ * own .wasm/.mjs files fetched from node_modules or assets, the app shell, anything unknown).
+ */
+export function modelIdFromUrl(url: string): string | null {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return null;
+  }
+  if (/\/node_modules\//.test(u.pathname)) return null;
+  if (/\/models\/[^/]+\/./.test(u.pathname)) {
+    // /models/<id>/file or /models/<org>/<name>/file (also under onnx/)
     const parts = u.pathname.split('/models/')[1].split('/');
     const fileIdx = parts.findIndex((p, i) => i > 0 && (p === 'onnx' || /\.(json|onnx|txt|model|bin|wasm)$/.test(p)));
     return parts.slice(0, fileIdx > 0 ? fileIdx : 1).join('/');
@@ -24,7 +33,18 @@ export function modelIdFromUrl(url: string): string {
   if (hub) return hub[1];
   const mlc = u.pathname.match(/\/(?:mlc-ai\/)?([^/]*-MLC)\//);
   if (mlc) return mlc[1];
-  return u.host + u.pathname.split('/').slice(0, 2).join('/');
+  // WebLLM's compiled model libraries (…/<model>-ctx4k_cs1k-webgpu.wasm)
+  const lib = u.pathname.match(/\/([^/]+)-webgpu\.wasm$/);
+  if (lib) return `${lib[1]} (WebGPU library)`;
+  return null;
+}
+
+/** Readable name of a stored vector index: its corpus, and which index of it (no internal "#masked"). */
+export function indexLabel(meta: { slot: string; textMode: string }): { corpus: string; index: string } {
+  const masked = meta.textMode === 'masked-question' || meta.slot.endsWith('#masked');
+  const corpus = meta.slot.replace(/#masked$/, '');
+  const index = masked ? 'masked-question index' : `${meta.textMode} index`;
+  return { corpus, index };
 }
 
 async function entrySize(cache: Cache, req: Request): Promise<number> {
@@ -49,6 +69,7 @@ export async function listCachedModels(): Promise<CachedModel[]> {
     for (const req of await cache.keys()) {
       if (/\/models\/index\.json$/.test(req.url)) continue;
       const id = modelIdFromUrl(req.url);
+      if (!id) continue; // not a model file (runtime wasm, app files): not listed as a model
       const key = `${name}|${id}`;
       const m = out.get(key) ?? { id, cache: name, files: 0, bytes: 0, urls: [] };
       m.files++;

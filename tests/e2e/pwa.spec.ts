@@ -127,6 +127,45 @@ test('after a first visit, the demo runs end to end offline with the server stop
   }
 });
 
+test('after ONE online visit (no reload under the service worker), a question is answered offline', async ({
+  browser,
+}) => {
+  test.skip(!HAS_LOCAL_MODELS, 'needs ../shared/models (local models to cache)');
+  test.setTimeout(300_000);
+  const server = await startStaticServer(DIST, MODELS);
+  const ctx = await browser.newContext();
+  const page = await ctx.newPage();
+  try {
+    await page.goto(server.url);
+    await waitReady(page);
+    // The service worker installs during this visit and takes control; no reload.
+    await swControls(page);
+    // Said only once the shell, both models and the index are stored.
+    await expect(page.getByTestId('offline-ready')).toBeVisible({ timeout: 60_000 });
+    // Each local model file crossed the network once (a HEAD for transformers.js's size probe).
+    const gets = server.requests.filter((r) => r.startsWith('GET /models/') && r.endsWith('.onnx'));
+    expect(gets.length).toBeGreaterThan(0);
+    expect(new Set(gets).size, gets.join('\n')).toBe(gets.length);
+
+    await server.close();
+    await ctx.setOffline(true);
+    await page.reload();
+    await waitReady(page);
+    await expect(page.getByTestId('embedder-status')).toContainText('universal-sentence-encoder-lite');
+    await expect(page.getByTestId('generator-status')).toContainText('tiny-sql-lm');
+    await expect(page.getByTestId('index-status')).toHaveAttribute('data-origin', 'restored');
+    await expect(page.getByText(/MB download/)).toHaveCount(0);
+    await page.getByTestId('question').fill('Which customers have placed more than 5 orders?');
+    await page.getByTestId('ask').click();
+    await expect(page.getByTestId('retrieved-item')).toHaveCount(3);
+    await expect(page.getByTestId('sql')).toBeVisible();
+    await expect(page.getByTestId('result-table').or(page.getByTestId('error'))).toBeVisible();
+  } finally {
+    await ctx.close();
+    await server.close().catch(() => {});
+  }
+});
+
 test('storage panel lists what is stored and deletes an entry', async ({ page }) => {
   await page.goto('./');
   await waitReady(page, { generator: HAS_LOCAL_MODELS });
@@ -134,10 +173,17 @@ test('storage panel lists what is stored and deletes an entry', async ({ page })
   await expect(page.getByTestId('storage-usage')).toContainText('Using');
   // The demo corpus's question index and, for the default strategy, its masked-question index.
   await expect(page.getByTestId('storage-index')).toHaveCount(2);
-  await expect(page.getByTestId('storage-index').filter({ hasText: '#masked' })).toHaveCount(1);
+  await expect(page.getByTestId('storage-index').filter({ hasText: 'masked-question index' })).toHaveCount(1);
+  await expect(page.getByTestId('storage-index').filter({ hasText: '#masked' })).toHaveCount(0);
+  // only model files are listed as models (not the runtime's wasm from node_modules or assets)
+  await expect(page.getByTestId('storage-model').filter({ hasText: /node_modules|assets/ })).toHaveCount(0);
   await expect(page.getByTestId('storage-model').first()).toBeVisible();
   const models = await page.getByTestId('storage-model').count();
-  await page.getByTestId('storage-index').filter({ hasNotText: '#masked' }).getByTestId('delete-index').click();
+  await page
+    .getByTestId('storage-index')
+    .filter({ hasNotText: 'masked-question index' })
+    .getByTestId('delete-index')
+    .click();
   await expect(page.getByTestId('storage-index')).toHaveCount(1);
   await page.getByTestId('delete-model').first().click();
   await expect(page.getByTestId('storage-model')).toHaveCount(models - 1);

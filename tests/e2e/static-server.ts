@@ -24,12 +24,16 @@ const TYPES: Record<string, string> = {
 
 export interface StaticServer {
   url: string;
+  /** Every request served, as "METHOD /path" (to count downloads). */
+  requests: string[];
   close(): Promise<void>;
 }
 
 export async function startStaticServer(root: string, modelsDir: string | null): Promise<StaticServer> {
+  const requests: string[] = [];
   const server: Server = createServer((req, res) => {
     const urlPath = decodeURIComponent((req.url ?? '/').split('?')[0]);
+    requests.push(`${req.method ?? 'GET'} ${urlPath}`);
     let file: string;
     if (urlPath.startsWith('/models/') && modelsDir) {
       const rel = urlPath.slice('/models/'.length);
@@ -65,6 +69,7 @@ export async function startStaticServer(root: string, modelsDir: string | null):
   const port = (server.address() as AddressInfo).port;
   return {
     url: `http://localhost:${port}/`,
+    requests,
     close: () =>
       new Promise<void>((r) => {
         for (const s of sockets) s.destroy();

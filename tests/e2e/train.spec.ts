@@ -37,14 +37,20 @@ test('generate pairs from the corpus, train an adapter, apply it, see the metric
       .map((c) => Number(c.split(' ')[0]));
   expect(num(adapted)).not.toEqual(num(base));
 
-  // Saved and applied: the adapter is listed, on by default, and shown in the status.
+  // Saved, and applied only when it beats no adapter on the held-out pairs (nDCG@10, then
+  // recall@3, as stored in the file); otherwise kept, switched off, with the numbers shown.
   await expect(page.getByTestId('adapter-info')).toContainText('Adapter for');
-  await expect(page.getByTestId('adapter-status')).toContainText('on');
   const [dl] = await Promise.all([page.waitForEvent('download'), page.getByTestId('adapter-export').click()]);
   const file = JSON.parse(readFileSync(await dl.path(), 'utf8'));
   expect(file.format).toBe('coderag-linear-adapter');
   expect(file.metrics.base.recall3).toBeGreaterThanOrEqual(0);
   expect(file.metrics.adapted.ndcg10).toBeGreaterThanOrEqual(0);
+  const { base: b, adapted: a } = file.metrics;
+  const better = a.ndcg10 > b.ndcg10 || (a.ndcg10 === b.ndcg10 && a.recall3 > b.recall3);
+  await expect(page.getByTestId('adapter-decision')).toContainText(better ? 'switched on' : 'switched off');
+  await expect(page.getByTestId('adapter-status')).toContainText(better ? 'on' : 'off');
+  if (!better) await page.getByTestId('adapter-toggle').check();
+  await expect(page.getByTestId('adapter-status')).toContainText('on');
   await page.getByTestId('adapter-toggle').uncheck();
   await expect(page.getByTestId('adapter-status')).toContainText('off');
   // It survives a reload (IndexedDB).

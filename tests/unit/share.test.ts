@@ -21,6 +21,17 @@ describe('share link codec', () => {
     ).toEqual({ db: { kind: 'demo' }, generator: { engine: 'cpu', id: 'tiny-sql-lm' }, k: 0 });
   });
 
+  test('local files round-trip by name (bounded), so the recipient can be told which file it was', () => {
+    const s = {
+      db: { kind: 'local' as const, name: 'shop & co.sqlite' },
+      corpus: { kind: 'local' as const, name: 'mine.csv (3)' },
+    };
+    expect(decodeShare(encodeShare(s))).toEqual({ state: s, errors: [], present: true });
+    expect(decodeShare('?db=local:').state.db).toEqual({ kind: 'local', name: 'a local file' });
+    const long = decodeShare('?db=local:' + 'x'.repeat(500)).state.db;
+    expect(long?.kind === 'local' && long.name.length).toBe(200);
+  });
+
   test('no parameters: nothing present, no errors', () => {
     expect(decodeShare('')).toEqual({ state: {}, errors: [], present: false });
   });

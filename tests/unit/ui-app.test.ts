@@ -2,6 +2,26 @@ import { describe, expect, test, vi } from 'vitest';
 import { makeTestApp, makeCorpus, DEMO_CORPUS } from './ui-fakes.ts';
 import { decodeShare } from '../../src/lib/share/codec.ts';
 import type { RetrieverName } from '../../src/lib/retrieve/strategies.ts';
+import { sqlJs } from '../../src/node/host.ts';
+import type { JobProgress } from '../../src/ui/state/phased-progress.ts';
+import { OfflineReadiness, sameModel } from '../../src/ui/state/offline.svelte.ts';
+import { LinearAdapter, serializeAdapter, type AdapterMetrics } from '../../src/lib/train/adapter.ts';
+
+/** An identity adapter file for the fake embedder (16-d) with the given held-out scores. */
+function adapterJson(metrics?: AdapterMetrics): string {
+  return serializeAdapter(LinearAdapter.identity(16), {
+    embedderId: 'universal-sentence-encoder-lite',
+    dim: 16,
+    dataHash: 'h',
+    createdAt: '2026-01-01T00:00:00Z',
+    config: {},
+    ...(metrics ? { metrics } : {}),
+  });
+}
+const scores = (base: number, adapted: number): AdapterMetrics => ({
+  base: { recall3: 0.5, ndcg10: base },
+  adapted: { recall3: 0.5, ndcg10: adapted },
+});
 
 describe('AppState boot and readiness', () => {
   test('boot opens the demo database and corpus, loads the models and builds the index', async () => {
@@ -243,6 +263,85 @@ describe('retrieval over the current corpus', () => {
   });
 });
 
+describe('indexing is one job with both phases', () => {
+  test('the question and masked-question indexes are built as steps 1 and 2 of one job, with an ETA', async () => {
+    const { app } = await makeTestApp();
+    expect(app.indexes.needsMasked()).toBe(true); // the default strategy uses both indexes
+    const started: string[] = [];
+    const events: JobProgress[] = [];
+    const start = app.jobs.start.bind(app.jobs);
+    vi.spyOn(app.jobs, 'start').mockImplementation((key, label, cancel) => {
+      started.push(key);
+      const on = start(key, label, cancel);
+      return (p) => {
+        if (key === 'index') events.push(p);
+        on(p);
+      };
+    });
+    await app.boot('', false);
+    expect(app.indexes.status).toBe('ready');
+    expect(app.indexes.maskedStage.status).toBe('ready');
+    expect(app.indexes.embedRuns).toBe(2);
+    expect(started.filter((k) => k === 'index' || k === 'masked')).toEqual(['index']);
+    const n = DEMO_CORPUS.examples.length;
+    expect(events.map((e) => [e.step, e.steps])).toContainEqual([1, 2]);
+    expect(events.map((e) => [e.step, e.steps])).toContainEqual([2, 2]);
+    expect(events.every((e) => e.total === 2 * n)).toBe(true);
+    // one bar that never goes back
+    for (let i = 1; i < events.length; i++) expect(events[i].done).toBeGreaterThanOrEqual(events[i - 1].done);
+    expect(events.at(-1)!.done).toBe(2 * n);
+    expect(events.find((e) => e.step === 2)!.phase).toMatch(/^step 2 of 2, masked-question index/);
+    expect(events.some((e) => e.etaMs != null)).toBe(true);
+    expect(app.jobs.list).toEqual([]);
+  });
+});
+
+describe('offline after one visit', () => {
+  test('an offline reload finds the local models from the last visit and never picks Hub models', async () => {
+    const first = await makeTestApp({ dbName: 'coderag-ui-offline' });
+    await first.app.boot('', false);
+    expect(first.app.models.localSource).toBe('server');
+    // offline, the server gone: the list from the first visit is used
+    const second = await makeTestApp({ dbName: 'coderag-ui-offline', storage: first.storage });
+    second.network.offline = true;
+    await second.app.boot('', false);
+    expect(second.app.models.offline).toBe(true);
+    expect(second.app.models.localSource).toBe('remembered');
+    expect(second.app.models.localModels).toEqual(['universal-sentence-encoder-lite', 'tiny-sql-lm']);
+    expect(second.app.embedder.info?.id).toBe('universal-sentence-encoder-lite');
+    expect(second.app.generator.info?.id).toBe('tiny-sql-lm');
+    expect(second.app.generator.pendingDownload).toBeNull();
+    expect(second.app.indexes.index?.origin).toBe('restored');
+    second.app.answer.question = 'How many customers?';
+    await second.app.answer.ask();
+    expect(second.app.answer.result?.rows).toEqual([[3]]);
+  });
+
+  test('a fresh offline browser with no list gets no download offer, but a clear message', async () => {
+    const t = await makeTestApp();
+    t.network.offline = true;
+    t.services.generator.loadCpu = (async () => {
+      throw new Error('Failed to fetch');
+    }) as never;
+    await t.app.boot('', false);
+    expect(t.app.models.localModels).toEqual([]);
+    expect(t.app.generator.status).not.toBe('needs-confirm');
+    expect(t.app.generator.pendingDownload).toBeNull();
+    expect(t.app.generator.error).toMatch(/^you are offline, and .* is not stored in this browser \(Failed to fetch\)/);
+  });
+
+  test('a server that answers with no local models is remembered as none', async () => {
+    const first = await makeTestApp({ dbName: 'coderag-ui-offline-none' });
+    first.served.set('http://app.test/models/index.json', JSON.stringify({ models: [] }));
+    await first.app.models.discoverLocalModels();
+    expect(first.app.models.localModels).toEqual([]);
+    first.network.offline = true;
+    await first.app.models.discoverLocalModels();
+    expect(first.app.models.localModels).toEqual([]);
+    expect(first.app.models.localSource).toBe('none');
+  });
+});
+
 describe('database and corpus', () => {
   test('a database opened from a URL is reopened after a reload; a failed URL keeps the current one', async () => {
     const first = await makeTestApp({ dbName: 'coderag-ui-db' });
@@ -337,6 +436,188 @@ describe('share links', () => {
   });
 });
 
+describe('the query adapter is applied only when it beats none', () => {
+  test('a worse adapter is kept but switched off, with the numbers; a better one is switched on', async () => {
+    const { app } = await makeTestApp();
+    await app.boot('', false);
+    expect(app.settings.value.adapterOn).toBe(true); // the default
+    const worse = await app.adapter.save(adapterJson(scores(0.691, 0.685)));
+    expect(worse.on).toBe(false);
+    expect(app.adapter.current).not.toBeNull(); // kept
+    expect(app.settings.value.adapterOn).toBe(false);
+    expect(app.adapter.active).toBe(false);
+    expect(app.adapter.decision?.message).toMatch(/not better than none.*0\.691 without it, 0\.685 with it.*off/);
+    const equal = await app.adapter.save(adapterJson(scores(0.7, 0.7)));
+    expect(equal.on).toBe(false);
+    const better = await app.adapter.save(adapterJson(scores(0.685, 0.691)));
+    expect(better).toMatchObject({ on: true, base: 0.685, adapted: 0.691 });
+    expect(app.adapter.active).toBe(true);
+    // no held-out scores: nothing shows it helps, so it stays off
+    expect((await app.adapter.save(adapterJson())).on).toBe(false);
+    expect(app.adapter.active).toBe(false);
+  });
+});
+
+describe('share links reproduce the adapter and say what differs', () => {
+  test('the link carries the real adapter state, and adapter=0 turns the adapter off', async () => {
+    const sender = await makeTestApp();
+    await sender.app.boot('', false);
+    await sender.app.adapter.save(adapterJson(scores(0.5, 0.6)));
+    expect(sender.app.adapter.active).toBe(true);
+    let made = sender.app.share.make();
+    expect(decodeShare(new URL(made.url).search).state.adapter).toBe(true);
+    expect(made.notes.join(' ')).toMatch(/adapter is on/);
+    sender.app.adapter.setOn(false);
+    made = sender.app.share.make();
+    expect(decodeShare(new URL(made.url).search).state.adapter).toBe(false);
+
+    // a recipient with an adapter switched on opens adapter=0: it is switched off
+    const recipient = await makeTestApp({ dbName: 'coderag-ui-share-adapter' });
+    await recipient.app.boot('', false);
+    await recipient.app.adapter.save(adapterJson(scores(0.5, 0.6)));
+    expect(recipient.app.adapter.active).toBe(true);
+    const again = await makeTestApp({ dbName: 'coderag-ui-share-adapter', storage: recipient.storage });
+    await again.app.boot(new URL(made.url).search, false);
+    expect(again.app.adapter.current).not.toBeNull();
+    expect(again.app.adapter.active).toBe(false);
+    expect(again.app.share.errors).toEqual([]);
+    // and adapter=1 switches it back on, with nothing to report
+    const on = await makeTestApp({ dbName: 'coderag-ui-share-adapter', storage: recipient.storage });
+    await on.app.boot('?adapter=1', false);
+    expect(on.app.adapter.active).toBe(true);
+    expect(on.app.share.errors).toEqual([]);
+  });
+
+  test('a local database and corpus are named in the link; the recipient is told and nothing runs', async () => {
+    const sender = await makeTestApp();
+    await sender.app.boot('', false);
+    const SQL = await sqlJs();
+    const db = new SQL.Database();
+    db.run('CREATE TABLE t (a INTEGER)');
+    await sender.app.database.openFile(new File([new Uint8Array(db.export())], 'mine.sqlite'));
+    expect(sender.app.database.info?.name).toBe('mine.sqlite');
+    await sender.app.corpus.loadFiles([new File(['question,sql\nCount,SELECT 1\n'], 'mine.csv')]);
+    sender.app.answer.question = 'How many?';
+    const { url } = sender.app.share.make();
+    const st = decodeShare(new URL(url).search).state;
+    expect(st.db).toEqual({ kind: 'local', name: 'mine.sqlite' });
+    expect(st.corpus).toEqual({ kind: 'local', name: 'mine.csv (1)' });
+
+    // a recipient who last used another database: it stays open, and the difference is named
+    const r = await makeTestApp({ dbName: 'coderag-ui-share-local' });
+    await r.app.boot('', false);
+    await r.app.database.openContext('CREATE TABLE other (b TEXT);');
+    const r2 = await makeTestApp({ dbName: 'coderag-ui-share-local', storage: r.storage });
+    await r2.app.boot(new URL(url).search, false);
+    expect(r2.app.database.info?.name).toBe('Schema context'); // the recipient's own, not silently the demo
+    expect(r2.app.database.tables.map((t) => t.name)).toEqual(['other']);
+    expect(r2.app.share.errors).toHaveLength(2);
+    expect(r2.app.share.errors[0]).toMatch(/sender's database was a local file \("mine\.sqlite"\)/);
+    expect(r2.app.share.errors[0]).toMatch(/your database "Schema context" instead/);
+    expect(r2.app.share.errors[0]).toMatch(/question was not run/);
+    expect(r2.app.share.errors[1]).toMatch(/sender's example corpus was a local file \("mine\.csv \(1\)"\)/);
+    expect(r2.app.answer.question).toBe('How many?');
+    expect(r2.app.share.pendingRun).toBe(false);
+    await new Promise((res) => setTimeout(res, 30));
+    expect(r2.calls.generate).toBe(0);
+  });
+});
+
+describe('a share link whose database or corpus fails runs nothing elsewhere', () => {
+  const cases: [string, (served: Map<string, string>, url: string) => void, RegExp][] = [
+    ['an unreachable host', () => {}, /could not be opened \(.*(fetch|reach)/i],
+    ['a 404 HTML page', () => {}, /HTTP 404/],
+    ['an HTML page served as 200', (s, u) => s.set(u, '<!DOCTYPE html><html><body>Not here</body></html>'), /SQLite/i],
+    [
+      'random bytes',
+      (s, u) =>
+        s.set(u, 'x'.repeat(300) + String.fromCharCode(...Array.from({ length: 200 }, (_, i) => (i * 37) % 251))),
+      /SQLite|database/i,
+    ],
+    ['a zero-byte file', (s, u) => s.set(u, ''), /empty/],
+  ];
+  for (const [what, serve, msg] of cases) {
+    test(`db= ${what}: the failure is shown and the question is not run`, async () => {
+      const t = await makeTestApp();
+      const host = what === 'an unreachable host' ? 'db.unreachable.test' : 'data.test';
+      const url = `http://${host}/shared.sqlite`;
+      serve(t.served, url);
+      await t.app.boot(`?db=${encodeURIComponent(url)}&q=How%20many%20customers%3F`, false);
+      expect(t.app.bootError).toBeNull();
+      expect(t.app.share.errors).toHaveLength(1);
+      expect(t.app.share.errors[0]).toContain(`the link's database ${url} could not be opened`);
+      expect(t.app.share.errors[0]).toMatch(msg);
+      expect(t.app.share.errors[0]).toMatch(/question was not run/);
+      // the page still works on the user's own database, which is named, and nothing is saved over it
+      expect(t.app.share.errors[0]).toContain('your database "Demo shop" instead');
+      expect(t.app.database.origin).toEqual({ kind: 'demo' });
+      await new Promise((res) => setTimeout(res, 30));
+      expect(t.calls.generate).toBe(0);
+      expect(t.app.answer.result).toBeNull();
+      expect(t.app.answer.question).toBe('How many customers?');
+    });
+  }
+
+  test('corpus= failures reach the share banner, and the question waits', async () => {
+    const t = await makeTestApp();
+    await t.app.boot('?corpus=http%3A%2F%2Fdata.test%2Fgone.jsonl&q=How%20many%20customers%3F', false);
+    expect(t.app.share.errors).toHaveLength(1);
+    expect(t.app.share.errors[0]).toMatch(
+      /example corpus http:\/\/data\.test\/gone\.jsonl could not be loaded \(HTTP 404/,
+    );
+    expect(t.app.share.errors[0]).toContain(`your corpus "${DEMO_CORPUS.name}" instead`);
+    await new Promise((res) => setTimeout(res, 30));
+    expect(t.calls.generate).toBe(0);
+  });
+
+  test('a link to the demo database runs its question', async () => {
+    const t = await makeTestApp();
+    await t.app.boot('?db=demo&q=How%20many%20customers%3F', false);
+    await vi.waitFor(() => expect(t.app.answer.result?.rows).toEqual([[3]]));
+    expect(t.app.share.errors).toEqual([]);
+  });
+});
+
 test('makeCorpus hashes its examples (fixtures differ by content)', () => {
   expect(makeCorpus('a', [['q', 's']]).hash).not.toBe(makeCorpus('a', [['q', 't']]).hash);
+});
+
+describe('ready offline is said only when it is true', () => {
+  test('shell, both models and the index must be stored', async () => {
+    const { app } = await makeTestApp();
+    let shell = false;
+    let stored: string[] = [];
+    const offline = new OfflineReadiness({
+      embedder: app.embedder,
+      generator: app.generator,
+      indexes: app.indexes,
+      shellReady: () => shell,
+      listStored: async () => stored,
+    });
+    expect(offline.ready).toBe(false); // not checked yet
+    await app.boot('', false);
+    await offline.check();
+    expect(offline.ready).toBe(false);
+    expect(offline.missing).toEqual([
+      'the app itself (the service worker has not stored it yet)',
+      'the embedder universal-sentence-encoder-lite (its files are not stored)',
+      'the SQL model tiny-sql-lm (its files are not stored)',
+    ]);
+    shell = true;
+    stored = ['universal-sentence-encoder-lite'];
+    await offline.check();
+    expect(offline.missing).toEqual(['the SQL model tiny-sql-lm (its files are not stored)']);
+    stored = ['universal-sentence-encoder-lite', 'tiny-sql-lm'];
+    await offline.check();
+    expect(offline.ready).toBe(true);
+    await app.indexes.delete(app.indexes.index!.record.key);
+    expect(offline.ready).toBe(false);
+    expect(offline.missing).toEqual(['the example index (not built yet)']);
+  });
+
+  test('cached model ids match by name (WebLLM models live under their organisation)', () => {
+    expect(sameModel('mlc-ai/Qwen2.5-0.5B-Instruct-q4f16_1-MLC', 'Qwen2.5-0.5B-Instruct-q4f16_1-MLC')).toBe(true);
+    expect(sameModel('tiny-sql-lm', 'tiny-sql-lm')).toBe(true);
+    expect(sameModel('Xenova/all-MiniLM-L6-v2', 'Xenova/all-MiniLM-L12-v2')).toBe(false);
+  });
 });

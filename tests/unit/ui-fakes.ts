@@ -76,6 +76,8 @@ export interface TestApp {
   calls: { embedDocs: number; generate: number; interrupt: number };
   /** URLs the fake fetch serves. */
   served: Map<string, string>;
+  /** Set offline: fetch fails as with no network, and the page reports navigator.onLine = false. */
+  network: { offline: boolean };
 }
 
 let dbCounter = 0;
@@ -203,12 +205,17 @@ export async function makeTestApp(opts: { storage?: Map<string, string>; dbName?
     ],
   ]);
   const kv = lazyKv(open);
+  const network = { offline: false };
   const deps: AppDeps = {
     services,
     kv,
     env: {
       href: () => 'http://app.test/?x=1',
+      online: () => !network.offline,
       fetch: async (input) => {
+        // no network, or a host that does not answer (*.unreachable.test)
+        if (network.offline || /^https?:\/\/[^/]*unreachable\.test\//.test(String(input)))
+          throw new TypeError('Failed to fetch');
         const body = served.get(String(input));
         return body == null ? new Response('not found', { status: 404 }) : new Response(body);
       },
@@ -225,5 +232,5 @@ export async function makeTestApp(opts: { storage?: Map<string, string>; dbName?
     },
     quotaWarning: async () => null,
   };
-  return { app: new AppState(deps), services, kv, storage, script, calls, served };
+  return { app: new AppState(deps), services, kv, storage, script, calls, served, network };
 }

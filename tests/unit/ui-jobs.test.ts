@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { Jobs } from '../../src/ui/state/jobs.svelte.ts';
 import { StageStatus } from '../../src/ui/state/status.svelte.ts';
+import { PhasedProgress, formatEta, type JobProgress } from '../../src/ui/state/phased-progress.ts';
 
 describe('Jobs registry', () => {
   test('lists started jobs in order, records progress, and forgets ended ones', () => {
@@ -50,5 +51,56 @@ describe('StageStatus', () => {
     expect([s.status, s.error, s.note]).toEqual(['loading', null, 'stale; rebuilding']);
     s.set('ready');
     expect(s.ready).toBe(true);
+  });
+});
+
+describe('PhasedProgress: one job over several phases, with an ETA', () => {
+  test('the phases run on one bar; the step, counts and time left are reported', () => {
+    let t = 1000;
+    const seen: JobProgress[] = [];
+    const p = new PhasedProgress(
+      ['question index', 'masked-question index'],
+      100,
+      (x) => seen.push(x),
+      () => t,
+    );
+    expect(p.steps).toBe(2);
+    t += 2000;
+    p.phase(0)({ phase: 'Embedding corpus', done: 50, total: 100, detail: '25 docs/s' });
+    expect(seen.at(-1)).toMatchObject({ done: 50, total: 200, step: 1, steps: 2, etaMs: 6000 });
+    expect(seen.at(-1)!.phase).toBe('step 1 of 2, question index: embedding corpus 50 / 100');
+    expect(seen.at(-1)!.detail).toBe('25 docs/s · about 6 s left');
+    t += 2000;
+    p.phase(0)({ phase: 'Saving index', done: 100, total: 100 });
+    // the second phase goes on from the middle of the bar, not back to 0
+    t += 2000;
+    p.phase(1)({ phase: 'Embedding corpus', done: 0, total: 100 });
+    expect(seen.at(-1)).toMatchObject({ done: 100, total: 200, step: 2, etaMs: 6000 });
+    expect(seen.at(-1)!.phase).toBe('step 2 of 2, masked-question index: embedding corpus 0 / 100');
+    t += 3000;
+    p.phase(1)({ phase: 'Embedding corpus', done: 100, total: 100 });
+    expect(seen.at(-1)).toMatchObject({ done: 200, total: 200, etaMs: 0 });
+    expect(seen.map((s) => s.done)).toEqual([50, 100, 100, 200]);
+    expect(() => p.phase(2)).toThrow(/no phase 2/);
+  });
+
+  test('a single phase names no step; no ETA before any progress', () => {
+    const seen: JobProgress[] = [];
+    const p = new PhasedProgress(
+      ['masked-question index'],
+      10,
+      (x) => seen.push(x),
+      () => 0,
+    );
+    p.phase(0)({ phase: 'Embedding corpus', done: 0, total: 10 });
+    expect(seen[0]).toMatchObject({ phase: 'masked-question index: embedding corpus 0 / 10', etaMs: null, steps: 1 });
+    expect(seen[0].detail).toBeUndefined();
+  });
+
+  test('formatEta', () => {
+    expect(formatEta(400)).toBe('about 1 s left');
+    expect(formatEta(45_000)).toBe('about 45 s left');
+    expect(formatEta(185_000)).toBe('about 3 min 5 s left');
+    expect(formatEta(2 * 3600_000 + 60_000)).toBe('about 2 h 1 min left');
   });
 });

@@ -1,8 +1,12 @@
 /**
  * Shareable demo links: the state of a question encoded in URL query parameters.
  *
- *   ?q=<question>&db=demo|<https URL of a .sqlite>&corpus=demo|<URL>[&tables=<tables.json URL>]
+ *   ?q=<question>&db=demo|<https URL of a .sqlite>|local:<file name>
+ *    &corpus=demo|<URL>|local:<file name>[&tables=<tables.json URL>]
  *    &emb=<embedder id>&gen=cpu:<model id>|webllm:<family>&k=0..10&adapter=0|1
+ *
+ * `local:<name>` records that the sender used a local file, which a link cannot carry: the
+ * recipient is told which file it was instead of silently seeing another one.
  *
  * Decoding validates every parameter: unknown keys and bad values produce messages, and the
  * valid part of the link is still used.
@@ -11,8 +15,8 @@ import { EMBEDDERS, CPU_GENERATORS, WEBLLM_MODELS } from '../config.ts';
 
 export interface ShareState {
   question?: string;
-  db?: { kind: 'demo' } | { kind: 'url'; url: string };
-  corpus?: { kind: 'demo' } | { kind: 'url'; url: string; tables?: string };
+  db?: { kind: 'demo' } | { kind: 'url'; url: string } | { kind: 'local'; name: string };
+  corpus?: { kind: 'demo' } | { kind: 'url'; url: string; tables?: string } | { kind: 'local'; name: string };
   embedder?: string;
   generator?: { engine: 'cpu'; id: string } | { engine: 'webllm'; family: string };
   k?: number;
@@ -28,6 +32,20 @@ export interface DecodeResult {
 
 const KEYS = ['q', 'db', 'corpus', 'tables', 'emb', 'gen', 'k', 'adapter'] as const;
 const MAX_QUESTION = 2000;
+const MAX_NAME = 200;
+
+function sourceParam(s: { kind: 'demo' } | { kind: 'url'; url: string } | { kind: 'local'; name: string }): string {
+  if (s.kind === 'demo') return 'demo';
+  if (s.kind === 'local') return `local:${s.name.slice(0, MAX_NAME)}`;
+  return s.url;
+}
+
+/** `local:<name>` → the file name (trimmed, bounded), or null when the value is not of that form. */
+function localName(v: string): string | null {
+  if (!v.startsWith('local:')) return null;
+  const name = v.slice('local:'.length).trim().slice(0, MAX_NAME);
+  return name || 'a local file';
+}
 
 function httpUrl(v: string): string | null {
   try {
@@ -41,9 +59,9 @@ function httpUrl(v: string): string | null {
 export function encodeShare(s: ShareState): string {
   const p = new URLSearchParams();
   if (s.question) p.set('q', s.question);
-  if (s.db) p.set('db', s.db.kind === 'demo' ? 'demo' : s.db.url);
+  if (s.db) p.set('db', sourceParam(s.db));
   if (s.corpus) {
-    p.set('corpus', s.corpus.kind === 'demo' ? 'demo' : s.corpus.url);
+    p.set('corpus', sourceParam(s.corpus));
     if (s.corpus.kind === 'url' && s.corpus.tables) p.set('tables', s.corpus.tables);
   }
   if (s.embedder) p.set('emb', s.embedder);
@@ -71,7 +89,9 @@ export function decodeShare(search: string): DecodeResult {
   }
   const db = p.get('db');
   if (db != null) {
+    const local = localName(db);
     if (db === 'demo') state.db = { kind: 'demo' };
+    else if (local) state.db = { kind: 'local', name: local };
     else {
       const u = httpUrl(db);
       if (u) state.db = { kind: 'url', url: u };
@@ -81,7 +101,9 @@ export function decodeShare(search: string): DecodeResult {
   }
   const corpus = p.get('corpus');
   if (corpus != null) {
+    const local = localName(corpus);
     if (corpus === 'demo') state.corpus = { kind: 'demo' };
+    else if (local) state.corpus = { kind: 'local', name: local };
     else {
       const u = httpUrl(corpus);
       const tablesRaw = p.get('tables');

@@ -9,9 +9,47 @@ export type LoadedAdapter = LinearAdapter & { meta: AdapterMeta };
 
 export const adapterKey = (embedderId: string) => `adapter:${embedderId}` as const;
 
+/** Whether a newly saved adapter was switched on, and why (its held-out scores against none). */
+export interface AdapterDecision {
+  on: boolean;
+  /** Held-out nDCG@10 without / with the adapter (null when the file carries no metrics). */
+  base: number | null;
+  adapted: number | null;
+  message: string;
+}
+
+/**
+ * An adapter is applied automatically only when it ranks the held-out pairs better than no
+ * adapter (nDCG@10, ties broken by recall@3); otherwise it is kept, switched off.
+ */
+export function decideAdapter(meta: AdapterMeta): AdapterDecision {
+  const m = meta.metrics;
+  if (!m) {
+    return {
+      on: false,
+      base: null,
+      adapted: null,
+      message: 'this adapter carries no held-out scores, so it is saved but switched off; switch it on to try it',
+    };
+  }
+  const base = m.base.ndcg10;
+  const adapted = m.adapted.ndcg10;
+  const better = adapted > base || (adapted === base && m.adapted.recall3 > m.base.recall3);
+  const nums = `held-out nDCG@10 ${base.toFixed(3)} without it, ${adapted.toFixed(3)} with it`;
+  return better
+    ? { on: true, base, adapted, message: `the adapter is better than none (${nums}), so it is switched on` }
+    : {
+        on: false,
+        base,
+        adapted,
+        message: `the adapter is not better than none (${nums}), so it is saved but switched off`,
+      };
+}
+
 export class AdapterState {
   #current = $state.raw<LoadedAdapter | null>(null);
   #json = $state.raw<string | null>(null);
+  #decision = $state.raw<AdapterDecision | null>(null);
   #active = $derived.by(() => !!this.#current && this.deps.settings.value.adapterOn);
 
   constructor(
@@ -28,6 +66,10 @@ export class AdapterState {
   /** The adapter as stored (for export). */
   get json(): string | null {
     return this.#json;
+  }
+  /** What was decided for the last adapter saved (trained or imported) in this session. */
+  get decision(): AdapterDecision | null {
+    return this.#decision;
   }
   /** An adapter is loaded and switched on. */
   get active(): boolean {
@@ -47,6 +89,7 @@ export class AdapterState {
   async restore(): Promise<void> {
     const emb = this.deps.embedder.info;
     this.set(null, null);
+    this.#decision = null;
     if (!emb) return;
     try {
       // Stored data is checked like an imported file (loadAdapterJson validates the whole schema);
@@ -60,8 +103,11 @@ export class AdapterState {
     }
   }
 
-  /** Validate, store for its embedder, and use it for queries. */
-  async save(json: string): Promise<void> {
+  /**
+   * Validate and store for its embedder; switch it on only when its held-out scores beat no
+   * adapter (see decideAdapter), otherwise keep it off with the numbers in `decision`.
+   */
+  async save(json: string): Promise<AdapterDecision> {
     const adapter = loadAdapterJson(json);
     const emb = this.deps.embedder.info;
     if (emb && (adapter.meta.embedderId !== emb.id || adapter.dim !== emb.dim)) {
@@ -71,5 +117,9 @@ export class AdapterState {
     }
     await (await this.deps.kv()).setKv(adapterKey(adapter.meta.embedderId), json);
     this.set(adapter, json);
+    const decision = decideAdapter(adapter.meta);
+    this.setOn(decision.on);
+    this.#decision = decision;
+    return decision;
   }
 }

@@ -2,6 +2,7 @@
 import { findEmbedder, type Dtype } from '../../lib/config.ts';
 import { errorMessage } from '../../lib/errors.ts';
 import { StageStatus } from './status.svelte.ts';
+import { offlineMessage } from './generator.svelte.ts';
 import type { Jobs } from './jobs.svelte.ts';
 import type { ModelsState } from './models.svelte.ts';
 import type { SettingsState } from './settings.svelte.ts';
@@ -72,7 +73,7 @@ export class EmbedderState {
         }
       }
       this.#info = null;
-      this.stage.fail(errorMessage(e));
+      this.stage.fail(models.offline ? offlineMessage(`the embedder ${id}`, errorMessage(e)) : errorMessage(e));
     } finally {
       jobs.end('embedder');
     }

@@ -115,7 +115,14 @@ export class GeneratorState {
       this.stage.fail(`unknown CPU model ${id}`);
       return;
     }
-    if (!confirmed && !models.localModels.includes(id) && spec.sizeMB > settings.value.autoDownloadMB) {
+    const dtype = () => (settings.value.cpuDtype || spec.defaultDtype) as Dtype;
+    if (!models.isLocal(id) && models.offline) {
+      // No download offer while offline: say what is missing instead. (A Hub model loaded before
+      // is in transformers.js's cache and still loads; the load below finds it there.)
+      this.#pending = null;
+      return this.job(id, (onP) => this.deps.generator.loadCpu(models.modelConfig(), id, dtype(), onP));
+    }
+    if (!confirmed && !models.isLocal(id) && spec.sizeMB > settings.value.autoDownloadMB) {
       this.stage.set('needs-confirm');
       const warn = await this.deps.quotaWarning(spec.sizeMB);
       this.#pending = {
@@ -126,8 +133,7 @@ export class GeneratorState {
       return;
     }
     this.#pending = null;
-    const dtype = (settings.value.cpuDtype || spec.defaultDtype) as Dtype;
-    return this.job(id, (onP) => this.deps.generator.loadCpu(models.modelConfig(), id, dtype, onP));
+    return this.job(id, (onP) => this.deps.generator.loadCpu(models.modelConfig(), id, dtype(), onP));
   }
 
   /** Load a generator in the LLM worker as a cancellable job with progress. */
@@ -140,9 +146,14 @@ export class GeneratorState {
       this.stage.set('ready');
       this.deps.onReady?.();
     } catch (e) {
-      this.stage.fail(errorMessage(e));
+      this.stage.fail(this.deps.models.offline ? offlineMessage(label, errorMessage(e)) : errorMessage(e));
     } finally {
       jobs.end('generator');
     }
   }
+}
+
+/** A model that could not load while the browser is offline: what is missing, and what to do. */
+export function offlineMessage(model: string, error: string): string {
+  return `you are offline, and ${model} is not stored in this browser (${error}); connect to the internet once to download it, or choose a model stored here`;
 }

@@ -13,12 +13,22 @@ import { withQueryAdapter } from '../../lib/train/adapter.ts';
 import type { Embedder, VectorSearch } from '../../lib/services.ts';
 import type { LexicalSource } from '../../lib/retrieve/lexical-search.ts';
 import { StageStatus } from './status.svelte.ts';
+import { PhasedProgress } from './phased-progress.ts';
 import type { AdapterState } from './adapter.svelte.ts';
 import type { CorpusState } from './corpus.svelte.ts';
 import type { EmbedderState } from './embedder.svelte.ts';
 import type { Jobs } from './jobs.svelte.ts';
 import type { SettingsState } from './settings.svelte.ts';
 import type { UiServices } from './ports.ts';
+
+/** The job that embeds a corpus: its phases share one progress bar, one ETA and one Cancel. */
+interface IndexJob {
+  progress: PhasedProgress;
+  signal: AbortSignal;
+}
+
+export const QUESTION_INDEX = 'question index';
+export const MASKED_INDEX = 'masked-question index';
 
 export interface ActiveIndex {
   record: IndexRecord;
@@ -149,20 +159,17 @@ export class IndexesState {
     const corpus = this.deps.corpus.current;
     if (!meta || !corpus) return;
     this.stage.loading();
+    // One job for both indexes when the strategy needs the masked one too: a single bar that goes
+    // on into step 2 instead of a second "Embedding corpus 0 / n" that looks like a restart.
+    const phases = this.needsMasked() ? [QUESTION_INDEX, MASKED_INDEX] : [QUESTION_INDEX];
     try {
-      await this.job(
-        'index',
-        `Indexing ${corpus.name}`,
-        corpus,
-        meta,
-        this.deps.settings.value.textMode,
-        async (record) => {
-          this.#index = { record, origin: 'built', loadMs: 0 };
-          this.stage.set('ready');
-          await this.ensureMasked();
-          this.deps.onReady?.();
-        },
-      );
+      await this.job('index', `Indexing ${corpus.name}`, corpus, phases, async (job) => {
+        const record = await this.embedAs(job, 0, corpus, meta, this.deps.settings.value.textMode);
+        this.#index = { record, origin: 'built', loadMs: 0 };
+        this.stage.set('ready');
+        await this.ensureMasked(job);
+        this.deps.onReady?.();
+      });
     } catch (e) {
       if (isCancelled(e)) {
         this.stage.setNote('indexing cancelled; the previous index (if any) is unchanged');
@@ -174,8 +181,11 @@ export class IndexesState {
     }
   }
 
-  /** Restore or build the masked-question index when the strategy needs it. */
-  async ensureMasked(): Promise<void> {
+  /**
+   * Restore or build the masked-question index when the strategy needs it: as the next phase of
+   * `within` (the question index's job) when given, else as a job of its own.
+   */
+  async ensureMasked(within?: IndexJob): Promise<void> {
     const meta = this.maskedMeta();
     const corpus = this.deps.corpus.current;
     if (!meta || !corpus || !this.needsMasked()) return;
@@ -190,11 +200,14 @@ export class IndexesState {
       /* rebuild below */
     }
     this.maskedStage.set('loading');
+    const buildMasked = async (job: IndexJob, step: number) => {
+      const record = await this.embedAs(job, step, corpus, meta, 'masked-question');
+      this.#masked = { record, origin: 'built', loadMs: 0 };
+      this.maskedStage.set('ready');
+    };
     try {
-      await this.job('masked', 'Indexing masked questions', corpus, meta, 'masked-question', async (record) => {
-        this.#masked = { record, origin: 'built', loadMs: 0 };
-        this.maskedStage.set('ready');
-      });
+      if (within && within.progress.steps > 1) await buildMasked(within, 1);
+      else await this.job('masked', 'Indexing masked questions', corpus, [MASKED_INDEX], (job) => buildMasked(job, 0));
     } catch (e) {
       this.maskedStage.set('error');
       const retriever = this.deps.settings.value.retriever;
@@ -207,34 +220,44 @@ export class IndexesState {
   }
 
   /**
-   * Embed a corpus as `textMode` and build its index, as a cancellable job with progress. The
-   * job stays listed until `onBuilt` has run, so follow-up work (the masked index) shows no gap.
+   * A cancellable job with progress over `phases`; it stays listed until `run` has finished, so
+   * the phases (and the work after them) show as one job with no gap.
    */
   private async job(
     key: string,
     label: string,
     corpus: Corpus,
-    meta: IndexMeta,
-    textMode: TextMode,
-    onBuilt: (r: IndexRecord) => Promise<void>,
+    phases: string[],
+    run: (job: IndexJob) => Promise<void>,
   ): Promise<void> {
-    const { jobs, embed, index } = this.deps;
+    const { jobs } = this.deps;
     const ac = new AbortController();
     const onP = jobs.start(key, label, () => ac.abort());
-    this.#embedRuns++;
-    const batch = this.deps.embedder.info?.device === 'webgpu' ? 64 : 32;
     try {
-      const record = await indexCorpus(
-        {
-          embedDocs: (texts) => embed.embed(texts, { role: 'doc', batchSize: batch }),
-          build: (m, v, ms) => index.build(m, v, ms),
-        },
-        { corpus, meta, textMode, batchSize: batch, signal: ac.signal, onProgress: onP },
-      );
-      await onBuilt(record);
+      await run({ progress: new PhasedProgress(phases, corpus.examples.length, onP), signal: ac.signal });
     } finally {
       jobs.end(key);
     }
+  }
+
+  /** Embed a corpus as `textMode` and build its index, as phase `step` of `job`. */
+  private async embedAs(
+    job: IndexJob,
+    step: number,
+    corpus: Corpus,
+    meta: IndexMeta,
+    textMode: TextMode,
+  ): Promise<IndexRecord> {
+    const { embed, index } = this.deps;
+    this.#embedRuns++;
+    const batch = this.deps.embedder.info?.device === 'webgpu' ? 64 : 32;
+    return indexCorpus(
+      {
+        embedDocs: (texts) => embed.embed(texts, { role: 'doc', batchSize: batch }),
+        build: (m, v, ms) => index.build(m, v, ms),
+      },
+      { corpus, meta, textMode, batchSize: batch, signal: job.signal, onProgress: job.progress.phase(step) },
+    );
   }
 
   /** A Retrieval over the workers' indexes; the adapter (if on) applies to the plain-question index. */

@@ -1,9 +1,9 @@
 /** The registry of long-running jobs shown as progress bars, each with an optional cancel. */
-import type { Progress } from '../../lib/types.ts';
+import type { JobProgress } from './phased-progress.ts';
 
 export interface Job {
   label: string;
-  progress: Progress | null;
+  progress: JobProgress | null;
   cancel?: () => void;
 }
 
@@ -23,7 +23,7 @@ export class Jobs {
   }
 
   /** Register a job (replacing one with the same key); returns its progress callback. */
-  start(key: string, label: string, cancel?: () => void): (p: Progress) => void {
+  start(key: string, label: string, cancel?: () => void): (p: JobProgress) => void {
     const job: Job = { label, progress: null, cancel };
     this.#jobs = { ...this.#jobs, [key]: job };
     return (p) => {

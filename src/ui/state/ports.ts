@@ -80,4 +80,6 @@ export interface PageEnv {
   /** location.href */
   href(): string;
   fetch: typeof fetch;
+  /** navigator.onLine: false when the browser knows it is offline (absent = assume online). */
+  online?: () => boolean;
 }

@@ -87,5 +87,5 @@ export async function runPack(argv: string[], io: CliIO = processIO): Promise<vo
   io.log(
     `${a.outFile}: ${corpus.examples.length} examples, ${e.id} (${e.dtype}, ${e.dim}-d), ${a.textMode}${masked ? ' + masked-question' : ''}, ${mb} MB`,
   );
-  await emb?.dispose?.();
+  await e.dispose?.();
 }

@@ -2,7 +2,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import { readPack } from '../../src/lib/pack/read.ts';
+import { ShardedIvf, type IvfShardHeader } from '../../src/lib/index/ivf-shards.ts';
+import { packFloatVectors, readPack } from '../../src/lib/pack/read.ts';
 import { docText } from '../../src/lib/rag/doc-text.ts';
 import { loadCorpus } from '../../src/node/eval-data.ts';
 import { loadEmbedder, localModelsDir, repoRoot } from '../../src/node/host.ts';
@@ -27,6 +28,8 @@ describe('npm run pack: the command line', () => {
       [['--corpus', sample, '--out', tmp, '--embedder', 'no/such-model'], /not in the registry/],
       [['--corpus', sample, '--out', tmp, '--text-mode', 'sql'], /--text-mode must be one of/],
       [['--corpus', sample, '--out', file], /is a file, not a folder/],
+      [['--corpus', sample, '--out', tmp, '--nlist', '4'], /--nlist needs --ivf/],
+      [['--corpus', sample, '--out', tmp, '--ivf', '--nlist', '0'], /--nlist must be an integer >= 1/],
     ] as const) {
       const r = await run([...argv]);
       expect(r.code, argv.join(' ')).toBe(2);
@@ -41,6 +44,7 @@ describe.skipIf(!localModelsDir())('npm run pack: a real pack', () => {
     const out = path.join(tmp, 'out');
     const cache = path.join(tmp, 'cache');
     const argv = ['--corpus', sample, '--embedder', 'universal-sentence-encoder-lite', '--out', out, '--cache', cache];
+    argv.push('--ivf', '--nlist', '2');
     const r = await run(argv);
     expect(r.code, r.err).toBe(0);
     expect(r.out).toContain(PACK_FILE);
@@ -74,6 +78,22 @@ describe.skipIf(!localModelsDir())('npm run pack: a real pack', () => {
         expect(c / Math.sqrt(s)).toBeGreaterThan(0.999);
       }
     }
+    // the sharded layout of the same vectors: header, centroids and shards that the client opens
+    const header = JSON.parse(readFileSync(path.join(out, 'ivf', 'ivf.json'), 'utf8')) as IvfShardHeader;
+    expect(header.nlist).toBe(2);
+    expect(header.count).toBe(n);
+    expect(header.corpusHash).toBe(pack.corpus.hash);
+    expect(header.embedder).toEqual(pack.header.embedder);
+    const files = new Map(
+      ['ivf.json', 'centroids.bin', 'shards.bin'].map((f) => [f, readFileSync(path.join(out, 'ivf', f))]),
+    );
+    const sharded = await ShardedIvf.open({
+      baseUrl: 'http://files.test/',
+      fetch: (u) => Promise.resolve(new Response(files.get(u.replace('http://files.test/', '')))),
+      nprobe: 2,
+    });
+    const row0 = packFloatVectors(pack.primary, emb.dim).subarray(0, emb.dim);
+    expect((await sharded.search(row0, 1))[0].index).toBe(0);
     const again = await run(argv);
     expect(again.code).toBe(0);
     expect(again.err).toContain('question vectors from the cache');

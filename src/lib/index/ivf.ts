@@ -384,6 +384,24 @@ export class IvfIndex implements VectorIndex {
     return this.layout.nlist;
   }
 
+  /** The int8 codes in list order, `dim` bytes per row (what the shard writer stores). */
+  codesInListOrder(): Int8Array {
+    const n = this.size;
+    const out = new Int8Array(n * this.dim);
+    if (!this.k) return out;
+    const mem = new Int8Array(this.k.buffer);
+    for (let p = 0; p < n; p++) {
+      const at = this.offs.rows + p * this.stride;
+      out.set(mem.subarray(at, at + this.dim), p * this.dim);
+    }
+    return out;
+  }
+
+  /** Per-row scales in list order. */
+  scalesInListOrder(): Float32Array {
+    return this.scales.slice();
+  }
+
   search(query: Float32Array, k: number, exclude?: (index: number) => boolean): SearchHit[] {
     if (query.length !== this.dim) throw new Error(`query has ${query.length} dims, index has ${this.dim}`);
     const n = this.size;

@@ -5,7 +5,7 @@ import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { findEmbedder, type Dtype } from '../../lib/config.ts';
 import { DEFAULT_TEXT_MODE, TEXT_MODES, type TextMode } from '../../lib/rag/doc-text.ts';
-import { DTYPES, UsageError, inputFile, oneOf, outputFile, parseStrict } from '../cli/args.ts';
+import { DTYPES, UsageError, inputFile, intArg, oneOf, outputFile, parseStrict } from '../cli/args.ts';
 import { EMBED_CACHE_DIR } from '../embed-cache.ts';
 import { defaultTestEmbedderId, repoRoot } from '../host.ts';
 
@@ -30,6 +30,9 @@ vectors, and the embedder, text mode and corpus hash, so the app loads the corpu
   --text-mode M           ${TEXT_MODES.map((m) => m.id).join(', ')} (default ${DEFAULT_TEXT_MODE})
   --no-masked             leave out the masked-question vectors
   --float                 also store the float32 vectors (4× the int8 size)
+  --ivf                   also write the sharded static index of the primary vectors to DIR/ivf/
+                          (ivf.json, centroids.bin, shards.bin; served with HTTP Range)
+  --nlist N               lists of that index (default about 2·√n)
   --cache DIR             embedding cache (default ${path.relative(repoRoot, EMBED_CACHE_DIR)}; "none" = off)
   --out DIR               folder to write ${PACK_FILE} into (made when missing)
   --help                  this text
@@ -44,6 +47,8 @@ export interface PackArgs {
   textMode: TextMode;
   masked: boolean;
   float: boolean;
+  /** Write the sharded IVF layout too, with this many lists (undefined = default). */
+  ivf: { nlist?: number } | null;
   cacheDir: string | null;
   outDir: string;
   outFile: string;
@@ -58,6 +63,8 @@ export function parsePackArgs(argv: string[]): PackArgs {
     'text-mode': { type: 'string' },
     'no-masked': { type: 'boolean' },
     float: { type: 'boolean' },
+    ivf: { type: 'boolean' },
+    nlist: { type: 'string' },
     cache: { type: 'string' },
     out: { type: 'string' },
     help: { type: 'boolean' },
@@ -78,6 +85,7 @@ export function parsePackArgs(argv: string[]): PackArgs {
   );
   if (existsSync(v.out) && !statSync(v.out).isDirectory())
     throw new UsageError(`--out ${v.out}: is a file, not a folder`);
+  if (v.nlist !== undefined && !v.ivf) throw new UsageError('--nlist needs --ivf');
   const outFile = outputFile('--out', path.join(v.out, PACK_FILE));
   return {
     help: false,
@@ -88,6 +96,7 @@ export function parsePackArgs(argv: string[]): PackArgs {
     textMode,
     masked: !v['no-masked'],
     float: !!v.float,
+    ivf: v.ivf ? { nlist: intArg('nlist', v.nlist, 1) } : null,
     cacheDir: v.cache === 'none' ? null : (v.cache ?? EMBED_CACHE_DIR),
     outDir: v.out,
     outFile,

@@ -3,6 +3,9 @@
  * in the chosen text mode and as masked questions, and write a pack with the core writer.
  */
 import { readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { IvfIndex } from '../../lib/index/ivf.ts';
+import { writeIvfShards } from '../../lib/index/ivf-shards.ts';
 import type { Embedder } from '../../lib/embed/embedder.ts';
 import { writePack } from '../../lib/pack/write.ts';
 import { readPack } from '../../lib/pack/read.ts';
@@ -83,6 +86,19 @@ export async function runPack(argv: string[], io: CliIO = processIO): Promise<vo
   // Read back with the app's reader before replacing anything: a pack that fails it is never written.
   readPack(bytes.buffer, { embedder: { id: e.id, dtype: e.dtype, dim: e.dim } });
   writeAtomic(a.outFile, bytes);
+  if (a.ivf) {
+    const t0 = performance.now();
+    const index = new IvfIndex(primary, e.dim, a.ivf.nlist ? { nlist: a.ivf.nlist } : {});
+    const sh = writeIvfShards(index, {
+      embedder: { id: e.id, dtype: e.dtype, dim: e.dim },
+      textMode: a.textMode,
+      corpusHash: corpus.hash,
+    });
+    for (const [name, b] of Object.entries(sh.files)) writeAtomic(path.join(a.outDir, 'ivf', name), b);
+    io.log(
+      `${path.join(a.outDir, 'ivf')}: ${sh.header.nlist} lists, ${(sh.header.shards.bytes / 1e6).toFixed(2)} MB of shards, built in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+    );
+  }
   const mb = (statSync(a.outFile).size / 1e6).toFixed(2);
   io.log(
     `${a.outFile}: ${corpus.examples.length} examples, ${e.id} (${e.dtype}, ${e.dim}-d), ${a.textMode}${masked ? ' + masked-question' : ''}, ${mb} MB`,

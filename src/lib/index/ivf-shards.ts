@@ -332,7 +332,8 @@ export class ShardedIvf {
   private async shard(l: number, stats: ShardSearchStats): Promise<Uint8Array> {
     const key = this.cacheKey(l);
     const hit = await this.cache.get(key);
-    if (hit && hit.byteLength === this.table[l].length && crc32(hit) === this.table[l].crc) {
+    // a cached list was checked before it was stored, and its key names its CRC: length check only
+    if (hit && hit.byteLength === this.table[l].length) {
       stats.cacheHits++;
       return hit;
     }
@@ -394,18 +395,28 @@ export class ShardedIvf {
     const order = rankLists(query, this.centroids, this.nlist);
     const top = new TopK(kk);
     const probe = Math.max(1, Math.min(this.nprobe, this.nlist));
-    const scan = (bytes: Uint8Array) => {
-      const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-      const cnt = dv.getUint32(0, true);
+    const scan = (raw: Uint8Array) => {
+      // typed views (little-endian, as every browser platform is) need 4-byte alignment: a fetched
+      // or cached shard is its own buffer, else copy
+      const bytes = raw.byteOffset % 4 ? raw.slice() : raw;
+      const cnt = new DataView(bytes.buffer, bytes.byteOffset, 4).getUint32(0, true);
+      const ids = new Uint32Array(bytes.buffer, bytes.byteOffset + 4, cnt);
+      const scales = new Float32Array(bytes.buffer, bytes.byteOffset + 4 + 4 * cnt, cnt);
       const codes = new Int8Array(bytes.buffer, bytes.byteOffset + 4 + 8 * cnt, cnt * dim);
       stats.rows += cnt;
-      for (let i = 0; i < cnt; i++) {
-        const row = dv.getUint32(4 + 4 * i, true);
+      for (let i = 0, o = 0; i < cnt; i++, o += dim) {
+        const row = ids[i];
         if (exclude?.(row)) continue;
         let s = 0;
-        const o = i * dim;
-        for (let j = 0; j < dim; j++) s += query[j] * codes[o + j];
-        top.push(row, s * dv.getFloat32(4 + 4 * cnt + 4 * i, true));
+        let j = 0;
+        for (; j + 3 < dim; j += 4)
+          s +=
+            query[j] * codes[o + j] +
+            query[j + 1] * codes[o + j + 1] +
+            query[j + 2] * codes[o + j + 2] +
+            query[j + 3] * codes[o + j + 3];
+        for (; j < dim; j++) s += query[j] * codes[o + j];
+        top.push(row, s * scales[i]);
       }
     };
     // the first list alone while Range support is unknown (a host that ignores it would otherwise

@@ -145,6 +145,32 @@ describe('pack format', () => {
     expect(e.message).toMatch(/header fails its checksum/);
   });
 
+  test('examples that do not hash to the header’s corpus hash are refused (checksums re-made by hand)', () => {
+    const a = input(12);
+    const b = input(12);
+    b.corpus.examples[3] = { ...b.corpus.examples[3], question: b.corpus.examples[3].question.replace('3', '9') };
+    b.corpus.hash = corpusHash(b.corpus.examples);
+    const pa = writePack(a);
+    const pb = writePack(b);
+    const ha = readPackHeader(buf(pa));
+    const hb = readPackHeader(buf(pb));
+    const sa = ha.sections.find((s) => s.name === 'examples')!;
+    const sb = hb.sections.find((s) => s.name === 'examples')!;
+    expect(sb.length).toBe(sa.length);
+    // B's examples with their own CRC inside A's pack, and the header's CRC made to match
+    const forged = pa.slice();
+    forged.set(pb.subarray(sb.offset, sb.offset + sb.length), sa.offset);
+    const hLen = new DataView(forged.buffer).getUint32(12, true);
+    const json = new TextDecoder().decode(forged.subarray(24, 24 + hLen)).replace(sa.crc32, sb.crc32);
+    const hBytes = new TextEncoder().encode(json);
+    expect(hBytes.byteLength).toBe(hLen);
+    forged.set(hBytes, 24);
+    new DataView(forged.buffer).setUint32(16, crc32(hBytes), true);
+    const e = packError(() => readPack(buf(forged)));
+    expect(e.problem).toBe('checksum');
+    expect(e.message).toMatch(/examples do not match the pack's corpus hash/);
+  });
+
   test('another embedder is named: built with X, you use Y', () => {
     const bytes = buf(writePack(input()));
     const e = packError(() => readPack(bytes, { embedder: { id: 'Xenova/all-MiniLM-L6-v2', dtype: 'q8', dim: 384 } }));

@@ -137,9 +137,34 @@ async function main(argv: string[]) {
     log(`  in-memory nprobe ${p}: ${JSON.stringify(memory[memory.length - 1])}`);
   }
 
+  const report: Record<string, unknown> = {
+    date: new Date().toISOString(),
+    machine: 'shared 2-core VM, niced; Node ' + process.version,
+    data: { n, dim, clusters, noise, seed, queries: nq },
+    exactScan: { p50Ms: r3(pct(exactMs, 0.5)), p95Ms: r3(pct(exactMs, 0.95)) },
+    int8Scan: {
+      buildMs: Math.round(int8Build),
+      p50Ms: r3(pct(int8Ms, 0.5)),
+      p95Ms: r3(pct(int8Ms, 0.95)),
+      recallAt10: r3(recallOf(int8Hits)),
+    },
+    ivf: {
+      nlist: ivf.nlist,
+      engine: ivf.engine,
+      buildMs: Math.round(buildMs),
+      listSize: { p50: pct(sizes, 0.5), max: Math.max(...sizes) },
+      memory,
+    },
+  };
+  // written after each part, so a long run that fails late keeps what it measured
+  const save = () => {
+    if (a.out) writeFileSync(a.out, JSON.stringify(report, null, 2) + '\n');
+  };
+  save();
   const sh = writeIvfShards(ivf, { embedder: { id: 'synthetic', dtype: 'fp32', dim } });
   const server = await startRangeServer({ files: new Map(Object.entries(sh.files)) });
-  const sharded = [];
+  const sharded: Record<string, unknown>[] = [];
+  report.shards = { results: sharded };
   try {
     t = performance.now();
     await ShardedIvf.open({ baseUrl: server.url });
@@ -174,36 +199,18 @@ async function main(argv: string[]) {
         };
       }
       sharded.push(row);
+      save();
       log(`  sharded nprobe ${p}: ${JSON.stringify(row)}`);
     }
-    const report = {
-      date: new Date().toISOString(),
-      machine: 'shared 2-core VM, niced; Node ' + process.version,
-      data: { n, dim, clusters, noise, seed, queries: nq },
-      exactScan: { p50Ms: r3(pct(exactMs, 0.5)), p95Ms: r3(pct(exactMs, 0.95)) },
-      int8Scan: {
-        buildMs: Math.round(int8Build),
-        p50Ms: r3(pct(int8Ms, 0.5)),
-        p95Ms: r3(pct(int8Ms, 0.95)),
-        recallAt10: r3(recallOf(int8Hits)),
+    report.shards = {
+      files: {
+        header: sh.files['ivf.json'].byteLength,
+        centroids: sh.header.centroids.bytes,
+        shards: sh.header.shards.bytes,
       },
-      ivf: {
-        nlist: ivf.nlist,
-        engine: ivf.engine,
-        buildMs: Math.round(buildMs),
-        listSize: { p50: pct(sizes, 0.5), max: Math.max(...sizes) },
-        memory,
-      },
-      shards: {
-        files: {
-          header: sh.files['ivf.json'].byteLength,
-          centroids: sh.header.centroids.bytes,
-          shards: sh.header.shards.bytes,
-        },
-        openMs: r3(openMs),
-        server: 'tests/range-server.ts on 127.0.0.1 (loopback: no network latency)',
-        results: sharded,
-      },
+      openMs: r3(openMs),
+      server: 'tests/range-server.ts on 127.0.0.1 (loopback, same process: no network latency)',
+      results: sharded,
     };
     const json = JSON.stringify(report, null, 2);
     if (a.out) writeFileSync(a.out, json + '\n');

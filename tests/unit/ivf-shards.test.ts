@@ -129,6 +129,24 @@ describe('sharded IVF over HTTP Range', () => {
     expect(await idx.search(q(5), 5, () => true)).toEqual([]);
   });
 
+  test('at most `concurrency` Range requests are in flight', async () => {
+    let inFlight = 0;
+    let most = 0;
+    const counting = async (u: string, init?: { headers?: Record<string, string> }) => {
+      inFlight++;
+      most = Math.max(most, inFlight);
+      try {
+        return await fetch(u, init);
+      } finally {
+        inFlight--;
+      }
+    };
+    const idx = await ShardedIvf.open({ baseUrl: `${server.url}idx/`, fetch: counting, nprobe: 32, concurrency: 3 });
+    const { stats } = await idx.searchWithStats(q(7), 10);
+    expect(stats.requests).toBe(32);
+    expect(most).toBe(3);
+  });
+
   test('another embedder is refused with both names', async () => {
     await expect(
       ShardedIvf.open({ baseUrl: `${server.url}idx/`, embedder: { id: 'other/model', dtype: 'q8', dim: 64 } }),

@@ -156,6 +156,8 @@ export interface ShardedIvfOptions {
   embedder?: PackEmbedder;
   /** Lists fetched and scanned per query (default 8). */
   nprobe?: number;
+  /** Range requests in flight at once (default 6, a browser's connections per host). */
+  concurrency?: number;
   /** Non-fatal problems: a host without Range support, a cache that refused a shard (quota). */
   onWarning?: (message: string) => void;
 }
@@ -174,6 +176,20 @@ interface ShardRef {
   offset: number;
   length: number;
   crc: number;
+}
+
+/** `f` over `items` with at most `limit` calls pending; results in order. */
+async function mapLimit<T, R>(items: readonly T[], limit: number, f: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await f(items[i]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
 }
 
 const fmtMB = (b: number) => `${(b / 1e6).toFixed(1)} MB`;
@@ -210,6 +226,7 @@ function checkShardHeader(h: unknown): IvfShardHeader {
 /** A sharded IVF index on a static host: centroids in memory, lists fetched per query. */
 export class ShardedIvf {
   nprobe: number;
+  readonly concurrency: number;
   private rangeOk: boolean | null = null;
   /** The whole shards file, when the host ignored Range and we had to download it. */
   private whole: Uint8Array | null = null;
@@ -227,6 +244,7 @@ export class ShardedIvf {
     o: ShardedIvfOptions,
   ) {
     this.nprobe = o.nprobe ?? 8;
+    this.concurrency = Math.max(1, o.concurrency ?? 6);
     this.fetchFn = o.fetch ?? ((u, i) => fetch(u, i));
     this.cache = o.cache ?? new MapShardCache();
     this.warn = o.onWarning ?? (() => {});
@@ -428,7 +446,7 @@ export class ShardedIvf {
       stats.lists++;
     }
     const want = Array.from(order.subarray(next, probe));
-    const got = await Promise.all(want.map((l) => this.shard(l, stats)));
+    const got = await mapLimit(want, this.concurrency, (l) => this.shard(l, stats));
     for (const b of got) scan(b);
     stats.lists += want.length;
     // more lists while exclusions left fewer than k rows

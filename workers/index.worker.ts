@@ -8,10 +8,16 @@ import type { IndexSearchOptions } from '../src/lib/services.ts';
 import { flatFactory } from '../src/lib/index/flat.ts';
 import { initVoy, voyFactory } from '../src/lib/index/voy.ts';
 import { int8Factory } from '../src/lib/index/int8.ts';
+import { ivfFactory } from '../src/lib/index/ivf.ts';
 
 const servicePromise = (async () => {
   await initVoy(() => fetch(voyWasm));
-  return new IndexService(await IndexStore.open(), { flat: flatFactory, voy: voyFactory, int8: int8Factory });
+  return new IndexService(await IndexStore.open(), {
+    flat: flatFactory,
+    voy: voyFactory,
+    int8: int8Factory,
+    ivf: ivfFactory,
+  });
 })();
 
 const api = {

@@ -18,6 +18,7 @@ export type ErrorCode =
   | 'corpus-format'
   | 'adapter-format'
   | 'light-format'
+  | 'pack'
   | 'webllm-model'
   | 'internal';
 
@@ -40,6 +41,7 @@ const ERROR_CODES = [
   'corpus-format',
   'adapter-format',
   'light-format',
+  'pack',
   'webllm-model',
   'internal',
 ] as const satisfies readonly ErrorCode[];

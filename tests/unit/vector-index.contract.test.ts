@@ -6,6 +6,7 @@
 import { beforeAll, describe, expect, test } from 'vitest';
 import { flatFactory } from '../../src/lib/index/flat.ts';
 import { createInt8Factory, int8Factory } from '../../src/lib/index/int8.ts';
+import { createIvfFactory } from '../../src/lib/index/ivf.ts';
 import type { IndexFactory, SearchHit, VectorIndex } from '../../src/lib/index/vector-index.ts';
 import { voyFactory } from '../../src/lib/index/voy.ts';
 import { voyReady } from '../../src/node/host.ts';
@@ -139,3 +140,6 @@ vectorIndexContract('flat', () => flatFactory);
 vectorIndexContract('voy', () => voyFactory, voyReady);
 vectorIndexContract('int8 (WASM SIMD kernel)', () => int8Factory);
 vectorIndexContract('int8 (JS kernel)', () => createInt8Factory({ wasm: false }));
+// IVF with every list probed must be exact; its recall at smaller nprobe is in index-ivf.test.ts.
+vectorIndexContract('ivf (every list probed)', () => createIvfFactory({ nprobe: Infinity }));
+vectorIndexContract('ivf (JS kernel, every list probed)', () => createIvfFactory({ nprobe: Infinity, wasm: false }));

@@ -2,7 +2,7 @@
  * One interface for vector search over L2-normalised vectors (inner product = cosine).
  * Implementations: an exact flat scan, and voy-search (a k-d tree in WASM).
  */
-export type IndexKind = 'flat' | 'voy' | 'int8';
+export type IndexKind = 'flat' | 'voy' | 'int8' | 'ivf';
 
 export interface SearchHit {
   /** Row of the vector (= position of the example in the corpus). */

@@ -1,0 +1,223 @@
+/**
+ * IVF benchmark: synthetic clustered unit vectors, the in-memory IVF index and its sharded static
+ * layout served by the local Range server (tests/range-server.ts), against the exact scan.
+ *
+ *   nice npx tsx scripts/ivf-bench.ts --n 100000 --out bench/results/ivf-100k.json
+ *
+ * Reports build time, p50/p95 query latency, rows scanned, bytes fetched per query (cold cache: a
+ * fresh cache per query; warm: the same queries again) and recall@10 against the exact scan, for a
+ * few nprobe values. JSON to --out (and stdout when none), a table to stderr.
+ */
+import { writeFileSync } from 'node:fs';
+import { FlatIndex } from '../src/lib/index/flat.ts';
+import { Int8Index } from '../src/lib/index/int8.ts';
+import { IvfIndex, defaultNlist } from '../src/lib/index/ivf.ts';
+import { MapShardCache, ShardedIvf, writeIvfShards, type ShardCache } from '../src/lib/index/ivf-shards.ts';
+import { mulberry32 } from '../src/lib/eval/stats.ts';
+import { UsageError, intArg, numArg, parseStrict, runCli } from '../src/node/cli/args.ts';
+import { startRangeServer } from '../tests/range-server.ts';
+
+const USAGE = `Usage: npx tsx scripts/ivf-bench.ts [--n N] [--dim D] [--queries Q] [--nprobe 4,8,16,32]
+                 [--nlist L] [--clusters C] [--noise X] [--seed S] [--out FILE]
+
+  --n N          vectors (default 100000)        --dim D      width (default 384)
+  --queries Q    queries (default 200)           --nprobe     comma list (default 4,8,16,32)
+  --nlist L      IVF lists (default about 2·√n)  --clusters C synthetic centres (default n/100)
+  --noise X      noise norm per vector relative to its centre (default 1)
+  --seed S       data seed (default 1)           --out FILE   JSON report`;
+
+/** n unit vectors around `clusters` random centres, Gaussian noise of norm ≈ `noise`. */
+function synth(n: number, dim: number, clusters: number, noise: number, seed: number, centres?: Float32Array) {
+  const r = mulberry32(seed);
+  const gauss = () => Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r());
+  const cs = centres ?? new Float32Array(clusters * dim);
+  if (!centres)
+    for (let c = 0; c < clusters; c++) {
+      let s = 0;
+      for (let j = 0; j < dim; j++) s += (cs[c * dim + j] = gauss()) ** 2;
+      for (let j = 0; j < dim; j++) cs[c * dim + j] /= Math.sqrt(s);
+    }
+  const v = new Float32Array(n * dim);
+  const sd = noise / Math.sqrt(dim);
+  for (let i = 0; i < n; i++) {
+    const c = Math.floor(r() * clusters);
+    let s = 0;
+    for (let j = 0; j < dim; j++) s += (v[i * dim + j] = cs[c * dim + j] + sd * gauss()) ** 2;
+    const norm = Math.sqrt(s);
+    for (let j = 0; j < dim; j++) v[i * dim + j] /= norm;
+  }
+  return { v, centres: cs };
+}
+
+const pct = (xs: number[], p: number) => {
+  const s = xs.slice().sort((a, b) => a - b);
+  return s.length ? s[Math.min(s.length - 1, Math.floor(p * s.length))] : NaN;
+};
+const r3 = (x: number) => Math.round(x * 1000) / 1000;
+
+async function main(argv: string[]) {
+  const a = parseStrict(argv, {
+    n: { type: 'string' },
+    dim: { type: 'string' },
+    queries: { type: 'string' },
+    nprobe: { type: 'string' },
+    nlist: { type: 'string' },
+    clusters: { type: 'string' },
+    noise: { type: 'string' },
+    seed: { type: 'string' },
+    out: { type: 'string' },
+  });
+  const n = intArg('n', a.n, 1) ?? 100_000;
+  const dim = intArg('dim', a.dim, 1) ?? 384;
+  const nq = intArg('queries', a.queries, 1) ?? 200;
+  const nlist = intArg('nlist', a.nlist, 1) ?? defaultNlist(n);
+  const clusters = intArg('clusters', a.clusters, 1) ?? Math.max(1, Math.round(n / 100));
+  const noise = numArg('noise', a.noise, 0) ?? 1;
+  const seed = intArg('seed', a.seed, 0) ?? 1;
+  const probes = (a.nprobe ?? '4,8,16,32').split(',').map((x) => intArg('nprobe', x, 1)!);
+  if (!probes.length) throw new UsageError('--nprobe needs at least one value');
+  const log = (s: string) => process.stderr.write(s + '\n');
+
+  let t = performance.now();
+  const { v, centres } = synth(n, dim, clusters, noise, seed);
+  const qv = synth(nq, dim, clusters, noise, seed + 1, centres).v;
+  const q = (i: number) => qv.subarray(i * dim, (i + 1) * dim);
+  log(`data: ${n}×${dim}, ${clusters} centres, noise ${noise}: ${((performance.now() - t) / 1000).toFixed(1)} s`);
+
+  const flat = new FlatIndex(v, dim);
+  const exactMs: number[] = [];
+  const truth = Array.from({ length: nq }, (_, i) => {
+    const t1 = performance.now();
+    const hits = flat.search(q(i), 10);
+    exactMs.push(performance.now() - t1);
+    return new Set(hits.map((h) => h.row));
+  });
+  log(`exact scan: p50 ${pct(exactMs, 0.5).toFixed(1)} ms`);
+  const recallOf = (hits: { row: number }[][]) =>
+    hits.reduce((s, h, i) => s + h.filter((x) => truth[i].has(x.row)).length, 0) / (nq * 10);
+
+  t = performance.now();
+  const int8 = new Int8Index(v, dim);
+  const int8Build = performance.now() - t;
+  const int8Ms: number[] = [];
+  const int8Hits = Array.from({ length: nq }, (_, i) => {
+    const t1 = performance.now();
+    const h = int8.search(q(i), 10);
+    int8Ms.push(performance.now() - t1);
+    return h;
+  });
+  int8.dispose();
+
+  t = performance.now();
+  const ivf = new IvfIndex(v, dim, { nlist });
+  const buildMs = performance.now() - t;
+  const sizes = Array.from({ length: ivf.nlist }, (_, c) => ivf.listStart[c + 1] - ivf.listStart[c]);
+  log(
+    `ivf build: ${(buildMs / 1000).toFixed(1)} s, ${ivf.nlist} lists (sizes p50 ${pct(sizes, 0.5)}, max ${Math.max(...sizes)})`,
+  );
+  const memory = [];
+  for (const p of probes) {
+    ivf.nprobe = p;
+    const ms: number[] = [];
+    let rows = 0;
+    const hits = Array.from({ length: nq }, (_, i) => {
+      const t1 = performance.now();
+      const h = ivf.search(q(i), 10);
+      ms.push(performance.now() - t1);
+      rows += ivf.lastScanned;
+      return h;
+    });
+    memory.push({
+      nprobe: p,
+      p50Ms: r3(pct(ms, 0.5)),
+      p95Ms: r3(pct(ms, 0.95)),
+      rowsPerQuery: Math.round(rows / nq),
+      recallAt10: r3(recallOf(hits)),
+    });
+    log(`  in-memory nprobe ${p}: ${JSON.stringify(memory[memory.length - 1])}`);
+  }
+
+  const report: Record<string, unknown> = {
+    date: new Date().toISOString(),
+    machine: 'shared 2-core VM, niced; Node ' + process.version,
+    data: { n, dim, clusters, noise, seed, queries: nq },
+    exactScan: { p50Ms: r3(pct(exactMs, 0.5)), p95Ms: r3(pct(exactMs, 0.95)) },
+    int8Scan: {
+      buildMs: Math.round(int8Build),
+      p50Ms: r3(pct(int8Ms, 0.5)),
+      p95Ms: r3(pct(int8Ms, 0.95)),
+      recallAt10: r3(recallOf(int8Hits)),
+    },
+    ivf: {
+      nlist: ivf.nlist,
+      engine: ivf.engine,
+      buildMs: Math.round(buildMs),
+      listSize: { p50: pct(sizes, 0.5), max: Math.max(...sizes) },
+      memory,
+    },
+  };
+  // written after each part, so a long run that fails late keeps what it measured
+  const save = () => {
+    if (a.out) writeFileSync(a.out, JSON.stringify(report, null, 2) + '\n');
+  };
+  save();
+  const sh = writeIvfShards(ivf, { embedder: { id: 'synthetic', dtype: 'fp32', dim } });
+  const server = await startRangeServer({ files: new Map(Object.entries(sh.files)) });
+  const sharded: Record<string, unknown>[] = [];
+  report.shards = { results: sharded };
+  try {
+    t = performance.now();
+    await ShardedIvf.open({ baseUrl: server.url });
+    const openMs = performance.now() - t;
+    for (const p of probes) {
+      const row: Record<string, unknown> = { nprobe: p };
+      // cold: a cache that never hits (every query fetches all its lists) and fills the warm one;
+      // warm: the same queries again over that cache
+      const warmCache = new MapShardCache();
+      const coldCache: ShardCache = { get: () => Promise.resolve(undefined), put: (k, b) => warmCache.put(k, b) };
+      const cold = await ShardedIvf.open({ baseUrl: server.url, cache: coldCache, nprobe: p });
+      const warm = await ShardedIvf.open({ baseUrl: server.url, cache: warmCache, nprobe: p });
+      for (const [phase, idx] of [
+        ['cold', cold],
+        ['warm', warm],
+      ] as const) {
+        const ms: number[] = [];
+        const bytes: number[] = [];
+        const hits = [];
+        for (let i = 0; i < nq; i++) {
+          const res = await idx.searchWithStats(q(i), 10);
+          ms.push(res.stats.ms);
+          bytes.push(res.stats.bytesFetched);
+          hits.push(res.hits);
+        }
+        row[phase] = {
+          p50Ms: r3(pct(ms, 0.5)),
+          p95Ms: r3(pct(ms, 0.95)),
+          bytesP50: pct(bytes, 0.5),
+          bytesMean: Math.round(bytes.reduce((s, x) => s + x, 0) / nq),
+          recallAt10: r3(recallOf(hits)),
+        };
+      }
+      sharded.push(row);
+      save();
+      log(`  sharded nprobe ${p}: ${JSON.stringify(row)}`);
+    }
+    report.shards = {
+      files: {
+        header: sh.files['ivf.json'].byteLength,
+        centroids: sh.header.centroids.bytes,
+        shards: sh.header.shards.bytes,
+      },
+      openMs: r3(openMs),
+      server: 'tests/range-server.ts on 127.0.0.1 (loopback, same process: no network latency)',
+      results: sharded,
+    };
+    const json = JSON.stringify(report, null, 2);
+    if (a.out) writeFileSync(a.out, json + '\n');
+    else process.stdout.write(json + '\n');
+  } finally {
+    await server.close();
+  }
+}
+
+process.exitCode = await runCli('ivf-bench', USAGE, () => main(process.argv.slice(2)));

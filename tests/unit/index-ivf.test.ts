@@ -1,0 +1,157 @@
+import { describe, expect, test } from 'vitest';
+import { FlatIndex } from '../../src/lib/index/flat.ts';
+import {
+  IvfIndex,
+  createIvfFactory,
+  defaultNlist,
+  defaultNprobe,
+  listOrder,
+  parseLayout,
+  serializeLayout,
+} from '../../src/lib/index/ivf.ts';
+import { mulberry, randomUnit } from './helpers.ts';
+
+/** Unit vectors around `clusters` random centres (closer to real embeddings than uniform noise). */
+function clustered(n: number, dim: number, seed: number, clusters = 40, spread = 0.06): Float32Array {
+  const r = mulberry(seed);
+  const centers = randomUnit(clusters, dim, 1000 + (seed % 7));
+  const v = new Float32Array(n * dim);
+  for (let i = 0; i < n; i++) {
+    const c = Math.floor(r() * clusters);
+    let s = 0;
+    for (let j = 0; j < dim; j++) {
+      const x = centers[c * dim + j] + spread * (r() * 2 - 1);
+      v[i * dim + j] = x;
+      s += x * x;
+    }
+    const norm = Math.sqrt(s);
+    for (let j = 0; j < dim; j++) v[i * dim + j] /= norm;
+  }
+  return v;
+}
+
+function recall(flat: FlatIndex, idx: IvfIndex, qs: Float32Array, dim: number, k = 10): number {
+  const nq = qs.length / dim;
+  let hit = 0;
+  for (let i = 0; i < nq; i++) {
+    const q = qs.subarray(i * dim, (i + 1) * dim);
+    const want = new Set(flat.search(q, k).map((h) => h.row));
+    hit += idx.search(q, k).filter((h) => want.has(h.row)).length;
+  }
+  return hit / (nq * k);
+}
+
+describe('IVF index', () => {
+  const dim = 128;
+  const n = 6000;
+  const v = clustered(n, dim, 3);
+  const qs = clustered(60, dim, 4);
+  const flat = new FlatIndex(v, dim);
+  const idx = new IvfIndex(v, dim);
+
+  test('defaults: about 2·√n lists, one in eight probed (at least 4)', () => {
+    expect(defaultNlist(10_000)).toBe(200);
+    expect(defaultNlist(3)).toBe(3);
+    expect(defaultNprobe(200)).toBe(25);
+    expect(defaultNprobe(10)).toBe(4);
+    expect(idx.nlist).toBe(defaultNlist(n));
+    expect(idx.engine).toBe('wasm-simd');
+  });
+
+  test('every row is in exactly one list, and lists are not degenerate', () => {
+    const seen = new Uint8Array(n);
+    for (const r of idx.order) seen[r]++;
+    expect(seen.every((c) => c === 1)).toBe(true);
+    const sizes = Array.from({ length: idx.nlist }, (_, c) => idx.listStart[c + 1] - idx.listStart[c]);
+    expect(Math.max(...sizes)).toBeLessThan(n / 4);
+    expect(sizes.filter((s) => s === 0).length).toBeLessThan(idx.nlist / 4);
+  });
+
+  test('recall@10 vs the exact scan: ≥ 0.95 at the default nprobe, 1 with every list, scanning a fraction', () => {
+    const r = recall(flat, idx, qs, dim);
+    expect(r).toBeGreaterThanOrEqual(0.95);
+    let scanned = 0;
+    for (let i = 0; i < 10; i++) {
+      idx.search(qs.subarray(i * dim, (i + 1) * dim), 10);
+      scanned += idx.lastScanned;
+    }
+    expect(scanned / 10).toBeLessThan(n / 3);
+    const all = new IvfIndex(v, dim, { nprobe: Infinity });
+    expect(recall(flat, all, qs, dim)).toBe(1);
+    // fewer lists probed never finds more
+    const one = new IvfIndex(v, dim, { nprobe: 1 });
+    expect(recall(flat, one, qs, dim)).toBeLessThanOrEqual(r);
+  });
+
+  test('recall grows with nprobe on uniform random vectors (no cluster structure to exploit)', () => {
+    const u = randomUnit(3000, 64, 9);
+    const uq = randomUnit(30, 64, 10);
+    const f = new FlatIndex(u, 64);
+    const ivf = new IvfIndex(u, 64, { nlist: 40 });
+    const rs = [1, 4, 16, 40].map((p) => {
+      ivf.nprobe = p;
+      return recall(f, ivf, uq, 64);
+    });
+    for (let i = 1; i < rs.length; i++) expect(rs[i]).toBeGreaterThanOrEqual(rs[i - 1]);
+    expect(rs[0]).toBeLessThan(0.9);
+    expect(rs[3]).toBe(1);
+  });
+
+  test('exclusions that empty the nearest lists still give k hits (more lists are probed)', () => {
+    const q = qs.subarray(0, dim);
+    const small = new IvfIndex(v, dim, { nprobe: 1 });
+    const first = small.search(q, 10);
+    const dropped = new Set<number>();
+    // drop every row of the nearest list
+    const best = small.layout.assign[first[0].row];
+    for (let r = 0; r < n; r++) if (small.layout.assign[r] === best) dropped.add(r);
+    const hits = small.search(q, 10, (r) => dropped.has(r));
+    expect(hits).toHaveLength(10);
+    for (const h of hits) expect(dropped.has(h.row)).toBe(false);
+  });
+
+  test('seeded: the same seed gives the same lists, another seed other lists', () => {
+    const small = v.subarray(0, 1500 * dim);
+    const a = new IvfIndex(small, dim, { seed: 7 });
+    const b = new IvfIndex(small, dim, { seed: 7 });
+    const c = new IvfIndex(small, dim, { seed: 8 });
+    expect(b.layout.assign).toEqual(a.layout.assign);
+    expect(b.layout.centroids).toEqual(a.layout.centroids);
+    expect(c.layout.centroids).not.toEqual(a.layout.centroids);
+  });
+
+  test('the JS kernel builds the same lists and answers as the WASM kernel', () => {
+    const small = v.subarray(0, 1200 * dim);
+    const a = new IvfIndex(small, dim);
+    const b = new IvfIndex(small, dim, { wasm: false });
+    expect(b.engine).toBe('js');
+    expect(b.layout.assign).toEqual(a.layout.assign);
+    for (let i = 0; i < 5; i++) {
+      const q = qs.subarray(i * dim, (i + 1) * dim);
+      expect(b.search(q, 10)).toEqual(a.search(q, 10));
+    }
+  });
+
+  test('saved layout round-trips; a damaged or mismatched one is ignored and rebuilt', () => {
+    const small = v.subarray(0, 800 * dim);
+    const a = new IvfIndex(small, dim, { seed: 3 });
+    const extra = a.serializeExtra()!;
+    const l = parseLayout(extra, 800, dim)!;
+    expect(l.assign).toEqual(a.layout.assign);
+    expect(l.centroids).toEqual(a.layout.centroids);
+    expect(parseLayout(extra, 801, dim)).toBeNull();
+    expect(parseLayout(extra, 800, dim + 1)).toBeNull();
+    expect(parseLayout('{"v":1', 800, dim)).toBeNull();
+    const bad = serializeLayout({ ...l, assign: l.assign.map((x) => (x === 0 ? l.nlist : x)) });
+    expect(parseLayout(bad, 800, dim)).toBeNull();
+    const f = createIvfFactory({ seed: 3 });
+    const restored = f.restore(small, dim, '{"v":1') as IvfIndex;
+    expect(restored.layout.assign).toEqual(a.layout.assign);
+  });
+
+  test('listOrder groups rows by list, in row order', () => {
+    const { order, listStart } = listOrder(Uint32Array.from([2, 0, 2, 1, 0]), 4);
+    expect(Array.from(order)).toEqual([1, 4, 3, 0, 2]);
+    expect(Array.from(listStart)).toEqual([0, 2, 3, 5, 5]);
+  });
+});

@@ -10,11 +10,10 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import type { Embedder, EmbedOptions } from '../src/lib/embed/embedder.ts';
 import type { Dtype } from '../src/lib/config.ts';
 import { runDistillJob } from '../src/lib/embed/distill-job.ts';
 import { loadPieceTokenizer } from '../src/lib/embed/piece-tokenizer.ts';
-import { EMBED_CACHE_DIR, embedCached } from '../src/node/embed-cache.ts';
+import { EMBED_CACHE_DIR, cachingEmbedder } from '../src/node/embed-cache.ts';
 import { defaultTestEmbedderId, loadEmbedder, spiderDir, transformers } from '../src/node/host.ts';
 import { corpusIdPrefix, loadCorpus, spiderTables } from '../src/node/eval-data.ts';
 import { writeAtomic } from '../src/node/cli/output.ts';
@@ -91,22 +90,7 @@ const corpus = (await loadCorpus(corpusFile, tables, corpusIdPrefix(corpusFile))
 const questions = corpus.examples.map((e) => e.question);
 log(`teacher ${teacher.id} ${teacher.dtype}; corpus ${corpus.name}`);
 
-const viaCache: Embedder = {
-  id: teacher.id,
-  dim: teacher.dim,
-  dtype: teacher.dtype,
-  device: teacher.device,
-  async embed(texts: string[], o: EmbedOptions = {}) {
-    const r = await embedCached(teacher, texts, {
-      role: o.role ?? 'doc',
-      cacheDir,
-      batchSize: o.batchSize ?? 64,
-      onProgress: o.onProgress,
-      signal: o.signal,
-    });
-    return r.vectors;
-  },
-};
+const viaCache = cachingEmbedder(teacher, cacheDir);
 let last = '';
 const res = await runDistillJob(
   { questions, dims, sifA, fitMap: !flags['no-map'], lambda, rank, dataHash: corpus.hash },

@@ -15,7 +15,7 @@
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import type { Embedder, EmbedOptions } from '../src/lib/embed/embedder.ts';
+import type { Embedder } from '../src/lib/embed/embedder.ts';
 import { findEmbedder } from '../src/lib/config.ts';
 import { FlatIndex } from '../src/lib/index/flat.ts';
 import { sqlSkeleton } from '../src/lib/sql/normalize.ts';
@@ -25,7 +25,7 @@ import { distillStaticEncoders, serializeStaticEncoder } from '../src/lib/embed/
 import { fitLinearMap, serializeLinearMap, withLinearMap, type LinearMap } from '../src/lib/embed/linear-map.ts';
 import { loadPieceTokenizer } from '../src/lib/embed/piece-tokenizer.ts';
 import { defaultTestEmbedderId, loadEmbedder, localModelsDir, spiderDir, transformers } from '../src/node/host.ts';
-import { EMBED_CACHE_DIR, embedCached } from '../src/node/embed-cache.ts';
+import { EMBED_CACHE_DIR, cachingEmbedder } from '../src/node/embed-cache.ts';
 import { loadCorpus, loadSpiderDev, spiderTables } from '../src/node/eval-data.ts';
 import { writeAtomic } from '../src/node/cli/output.ts';
 
@@ -69,24 +69,7 @@ const fp32 = await loadEmbedder(teacherId, 'fp32');
 const q8 = await loadEmbedder(teacherId, 'q8');
 
 /** The embedder, read through the embedding cache (same batch and role as asked). */
-function cached(e: Embedder): Embedder {
-  return {
-    id: e.id,
-    dim: e.dim,
-    dtype: e.dtype,
-    device: e.device,
-    async embed(texts: string[], o: EmbedOptions = {}) {
-      const r = await embedCached(e, texts, {
-        role: o.role ?? 'doc',
-        cacheDir,
-        batchSize: o.batchSize ?? 64,
-        onProgress: o.onProgress,
-        signal: o.signal,
-      });
-      return r.vectors;
-    },
-  };
-}
+const cached = (e: Embedder): Embedder => cachingEmbedder(e, cacheDir);
 const progress = (what: string) => {
   let last = 0;
   return (p: { done: number; total: number }) => {

@@ -109,3 +109,26 @@ export async function embedCached(
     embedder.embed(texts, { role: opts.role, batchSize: batch, onProgress: opts.onProgress, signal: opts.signal }),
   );
 }
+
+/**
+ * The embedder read through the cache: an `Embedder` whose every call (role and batch as asked,
+ * documents by default) is answered from `cacheDir` when it was seen before.
+ */
+export function cachingEmbedder(embedder: Embedder, cacheDir: string | null): Embedder {
+  return {
+    id: embedder.id,
+    dim: embedder.dim,
+    dtype: embedder.dtype,
+    device: embedder.device,
+    async embed(texts, o = {}) {
+      const r = await embedCached(embedder, texts, {
+        role: o.role ?? 'doc',
+        cacheDir,
+        batchSize: o.batchSize ?? 64,
+        onProgress: o.onProgress,
+        signal: o.signal,
+      });
+      return r.vectors;
+    },
+  };
+}

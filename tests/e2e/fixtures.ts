@@ -37,6 +37,7 @@ export async function streamSnapshots(page: Page): Promise<string[]> {
   return page.evaluate(() => (window as unknown as { __stream: string[] }).__stream);
 }
 
+/** The retrieved examples' scores (text content: they are read while "How this answer was made" is folded). */
 export async function scores(page: Page): Promise<number[]> {
-  return (await page.getByTestId('score').allInnerTexts()).map(Number);
+  return (await page.getByTestId('score').allTextContents()).map(Number);
 }

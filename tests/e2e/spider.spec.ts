@@ -36,7 +36,7 @@ test('Spider: corpus, database, question, reload, runaway query', async ({ page 
   await page
     .getByTestId('corpus-file')
     .setInputFiles([path.join(SPIDER, 'train/train_queries.spiderman.csv'), path.join(SPIDER, 'tables.json')]);
-  await expect(page.getByTestId('corpus-name')).toContainText('6,726 examples');
+  await expect(page.getByTestId('corpus-name')).toContainText('train_queries.spiderman.csv (6,726)');
   await page.getByTestId('db-file').setInputFiles(path.join(SPIDER, 'database/concert_singer/concert_singer.sqlite'));
   await expect(page.getByTestId('db-name')).toContainText('concert_singer.sqlite');
   // Indexing the corpus shows progress, then the index is ready.

@@ -10,7 +10,7 @@ import { indexCorpus } from '../../lib/rag/pipeline.ts';
 import { Retrieval, needsMaskedIndex, parseRetriever, type RetrieverName } from '../../lib/retrieve/strategies.ts';
 import { errorMessage, isCancelled } from '../../lib/errors.ts';
 import { withQueryAdapter } from '../../lib/train/adapter.ts';
-import type { Embedder, VectorSearch } from '../../lib/services.ts';
+import type { Embedder } from '../../lib/services.ts';
 import type { LexicalSource } from '../../lib/retrieve/lexical-search.ts';
 import { StageStatus } from './status.svelte.ts';
 import { PhasedProgress } from './phased-progress.ts';
@@ -60,7 +60,7 @@ export class IndexesState {
       adapter: AdapterState;
       jobs: Jobs;
       /** The embedder seam (document and query embeddings). */
-      embed: Pick<UiServices['embedder'], 'embed'>;
+      embed: Embedder;
       index: UiServices['index'];
       /** BM25 indexes per corpus, built ahead of time (off the main thread in the page). */
       lexical: LexicalSource;
@@ -262,19 +262,10 @@ export class IndexesState {
 
   /** A Retrieval over the workers' indexes; the adapter (if on) applies to the plain-question index. */
   makeRetrieval(corpus: Corpus, useAdapter: boolean): Retrieval {
-    const { embed, index } = this.deps;
+    // The seams themselves: the embedder (Retrieval asks it for query embeddings) and the index.
+    const { embed: queries, index: search } = this.deps;
     const adapter = useAdapter ? this.deps.adapter.current : null;
-    // The seams over the workers: query embeddings, and search in the index worker (the query's
-    // buffer is transferred, not copied).
     const info = this.deps.embedder.info;
-    const queries: Embedder = {
-      id: info?.id ?? '',
-      dim: info?.dim ?? 0,
-      dtype: info?.dtype ?? '',
-      device: info?.device ?? '',
-      embed: (texts, o) => embed.embed(texts, { ...o, role: o?.role ?? 'query' }),
-    };
-    const search: VectorSearch = index;
     // the masked index's slot (see maskedMeta), when the embedder is loaded
     const maskedSlot = this.deps.embedder.info ? `${corpus.name}#masked` : undefined;
     return new Retrieval({

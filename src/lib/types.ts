@@ -21,6 +21,16 @@ export interface TableInfo {
   columns: string[];
   /** Declared column types, parallel to `columns` (may be empty strings). */
   types?: string[];
+  /** The user's schema note on the table (Database & corpus → schema notes, or an import). */
+  note?: SchemaNote;
+  /** Notes per column, parallel to `columns` (undefined = none). */
+  columnNotes?: (SchemaNote | undefined)[];
+}
+
+/** A description in the user's words, and other names for the same thing (schema notes). */
+export interface SchemaNote {
+  text?: string;
+  synonyms?: string[];
 }
 
 /** A row that a loader could not use, reported to the user and skipped. */

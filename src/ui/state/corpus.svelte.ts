@@ -75,6 +75,18 @@ export class CorpusState {
     await this.set(await this.deps.demo.corpus(), { kind: 'demo' });
   }
 
+  /**
+   * Make an opened pack's corpus the current one (src/ui/state/packs.svelte.ts): its indexes are
+   * already in place unless `index` (then they are built as for any new corpus).
+   */
+  async usePack(corpus: Corpus, index: boolean): Promise<void> {
+    this.#error = null;
+    this.#issues = [];
+    this.#notes = [];
+    this.#format = 'pack';
+    await this.set(corpus, null, index);
+  }
+
   /** Load a corpus from files (a questions file, plus tables.json for Spider). */
   async loadFiles(files: File[]): Promise<void> {
     this.#error = null;

@@ -179,8 +179,10 @@ export class AppState {
   async boot(search: string, isolated: boolean): Promise<void> {
     try {
       const st = this.share.open(search);
-      await this.models.probe(isolated);
+      // The database and the corpus need no model: they open while the model list and the GPU are
+      // probed, so SQL can run before any model work has started.
       await Promise.all([
+        this.models.probe(isolated),
         st.db ? this.share.openDb(st.db) : this.database.restore(),
         st.corpus ? this.share.openCorpus(st.corpus) : this.corpus.restore(),
       ]);

@@ -17,6 +17,10 @@ import { IndexesState } from './state/indexes.svelte.ts';
 import { AnswerState } from './state/answer.svelte.ts';
 import { ShareLinks } from './state/share.svelte.ts';
 import { SavedData } from './state/saved.ts';
+import { PackState } from './state/packs.svelte.ts';
+import { findEmbedder } from '../lib/config.ts';
+import { readPack, type Pack } from '../lib/pack/read.ts';
+import type { PackTarget } from '../lib/pack/restore.ts';
 import type { OpenKv, PageEnv, UiServices } from './state/ports.ts';
 import type { SettingsStorage } from './settings.ts';
 
@@ -29,7 +33,14 @@ export interface AppDeps {
   kv: OpenKv;
   env: PageEnv;
   settingsStorage: SettingsStorage | null;
-  demo: { dbName: string; dbSql: () => Promise<string>; corpusName: string; corpus: () => Promise<Corpus> };
+  demo: {
+    dbName: string;
+    dbSql: () => Promise<string>;
+    corpusName: string;
+    corpus: () => Promise<Corpus>;
+    /** The demo corpus's pack (shipped in the build), or null: its vectors spare the first visit the embedding. */
+    pack?: () => Promise<ArrayBuffer | null>;
+  };
   quotaWarning: (mb: number) => Promise<string | null>;
 }
 
@@ -46,6 +57,7 @@ export class AppState {
   readonly answer: AnswerState;
   readonly share: ShareLinks;
   readonly saved: SavedData;
+  readonly packs: PackState;
 
   #booted = $state(false);
   #bootError = $state<string | null>(null);
@@ -93,6 +105,14 @@ export class AppState {
       index: sv.index,
       lexical: sv.lexical,
       onReady: () => void this.share.runPending(),
+      prebuilt: (c) => this.demoPack(c),
+    });
+    this.packs = new PackState({
+      jobs,
+      corpus,
+      indexes: this.indexes,
+      env,
+      target: () => this.indexes.packTarget() ?? this.expectedPackTarget(),
     });
     this.answer = new AnswerState({
       settings,
@@ -121,6 +141,27 @@ export class AppState {
     this.saved = new SavedData(kv);
   }
 
+  #demoPack: Promise<Pack | null> | null = null;
+
+  /** The shipped demo pack, read and checked once; null for any other corpus, or when the build has none. */
+  private demoPack(c: Corpus): Promise<Pack | null> {
+    const load = this.deps.demo.pack;
+    if (c.name !== this.deps.demo.corpusName || !load) return Promise.resolve(null);
+    this.#demoPack ??= load().then((b) => (b ? readPack(b) : null));
+    return this.#demoPack.catch(() => null);
+  }
+
+  /** The embedder that will load (before it has): what a pack opened early must match. */
+  private expectedPackTarget(): PackTarget | null {
+    const id = this.models.effectiveEmbedderId();
+    const spec = findEmbedder(id);
+    if (!spec) return null;
+    return {
+      embedder: { id, dtype: this.settings.value.embedDtype || spec.defaultDtype, dim: spec.dim },
+      textMode: this.settings.value.textMode,
+    };
+  }
+
   get services(): UiServices {
     return this.deps.services;
   }
@@ -138,8 +179,10 @@ export class AppState {
   async boot(search: string, isolated: boolean): Promise<void> {
     try {
       const st = this.share.open(search);
-      await this.models.probe(isolated);
+      // The database and the corpus need no model: they open while the model list and the GPU are
+      // probed, so SQL can run before any model work has started.
       await Promise.all([
+        this.models.probe(isolated),
         st.db ? this.share.openDb(st.db) : this.database.restore(),
         st.corpus ? this.share.openCorpus(st.corpus) : this.corpus.restore(),
       ]);

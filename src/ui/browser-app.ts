@@ -10,7 +10,7 @@ import { TrainState } from './train.svelte.ts';
 import { lazyKv, type UiServices } from './state/ports.ts';
 import { pageStorage } from './settings.ts';
 import { quotaWarning } from './storage.ts';
-import { DEMO_CORPUS_NAME, DEMO_DB_NAME, demoCorpus, demoDatabaseSql } from './demo.ts';
+import { DEMO_CORPUS_NAME, DEMO_DB_NAME, DEMO_PACK_URL, demoCorpus, demoDatabaseSql } from './demo.ts';
 import type { Ui } from './context.ts';
 
 /** The training worker (rule-based pair generation and adapter training): the Fine-tune page's own port. */
@@ -38,7 +38,16 @@ export function createBrowserUi(): Ui {
     kv,
     env: { href: () => location.href, fetch: (input, init) => fetch(input, init), online: () => navigator.onLine },
     settingsStorage: pageStorage(),
-    demo: { dbName: DEMO_DB_NAME, dbSql: demoDatabaseSql, corpusName: DEMO_CORPUS_NAME, corpus: demoCorpus },
+    demo: {
+      dbName: DEMO_DB_NAME,
+      dbSql: demoDatabaseSql,
+      corpusName: DEMO_CORPUS_NAME,
+      corpus: demoCorpus,
+      pack: async () => {
+        const r = await fetch(DEMO_PACK_URL);
+        return r.ok ? r.arrayBuffer() : null;
+      },
+    },
     quotaWarning,
   });
   return {

@@ -1,8 +1,7 @@
 /** The built-in demo: the team's shop database and question→SQL corpus from static-data/. */
 import shopSqlUrl from '../../static-data/demo/shop.sql?url';
 import corpusUrl from '../../static-data/demo/corpus.jsonl?url';
-import { parseDemoCorpus } from '../lib/corpus/demo.ts';
-import { corpusHash } from '../lib/corpus/hash.ts';
+import { DEMO_CORPUS_NAME, buildDemoCorpus, onlyDdl } from '../lib/corpus/demo.ts';
 import type { Corpus } from '../lib/types.ts';
 
 const schemaFiles = import.meta.glob('../../static-data/demo/schemas/*.sql', {
@@ -12,7 +11,9 @@ const schemaFiles = import.meta.glob('../../static-data/demo/schemas/*.sql', {
 }) as Record<string, string>;
 
 export const DEMO_DB_NAME = 'Demo shop';
-export const DEMO_CORPUS_NAME = 'Demo examples';
+export { DEMO_CORPUS_NAME, onlyDdl };
+/** The demo corpus's pack (scripts/demo-pack.ts writes it; vite copies public/ into the build). */
+export const DEMO_PACK_URL = `${import.meta.env.BASE_URL}packs/demo.pack`;
 
 export async function demoDatabaseSql(): Promise<string> {
   const r = await fetch(shopSqlUrl);
@@ -22,22 +23,16 @@ export async function demoDatabaseSql(): Promise<string> {
 
 export async function demoCorpus(): Promise<Corpus> {
   const shop = await demoDatabaseSql();
-  const ddl: Record<string, string> = { shop: onlyDdl(shop) };
+  const schemas: Record<string, string> = {};
   for (const [file, text] of Object.entries(schemaFiles)) {
-    const name = file
-      .split('/')
-      .pop()!
-      .replace(/\.sql$/, '');
-    ddl[name] = onlyDdl(text);
+    schemas[
+      file
+        .split('/')
+        .pop()!
+        .replace(/\.sql$/, '')
+    ] = text;
   }
   const r = await fetch(corpusUrl);
   if (!r.ok) throw new Error(`could not fetch the demo corpus (${r.status})`);
-  const res = parseDemoCorpus(await r.text());
-  const examples = res.examples.map((e) => ({ ...e, schema: e.dbId ? ddl[e.dbId] : undefined }));
-  return { name: DEMO_CORPUS_NAME, hash: corpusHash(examples), examples };
-}
-
-/** Keep the CREATE statements of a SQL script (drop INSERTs): the schema context of an example. */
-export function onlyDdl(sql: string): string {
-  return (sql.match(/CREATE\s+TABLE[\s\S]*?\);/gi) ?? []).join('\n');
+  return buildDemoCorpus(shop, schemas, await r.text());
 }

@@ -10,7 +10,6 @@ import type { EvalExample, EvalRun } from '../lib/eval/report.ts';
 import { summarizeRun } from '../lib/eval/report.ts';
 import { sampleIndices } from '../lib/eval/stats.ts';
 import { parseSpiderQuestions } from '../lib/corpus/spider.ts';
-import { loadCorpusFile } from '../lib/corpus/detect.ts';
 import { evalRunsCsv } from './eval-export.ts';
 import { errorMessage, isCancelled } from '../lib/errors.ts';
 import type { Progress, RowIssue } from '../lib/types.ts';
@@ -154,6 +153,8 @@ export class EvalState {
     this.#datasetError = null;
     try {
       const data = await file.arrayBuffer();
+      // The file parsers load when a file is first chosen, not with the page.
+      const { loadCorpusFile } = await import('../lib/corpus/detect.ts');
       const res = await loadCorpusFile(file.name, data);
       this.#datasetIssues = res.issues;
       const items: EvalItem[] = [];

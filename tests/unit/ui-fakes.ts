@@ -76,13 +76,17 @@ export interface TestApp {
   calls: { embedDocs: number; generate: number; interrupt: number };
   /** URLs the fake fetch serves. */
   served: Map<string, string>;
+  /** URLs the fake fetch serves as bytes (packs). */
+  servedBytes: Map<string, Uint8Array<ArrayBuffer>>;
   /** Set offline: fetch fails as with no network, and the page reports navigator.onLine = false. */
   network: { offline: boolean };
 }
 
 let dbCounter = 0;
 
-export async function makeTestApp(opts: { storage?: Map<string, string>; dbName?: string } = {}): Promise<TestApp> {
+export async function makeTestApp(
+  opts: { storage?: Map<string, string>; dbName?: string; demoPack?: Uint8Array<ArrayBuffer> } = {},
+): Promise<TestApp> {
   const SQL = await sqlJs();
   const dbName = opts.dbName ?? `coderag-ui-test-${++dbCounter}`;
   const open = () => IndexStore.open(dbName);
@@ -198,6 +202,7 @@ export async function makeTestApp(opts: { storage?: Map<string, string>; dbName?
     lexical: new LocalLexicalSource(),
   };
   const storage = opts.storage ?? new Map<string, string>();
+  const servedBytes = new Map<string, Uint8Array<ArrayBuffer>>();
   const served = new Map<string, string>([
     [
       'http://app.test/models/index.json',
@@ -216,7 +221,7 @@ export async function makeTestApp(opts: { storage?: Map<string, string>; dbName?
         // no network, or a host that does not answer (*.unreachable.test)
         if (network.offline || /^https?:\/\/[^/]*unreachable\.test\//.test(String(input)))
           throw new TypeError('Failed to fetch');
-        const body = served.get(String(input));
+        const body = served.get(String(input)) ?? servedBytes.get(String(input));
         return body == null ? new Response('not found', { status: 404 }) : new Response(body);
       },
     },
@@ -229,8 +234,9 @@ export async function makeTestApp(opts: { storage?: Map<string, string>; dbName?
       dbSql: async () => SHOP_SQL,
       corpusName: DEMO_CORPUS.name,
       corpus: async () => DEMO_CORPUS,
+      ...(opts.demoPack ? { pack: async () => opts.demoPack!.slice().buffer } : {}),
     },
     quotaWarning: async () => null,
   };
-  return { app: new AppState(deps), services, kv, storage, script, calls, served, network };
+  return { app: new AppState(deps), services, kv, storage, script, calls, served, servedBytes, network };
 }

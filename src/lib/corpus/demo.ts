@@ -5,7 +5,8 @@
  */
 import { ExampleSink, isRecord, parseJsonLines, readFields } from './records.ts';
 import { attachSchemas } from './spider.ts';
-import type { Example, LoadResult, TableInfo } from '../types.ts';
+import { corpusHash } from './hash.ts';
+import type { Corpus, Example, LoadResult, TableInfo } from '../types.ts';
 
 export interface QuestionJsonlOptions {
   /** Prefix for records without an `id`: `<idPrefix>-<line - 1>`. Default `jsonl`. */
@@ -52,4 +53,26 @@ export function parseQuestionJsonl(text: string, opts: QuestionJsonlOptions = {}
  */
 export function parseDemoCorpus(jsonlText: string, opts: { tables?: Record<string, TableInfo[]> } = {}): LoadResult {
   return parseQuestionJsonl(jsonlText, { idPrefix: 'demo', requireId: true, requireDbId: true, tables: opts.tables });
+}
+
+/** The demo corpus's name in the app (its index slot, and the pack's name). */
+export const DEMO_CORPUS_NAME = 'Demo examples';
+
+/** Keep the CREATE statements of a SQL script (drop INSERTs): the schema context of an example. */
+export function onlyDdl(sql: string): string {
+  return (sql.match(/CREATE\s+TABLE[\s\S]*?\);/gi) ?? []).join('\n');
+}
+
+/**
+ * The demo corpus exactly as the app shows it: the JSONL examples, each with the DDL of its
+ * database (`shop` from the demo shop script, the others from `schemas/<db>.sql`). The page and
+ * the demo pack's build script (scripts/demo-pack.ts) share it, so their corpus hashes agree.
+ * @param schemaFiles SQL text by database name (file name without `.sql`)
+ */
+export function buildDemoCorpus(shopSql: string, schemaFiles: Record<string, string>, jsonlText: string): Corpus {
+  const ddl: Record<string, string> = { shop: onlyDdl(shopSql) };
+  for (const [name, text] of Object.entries(schemaFiles)) ddl[name] = onlyDdl(text);
+  const res = parseDemoCorpus(jsonlText);
+  const examples = res.examples.map((e) => ({ ...e, schema: e.dbId ? ddl[e.dbId] : undefined }));
+  return { name: DEMO_CORPUS_NAME, hash: corpusHash(examples), examples };
 }

@@ -10,3 +10,11 @@ export {
   type PackVectors,
   type ReadPackOptions,
 } from './read.ts';
+export {
+  packMismatch,
+  packIndexMetas,
+  restorePackIndexes,
+  type PackTarget,
+  type RestorePackOptions,
+  type RestoredPack,
+} from './restore.ts';

@@ -1,7 +1,6 @@
 /** The question→SQL corpus retrieval draws examples from: loaded from files, a URL or the demo. */
 import type { Corpus, RowIssue } from '../../lib/types.ts';
 import type { ShareState } from '../../lib/share/codec.ts';
-import { loadCorpusFile } from '../../lib/corpus/detect.ts';
 import { corpusHash } from '../../lib/corpus/hash.ts';
 import { errorMessage } from '../../lib/errors.ts';
 import type { OpenKv, PageEnv } from './ports.ts';
@@ -75,6 +74,18 @@ export class CorpusState {
     await this.set(await this.deps.demo.corpus(), { kind: 'demo' });
   }
 
+  /**
+   * Make an opened pack's corpus the current one (src/ui/state/packs.svelte.ts): its indexes are
+   * already in place unless `index` (then they are built as for any new corpus).
+   */
+  async usePack(corpus: Corpus, index: boolean): Promise<void> {
+    this.#error = null;
+    this.#issues = [];
+    this.#notes = [];
+    this.#format = 'pack';
+    await this.set(corpus, null, index);
+  }
+
   /** Load a corpus from files (a questions file, plus tables.json for Spider). */
   async loadFiles(files: File[]): Promise<void> {
     this.#error = null;
@@ -135,6 +146,8 @@ export class CorpusState {
     origin: CorpusOrigin,
     index = true,
   ): Promise<void> {
+    // The file parsers (parquet and its codecs, CSV, Excel) load on the first corpus file, not with the page.
+    const { loadCorpusFile } = await import('../../lib/corpus/detect.ts');
     const res = await loadCorpusFile(name, data, { tablesJson });
     this.#issues = res.issues;
     this.#notes = res.notes ?? [];

@@ -20,6 +20,9 @@ import type { EmbedderState } from './embedder.svelte.ts';
 import type { Jobs } from './jobs.svelte.ts';
 import type { SettingsState } from './settings.svelte.ts';
 import type { UiServices } from './ports.ts';
+import type { Pack } from '../../lib/pack/read.ts';
+import { packMismatch, restorePackIndexes, type PackTarget } from '../../lib/pack/restore.ts';
+import type { ProgressFn } from '../../lib/types.ts';
 
 /** The job that embeds a corpus: its phases share one progress bar, one ETA and one Cancel. */
 interface IndexJob {
@@ -32,7 +35,7 @@ export const MASKED_INDEX = 'masked-question index';
 
 export interface ActiveIndex {
   record: IndexRecord;
-  origin: 'restored' | 'built';
+  origin: 'restored' | 'built' | 'pack';
   loadMs: number;
 }
 
@@ -66,6 +69,11 @@ export class IndexesState {
       lexical: LexicalSource;
       /** Called each time the question index becomes ready. */
       onReady?: () => void;
+      /**
+       * A pack that holds this corpus's vectors (the demo's, shipped in the build), or null: tried
+       * before embedding when no stored index matches. Its failures only mean "embed as usual".
+       */
+      prebuilt?: (corpus: Corpus) => Promise<Pack | null>;
     },
   ) {}
 
@@ -151,7 +159,60 @@ export class IndexesState {
     } catch (e) {
       this.stage.setNote(`could not read the stored index (${errorMessage(e)}); rebuilding`);
     }
+    if (await this.fromPrebuilt()) return;
     await this.build();
+  }
+
+  /** What a pack must have been built for to serve the current corpus (null before the embedder is known). */
+  packTarget(): PackTarget | null {
+    const emb = this.deps.embedder.info;
+    if (!emb) return null;
+    return { embedder: { id: emb.id, dtype: emb.dtype, dim: emb.dim }, textMode: this.deps.settings.value.textMode };
+  }
+
+  /** Restore the current corpus's indexes from its prebuilt pack, when there is one that fits. */
+  private async fromPrebuilt(): Promise<boolean> {
+    const corpus = this.deps.corpus.current;
+    const target = this.packTarget();
+    if (!corpus || !target || !this.deps.prebuilt) return false;
+    try {
+      const pack = await this.deps.prebuilt(corpus);
+      if (!pack || pack.header.corpusHash !== corpus.hash || packMismatch(pack.header, target)) return false;
+      this.stage.loading();
+      await this.job('index', `Opening the ${corpus.name} pack`, corpus, ['pack'], (job) =>
+        this.adoptPack(pack, corpus.name, job.signal, job.progress.phase(0)),
+      );
+      this.stage.setNote(null);
+      if (!this.#masked || this.#masked.record.meta.corpusHash !== corpus.hash) await this.ensureMasked();
+      return true;
+    } catch (e) {
+      if (isCancelled(e)) {
+        this.stage.set(this.#index ? 'ready' : 'idle');
+        return true;
+      }
+      // A missing or damaged shipped pack: embed the corpus as before.
+      return false;
+    }
+  }
+
+  /**
+   * Make a validated pack's indexes the active ones (nothing embedded): the question index, and the
+   * masked-question index when the pack has it. `slot` is the corpus name the pack will be shown as.
+   */
+  async adoptPack(pack: Pack, slot: string, signal?: AbortSignal, onProgress?: ProgressFn): Promise<void> {
+    const restored = await restorePackIndexes(this.deps.index, pack, {
+      slot,
+      kind: this.deps.settings.value.indexKind,
+      signal,
+      onProgress,
+    });
+    this.#index = { record: restored.primary, origin: 'pack', loadMs: 0 };
+    this.stage.set('ready');
+    if (restored.masked) {
+      this.#masked = { record: restored.masked, origin: 'pack', loadMs: 0 };
+      this.maskedStage.set('ready');
+    }
+    this.deps.onReady?.();
   }
 
   async build(): Promise<void> {

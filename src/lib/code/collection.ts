@@ -6,10 +6,13 @@
 import type { Embedder } from '../embed/embedder.ts';
 import { CancelledError } from '../errors.ts';
 import type { ProgressFn } from '../types.ts';
-import { chunkFile, type ChunkOptions } from './chunk.ts';
+import type { ChunkOptions } from './chunk.ts';
+import { chunkFiles } from './chunk-files.ts';
 import type { CodeParsers } from './parsers.ts';
 import { chunkEmbedText, CodeIndex } from './search.ts';
 import type { Chunk, SourceFile } from './types.ts';
+
+export { chunkFiles };
 
 export interface BuildCollectionOptions {
   parsers: CodeParsers | null;
@@ -26,20 +29,6 @@ export interface BuiltCollection {
   index: CodeIndex;
   chunks: Chunk[];
   ms: { chunk: number; embed: number };
-}
-
-export async function chunkFiles(
-  files: SourceFile[],
-  parsers: CodeParsers | null,
-  o: ChunkOptions & { signal?: AbortSignal; onProgress?: ProgressFn } = {},
-): Promise<Chunk[]> {
-  const chunks: Chunk[] = [];
-  for (let i = 0; i < files.length; i++) {
-    if (o.signal?.aborted) throw new CancelledError('chunking');
-    o.onProgress?.({ phase: 'Chunking files', done: i, total: files.length, detail: files[i].path });
-    chunks.push(...(await chunkFile(files[i], parsers, o)));
-  }
-  return chunks;
 }
 
 export async function buildCollection(files: SourceFile[], o: BuildCollectionOptions): Promise<BuiltCollection> {

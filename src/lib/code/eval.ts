@@ -87,16 +87,20 @@ export interface CodeEvalReport {
   questions: { answerable: number; unanswerable: number };
   chunks: number;
   methods: MethodReport[];
-  /** Per method, the best similarity of each question's top-k (answerable, unanswerable). */
-  threshold: {
-    method: CodeMethod;
-    curve: ThresholdPoint[];
-    /** The threshold with the best balanced accuracy on the whole set. */
-    chosen: ThresholdPoint;
-    /** Balanced accuracy with the threshold chosen on one half and applied to the other (2 folds). */
-    crossValidated: { answered: number; refused: number };
-  };
+  /** The "I don't know" signal on the best similarity of each question's top-k. */
+  threshold: ThresholdReport;
+  /** The same on the query-vocabulary coverage of the top 3 chunks (CodeIndex.coverage). */
+  coverageThreshold: ThresholdReport;
   ms: number;
+}
+
+export interface ThresholdReport {
+  method: CodeMethod;
+  curve: ThresholdPoint[];
+  /** The threshold with the best balanced accuracy on the whole set. */
+  chosen: ThresholdPoint;
+  /** Balanced accuracy with the threshold chosen on one half and applied to the other (2 folds). */
+  crossValidated: { answered: number; refused: number };
 }
 
 export function thresholdCurve(answerable: number[], unanswerable: number[]): ThresholdPoint[] {
@@ -115,6 +119,11 @@ export function chooseThreshold(curve: ThresholdPoint[]): ThresholdPoint {
   let best = curve[0] ?? { threshold: 0, answered: 1, refused: 0 };
   for (const p of curve) if (p.answered + p.refused > best.answered + best.refused + 1e-12) best = p;
   return best;
+}
+
+function thresholdReport(method: CodeMethod, ans: number[], unans: number[]): ThresholdReport {
+  const curve = thresholdCurve(ans, unans);
+  return { method, curve, chosen: chooseThreshold(curve), crossValidated: crossValidate(ans, unans) };
 }
 
 function crossValidate(ans: number[], unans: number[]): { answered: number; refused: number } {
@@ -151,6 +160,8 @@ export async function evaluateCode(
   const per = new Map<CodeMethod, QuestionScores[]>(methods.map((m) => [m, []]));
   const bestAns: number[] = [];
   const bestUnans: number[] = [];
+  const covAns: number[] = [];
+  const covUnans: number[] = [];
   for (let i = 0; i < questions.length; i++) {
     if (o.signal?.aborted) throw o.signal.reason ?? new Error('cancelled');
     o.onProgress?.(i, questions.length);
@@ -161,6 +172,11 @@ export async function evaluateCode(
       if (m === tm) {
         const best = hits.slice(0, k).reduce((x, h) => Math.max(x, h.similarity), -1);
         (q.gold.length ? bestAns : bestUnans).push(best);
+        const cov = search.index.coverage(
+          q.question,
+          hits.slice(0, 3).map((h) => h.row),
+        );
+        (q.gold.length ? covAns : covUnans).push(cov);
       }
       if (q.gold.length) per.get(m)!.push(scoreQuestion(chunks, hits, q.gold, k));
     }
@@ -184,6 +200,7 @@ export async function evaluateCode(
       };
     }),
     threshold: { method: tm, curve, chosen: chooseThreshold(curve), crossValidated: crossValidate(bestAns, bestUnans) },
+    coverageThreshold: thresholdReport(tm, covAns, covUnans),
     ms: performance.now() - t0,
   };
 }

@@ -84,6 +84,7 @@ export function skipByPath(path: string): string | null {
   if (LOCKFILES.has(name)) return 'lockfile';
   if (BINARY_EXT.test(name)) return 'binary file type';
   if (/\.min\.(js|css|mjs)$/.test(name) || /\.map$/.test(name)) return 'minified or generated';
+  if (/\.(csv|tsv|jsonl|ndjson)$/.test(name)) return 'data file (not code or docs)';
   return null;
 }
 

@@ -11,6 +11,9 @@ import { dot } from '../index/vector-index.ts';
 import { mmr, rrf, type Scored } from '../retrieve/rank.ts';
 import type { Chunk } from './types.ts';
 
+/** Weight of a chunk's names (path, symbols) against its text in BM25. */
+export const NAME_BOOST = 2;
+
 export type CodeMethod = 'dense' | 'bm25' | 'hybrid' | 'hybrid+rerank';
 export const CODE_METHODS: readonly CodeMethod[] = ['dense', 'bm25', 'hybrid', 'hybrid+rerank'];
 
@@ -70,7 +73,7 @@ export interface CodeSearchOptions {
 
 /** An indexed collection: the chunks, their unit vectors, and a BM25 index. */
 export class CodeIndex {
-  private readonly bm25: MiniSearch<{ id: number; text: string }>;
+  private readonly bm25: MiniSearch<{ id: number; name: string; text: string }>;
 
   constructor(
     readonly chunks: Chunk[],
@@ -80,14 +83,43 @@ export class CodeIndex {
   ) {
     if (vectors.length !== chunks.length * dim)
       throw new Error(`${vectors.length / dim} vectors for ${chunks.length} chunks`);
+    // Names (the path and the symbols a chunk covers) count more than the words of its body.
     this.bm25 = new MiniSearch({
-      fields: ['text'],
+      fields: ['name', 'text'],
       idField: 'id',
       tokenize: codeTokens,
       processTerm: (t) => t,
-      searchOptions: { combineWith: 'OR', prefix: false, fuzzy: false, boost: { text: 1 } },
+      searchOptions: { combineWith: 'OR', prefix: false, fuzzy: false, boost: { name: NAME_BOOST, text: 1 } },
     });
-    this.bm25.addAll(chunks.map((c, id) => ({ id, text: `${c.path} ${c.symbols.join(' ')}\n${c.text}` })));
+    this.bm25.addAll(chunks.map((c, id) => ({ id, name: `${c.path} ${c.symbols.join(' ')}`, text: c.text })));
+    for (let r = 0; r < chunks.length; r++)
+      for (const t of new Set(this.tokensOf(r))) this.df.set(t, (this.df.get(t) ?? 0) + 1);
+  }
+
+  /**
+   * How much of the query's rare vocabulary the given chunks contain: the IDF-weighted share of
+   * the query's code tokens found in them (a token the collection never uses weighs the most). A
+   * question about something the collection does not have finds few of its words there.
+   */
+  coverage(query: string, rows: number[]): number {
+    const toks = [...new Set(codeTokens(query))];
+    if (!toks.length) return 0;
+    const n = this.chunks.length;
+    const idf = (t: string) => Math.log(1 + n / (1 + (this.df.get(t) ?? 0)));
+    const seen = new Set(rows.flatMap((r) => this.tokensOf(r)));
+    let found = 0;
+    let all = 0;
+    for (const t of toks) {
+      all += idf(t);
+      if (seen.has(t)) found += idf(t);
+    }
+    return all ? found / all : 0;
+  }
+
+  private readonly df = new Map<string, number>();
+  private tokensOf(row: number): string[] {
+    const c = this.chunks[row];
+    return codeTokens(`${c.path} ${c.symbols.join(' ')} ${c.text}`);
   }
 
   /** Cosine of a query vector with chunk `row`. */

@@ -65,6 +65,10 @@ export function formatCodeReport(r: CodeEvalReport): string {
   lines.push(
     `"I don't know" (${t.method}): threshold ${t.chosen.threshold} answers ${pct(t.chosen.answered)}% of answerable, refuses ${pct(t.chosen.refused)}% of unanswerable; 2-fold cross-validated ${pct(t.crossValidated.answered)}% / ${pct(t.crossValidated.refused)}%`,
   );
+  const c = r.coverageThreshold;
+  lines.push(
+    `"I don't know" on coverage: threshold ${c.chosen.threshold} answers ${pct(c.chosen.answered)}%, refuses ${pct(c.chosen.refused)}%; 2-fold cross-validated ${pct(c.crossValidated.answered)}% / ${pct(c.crossValidated.refused)}%`,
+  );
   return lines.join('\n');
 }
 

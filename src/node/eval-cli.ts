@@ -5,6 +5,7 @@
  *
  * See docs/evaluation.md for the protocol and the JSON written by `--out`.
  */
+import { CODE_EVAL_USAGE, runCodeEval } from './code/eval.ts';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { chooseDefaults, findCpuGenerator, findEmbedder } from '../lib/config.ts';
@@ -430,6 +431,9 @@ export async function main(argv = process.argv.slice(2), io: CliIO = processIO):
   };
   process.on('SIGINT', onInt);
   try {
+    // `--code DIR` evaluates retrieval over a code & docs collection (src/node/code/eval.ts)
+    if (argv.includes('--code') || argv.some((a) => a.startsWith('--code=')))
+      return await runCli('eval', CODE_EVAL_USAGE, () => runCodeEval(argv, io, ac.signal), io, isCancelled);
     return await runCli('eval', EVAL_USAGE, () => runEvalCli(argv, io, ac.signal), io, isCancelled);
   } finally {
     process.off('SIGINT', onInt);

@@ -1,4 +1,7 @@
 /** Build the page's UI state over the real workers, IndexedDB and localStorage. */
+import type { CodeApi } from '../../workers/code.worker.ts';
+import { WorkerCodeCollections } from '../browser/code-client.ts';
+import { CodeSpaceState } from './state/code.svelte.ts';
 import * as Comlink from 'comlink';
 import type { TrainApi } from '../../workers/train.worker.ts';
 import { createBrowserServices, newWorkerSql } from '../browser/services.ts';
@@ -17,6 +20,15 @@ import type { Ui } from './context.ts';
 function trainService(): Comlink.Remote<TrainApi> {
   return Comlink.wrap<TrainApi>(
     new Worker(new URL('../../workers/train.worker.ts', import.meta.url), { type: 'module', name: 'train' }),
+  );
+}
+
+/** The code worker (ingestion, tree-sitter chunking, code search): the Code & docs page's own port. */
+function codeService(): WorkerCodeCollections {
+  return new WorkerCodeCollections(
+    Comlink.wrap<CodeApi>(
+      new Worker(new URL('../../workers/code.worker.ts', import.meta.url), { type: 'module', name: 'code' }),
+    ),
   );
 }
 
@@ -55,5 +67,15 @@ export function createBrowserUi(): Ui {
     conversation: new Conversation({ app, services, kv }),
     evaluation: new EvalState({ app, services, kv }),
     training: new TrainState({ app, services, train: trainService() }),
+    code: new CodeSpaceState({
+      settings: app.settings,
+      jobs: app.jobs,
+      kv,
+      code: codeService(),
+      embedder: services.embedder,
+      embedderInfo: () => app.embedder.info,
+      generator: services.generator,
+      generatorReady: () => app.generator.ready,
+    }),
   };
 }

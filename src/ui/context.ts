@@ -4,12 +4,15 @@ import type { AppState } from './app.svelte.ts';
 import type { Conversation } from './conversation.svelte.ts';
 import type { EvalState } from './evaluate.svelte.ts';
 import type { TrainState } from './train.svelte.ts';
+import type { CodeSpaceState } from './state/code.svelte.ts';
 
 export interface Ui {
   app: AppState;
   conversation: Conversation;
   evaluation: EvalState;
   training: TrainState;
+  /** The Code & docs space. */
+  code: CodeSpaceState;
 }
 
 const KEY = Symbol('coderag-ui');

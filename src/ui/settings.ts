@@ -31,6 +31,13 @@ export interface Settings {
   maxNewTokens: number;
   /** Models larger than this (MB) are only downloaded after the user confirms. */
   autoDownloadMB: number;
+  /**
+   * Code & docs: below this best similarity the app says "I don't know" instead of answering
+   * (calibrated in docs/code-docs.md for the test embedder; each embedder has its own scale).
+   */
+  codeThreshold: number;
+  /** Code & docs: largest chunk in tokens (cut further to the embedder's limit). */
+  codeChunkTokens: number;
 }
 
 export const DEFAULT_SETTINGS: Settings = {
@@ -52,6 +59,8 @@ export const DEFAULT_SETTINGS: Settings = {
   timeoutMs: 5000,
   maxNewTokens: 128,
   autoDownloadMB: 100,
+  codeThreshold: 0.3,
+  codeChunkTokens: 512,
 };
 
 /** Every member of a union, listed through a record so that a member missing here fails to compile. */
@@ -102,6 +111,8 @@ const CHECKS: { [K in keyof Settings]: Check<Settings[K]> } = {
   timeoutMs: isPositive,
   maxNewTokens: (v): v is number => isCount(v) && v > 0,
   autoDownloadMB: (v): v is number => typeof v === 'number' && Number.isFinite(v) && v >= 0,
+  codeThreshold: (v): v is number => typeof v === 'number' && Number.isFinite(v) && v >= -1 && v <= 1,
+  codeChunkTokens: (v): v is number => isCount(v) && v >= 32 && v <= 8192,
 };
 
 /**

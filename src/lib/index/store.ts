@@ -56,6 +56,24 @@ export interface StoredHistory {
  * Every key of the small key-value store and the type of its value. Values are as this version
  * writes them; a reader of data that an older version may have written checks it (history does).
  */
+/** A code & docs collection as stored: its chunks with the vectors of one embedder. */
+export interface StoredCodeCollection {
+  version: 1;
+  id: string;
+  name: string;
+  created: number;
+  embedderId: string;
+  dim: number;
+  files: { path: string; print: string; lines: number }[];
+  chunks: import('../code/types.ts').Chunk[];
+  /** chunks.length × dim unit vectors. */
+  vectors: Float32Array;
+  skipped: { path: string; reason: string }[];
+  bytes: number;
+  /** Wall time of the build (read + chunk, embed). */
+  ms: { prepare: number; embed: number };
+}
+
 export interface KvSchema {
   'db:current': SavedDb;
   'corpus:current': SavedCorpus;
@@ -66,6 +84,8 @@ export interface KvSchema {
   [key: `history:${string}`]: StoredHistory;
   /** A trained query adapter (its JSON) per embedder id. */
   [key: `adapter:${string}`]: string;
+  /** A code & docs collection (src/lib/code/), by its id. */
+  [key: `code:${string}`]: StoredCodeCollection;
 }
 
 export type KvKey = keyof KvSchema;

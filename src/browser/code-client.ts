@@ -1,0 +1,30 @@
+/**
+ * The code worker behind the `CodeCollectionsApi` interface: progress callbacks cross as Comlink
+ * proxies, and a cancel reaches the worker at once (it stops between files).
+ */
+import * as Comlink from 'comlink';
+import type { CodeApi } from '../../workers/code.worker.ts';
+import type { CodeCollectionsApi, CodeInput, PrepareOptions, PreparedSources } from '../lib/code/service.ts';
+import type { CodeHit, CodeMethod } from '../lib/code/search.ts';
+import type { Chunk } from '../lib/code/types.ts';
+import type { ProgressFn } from '../lib/types.ts';
+
+export class WorkerCodeCollections implements CodeCollectionsApi {
+  constructor(private readonly api: Comlink.Remote<CodeApi>) {}
+
+  prepare(inputs: CodeInput[], o?: PrepareOptions, onProgress?: ProgressFn): Promise<PreparedSources> {
+    return this.api.prepare(inputs, o, onProgress ? Comlink.proxy(onProgress) : undefined);
+  }
+  cancelPrepare(): void {
+    void this.api.cancelPrepare();
+  }
+  open(id: string, chunks: Chunk[], vectors: Float32Array, dim: number): Promise<void> {
+    return this.api.open(id, chunks, vectors, dim);
+  }
+  search(id: string, query: string, q: Float32Array, k: number, method: CodeMethod): Promise<CodeHit[]> {
+    return this.api.search(id, query, q, k, method);
+  }
+  close(id: string): Promise<void> {
+    return this.api.close(id);
+  }
+}

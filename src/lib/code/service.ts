@@ -1,0 +1,139 @@
+/**
+ * The code & docs collections as a service: prepare sources (ingest + chunk, the heavy parsing
+ * part) and search opened collections. `LocalCodeCollections` runs in process (Node, tests, and
+ * inside the code worker); the page talks to the worker through the same interface, so callers
+ * never know where it runs. Embedding is not here: it goes through the Embedder seam, wherever
+ * the embedder lives.
+ */
+import { CancelledError } from '../errors.ts';
+import type { ProgressFn } from '../types.ts';
+import { chunkFiles } from './chunk-files.ts';
+import { ingest, zipEntries, type FileEntry, type IngestLimits } from './ingest.ts';
+import type { CodeParsers } from './parsers.ts';
+import { CodeIndex, CodeSearch, type CodeHit, type CodeMethod } from './search.ts';
+import type { Chunk, SkippedFile } from './types.ts';
+
+/** A file handed over for a collection: a path and its bytes (a Blob in the page). */
+export interface CodeInput {
+  path: string;
+  data: Blob | Uint8Array;
+}
+
+export interface PrepareOptions {
+  /** Largest chunk in tokens (the embedder's limit, at most 512). */
+  maxTokens?: number;
+  overlapTokens?: number;
+  limits?: Partial<IngestLimits>;
+}
+
+export interface PreparedSources {
+  /** Paths and a content fingerprint per file (a refresh re-reads only files whose print changed). */
+  files: { path: string; print: string; lines: number }[];
+  chunks: Chunk[];
+  skipped: SkippedFile[];
+  bytes: number;
+}
+
+export interface CodeCollectionsApi {
+  /** Ingest and chunk; a `.zip` among the inputs is opened (with its expansion capped). */
+  prepare(inputs: CodeInput[], o?: PrepareOptions, onProgress?: ProgressFn): Promise<PreparedSources>;
+  /** Stop a `prepare` in flight (it rejects with CancelledError). */
+  cancelPrepare(): void;
+  /** Make a collection searchable (chunks and their unit vectors, n × dim). */
+  open(id: string, chunks: Chunk[], vectors: Float32Array, dim: number): Promise<void>;
+  search(id: string, query: string, q: Float32Array, k: number, method: CodeMethod): Promise<CodeHit[]>;
+  close(id: string): Promise<void>;
+}
+
+/** FNV-1a 32 of a text, as 8 hex digits: a cheap change detector, not a security hash. */
+export function textPrint(text: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return (h >>> 0).toString(16).padStart(8, '0');
+}
+
+async function bytesOf(d: Blob | Uint8Array): Promise<Uint8Array> {
+  return d instanceof Uint8Array ? d : new Uint8Array(await d.arrayBuffer());
+}
+
+export class LocalCodeCollections implements CodeCollectionsApi {
+  private readonly open_ = new Map<string, CodeSearch>();
+  private abort: AbortController | null = null;
+
+  constructor(private readonly parsers: CodeParsers | null) {}
+
+  async prepare(inputs: CodeInput[], o: PrepareOptions = {}, onProgress?: ProgressFn): Promise<PreparedSources> {
+    this.abort?.abort();
+    const ac = new AbortController();
+    this.abort = ac;
+    try {
+      const entries: FileEntry[] = [];
+      const skipped: SkippedFile[] = [];
+      for (const inp of inputs) {
+        if (/\.zip$/i.test(inp.path)) {
+          onProgress?.({ phase: 'Opening zip', done: 0, total: 1, detail: inp.path });
+          try {
+            const z = zipEntries(await bytesOf(inp.data), o.limits);
+            entries.push(...z.entries);
+            skipped.push(...z.skipped);
+          } catch (e) {
+            skipped.push({ path: inp.path, reason: (e as Error).message });
+          }
+        } else {
+          const size = inp.data instanceof Uint8Array ? inp.data.length : inp.data.size;
+          entries.push({ path: inp.path, size, read: () => bytesOf(inp.data) });
+        }
+      }
+      const ing = await ingest(entries, {
+        limits: o.limits,
+        signal: ac.signal,
+        onProgress: (done, total) => onProgress?.({ phase: 'Reading files', done, total }),
+      });
+      if (ac.signal.aborted) throw new CancelledError('reading files');
+      const chunks = await chunkFiles(ing.files, this.parsers, {
+        maxTokens: o.maxTokens,
+        overlapTokens: o.overlapTokens,
+        signal: ac.signal,
+        onProgress,
+      });
+      return {
+        files: ing.files.map((f) => ({ path: f.path, print: textPrint(f.text), lines: f.text.split('\n').length })),
+        chunks,
+        skipped: [...skipped, ...ing.skipped],
+        bytes: ing.bytes,
+      };
+    } catch (e) {
+      if (ac.signal.aborted) throw new CancelledError('preparing the collection');
+      throw e;
+    } finally {
+      if (this.abort === ac) this.abort = null;
+    }
+  }
+
+  cancelPrepare(): void {
+    this.abort?.abort();
+  }
+
+  async open(id: string, chunks: Chunk[], vectors: Float32Array, dim: number): Promise<void> {
+    // the search needs only stored vectors here: queries arrive embedded
+    const index = new CodeIndex(chunks, vectors, dim);
+    this.open_.set(id, new CodeSearch(index, { id: 'precomputed', dim, dtype: '', device: '', embed: noEmbed }));
+  }
+
+  async search(id: string, query: string, q: Float32Array, k: number, method: CodeMethod): Promise<CodeHit[]> {
+    const s = this.open_.get(id);
+    if (!s) throw new Error(`collection ${id} is not open`);
+    return s.searchVector(query, q, k, method);
+  }
+
+  async close(id: string): Promise<void> {
+    this.open_.delete(id);
+  }
+}
+
+async function noEmbed(): Promise<Float32Array> {
+  throw new Error('queries are embedded by the caller');
+}

@@ -1,0 +1,140 @@
+/**
+ * `npm run eval -- --code DIR --questions FILE`: retrieval over a code & docs collection built
+ * with the app's own core (ingest → chunk → embed → dense/BM25/hybrid/rerank), scored against
+ * questions whose gold answers are symbols. Prints a table and writes JSON.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { findEmbedder } from '../../lib/config.ts';
+import { ingest } from '../../lib/code/ingest.ts';
+import { buildCollection } from '../../lib/code/collection.ts';
+import { evaluateCode, type CodeEvalReport, type CodeQuestion } from '../../lib/code/eval.ts';
+import { CodeParsers } from '../../lib/code/parsers.ts';
+import { CodeSearch } from '../../lib/code/search.ts';
+import { inputDir, inputFile, intArg, outputFile, parseStrict, UsageError, type CliIO } from '../cli/args.ts';
+import { writeAtomic } from '../cli/output.ts';
+import { cachingEmbedder, EMBED_CACHE_DIR } from '../embed-cache.ts';
+import { defaultTestEmbedderId, loadEmbedder } from '../host.ts';
+import { folderEntries, nodeGrammarLoader } from './files.ts';
+
+export const CODE_EVAL_USAGE = `Usage: npm run eval -- --code DIR --questions FILE [options]
+  --code DIR            the folder to index (its .gitignore is honoured)
+  --questions FILE      questions JSON ({questions: [{id, question, gold: [{path, symbol}]}]})
+  --embedder ID         embedder (default: the local test embedder)
+  --k N                 cut-off for precision/recall (default 10)
+  --max-tokens N        largest chunk in tokens (default: min(512, the embedder's limit))
+  --out FILE            write the JSON report here (default docs/code-eval.results.json)
+`;
+
+export function parseQuestions(text: string, where: string): CodeQuestion[] {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (e) {
+    throw new UsageError(`${where}: not JSON (${(e as Error).message})`);
+  }
+  const qs = (doc as { questions?: unknown })?.questions;
+  if (!Array.isArray(qs)) throw new UsageError(`${where}: expected {"questions": [...]}`);
+  return qs.map((q: Record<string, unknown>, i: number) => {
+    if (typeof q?.question !== 'string' || !Array.isArray(q.gold))
+      throw new UsageError(`${where}: question ${i + 1} needs "question" (text) and "gold" (a list)`);
+    return {
+      id: typeof q.id === 'string' ? q.id : String(i + 1),
+      question: q.question,
+      kind: q.kind as CodeQuestion['kind'],
+      gold: (q.gold as { path: string; symbol: string }[]).map((g) => ({ path: g.path, symbol: g.symbol })),
+    };
+  });
+}
+
+function pct(x: number): string {
+  return (100 * x).toFixed(1);
+}
+
+export function formatCodeReport(r: CodeEvalReport): string {
+  const lines = [
+    `${r.questions.answerable} answerable + ${r.questions.unanswerable} unanswerable questions, ${r.chunks} chunks`,
+    'method          P@k    R@k    MRR    nDCG@10 [95% CI]',
+  ];
+  for (const m of r.methods) {
+    lines.push(
+      `${m.method.padEnd(15)} ${m.precision.mean.toFixed(3)}  ${m.recall.mean.toFixed(3)}  ${m.mrr.mean.toFixed(3)}  ${m.ndcg10.mean.toFixed(3)} [${m.ndcg10.lo.toFixed(3)}, ${m.ndcg10.hi.toFixed(3)}]`,
+    );
+  }
+  const t = r.threshold;
+  lines.push(
+    `"I don't know" (${t.method}): threshold ${t.chosen.threshold} answers ${pct(t.chosen.answered)}% of answerable, refuses ${pct(t.chosen.refused)}% of unanswerable; 2-fold cross-validated ${pct(t.crossValidated.answered)}% / ${pct(t.crossValidated.refused)}%`,
+  );
+  const c = r.coverageThreshold;
+  lines.push(
+    `"I don't know" on coverage: threshold ${c.chosen.threshold} answers ${pct(c.chosen.answered)}%, refuses ${pct(c.chosen.refused)}%; 2-fold cross-validated ${pct(c.crossValidated.answered)}% / ${pct(c.crossValidated.refused)}%`,
+  );
+  return lines.join('\n');
+}
+
+export async function runCodeEval(argv: string[], io: CliIO, signal?: AbortSignal): Promise<CodeEvalReport> {
+  const values = parseStrict(argv, {
+    code: { type: 'string' },
+    questions: { type: 'string' },
+    embedder: { type: 'string' },
+    k: { type: 'string' },
+    'max-tokens': { type: 'string' },
+    out: { type: 'string' },
+  });
+  if (!values.code || !values.questions) throw new UsageError('--code DIR and --questions FILE are both needed');
+  const dir = path.resolve(inputDir('--code', values.code));
+  const qFile = path.resolve(inputFile('--questions', values.questions));
+  const out = outputFile('--out', values.out ?? 'docs/code-eval.results.json');
+  const k = intArg('--k', values.k, 1, 100) ?? 10;
+  const embedderId = values.embedder ?? defaultTestEmbedderId();
+  const spec = findEmbedder(embedderId);
+  if (!spec) throw new UsageError(`unknown --embedder "${embedderId}"`);
+  const maxTokens = intArg('--max-tokens', values['max-tokens'], 16, 8192);
+  const questions = parseQuestions(readFileSync(qFile, 'utf8'), values.questions);
+
+  const t0 = performance.now();
+  // the questions themselves and the report must not be part of the collection they evaluate
+  const skipRel = new Set(
+    [path.relative(dir, qFile), path.relative(dir, path.resolve(out))].map((p) => p.split(path.sep).join('/')),
+  );
+  const walk = folderEntries(dir, { exclude: (rel) => skipRel.has(rel) });
+  const ing = await ingest(walk.entries, { signal });
+  const tIngest = performance.now() - t0;
+  io.err(
+    `[code] ${ing.files.length} files (${(ing.bytes / 1e6).toFixed(1)} MB) from ${dir}; ${ing.skipped.length + walk.skipped.length} skipped`,
+  );
+  const embedder = cachingEmbedder(await loadEmbedder(embedderId), EMBED_CACHE_DIR);
+  const parsers = new CodeParsers(nodeGrammarLoader());
+  const built = await buildCollection(ing.files, {
+    parsers,
+    embedder,
+    embedderMaxTokens: spec.maxTokens,
+    chunk: maxTokens ? { maxTokens } : undefined,
+    signal,
+  });
+  io.err(
+    `[code] ${built.chunks.length} chunks; chunking ${Math.round(built.ms.chunk)} ms, embedding ${Math.round(built.ms.embed)} ms`,
+  );
+  const search = new CodeSearch(built.index, embedder);
+  const report = await evaluateCode(search, questions, { k, signal });
+  const lines = ing.files.reduce((n, f) => n + f.text.split('\n').length, 0);
+  const full = {
+    ...report,
+    collection: {
+      dir: path.basename(dir),
+      files: ing.files.length,
+      lines,
+      skipped: ing.skipped.length + walk.skipped.length,
+      chunkKinds: built.chunks.reduce<Record<string, number>>((m, c) => ((m[c.kind] = (m[c.kind] ?? 0) + 1), m), {}),
+      maxTokens: maxTokens ?? Math.min(512, spec.maxTokens),
+      grammarsFailed: Object.fromEntries(parsers.failures),
+    },
+    embedder: embedderId,
+    ms: { ingest: tIngest, chunk: built.ms.chunk, embed: built.ms.embed, eval: report.ms },
+    date: new Date().toISOString().slice(0, 10),
+  };
+  writeAtomic(out, JSON.stringify(full, null, 1) + '\n');
+  io.log(formatCodeReport(report));
+  io.err(`[code] wrote ${out}`);
+  return report;
+}

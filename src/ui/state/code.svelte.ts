@@ -1,0 +1,403 @@
+/**
+ * The "Code & docs" space: collections of a user's source files (a folder, dropped files or a
+ * zip), each chunked in the code worker, embedded through the Embedder seam and stored in
+ * IndexedDB; questions answered from the best chunks with numbered citations, or an honest
+ * "I don't know" when nothing retrieved is similar enough.
+ */
+import { findEmbedder } from '../../lib/config.ts';
+import { buildCodePrompt, citationParts, type AnswerPart } from '../../lib/code/answer.ts';
+import { estimateTokens } from '../../lib/code/chunk.ts';
+import { chunkEmbedText, isConfident, type CodeHit, type CodeMethod } from '../../lib/code/search.ts';
+import type { CodeCollectionsApi, CodeInput } from '../../lib/code/service.ts';
+import type { Chunk, SkippedFile } from '../../lib/code/types.ts';
+import { CancelledError, errorMessage, isCancelled } from '../../lib/errors.ts';
+import type { StoredCodeCollection } from '../../lib/index/store.ts';
+import type { AnswerGenerator, Embedder } from '../../lib/services.ts';
+import type { EmbedderInfo } from './embedder.svelte.ts';
+import type { Jobs } from './jobs.svelte.ts';
+import type { OpenKv } from './ports.ts';
+import type { SettingsState } from './settings.svelte.ts';
+
+/** What a question asks for (CodeRAG's task kinds). */
+export type CodeAskKind = 'question' | 'explain' | 'similar';
+
+export const CODE_ASK_KINDS: { id: CodeAskKind; label: string; hint: string }[] = [
+  { id: 'question', label: 'Ask in words', hint: 'text → code: where and how something is done' },
+  { id: 'explain', label: 'Explain this code', hint: 'code → text: paste a snippet to have it explained' },
+  { id: 'similar', label: 'Find code like this', hint: 'code → code: paste a snippet to find similar code' },
+];
+
+export interface CollectionSummary {
+  id: string;
+  name: string;
+  files: number;
+  chunks: number;
+  embedderId: string;
+  created: number;
+  skipped: number;
+}
+
+export interface CodeSource {
+  n: number;
+  chunk: Chunk;
+  similarity: number;
+}
+
+export interface CodeAnswer {
+  question: string;
+  kind: CodeAskKind;
+  sources: CodeSource[];
+  /** The best similarity among the sources, against `threshold`. */
+  best: number;
+  threshold: number;
+  /** Nothing relevant enough: the app says so instead of generating. */
+  dontKnow: boolean;
+  /** The answer text as it streams (empty when there is no generator able to write prose). */
+  text: string;
+  parts: AnswerPart[];
+  /** Why no answer text was written (no generator, SQL-only model, "I don't know"). */
+  note: string | null;
+  searchUrl: string;
+  done: boolean;
+}
+
+const PREFIX = 'code:';
+const METHOD: CodeMethod = 'hybrid+rerank';
+
+/** A search engine link for the question (opened in a new tab; the app itself fetches nothing). */
+export function webSearchUrl(question: string): string {
+  return `https://duckduckgo.com/?q=${encodeURIComponent(question.slice(0, 500))}`;
+}
+
+export class CodeSpaceState {
+  #collections = $state<CollectionSummary[]>([]);
+  #active = $state<string | null>(null);
+  #lastSkipped = $state<SkippedFile[]>([]);
+  #error = $state<string | null>(null);
+  #answer = $state<CodeAnswer | null>(null);
+  #busy = $state<'building' | 'asking' | null>(null);
+  #opened = new Set<string>();
+  #reused = $state(0);
+  #ask: AbortController | null = null;
+  #build: AbortController | null = null;
+
+  constructor(
+    private readonly deps: {
+      settings: SettingsState;
+      jobs: Jobs;
+      kv: OpenKv;
+      code: CodeCollectionsApi;
+      embedder: Embedder;
+      /** The loaded embedder, or null while none is. */
+      embedderInfo: () => EmbedderInfo | null;
+      generator: AnswerGenerator;
+      generatorReady: () => boolean;
+    },
+  ) {}
+
+  get collections(): CollectionSummary[] {
+    return this.#collections;
+  }
+  get active(): CollectionSummary | null {
+    return this.#collections.find((c) => c.id === this.#active) ?? null;
+  }
+  get lastSkipped(): SkippedFile[] {
+    return this.#lastSkipped;
+  }
+  get error(): string | null {
+    return this.#error;
+  }
+  /** Chunks whose vectors the last build reused from the previous one (a refresh). */
+  get reused(): number {
+    return this.#reused;
+  }
+  get answer(): CodeAnswer | null {
+    return this.#answer;
+  }
+  get busy(): 'building' | 'asking' | null {
+    return this.#busy;
+  }
+
+  select(id: string): void {
+    this.#active = id;
+    this.#answer = null;
+  }
+
+  /** Read the stored collections' summaries (no vectors are loaded until a question needs them). */
+  async refreshList(): Promise<void> {
+    const kv = await this.deps.kv();
+    const keys = (await kv.kvKeys()).filter((k) => k.startsWith(PREFIX));
+    const out: CollectionSummary[] = [];
+    for (const k of keys) {
+      const c = await kv.getKv(k as `code:${string}`);
+      if (c?.version === 1) out.push(summary(c));
+    }
+    out.sort((a, b) => b.created - a.created);
+    this.#collections = out;
+    if (!this.#active || !out.some((c) => c.id === this.#active)) this.#active = out[0]?.id ?? null;
+  }
+
+  /**
+   * Build a collection from files as one job: read and chunk (code worker), embed (embedder),
+   * then store. Cancel stops it and stores nothing; an existing collection of the same name is
+   * replaced only once the new one is complete.
+   */
+  async add(name: string, inputs: CodeInput[]): Promise<void> {
+    const info = this.deps.embedderInfo();
+    this.#error = null;
+    if (!info) {
+      this.#error = 'the embedding model is not loaded yet; wait for it (Models & device) and try again';
+      return;
+    }
+    if (!inputs.length) {
+      this.#error = 'no files were given';
+      return;
+    }
+    const ac = new AbortController();
+    this.#build = ac;
+    this.#busy = 'building';
+    const { jobs, code, embedder, settings } = this.deps;
+    const onP = jobs.start('code', `Indexing ${name}`, () => this.cancelBuild());
+    try {
+      const t0 = performance.now();
+      const limit = findEmbedder(info.id)?.maxTokens ?? 512;
+      const prepared = await code.prepare(inputs, { maxTokens: Math.min(settings.value.codeChunkTokens, limit) }, (p) =>
+        onP({ phase: p.phase, done: p.done, total: p.total }),
+      );
+      if (ac.signal.aborted) throw new CancelledError('indexing');
+      this.#lastSkipped = prepared.skipped;
+      if (!prepared.chunks.length) throw new Error(`nothing to index: ${prepared.skipped.length} files were skipped`);
+      const t1 = performance.now();
+      // A refresh: chunks of unchanged files keep their stored vectors; only the rest is embedded.
+      const previous = await (await this.deps.kv()).getKv(`${PREFIX}${collectionId(name)}`);
+      const { vectors, todo } = reuseVectors(previous, prepared.chunks, info.id, info.dim);
+      const fresh = todo.length
+        ? await embedder.embed(
+            todo.map((i) => chunkEmbedText(prepared.chunks[i])),
+            {
+              role: 'doc',
+              signal: ac.signal,
+              onProgress: (p) => onP({ phase: 'Embedding chunks', done: p.done, total: p.total }),
+            },
+          )
+        : new Float32Array(0);
+      todo.forEach((row, j) => vectors.set(fresh.subarray(j * info.dim, (j + 1) * info.dim), row * info.dim));
+      this.#reused = prepared.chunks.length - todo.length;
+      if (ac.signal.aborted) throw new CancelledError('indexing');
+      const stored: StoredCodeCollection = {
+        version: 1,
+        id: collectionId(name),
+        name,
+        created: Date.now(),
+        embedderId: info.id,
+        dim: info.dim,
+        files: prepared.files,
+        chunks: prepared.chunks,
+        vectors,
+        skipped: prepared.skipped,
+        bytes: prepared.bytes,
+        ms: { prepare: t1 - t0, embed: performance.now() - t1 },
+      };
+      onP({ phase: 'Saving', done: 0, total: 1 });
+      await (await this.deps.kv()).setKv(`${PREFIX}${stored.id}`, stored);
+      this.#opened.delete(stored.id);
+      await this.refreshList();
+      this.#active = stored.id;
+    } catch (e) {
+      this.#error = isCancelled(e) || ac.signal.aborted ? 'indexing cancelled; nothing was saved' : errorMessage(e);
+    } finally {
+      jobs.end('code');
+      if (this.#build === ac) this.#build = null;
+      this.#busy = null;
+    }
+  }
+
+  cancelBuild(): void {
+    this.#build?.abort();
+    this.deps.code.cancelPrepare();
+  }
+
+  async remove(id: string): Promise<void> {
+    await (await this.deps.kv()).deleteKv(`${PREFIX}${id}`);
+    await this.deps.code.close(id);
+    this.#opened.delete(id);
+    await this.refreshList();
+  }
+
+  /** Ask the active collection. Retrieval first; below the threshold, "I don't know". */
+  async ask(question: string, kind: CodeAskKind = 'question'): Promise<void> {
+    const q = question.trim();
+    const col = this.active;
+    this.#error = null;
+    if (!q) return;
+    if (!col) {
+      this.#error = 'add a folder, files or a zip first';
+      return;
+    }
+    const info = this.deps.embedderInfo();
+    if (!info) {
+      this.#error = 'the embedding model is not loaded yet';
+      return;
+    }
+    if (info.id !== col.embedderId) {
+      this.#error = `${col.name} was indexed with ${col.embedderId}, and ${info.id} is loaded now: add it again to re-index it`;
+      return;
+    }
+    this.stop();
+    const ac = new AbortController();
+    this.#ask = ac;
+    this.#busy = 'asking';
+    const { code, embedder, settings, generator } = this.deps;
+    try {
+      await this.ensureOpen(col.id);
+      const qv = await embedder.embed([q], { role: 'query', signal: ac.signal });
+      const hits: CodeHit[] = await code.search(col.id, q, qv, 5, METHOD);
+      if (ac.signal.aborted) return;
+      const stored = await (await this.deps.kv()).getKv(`${PREFIX}${col.id}`);
+      const chunks = stored?.chunks ?? [];
+      const sources = hits.map((h, i) => ({ n: i + 1, chunk: chunks[h.row], similarity: h.similarity }));
+      const threshold = settings.value.codeThreshold;
+      const best = hits.reduce((m, h) => Math.max(m, h.similarity), -1);
+      const dontKnow = !isConfident(hits, threshold);
+      const answer: CodeAnswer = {
+        question: q,
+        kind,
+        sources,
+        best,
+        threshold,
+        dontKnow,
+        text: '',
+        parts: [],
+        note: null,
+        searchUrl: webSearchUrl(q),
+        done: false,
+      };
+      this.#answer = answer;
+      if (dontKnow || kind === 'similar') {
+        this.#answer = {
+          ...answer,
+          done: true,
+          note: dontKnow
+            ? `I don't know: nothing in ${col.name} is similar enough to the question (best ${best.toFixed(2)} < threshold ${threshold.toFixed(2)}).`
+            : null,
+        };
+        return;
+      }
+      if (!this.deps.generatorReady()) {
+        this.#answer = {
+          ...answer,
+          done: true,
+          note: 'No model is loaded to write an answer: the best sources are below.',
+        };
+        return;
+      }
+      const ask = kind === 'explain' ? `Explain what this code does:\n${q}` : q;
+      const prompt = buildCodePrompt(
+        generator.format,
+        ask,
+        sources.map((s) => s.chunk),
+        { countTokens: (t) => Math.ceil(estimateTokens(t) * 1.2), maxTokens: generator.contextTokens - 256 },
+      );
+      if (!prompt) {
+        this.#answer = {
+          ...answer,
+          done: true,
+          note: `The loaded model (${generator.id}) writes SQL only and cannot answer in prose: the best sources are below.`,
+        };
+        return;
+      }
+      let text = '';
+      const shown = sources.slice(0, prompt.sources.length);
+      const r = await generator.generate(prompt.text, {
+        maxNewTokens: 384,
+        signal: ac.signal,
+        onToken: (piece) => {
+          if (ac.signal.aborted) return;
+          text += piece;
+          this.#answer = { ...answer, sources: shown, text, parts: citationParts(text, prompt.sources) };
+        },
+      });
+      if (ac.signal.aborted || r.interrupted) return;
+      this.#answer = {
+        ...answer,
+        sources: shown,
+        text: r.text,
+        parts: citationParts(r.text, prompt.sources),
+        done: true,
+      };
+    } catch (e) {
+      if (!isCancelled(e) && !ac.signal.aborted) this.#error = errorMessage(e);
+    } finally {
+      if (this.#ask === ac) this.#ask = null;
+      this.#busy = null;
+    }
+  }
+
+  /** Stop the question in flight (retrieval is dropped, generation interrupted). */
+  stop(): void {
+    if (!this.#ask) return;
+    this.#ask.abort();
+    this.#ask = null;
+    void this.deps.generator.interrupt();
+    if (this.#answer && !this.#answer.done) this.#answer = { ...this.#answer, done: true, note: 'Stopped.' };
+  }
+
+  private async ensureOpen(id: string): Promise<void> {
+    if (this.#opened.has(id)) return;
+    const c = await (await this.deps.kv()).getKv(`${PREFIX}${id}`);
+    if (!c) throw new Error('this collection is no longer stored; add it again');
+    await this.deps.code.open(id, c.chunks, c.vectors, c.dim);
+    this.#opened.add(id);
+  }
+}
+
+/**
+ * The vectors of a new build, with rows copied from the previous build of the same collection
+ * where the chunk is identical (same file, lines and text) and the embedder is the same; `todo`
+ * lists the rows still to embed.
+ */
+export function reuseVectors(
+  previous: StoredCodeCollection | undefined,
+  chunks: Chunk[],
+  embedderId: string,
+  dim: number,
+): { vectors: Float32Array; todo: number[] } {
+  const vectors = new Float32Array(chunks.length * dim);
+  const old = new Map<string, number>();
+  if (previous && previous.embedderId === embedderId && previous.dim === dim)
+    previous.chunks.forEach((c, i) => old.set(chunkKey(c), i));
+  const todo: number[] = [];
+  chunks.forEach((c, i) => {
+    const j = old.get(chunkKey(c));
+    if (j === undefined) todo.push(i);
+    else vectors.set(previous!.vectors.subarray(j * dim, (j + 1) * dim), i * dim);
+  });
+  return { vectors, todo };
+}
+
+function chunkKey(c: Chunk): string {
+  return `${c.path}\u0000${c.startLine}\u0000${c.endLine}\u0000${c.header}\u0000${c.text}`;
+}
+
+function summary(c: StoredCodeCollection): CollectionSummary {
+  return {
+    id: c.id,
+    name: c.name,
+    files: c.files.length,
+    chunks: c.chunks.length,
+    embedderId: c.embedderId,
+    created: c.created,
+    skipped: c.skipped.length,
+  };
+}
+
+/** A stable id from a collection's name (adding the same folder again replaces it). */
+export function collectionId(name: string): string {
+  return (
+    name
+      .toLowerCase()
+      .replace(/[^a-z0-9._-]+/g, '-')
+      .replace(/^-+|-+$/g, '')
+      .slice(0, 60) || 'collection'
+  );
+}

@@ -14,6 +14,7 @@ import { DatabaseState } from './state/database.svelte.ts';
 import { CorpusState } from './state/corpus.svelte.ts';
 import { AdapterState } from './state/adapter.svelte.ts';
 import { IndexesState } from './state/indexes.svelte.ts';
+import { LightState } from './state/light.svelte.ts';
 import { AnswerState } from './state/answer.svelte.ts';
 import { ShareLinks } from './state/share.svelte.ts';
 import { SavedData } from './state/saved.ts';
@@ -43,6 +44,8 @@ export class AppState {
   readonly corpus: CorpusState;
   readonly adapter: AdapterState;
   readonly indexes: IndexesState;
+  /** The fast query encoder (issue 17). */
+  readonly light: LightState;
   readonly answer: AnswerState;
   readonly share: ShareLinks;
   readonly saved: SavedData;
@@ -93,6 +96,16 @@ export class AppState {
       index: sv.index,
       lexical: sv.lexical,
       onReady: () => void this.share.runPending(),
+    });
+    this.light = new LightState({
+      settings,
+      embedder,
+      corpus,
+      indexes: this.indexes,
+      index: sv.index,
+      jobs,
+      kv,
+      light: sv.light,
     });
     this.answer = new AnswerState({
       settings,
@@ -156,6 +169,7 @@ export class AppState {
   async loadEmbedderAndIndex(): Promise<void> {
     await this.embedder.load();
     await this.adapter.restore();
+    await this.light.restore();
     this.share.checkAdapter();
     if (this.embedder.info) await this.indexes.ensure();
   }

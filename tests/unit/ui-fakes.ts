@@ -104,7 +104,9 @@ export const FAKE_WORDS = (
   'most least highest lowest number in by with than more less'
 ).split(' ');
 
-export async function makeTestApp(opts: { storage?: Map<string, string>; dbName?: string } = {}): Promise<TestApp> {
+export async function makeTestApp(
+  opts: { storage?: Map<string, string>; dbName?: string; demoCorpus?: Corpus } = {},
+): Promise<TestApp> {
   const SQL = await sqlJs();
   const dbName = opts.dbName ?? `coderag-ui-test-${++dbCounter}`;
   const open = () => IndexStore.open(dbName);
@@ -140,11 +142,12 @@ export async function makeTestApp(opts: { storage?: Map<string, string>; dbName?
     get device() {
       return embedInfo?.device ?? '';
     },
-    async load(_cfg, id, dtype, device, onP) {
+    async load(_cfg, id, dtype, device, onP, queryDtype) {
       embedInfo = null;
+      queryEncoder = null; // like the embed worker: a new model drops the query-side decorator
       onP?.({ phase: 'load', done: 1, total: 1 });
       if (script.embedFails) throw new Error(script.embedFails);
-      embedInfo = { id, dim: 16, dtype, device };
+      embedInfo = { id, dim: 16, dtype, device, ...(queryDtype && queryDtype !== dtype ? { queryDtype } : {}) };
       return embedInfo;
     },
     async embed(texts, o = {}) {
@@ -311,7 +314,7 @@ export async function makeTestApp(opts: { storage?: Map<string, string>; dbName?
       dbName: 'Demo shop',
       dbSql: async () => SHOP_SQL,
       corpusName: DEMO_CORPUS.name,
-      corpus: async () => DEMO_CORPUS,
+      corpus: async () => opts.demoCorpus ?? DEMO_CORPUS,
     },
     quotaWarning: async () => null,
   };

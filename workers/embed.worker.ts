@@ -83,10 +83,16 @@ const api = {
     device = dev;
     active = teacher;
     let usedQueryDtype: string | undefined;
+    let queryDtypeError: string | undefined;
     if (queryDtype && queryDtype !== teacher.dtype) {
-      compact = await TransformersEmbedder.load(tf, { spec, dtype: queryDtype, device: dev, onProgress });
-      active = withQueryEncoder(teacher, compact);
-      usedQueryDtype = compact.dtype;
+      try {
+        compact = await TransformersEmbedder.load(tf, { spec, dtype: queryDtype, device: dev, onProgress });
+        active = withQueryEncoder(teacher, compact);
+        usedQueryDtype = compact.dtype;
+      } catch (e) {
+        // The documents' model works: questions use it too, and the page says why.
+        queryDtypeError = `the ${queryDtype} question model could not be loaded (${(e as Error).message}); questions use ${teacher.dtype}`;
+      }
     }
     return {
       id: teacher.id,
@@ -94,6 +100,7 @@ const api = {
       dtype: teacher.dtype,
       device: teacher.device,
       ...(usedQueryDtype ? { queryDtype: usedQueryDtype } : {}),
+      ...(queryDtypeError ? { queryDtypeError } : {}),
     };
   },
   async embed(texts: string[], role: 'query' | 'doc', batchSize = 32): Promise<Float32Array> {

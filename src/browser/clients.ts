@@ -40,6 +40,8 @@ export interface EmbedderInfo {
   device: string;
   /** The questions' dtype, when another than the documents' (issue 17 "compact"). */
   queryDtype?: string;
+  /** Why the asked question dtype is not used (its model failed to load). */
+  queryDtypeError?: string;
 }
 
 /** The embed worker as an `Embedder` (id/dim/… are those of the model loaded last). */

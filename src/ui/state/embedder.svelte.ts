@@ -16,6 +16,8 @@ export interface EmbedderInfo {
   device: string;
   /** The questions' dtype, when another than the documents'. */
   queryDtype?: string;
+  /** Why the asked question dtype is not used (its model failed to load). */
+  queryDtypeError?: string;
 }
 
 export class EmbedderState {
@@ -65,6 +67,7 @@ export class EmbedderState {
     try {
       this.#info = await embedder.load(models.modelConfig(), id, dtype, device, onP, queryDtype);
       this.stage.set('ready');
+      if (this.#info.queryDtypeError) this.stage.setError(this.#info.queryDtypeError);
     } catch (first) {
       let e = first;
       if (device === 'webgpu') {

@@ -128,6 +128,9 @@ export class WorkerLightQuery implements LightQueryPort {
   timeQueries(texts: string[], variant: QueryVariantSpec): Promise<{ vectors: Float32Array; ms: number[] }> {
     return this.embed.timeQueries(texts, variant);
   }
+  releaseProbes(): Promise<void> {
+    return this.embed.releaseProbes();
+  }
   useQueryEncoder(blobs: LightBlobs | null): Promise<{ light: boolean; fallbackReason?: string }> {
     return this.embed.useQueryEncoder(blobs);
   }

@@ -61,6 +61,8 @@ export interface LightQueryPort {
   cancelDistill(): Promise<void>;
   /** Embed each text alone with a variant (teacher space), timing each call where the model runs. */
   timeQueries(texts: string[], variant: QueryVariantSpec): Promise<{ vectors: Float32Array; ms: number[] }>;
+  /** Drop the extra models `timeQueries` loaded (other dtypes), after a measurement. */
+  releaseProbes?(): Promise<void>;
   /** Questions through this encoder + map from now on (null: the big encoder); says why it fell back. */
   useQueryEncoder(blobs: LightBlobs | null): Promise<{ light: boolean; fallbackReason?: string }>;
 }

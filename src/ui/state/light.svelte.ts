@@ -246,6 +246,26 @@ export class LightState {
     if (stored) await this.measure();
   }
 
+  private measureAll(
+    questions: string[],
+    rows: number[],
+    variants: QueryVariant[],
+    corpusHash: string,
+    dim: number,
+    signal: AbortSignal,
+    report: (p: Progress) => void,
+  ) {
+    return measureQueryVariants({
+      questions,
+      rows,
+      variants,
+      search: { search: (q, k, o) => this.deps.index.search(q, k, { ...o, corpusHash }) },
+      dim,
+      signal,
+      onProgress: report,
+    });
+  }
+
   /**
    * Measure the big encoder, each other dtype of it and the stored static encoder + map on held-out
    * questions of the loaded corpus: Recall@10 / nDCG@10 against the big encoder's own top 10 over
@@ -288,18 +308,14 @@ export class LightState {
         },
       ];
       // a warm-up call each, so that no variant pays the first-call cost in its numbers
-      for (const v of variants) await v.run(questions.slice(0, 2));
-      const table = await measureQueryVariants({
-        questions,
-        rows,
-        variants,
-        search: {
-          search: (q, k, o) => this.deps.index.search(q, k, { ...o, corpusHash: corpus.hash }),
-        },
-        dim: emb.dim,
-        signal,
-        onProgress: report,
-      });
+      let table;
+      try {
+        for (const v of variants) await v.run(questions.slice(0, 2));
+        table = await this.measureAll(questions, rows, variants, corpus.hash, emb.dim, signal, report);
+      } finally {
+        // the other dtypes loaded for this measurement are not kept in memory
+        await port.releaseProbes?.().catch(() => {});
+      }
       const measured: LightMeasurement = {
         rows: table,
         questions: questions.length,

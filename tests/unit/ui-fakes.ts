@@ -65,6 +65,8 @@ export interface Script {
   reply: (prompt: string) => string;
   /** Make the next embedder loads fail with this message. */
   embedFails?: string;
+  /** Make loading another question dtype fail with this message (the documents' model loads). */
+  queryDtypeFails?: string;
   /** Resolve generation only when this promise settles (to test Stop). */
   hold?: Promise<void>;
   /** Resolve SQL execution only when this promise settles (to test Stop during execution). */
@@ -147,7 +149,18 @@ export async function makeTestApp(
       queryEncoder = null; // like the embed worker: a new model drops the query-side decorator
       onP?.({ phase: 'load', done: 1, total: 1 });
       if (script.embedFails) throw new Error(script.embedFails);
-      embedInfo = { id, dim: 16, dtype, device, ...(queryDtype && queryDtype !== dtype ? { queryDtype } : {}) };
+      const other = queryDtype && queryDtype !== dtype;
+      embedInfo = {
+        id,
+        dim: 16,
+        dtype,
+        device,
+        ...(other && !script.queryDtypeFails ? { queryDtype } : {}),
+        // like the embed worker: the documents' model works, questions use it too
+        ...(other && script.queryDtypeFails
+          ? { queryDtypeError: `the ${queryDtype} question model could not be loaded (${script.queryDtypeFails})` }
+          : {}),
+      };
       return embedInfo;
     },
     async embed(texts, o = {}) {

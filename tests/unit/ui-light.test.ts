@@ -166,4 +166,15 @@ describe('fast query encoder option', () => {
     expect(t.app.indexes.index?.record.key).not.toBe(key);
     expect(t.app.indexes.note).toMatch(/dtype changed \(q8 → fp32\)/);
   });
+
+  test('a question dtype that fails to load is reported; the embedder and index still work', async () => {
+    const t = await makeTestApp({ demoCorpus: bigCorpus(), dbName: 'coderag-ui-qdtype-bad' });
+    t.script.queryDtypeFails = 'no such file';
+    t.app.settings.update({ queryDtype: 'fp32' });
+    await t.app.boot('', false);
+    expect(t.app.embedder.status).toBe('ready');
+    expect(t.app.embedder.info?.queryDtype).toBeUndefined();
+    expect(t.app.embedder.error).toMatch(/fp32 question model could not be loaded \(no such file\)/);
+    expect(t.app.indexes.status).toBe('ready');
+  });
 });

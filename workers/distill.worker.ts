@@ -5,6 +5,7 @@
  * is the teacher's own, loaded here through transformers.js. Cancel aborts between steps.
  */
 import * as Comlink from 'comlink';
+import { registerErrorTransfer } from '../src/lib/errors-transfer.ts';
 import { browserTransformers, type BrowserModelConfig } from '../src/browser/runtime.ts';
 import type { Embedder, EmbedOptions } from '../src/lib/embed/embedder.ts';
 import { runDistillJob, type DistillJobRequest, type DistillJobResult } from '../src/lib/embed/distill-job.ts';
@@ -62,4 +63,5 @@ const api = {
 };
 
 export type DistillApi = typeof api;
+registerErrorTransfer();
 Comlink.expose(api);

@@ -6,6 +6,9 @@
  */
 import * as Comlink from 'comlink';
 import type { EmbedApi } from '../../workers/embed.worker.ts';
+import type { DistillApi } from '../../workers/distill.worker.ts';
+import type { LightBlobs, LightQueryPort, QueryVariantSpec } from '../lib/embed/light-query.ts';
+import type { DistillJobRequest, DistillJobResult } from '../lib/embed/distill-job.ts';
 import type { IndexApi } from '../../workers/index.worker.ts';
 import type { LlmApi } from '../../workers/llm.worker.ts';
 import type { BrowserModelConfig } from './runtime.ts';
@@ -32,8 +35,13 @@ registerErrorTransfer();
 export interface EmbedderInfo {
   id: string;
   dim: number;
+  /** The documents' dtype (what an index records). */
   dtype: string;
   device: string;
+  /** The questions' dtype, when another than the documents' (issue 17 "compact"). */
+  queryDtype?: string;
+  /** Why the asked question dtype is not used (its model failed to load). */
+  queryDtypeError?: string;
 }
 
 /** The embed worker as an `Embedder` (id/dim/… are those of the model loaded last). */
@@ -65,15 +73,66 @@ export class WorkerEmbedder implements Embedder {
     dtype: Dtype,
     device: 'webgpu' | 'wasm',
     onProgress?: ProgressFn,
+    queryDtype?: Dtype,
   ): Promise<EmbedderInfo> {
     this.info = null;
-    this.info = await this.api.load(cfg, id, dtype, device, onProgress ? Comlink.proxy(onProgress) : undefined);
+    this.info = await this.api.load(
+      cfg,
+      id,
+      dtype,
+      device,
+      onProgress ? Comlink.proxy(onProgress) : undefined,
+      queryDtype,
+    );
     return this.info;
   }
 
   async embed(texts: string[], opts: EmbedOptions = {}): Promise<Float32Array> {
     throwIfAborted(opts.signal, 'embedding');
     return this.api.embed(texts, opts.role ?? 'doc', opts.batchSize);
+  }
+}
+
+/**
+ * The fast query encoder's port in the page: distillation in the distill worker (the teacher stays
+ * in the embed worker and is called back for its vectors), timing and the query-side decorator in
+ * the embed worker. The distill worker is spawned on first use.
+ */
+export class WorkerLightQuery implements LightQueryPort {
+  private distiller: Comlink.Remote<DistillApi> | null = null;
+
+  constructor(
+    private readonly embed: Comlink.Remote<EmbedApi>,
+    private readonly embedder: WorkerEmbedder,
+    private readonly spawnDistiller: () => Comlink.Remote<DistillApi>,
+  ) {}
+
+  async distill(req: DistillJobRequest, onProgress?: ProgressFn): Promise<DistillJobResult> {
+    this.distiller ??= this.spawnDistiller();
+    const { id, dim, dtype, device } = this.embedder;
+    const embed = (texts: string[], role: 'query' | 'doc', batchSize: number) =>
+      this.embed.embedTeacher(texts, role, batchSize);
+    const cfg = await this.embed.modelConfig();
+    if (!cfg) throw new Error('no embedder loaded');
+    return this.distiller.distill(
+      cfg,
+      { id, dim, dtype, device },
+      req,
+      Comlink.proxy(embed),
+      onProgress ? Comlink.proxy(onProgress) : undefined,
+    );
+  }
+  async cancelDistill(): Promise<void> {
+    await this.distiller?.cancel();
+  }
+  timeQueries(texts: string[], variant: QueryVariantSpec): Promise<{ vectors: Float32Array; ms: number[] }> {
+    return this.embed.timeQueries(texts, variant);
+  }
+  releaseProbes(): Promise<void> {
+    return this.embed.releaseProbes();
+  }
+  useQueryEncoder(blobs: LightBlobs | null): Promise<{ light: boolean; fallbackReason?: string }> {
+    return this.embed.useQueryEncoder(blobs);
   }
 }
 

@@ -5,6 +5,7 @@
  */
 import * as Comlink from 'comlink';
 import type { EmbedApi } from '../../workers/embed.worker.ts';
+import type { DistillApi } from '../../workers/distill.worker.ts';
 import type { IndexApi } from '../../workers/index.worker.ts';
 import type { LlmApi } from '../../workers/llm.worker.ts';
 import type { SqlApi } from '../../workers/sql.worker.ts';
@@ -12,9 +13,15 @@ import type { Services } from '../lib/services.ts';
 import { SqlClient } from '../lib/sql/client.ts';
 import { registerErrorTransfer } from '../lib/errors-transfer.ts';
 import type { LexicalApi } from '../lib/retrieve/lexical-search.ts';
-import { WorkerEmbedder, WorkerGenerator, WorkerIndexService, WorkerLexicalSource } from './clients.ts';
+import {
+  WorkerEmbedder,
+  WorkerGenerator,
+  WorkerIndexService,
+  WorkerLexicalSource,
+  WorkerLightQuery,
+} from './clients.ts';
 
-export { WorkerEmbedder, WorkerGenerator, WorkerIndexService, WorkerLexicalSource };
+export { WorkerEmbedder, WorkerGenerator, WorkerIndexService, WorkerLexicalSource, WorkerLightQuery };
 export type { EmbedderInfo, GeneratorInfo } from './clients.ts';
 
 registerErrorTransfer();
@@ -47,6 +54,8 @@ export interface BrowserServices extends Services {
   sql: SqlClient;
   /** BM25 indexes per corpus, built in the lexical worker. */
   lexical: WorkerLexicalSource;
+  /** The fast query encoder (issue 17): distil in the distill worker, decorate queries in the embed worker. */
+  light: WorkerLightQuery;
   /** The raw remotes, for worker calls that are not part of a seam (GPU probe, WebLLM plans). */
   remotes: { embed: Comlink.Remote<EmbedApi>; index: Comlink.Remote<IndexApi>; llm: Comlink.Remote<LlmApi> };
 }
@@ -69,16 +78,25 @@ export function createBrowserServices(o: { sqlTimeoutMs?: number } = {}): Browse
     () => new Worker(new URL('../../workers/lexical.worker.ts', import.meta.url), { type: 'module', name: 'lexical' }),
   );
   const sql = newWorkerSql(o.sqlTimeoutMs);
+  const embedder = new WorkerEmbedder(embed.api);
+  let distill: { api: Comlink.Remote<DistillApi>; worker: Worker } | null = null;
   return {
-    embedder: new WorkerEmbedder(embed.api),
+    embedder,
     index: new WorkerIndexService(index.api),
     generator: new WorkerGenerator(llm.api),
     sql,
     lexical: new WorkerLexicalSource(lexical.api),
+    light: new WorkerLightQuery(embed.api, embedder, () => {
+      distill ??= spawn<DistillApi>(
+        () =>
+          new Worker(new URL('../../workers/distill.worker.ts', import.meta.url), { type: 'module', name: 'distill' }),
+      );
+      return distill.api;
+    }),
     remotes: { embed: embed.api, index: index.api, llm: llm.api },
     async dispose() {
       sql.dispose();
-      for (const w of [embed, index, llm, lexical]) {
+      for (const w of [embed, index, llm, lexical, ...(distill ? [distill] : [])]) {
         w.api[Comlink.releaseProxy]();
         w.worker.terminate();
       }

@@ -14,6 +14,7 @@ import { DatabaseState } from './state/database.svelte.ts';
 import { CorpusState } from './state/corpus.svelte.ts';
 import { AdapterState } from './state/adapter.svelte.ts';
 import { IndexesState } from './state/indexes.svelte.ts';
+import { LightState } from './state/light.svelte.ts';
 import { AnswerState } from './state/answer.svelte.ts';
 import { ShareLinks } from './state/share.svelte.ts';
 import { SavedData } from './state/saved.ts';
@@ -54,6 +55,8 @@ export class AppState {
   readonly corpus: CorpusState;
   readonly adapter: AdapterState;
   readonly indexes: IndexesState;
+  /** The fast query encoder (issue 17). */
+  readonly light: LightState;
   readonly answer: AnswerState;
   readonly share: ShareLinks;
   readonly saved: SavedData;
@@ -113,6 +116,16 @@ export class AppState {
       indexes: this.indexes,
       env,
       target: () => this.indexes.packTarget() ?? this.expectedPackTarget(),
+    });
+    this.light = new LightState({
+      settings,
+      embedder,
+      corpus,
+      indexes: this.indexes,
+      index: sv.index,
+      jobs,
+      kv,
+      light: sv.light,
     });
     this.answer = new AnswerState({
       settings,
@@ -199,6 +212,7 @@ export class AppState {
   async loadEmbedderAndIndex(): Promise<void> {
     await this.embedder.load();
     await this.adapter.restore();
+    await this.light.restore();
     this.share.checkAdapter();
     if (this.embedder.info) await this.indexes.ensure();
   }

@@ -43,6 +43,7 @@ export function createBrowserUi(): Ui {
     sql: bs.sql,
     newSql: newWorkerSql,
     lexical: bs.lexical,
+    light: bs.light,
   };
   const kv = lazyKv(() => IndexStore.open());
   const app = new AppState({

@@ -14,7 +14,12 @@ export interface Settings {
   localBase: string;
   /** '' = pick from what is available. */
   embedderId: string;
+  /** The documents' dtype (what an index records); '' = the model's default. */
   embedDtype: Dtype | '';
+  /** The questions' dtype; '' = the documents'. Another one is not another index (issue 17). */
+  queryDtype: Dtype | '';
+  /** Questions through the distilled fast query encoder (off until measured on the corpus). */
+  fastQueryOn: boolean;
   embedDevice: EmbedDevice;
   indexKind: IndexKind;
   textMode: TextMode;
@@ -45,6 +50,8 @@ export const DEFAULT_SETTINGS: Settings = {
   localBase: './models/',
   embedderId: '',
   embedDtype: '',
+  queryDtype: '',
+  fastQueryOn: false,
   embedDevice: 'auto',
   // Measured fastest with recall@10 = 1.00 (docs/benchmarks.md): int8 scan + exact re-rank.
   indexKind: 'int8',
@@ -96,6 +103,8 @@ const CHECKS: { [K in keyof Settings]: Check<Settings[K]> } = {
   localBase: isString,
   embedderId: idOrEmpty(EMBEDDERS.map((e) => e.id)),
   embedDtype: oneOf(DTYPES),
+  queryDtype: oneOf(DTYPES),
+  fastQueryOn: isBoolean,
   embedDevice: oneOf(members<EmbedDevice>({ auto: true, webgpu: true, wasm: true })),
   indexKind: oneOf(members<IndexKind>({ int8: true, flat: true, voy: true, ivf: true })),
   textMode: oneOf(

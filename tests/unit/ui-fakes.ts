@@ -29,6 +29,10 @@ import type { Corpus, Example } from '../../src/lib/types.ts';
 import type { BuiltPrompt } from '../../src/lib/llm/prompts.ts';
 import { throwIfAborted } from '../../src/lib/errors.ts';
 import type { GenerateResult } from '../../src/lib/llm/generator.ts';
+import type { Embedder } from '../../src/lib/embed/embedder.ts';
+import { runDistillJob } from '../../src/lib/embed/distill-job.ts';
+import { lightQueryEmbedder, type LightQueryPort } from '../../src/lib/embed/light-query.ts';
+import type { PieceTokenizer } from '../../src/lib/embed/static-encoder.ts';
 
 export const SHOP_SQL = `CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT, country TEXT);
 INSERT INTO customers VALUES (1, 'Ann', 'France'), (2, 'Bo', 'Spain'), (3, 'Cy', 'France');`;
@@ -61,6 +65,8 @@ export interface Script {
   reply: (prompt: string) => string;
   /** Make the next embedder loads fail with this message. */
   embedFails?: string;
+  /** Make loading another question dtype fail with this message (the documents' model loads). */
+  queryDtypeFails?: string;
   /** Resolve generation only when this promise settles (to test Stop). */
   hold?: Promise<void>;
   /** Resolve SQL execution only when this promise settles (to test Stop during execution). */
@@ -73,7 +79,7 @@ export interface TestApp {
   kv: () => Promise<KvStore>;
   storage: Map<string, string>;
   script: Script;
-  calls: { embedDocs: number; generate: number; interrupt: number };
+  calls: { embedDocs: number; generate: number; interrupt: number; lightQueries: number };
   /** URLs the fake fetch serves. */
   served: Map<string, string>;
   /** URLs the fake fetch serves as bytes (packs). */
@@ -84,15 +90,40 @@ export interface TestApp {
 
 let dbCounter = 0;
 
+/** A word-level stand-in for the teacher's tokenizer (lower-case words; unknown words are skipped). */
+export function wordTokenizer(words: readonly string[]): PieceTokenizer {
+  const vocab = ['<unk>', ...words.map((w) => `\u2581${w}`)];
+  const ids = new Map(words.map((w, i) => [w, i + 1]));
+  return {
+    vocab,
+    specialIds: [0],
+    encode: (text) => (text.toLowerCase().match(/[a-z]+/g) ?? []).map((w) => ids.get(w) ?? 0),
+  };
+}
+
+/** Words of the fake tokenizer: the questions' words of the test corpora. */
+export const FAKE_WORDS = (
+  'how many customers are there which from france list all countries orders products show count total ' +
+  'what is the average price of each name spain city cities employees departments salary per sold order ' +
+  'most least highest lowest number in by with than more less'
+).split(' ');
+
 export async function makeTestApp(
-  opts: { storage?: Map<string, string>; dbName?: string; demoPack?: Uint8Array<ArrayBuffer> } = {},
+  opts: {
+    storage?: Map<string, string>;
+    dbName?: string;
+    demoPack?: Uint8Array<ArrayBuffer>;
+    demoCorpus?: Corpus;
+  } = {},
 ): Promise<TestApp> {
   const SQL = await sqlJs();
   const dbName = opts.dbName ?? `coderag-ui-test-${++dbCounter}`;
   const open = () => IndexStore.open(dbName);
   const indexService = new IndexService(await open(), { flat: flatFactory, int8: int8Factory });
   const script: Script = { reply: () => 'SELECT count(*) FROM customers' };
-  const calls = { embedDocs: 0, generate: 0, interrupt: 0 };
+  const calls = { embedDocs: 0, generate: 0, interrupt: 0, lightQueries: 0 };
+  /** The query-side decorator the fake light port sets (like the embed worker's). */
+  let queryEncoder: Embedder | null = null;
   let interrupted = false;
   const engine = new SqlEngine(SQL);
   const sql = new SqlClient(() => ({
@@ -120,16 +151,32 @@ export async function makeTestApp(
     get device() {
       return embedInfo?.device ?? '';
     },
-    async load(_cfg, id, dtype, device, onP) {
+    async load(_cfg, id, dtype, device, onP, queryDtype) {
       embedInfo = null;
+      queryEncoder = null; // like the embed worker: a new model drops the query-side decorator
       onP?.({ phase: 'load', done: 1, total: 1 });
       if (script.embedFails) throw new Error(script.embedFails);
-      embedInfo = { id, dim: 16, dtype, device };
+      const other = queryDtype && queryDtype !== dtype;
+      embedInfo = {
+        id,
+        dim: 16,
+        dtype,
+        device,
+        ...(other && !script.queryDtypeFails ? { queryDtype } : {}),
+        // like the embed worker: the documents' model works, questions use it too
+        ...(other && script.queryDtypeFails
+          ? { queryDtypeError: `the ${queryDtype} question model could not be loaded (${script.queryDtypeFails})` }
+          : {}),
+      };
       return embedInfo;
     },
     async embed(texts, o = {}) {
       throwIfAborted(o.signal, 'embedding');
       if ((o.role ?? 'doc') === 'doc') calls.embedDocs++;
+      else if (queryEncoder) {
+        calls.lightQueries++;
+        return queryEncoder.embed(texts, o);
+      }
       const out = new Float32Array(texts.length * 16);
       texts.forEach((t, i) => out.set(hashEmbed(t), i * 16));
       return out;
@@ -187,7 +234,62 @@ export async function makeTestApp(
       interrupted = true;
     },
   };
+  // The teacher as the embed worker holds it: documents' model, never the decorated query side.
+  const teacher: Embedder = {
+    get id() {
+      return embedInfo?.id ?? '';
+    },
+    get dim() {
+      return embedInfo?.dim ?? 0;
+    },
+    get dtype() {
+      return embedInfo?.dtype ?? '';
+    },
+    device: 'cpu',
+    async embed(texts) {
+      const out = new Float32Array(texts.length * 16);
+      texts.forEach((t, i) => out.set(hashEmbed(t), i * 16));
+      return out;
+    },
+  };
+  const tokenizer = wordTokenizer(FAKE_WORDS);
+  let distillAbort: AbortController | null = null;
+  const light: LightQueryPort = {
+    async distill(req, onProgress) {
+      distillAbort = new AbortController();
+      return runDistillJob(req, { teacher, tokenizer }, { signal: distillAbort.signal, onProgress });
+    },
+    async cancelDistill() {
+      distillAbort?.abort();
+    },
+    async timeQueries(texts, variant) {
+      let e: Embedder = teacher;
+      if (variant.kind === 'static') {
+        const r = await lightQueryEmbedder(teacher, variant, tokenizer);
+        if (!r.light) throw new Error(r.fallbackReason);
+        e = (r.embedder as Embedder & { queryEncoder: Embedder }).queryEncoder;
+      }
+      const vectors = new Float32Array(texts.length * e.dim);
+      const ms: number[] = [];
+      for (let i = 0; i < texts.length; i++) {
+        const t0 = performance.now();
+        vectors.set(await e.embed([texts[i]], { role: 'query' }), i * e.dim);
+        ms.push(performance.now() - t0);
+      }
+      return { vectors, ms };
+    },
+    async useQueryEncoder(blobs) {
+      if (!blobs) {
+        queryEncoder = null;
+        return { light: false };
+      }
+      const r = await lightQueryEmbedder(teacher, blobs, tokenizer);
+      queryEncoder = r.light ? r.embedder : null;
+      return { light: r.light, ...(r.fallbackReason ? { fallbackReason: r.fallbackReason } : {}) };
+    },
+  };
   const services: UiServices = {
+    light,
     embedder,
     index: indexService,
     generator,
@@ -233,7 +335,7 @@ export async function makeTestApp(
       dbName: 'Demo shop',
       dbSql: async () => SHOP_SQL,
       corpusName: DEMO_CORPUS.name,
-      corpus: async () => DEMO_CORPUS,
+      corpus: async () => opts.demoCorpus ?? DEMO_CORPUS,
       ...(opts.demoPack ? { pack: async () => opts.demoPack!.slice().buffer } : {}),
     },
     quotaWarning: async () => null,

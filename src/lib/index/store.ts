@@ -15,11 +15,16 @@ import type { ShareState } from '../share/codec.ts';
 import type { DbSource } from '../sql/engine.ts';
 import type { Corpus } from '../types.ts';
 import type { IndexKind } from './vector-index.ts';
+import type { StoredLight } from '../embed/light-query.ts';
 
 export interface IndexMeta {
   /** Which corpus slot this index serves (the corpus name); used to detect staleness. */
   slot: string;
   embedderId: string;
+  /**
+   * The dtype the DOCUMENTS were embedded with. Questions may use another dtype or a light encoder
+   * into the same space (issue 17): that is not part of the identity, so it never makes an index stale.
+   */
   dtype: string;
   dim: number;
   corpusHash: string;
@@ -86,6 +91,8 @@ export interface KvSchema {
   [key: `adapter:${string}`]: string;
   /** A code & docs collection (src/lib/code/), by its id. */
   [key: `code:${string}`]: StoredCodeCollection;
+  /** The fast query encoder (embed/light-query.ts StoredLight) per embedder id; checked on reading. */
+  [key: `light:${string}`]: StoredLight;
 }
 
 export type KvKey = keyof KvSchema;

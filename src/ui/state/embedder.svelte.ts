@@ -11,8 +11,13 @@ import type { UiServices } from './ports.ts';
 export interface EmbedderInfo {
   id: string;
   dim: number;
+  /** The documents' dtype (what an index records). */
   dtype: string;
   device: string;
+  /** The questions' dtype, when another than the documents'. */
+  queryDtype?: string;
+  /** Why the asked question dtype is not used (its model failed to load). */
+  queryDtypeError?: string;
 }
 
 export class EmbedderState {
@@ -52,19 +57,23 @@ export class EmbedderState {
       return;
     }
     const dtype = (settings.value.embedDtype || spec.defaultDtype) as Dtype;
+    // Questions may use another dtype of the same model against these documents (issue 17).
+    const q = settings.value.queryDtype;
+    const queryDtype = q && q !== dtype && spec.dtypes.includes(q) ? q : undefined;
     const want = settings.value.embedDevice;
     const device = want === 'auto' ? (models.hasGpu ? 'webgpu' : 'wasm') : want;
     this.stage.loading();
     const onP = jobs.start('embedder', `Loading embedder ${id}`);
     try {
-      this.#info = await embedder.load(models.modelConfig(), id, dtype, device, onP);
+      this.#info = await embedder.load(models.modelConfig(), id, dtype, device, onP, queryDtype);
       this.stage.set('ready');
+      if (this.#info.queryDtypeError) this.stage.setError(this.#info.queryDtypeError);
     } catch (first) {
       let e = first;
       if (device === 'webgpu') {
         // WebGPU failed (no adapter features, driver issue): fall back to WASM.
         try {
-          this.#info = await embedder.load(models.modelConfig(), id, dtype, 'wasm', onP);
+          this.#info = await embedder.load(models.modelConfig(), id, dtype, 'wasm', onP, queryDtype);
           this.stage.set('ready');
           this.stage.setError(`WebGPU failed (${errorMessage(e)}); using WASM`);
           return;

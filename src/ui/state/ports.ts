@@ -12,6 +12,7 @@ import type { AnswerGenerator, Embedder, IndexServiceApi } from '../../lib/servi
 import type { SqlClient } from '../../lib/sql/client.ts';
 import type { ProgressFn } from '../../lib/types.ts';
 import type { LexicalSource } from '../../lib/retrieve/lexical-search.ts';
+import type { LightQueryPort } from '../../lib/embed/light-query.ts';
 
 export type { EmbedderInfo, GeneratorInfo };
 
@@ -23,6 +24,8 @@ export interface LoadableEmbedder extends Embedder {
     dtype: Dtype,
     device: 'webgpu' | 'wasm',
     onProgress?: ProgressFn,
+    /** The questions' dtype, when another than the documents' `dtype` (issue 17 "compact"). */
+    queryDtype?: Dtype,
   ): Promise<EmbedderInfo>;
 }
 
@@ -54,6 +57,8 @@ export interface UiServices {
   newSql(timeoutMs: number): SqlClient;
   /** BM25 indexes per corpus (the lexical worker in the page). */
   lexical: LexicalSource;
+  /** The fast query encoder: distillation, timing, the query-side decorator (issue 17). */
+  light: LightQueryPort;
 }
 
 /** The key-value store, typed by key (src/lib/index/store.ts). */

@@ -88,7 +88,7 @@ const CHECKS: { [K in keyof Settings]: Check<Settings[K]> } = {
   embedderId: idOrEmpty(EMBEDDERS.map((e) => e.id)),
   embedDtype: oneOf(DTYPES),
   embedDevice: oneOf(members<EmbedDevice>({ auto: true, webgpu: true, wasm: true })),
-  indexKind: oneOf(members<IndexKind>({ int8: true, flat: true, voy: true, ivf: true })),
+  indexKind: oneOf(members<IndexKind>({ int8: true, flat: true, voy: true, ivf: true, hnsw: true })),
   textMode: oneOf(
     members<TextMode>({ question: true, 'schema+sql': true, 'question+sql': true, mix: true, 'masked-question': true }),
   ),

@@ -7,6 +7,7 @@ import { beforeAll, describe, expect, test } from 'vitest';
 import { flatFactory } from '../../src/lib/index/flat.ts';
 import { createInt8Factory, int8Factory } from '../../src/lib/index/int8.ts';
 import { createIvfFactory } from '../../src/lib/index/ivf.ts';
+import { createHnswFactory } from '../../src/lib/index/hnsw.ts';
 import type { IndexFactory, SearchHit, VectorIndex } from '../../src/lib/index/vector-index.ts';
 import { voyFactory } from '../../src/lib/index/voy.ts';
 import { voyReady } from '../../src/node/host.ts';
@@ -143,3 +144,6 @@ vectorIndexContract('int8 (JS kernel)', () => createInt8Factory({ wasm: false })
 // IVF with every list probed must be exact; its recall at smaller nprobe is in index-ivf.test.ts.
 vectorIndexContract('ivf (every list probed)', () => createIvfFactory({ nprobe: Infinity }));
 vectorIndexContract('ivf (JS kernel, every list probed)', () => createIvfFactory({ nprobe: Infinity, wasm: false }));
+// HNSW with a beam as wide as the index must be exact (random 512-d points are its worst case); its
+// recall at the default beam is in index-hnsw.test.ts and scripts/scan-bench.ts.
+vectorIndexContract('hnsw (hnswlib-wasm, beam of 400)', () => createHnswFactory({ efSearch: 400 }));

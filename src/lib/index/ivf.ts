@@ -12,7 +12,7 @@
  * Everything is deterministic for a given seed, so restoring without the saved state rebuilds the
  * same index; the saved state (serializeExtra) holds the centroids and each row's list.
  */
-import { int8KernelBytes, quantizeRow, wasmSimdAvailable } from './int8.ts';
+import { int8KernelBytes, quantizeRow, selectInto, wasmSimdAvailable } from './int8.ts';
 import { TopK, dot, type IndexFactory, type SearchHit, type VectorIndex } from './vector-index.ts';
 import { mulberry32 } from '../eval/stats.ts';
 
@@ -413,22 +413,17 @@ export class IvfIndex implements VectorIndex {
     quantizeRow(query, 0, this.dim, new Int8Array(this.k.buffer), this.offs.q);
     const pool = new TopK(Math.min(n, Math.max(this.candidates, 4 * kk)));
     const st = this.stride;
-    let kept = 0;
     for (let i = 0; i < nlist; i++) {
-      // nprobe lists, and more while fewer than k rows survived `exclude`
-      if (i >= this.nprobe && kept >= kk) break;
+      // nprobe lists, and more while fewer than k rows survived `exclude` (every surviving row
+      // enters the pool until it holds at least k)
+      if (i >= this.nprobe && pool.hits.length >= kk) break;
       const c = lists[i];
       const a = this.listStart[c];
       const b = this.listStart[c + 1];
       if (b === a) continue;
       this.k.i8dot(this.offs.q, this.offs.rows + a * st, b - a, st, this.offs.out + a * 4);
       this.lastScanned += b - a;
-      for (let p = a; p < b; p++) {
-        const r = this.order[p];
-        if (exclude?.(r)) continue;
-        kept++;
-        pool.push(r, this.out[p] * this.scales[p]);
-      }
+      selectInto(pool, this.out, this.scales, a, b, this.order, exclude);
     }
     const hits = pool.hits.map((h) => ({ row: h.row, score: dot(query, this.vectors, h.row * this.dim) }));
     hits.sort((x, y) => y.score - x.score || x.row - y.row);

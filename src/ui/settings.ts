@@ -1,6 +1,6 @@
 /** User settings, persisted in localStorage, each field typed by its union and checked on reading. */
 import { DEFAULT_TEXT_MODE, type TextMode } from '../lib/rag/doc-text.ts';
-import type { IndexKind } from '../lib/index/vector-index.ts';
+import type { IndexSetting } from '../lib/index/choose.ts';
 import { CPU_GENERATORS, EMBEDDERS, WEBLLM_MODELS, type Dtype } from '../lib/config.ts';
 import { parseRetriever, type RetrieverName } from '../lib/retrieve/strategies.ts';
 
@@ -16,7 +16,7 @@ export interface Settings {
   embedderId: string;
   embedDtype: Dtype | '';
   embedDevice: EmbedDevice;
-  indexKind: IndexKind;
+  indexKind: IndexSetting;
   textMode: TextMode;
   /** Example-selection strategy (src/lib/retrieve/strategies.ts). */
   retriever: RetrieverName;
@@ -40,7 +40,7 @@ export const DEFAULT_SETTINGS: Settings = {
   embedDtype: '',
   embedDevice: 'auto',
   // Measured fastest with recall@10 = 1.00 (docs/benchmarks.md): int8 scan + exact re-rank.
-  indexKind: 'int8',
+  indexKind: 'auto',
   textMode: DEFAULT_TEXT_MODE,
   retriever: 'vote',
   adapterOn: true,
@@ -88,7 +88,7 @@ const CHECKS: { [K in keyof Settings]: Check<Settings[K]> } = {
   embedderId: idOrEmpty(EMBEDDERS.map((e) => e.id)),
   embedDtype: oneOf(DTYPES),
   embedDevice: oneOf(members<EmbedDevice>({ auto: true, webgpu: true, wasm: true })),
-  indexKind: oneOf(members<IndexKind>({ int8: true, flat: true, voy: true, ivf: true, hnsw: true })),
+  indexKind: oneOf(members<IndexSetting>({ auto: true, int8: true, flat: true, voy: true, ivf: true })),
   textMode: oneOf(
     members<TextMode>({ question: true, 'schema+sql': true, 'question+sql': true, mix: true, 'masked-question': true }),
   ),

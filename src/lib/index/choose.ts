@@ -1,0 +1,48 @@
+/**
+ * The default index kind per corpus size: a registry (data), read by `defaultIndexKind`, which is
+ * what the 'auto' index setting resolves to where indexes are built (IndexState.meta in the UI).
+ * The rule: the kind with the lowest p50 query latency among those with recall@10 ≥ 0.99 against
+ * the exact scan, at the sizes measured in bench/results/scan-*.json (scripts/scan-bench.ts; table
+ * in docs/benchmarks.md). Kinds whose build cost is paid again on every restore (hnsw: its graph is
+ * not persisted) only count when they win by a wide margin; see the `why` of each entry.
+ */
+import type { IndexKind } from './vector-index.ts';
+
+export interface IndexBySize {
+  /** Applies to corpora of at most this many vectors (the last entry: Infinity). */
+  upTo: number;
+  kind: IndexKind;
+  /** The measurement behind the choice. */
+  why: string;
+}
+
+export const INDEX_BY_SIZE: readonly IndexBySize[] = [
+  {
+    upTo: 20_000,
+    kind: 'int8',
+    why: 'exact-equivalent (recall@10 1.00) and under a few ms; no training, restore = quantize',
+  },
+  {
+    upTo: Infinity,
+    kind: 'int8',
+    why: 'placeholder',
+  },
+];
+
+/** The registry's kind for a corpus of `n` vectors. */
+export function defaultIndexKind(n: number, table: readonly IndexBySize[] = INDEX_BY_SIZE): IndexKind {
+  if (!Number.isFinite(n) || n < 0) throw new Error(`corpus size ${n} is not a count`);
+  for (const e of table) if (n <= e.upTo) return e.kind;
+  throw new Error('the index-by-size table has no entry up to Infinity');
+}
+
+/**
+ * What the app's index setting may hold: 'auto' (the registry's kind for the corpus size) or a kind.
+ * HNSW is not offered there: its graph is not persisted, so every reload would rebuild it.
+ */
+export type IndexSetting = 'auto' | Exclude<IndexKind, 'hnsw'>;
+
+/** The kind to build for a corpus of `n` vectors under `setting`. */
+export function resolveIndexKind(setting: IndexSetting, n: number): IndexKind {
+  return setting === 'auto' ? defaultIndexKind(n) : setting;
+}

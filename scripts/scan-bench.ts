@@ -8,7 +8,8 @@
  *   codes (readProbeBytes in src/lib/index/int8.ts), so the int8 scan's time can be set against
  *   the bandwidth limit in the same run;
  * - the int8 kernel alone (simple and blocked variants), the candidate selection (the first version
- *   and the current one over the same kernel output), and the whole Int8Index search;
+ *   and the current one over the same kernel output), and the whole Int8Index search, on one thread
+ *   and on two (a worker_threads helper over a shared memory, src/node/scan-threads.ts);
  * - the peers: the in-memory IVF index over an nprobe sweep, and HNSW (hnswlib-wasm) over an
  *   efSearch sweep: build time, memory, p50/p95 latency and recall@10;
  * - the winner at recall@10 ≥ 0.99 (lowest p50), which src/lib/index/choose.ts records.
@@ -21,6 +22,7 @@ import { IvfIndex, defaultNlist } from '../src/lib/index/ivf.ts';
 import { HnswIndex, loadHnswlib } from '../src/lib/index/hnsw.ts';
 import { TopK, type SearchHit } from '../src/lib/index/vector-index.ts';
 import { synthClustered } from '../src/node/bench/synth.ts';
+import { spawnNodeScanHelper } from '../src/node/scan-threads.ts';
 import { intArg, parseStrict, runCli } from '../src/node/cli/args.ts';
 
 const USAGE = `Usage: npx tsx scripts/scan-bench.ts [--n N] [--dim D] [--queries Q] [--nprobe LIST] [--ef LIST]
@@ -197,9 +199,23 @@ async function main(argv: string[]) {
     },
     memoryMB: { vectors: mb(v.byteLength), extra: mb(int8.extraBytes) },
   };
+  int8.dispose();
+  // the same scan on two threads (this one and a worker_threads helper) over a shared memory
+  const int8t = new Int8Index(v, dim, { threads: { count: 2, spawn: spawnNodeScanHelper } });
+  const t0 = performance.now();
+  while (int8t.scanThreads < 2 && performance.now() - t0 < 30_000) await new Promise((r) => setTimeout(r, 10));
+  const threadRow = timed('int8', `scan on ${int8t.scanThreads} threads + 64 re-scored`, (i) => int8t.search(q(i), 10));
+  int8t.dispose();
+  Object.assign(scan, {
+    twoThreads: {
+      threads: int8t.scanThreads,
+      p50Ms: threadRow.p50Ms,
+      speedup: r3(int8Row.p50Ms / threadRow.p50Ms),
+      ratioToBandwidthLimit: r3(threadRow.p50Ms / readP50),
+    },
+  });
   report.int8 = scan;
   log(`int8: ${JSON.stringify(scan)}`);
-  int8.dispose();
   save();
 
   // ---- IVF

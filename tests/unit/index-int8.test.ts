@@ -12,6 +12,7 @@ import {
   wasmSimdAvailable,
 } from '../../src/lib/index/int8.ts';
 import { TopK } from '../../src/lib/index/vector-index.ts';
+import { CTRL, STALL_MS, type SpawnScanHelper } from '../../src/lib/index/int8-threads.ts';
 import { IndexStore, type IndexMeta } from '../../src/lib/index/store.ts';
 import { IndexService } from '../../src/lib/index/service.ts';
 import { mulberry, randomUnit } from './helpers.ts';
@@ -192,5 +193,26 @@ describe('Int8Index', () => {
     const q = v.slice(42 * dim, 43 * dim);
     expect((await svc2.search(q, 1)).hits[0].row).toBe(42);
     store.close();
+  });
+});
+
+describe('Int8Index on scan threads', () => {
+  test('a helper that joins and then never answers: the scan finishes alone, correct, and drops the threads', () => {
+    const dim = 64;
+    const v = randomUnit(500, dim, 21);
+    const mute: SpawnScanHelper = (init) => {
+      Atomics.add(new Int32Array(init.ctrl), CTRL.READY, 1); // registers, never scores
+      return { terminate: () => {} };
+    };
+    const index = new Int8Index(v, dim, { threads: { count: 2, spawn: mute } });
+    expect(index.scanThreads).toBe(2);
+    const q = randomUnit(1, dim, 22);
+    const t0 = performance.now();
+    const hits = index.search(q, 10);
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(STALL_MS - 50);
+    expect(hits).toEqual(new Int8Index(v, dim).search(q, 10));
+    expect(index.scanThreads).toBe(1);
+    expect(index.search(q, 10)).toEqual(hits);
+    index.dispose();
   });
 });

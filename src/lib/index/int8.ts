@@ -16,6 +16,7 @@
  *   i8dot(q, rows, n, stride, out): out[r] = Σ_j q[j]·rows[r·stride + j] as i32, stride % 32 == 0
  */
 import { TopK, dot, type IndexFactory, type SearchHit, type VectorIndex } from './vector-index.ts';
+import { ScanThreads, sharedMemoryAvailable, type SpawnScanHelper } from './int8-threads.ts';
 
 // ---------------------------------------------------------------------------------------------
 // A tiny WebAssembly assembler: just what the kernel needs.
@@ -337,7 +338,13 @@ export function readProbeBytes(): Uint8Array<ArrayBuffer> {
   return module(type, 'read', body);
 }
 
-function module(type: number[], name: string, body: number[]): Uint8Array<ArrayBuffer> {
+/**
+ * A one-function module. Its memory is its own (exported as `memory`, growable) unless
+ * `sharedPages` is given: then it imports `env.memory`, a shared memory of exactly that many pages
+ * (what the scan threads of ./int8-threads.ts all run on).
+ */
+function module(type: number[], name: string, body: number[], sharedPages?: number): Uint8Array<ArrayBuffer> {
+  const own = sharedPages === undefined;
   const bytes = [
     0x00,
     0x61,
@@ -348,14 +355,21 @@ function module(type: number[], name: string, body: number[]): Uint8Array<ArrayB
     0x00,
     0x00,
     ...section(1, vec([type])),
+    ...(own
+      ? []
+      : section(2, vec([[...str('env'), ...str('memory'), 0x02, 0x03, ...uleb(sharedPages), ...uleb(sharedPages)]]))),
     ...section(3, vec([[0]])),
-    ...section(5, vec([[0x00, 1]])), // one memory, min 1 page, no max
+    ...(own ? section(5, vec([[0x00, 1]])) : []), // one memory, min 1 page, no max
     ...section(
       7,
-      vec([
-        [...str('memory'), 0x02, 0],
-        [...str(name), 0x00, 0],
-      ]),
+      vec(
+        own
+          ? [
+              [...str('memory'), 0x02, 0],
+              [...str(name), 0x00, 0],
+            ]
+          : [[...str(name), 0x00, 0]],
+      ),
     ),
     ...section(10, vec([[...uleb(body.length), ...body]])),
   ];
@@ -370,10 +384,10 @@ function module(type: number[], name: string, body: number[]): Uint8Array<ArrayB
  */
 export type Int8KernelVariant = 'blocked' | 'simple';
 
-/** The kernel module: exports `memory` and `i8dot`. */
-export function int8KernelBytes(variant: Int8KernelVariant = 'simple'): Uint8Array<ArrayBuffer> {
+/** The kernel module: exports `memory` (or imports `env.memory`, shared, given `sharedPages`) and `i8dot`. */
+export function int8KernelBytes(variant: Int8KernelVariant = 'simple', sharedPages?: number): Uint8Array<ArrayBuffer> {
   const type = [0x60, ...vec([[I32], [I32], [I32], [I32], [I32]]), 0x00];
-  return module(type, 'i8dot', variant === 'blocked' ? i8dotBlockedBody() : i8dotBody());
+  return module(type, 'i8dot', variant === 'blocked' ? i8dotBlockedBody() : i8dotBody(), sharedPages);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -411,6 +425,24 @@ function newKernel(): Kernel | null {
 const PAGE = 65536;
 const align = (n: number, a: number) => Math.ceil(n / a) * a;
 
+interface SharedKernel extends Kernel {
+  module: WebAssembly.Module;
+}
+
+/** A kernel on a fixed-size shared memory of at least `bytes`, or null when memory cannot be shared. */
+function sharedKernel(bytes: number): SharedKernel | null {
+  if (!sharedMemoryAvailable()) return null;
+  try {
+    const pages = Math.max(1, Math.ceil(bytes / PAGE));
+    const memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
+    const module = new WebAssembly.Module(int8KernelBytes('simple', pages));
+    const ex = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as Pick<Kernel, 'i8dot'>;
+    return { memory, module, i8dot: ex.i8dot };
+  } catch {
+    return null; // no room for a shared memory that size: one thread
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // The index
 
@@ -419,6 +451,11 @@ export interface Int8Options {
   candidates?: number;
   /** Use the WASM SIMD kernel when available (default true); false forces the JS loop. */
   wasm?: boolean;
+  /**
+   * Scan on this many threads (this one and count − 1 helpers started by `spawn`) over a shared
+   * memory, when the host can share memory (./int8-threads.ts); else, or with count ≤ 1, one thread.
+   */
+  threads?: { count: number; spawn: SpawnScanHelper };
 }
 
 export const DEFAULT_CANDIDATES = 64;
@@ -481,6 +518,8 @@ export class Int8Index implements VectorIndex {
   private kernel: Kernel | null;
   private readonly offs = { q: 0, out: 0, rows: 0 };
   private readonly candidates: number;
+  private shared: SharedKernel | null = null;
+  private threads: ScanThreads | null = null;
 
   constructor(
     readonly vectors: Float32Array,
@@ -493,12 +532,15 @@ export class Int8Index implements VectorIndex {
     this.stride = align(dim, 32);
     this.candidates = Math.max(1, opts.candidates ?? DEFAULT_CANDIDATES);
     const n = this.size;
-    let kernel = opts.wasm === false ? null : newKernel();
-    if (kernel) {
-      this.offs.q = 0;
-      this.offs.out = align(this.stride, 16);
-      this.offs.rows = align(this.offs.out + 4 * n, 16);
-      const need = this.offs.rows + n * this.stride;
+    this.offs.q = 0;
+    this.offs.out = align(this.stride, 16);
+    this.offs.rows = align(this.offs.out + 4 * n, 16);
+    const need = this.offs.rows + n * this.stride;
+    const threaded = opts.wasm !== false && (opts.threads?.count ?? 1) > 1 && n > 0 && wasmSimdAvailable();
+    let kernel = threaded ? sharedKernel(need) : null;
+    if (kernel) this.shared = kernel;
+    else kernel = opts.wasm === false ? null : newKernel();
+    if (kernel && !this.shared) {
       const have = kernel.memory.buffer.byteLength;
       try {
         if (need > have) kernel.memory.grow(Math.ceil((need - have) / PAGE));
@@ -520,6 +562,21 @@ export class Int8Index implements VectorIndex {
     }
     this.scales = new Float32Array(n);
     for (let i = 0; i < n; i++) this.scales[i] = quantizeRow(vectors, i * dim, dim, this.codes, i * this.stride);
+    if (this.shared && opts.threads) {
+      const { module, memory } = this.shared;
+      const at = { q: this.offs.q, rows: this.offs.rows, stride: this.stride, out: this.offs.out, n };
+      this.threads = new ScanThreads(
+        { module, memory, ...at },
+        this.shared.i8dot,
+        opts.threads.count,
+        opts.threads.spawn,
+      );
+    }
+  }
+
+  /** Scan threads now taking part in a search (1 = this one only). */
+  get scanThreads(): number {
+    return this.threads ? 1 + this.threads.ready : 1;
   }
 
   /** Bytes this index holds beyond the Float32 vectors (codes, scales, scratch). */
@@ -529,6 +586,10 @@ export class Int8Index implements VectorIndex {
 
   private scoreAll(): Int32Array {
     const n = this.size;
+    if (this.threads) {
+      this.threads.score();
+      return this.scores;
+    }
     if (this.kernel) {
       this.kernel.i8dot(this.offs.q, this.offs.rows, n, this.stride, this.offs.out);
       return this.scores;
@@ -571,6 +632,8 @@ export class Int8Index implements VectorIndex {
   }
 
   dispose(): void {
+    this.threads?.dispose();
+    this.threads = null;
     this.kernel = null;
   }
 }

@@ -15,7 +15,8 @@
  * - the winner at recall@10 ≥ 0.99 (lowest p50), which src/lib/index/choose.ts records.
  * JSON to --out (and stdout when none), a table to stderr.
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { FlatIndex } from '../src/lib/index/flat.ts';
 import { Int8Index, int8KernelBytes, readProbeBytes, selectInto } from '../src/lib/index/int8.ts';
 import { IvfIndex, defaultNlist } from '../src/lib/index/ivf.ts';
@@ -23,7 +24,7 @@ import { HnswIndex, loadHnswlib } from '../src/lib/index/hnsw.ts';
 import { TopK, type SearchHit } from '../src/lib/index/vector-index.ts';
 import { synthClustered } from '../src/node/bench/synth.ts';
 import { spawnNodeScanHelper } from '../src/node/scan-threads.ts';
-import { intArg, parseStrict, runCli } from '../src/node/cli/args.ts';
+import { UsageError, intArg, parseStrict, runCli } from '../src/node/cli/args.ts';
 
 const USAGE = `Usage: npx tsx scripts/scan-bench.ts [--n N] [--dim D] [--queries Q] [--nprobe LIST] [--ef LIST]
                  [--no-hnsw] [--seed S] [--out FILE]
@@ -32,6 +33,8 @@ const USAGE = `Usage: npx tsx scripts/scan-bench.ts [--n N] [--dim D] [--queries
   --queries Q  queries (default 100)        --seed S    data seed (default 1)
   --nprobe     IVF sweep (default 8,16,32,64,128)   --ef  HNSW efSearch sweep (default 16,32,64,128,256)
   --no-hnsw    skip HNSW (its build at 1M does not fit this machine's time)
+  --vectors F  real vectors instead of synthetic ones: raw float32 rows of --dim (an embeddings
+               cache file); the last --queries rows are the queries, the others the corpus
   --out FILE   JSON report`;
 
 const pct = (xs: number[], p: number) => {
@@ -58,9 +61,10 @@ async function main(argv: string[]) {
     ef: { type: 'string' },
     'no-hnsw': { type: 'boolean' },
     seed: { type: 'string' },
+    vectors: { type: 'string' },
     out: { type: 'string' },
   });
-  const n = intArg('n', a.n, 1) ?? 100_000;
+  let n = intArg('n', a.n, 1) ?? 100_000;
   const dim = intArg('dim', a.dim, 1) ?? 512;
   const nq = intArg('queries', a.queries, 1) ?? 100;
   const seed = intArg('seed', a.seed, 0) ?? 1;
@@ -77,10 +81,25 @@ async function main(argv: string[]) {
   };
 
   let t = performance.now();
-  const { v, centres } = synthClustered(n, dim, Math.round(n / 100), 1, seed);
-  const qv = synthClustered(nq, dim, Math.round(n / 100), 1, seed + 1, centres).v;
+  let v: Float32Array;
+  let qv: Float32Array;
+  if (a.vectors) {
+    // real vectors: raw float32 rows; the last `queries` rows are the queries, the rest the corpus
+    const buf = readFileSync(a.vectors);
+    const all = new Float32Array(buf.buffer, buf.byteOffset, Math.floor(buf.byteLength / 4));
+    const rowsIn = Math.floor(all.length / dim);
+    if (rowsIn <= nq) throw new UsageError(`${a.vectors} holds ${rowsIn} rows of ${dim}: not more than --queries`);
+    n = rowsIn - nq;
+    v = all.slice(0, n * dim);
+    qv = all.slice((rowsIn - nq) * dim, rowsIn * dim);
+    report.data = { vectors: path.basename(a.vectors), n, dim, queries: nq, split: 'last rows are the queries' };
+  } else {
+    const syn = synthClustered(n, dim, Math.round(n / 100), 1, seed);
+    v = syn.v;
+    qv = synthClustered(nq, dim, Math.round(n / 100), 1, seed + 1, syn.centres).v;
+  }
   const q = (i: number) => qv.subarray(i * dim, (i + 1) * dim);
-  log(`data ${n}×${dim}: ${((performance.now() - t) / 1000).toFixed(1)} s`);
+  log(`data ${v.length / dim}×${dim}: ${((performance.now() - t) / 1000).toFixed(1)} s`);
 
   // ground truth and the float scan
   const flat = new FlatIndex(v, dim);

@@ -537,9 +537,8 @@ export class Int8Index implements VectorIndex {
     this.offs.rows = align(this.offs.out + 4 * n, 16);
     const need = this.offs.rows + n * this.stride;
     const threaded = opts.wasm !== false && (opts.threads?.count ?? 1) > 1 && n > 0 && wasmSimdAvailable();
-    let kernel = threaded ? sharedKernel(need) : null;
-    if (kernel) this.shared = kernel;
-    else kernel = opts.wasm === false ? null : newKernel();
+    this.shared = threaded ? sharedKernel(need) : null;
+    let kernel: Kernel | null = this.shared ?? (opts.wasm === false ? null : newKernel());
     if (kernel && !this.shared) {
       const have = kernel.memory.buffer.byteLength;
       try {

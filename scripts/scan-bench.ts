@@ -223,11 +223,12 @@ async function main(argv: string[]) {
   const int8t = new Int8Index(v, dim, { threads: { count: 2, spawn: spawnNodeScanHelper } });
   const t0 = performance.now();
   while (int8t.scanThreads < 2 && performance.now() - t0 < 30_000) await new Promise((r) => setTimeout(r, 10));
-  const threadRow = timed('int8', `scan on ${int8t.scanThreads} threads + 64 re-scored`, (i) => int8t.search(q(i), 10));
+  const threads = int8t.scanThreads;
+  const threadRow = timed('int8', `scan on ${threads} threads + 64 re-scored`, (i) => int8t.search(q(i), 10));
   int8t.dispose();
   Object.assign(scan, {
     twoThreads: {
-      threads: int8t.scanThreads,
+      threads,
       p50Ms: threadRow.p50Ms,
       speedup: r3(int8Row.p50Ms / threadRow.p50Ms),
       ratioToBandwidthLimit: r3(threadRow.p50Ms / readP50),

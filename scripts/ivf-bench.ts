@@ -13,7 +13,7 @@ import { FlatIndex } from '../src/lib/index/flat.ts';
 import { Int8Index } from '../src/lib/index/int8.ts';
 import { IvfIndex, defaultNlist } from '../src/lib/index/ivf.ts';
 import { MapShardCache, ShardedIvf, writeIvfShards, type ShardCache } from '../src/lib/index/ivf-shards.ts';
-import { mulberry32 } from '../src/lib/eval/stats.ts';
+import { synthClustered } from '../src/node/bench/synth.ts';
 import { UsageError, intArg, numArg, parseStrict, runCli } from '../src/node/cli/args.ts';
 import { startRangeServer } from '../tests/range-server.ts';
 
@@ -26,28 +26,7 @@ const USAGE = `Usage: npx tsx scripts/ivf-bench.ts [--n N] [--dim D] [--queries 
   --noise X      noise norm per vector relative to its centre (default 1)
   --seed S       data seed (default 1)           --out FILE   JSON report`;
 
-/** n unit vectors around `clusters` random centres, Gaussian noise of norm ≈ `noise`. */
-function synth(n: number, dim: number, clusters: number, noise: number, seed: number, centres?: Float32Array) {
-  const r = mulberry32(seed);
-  const gauss = () => Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r());
-  const cs = centres ?? new Float32Array(clusters * dim);
-  if (!centres)
-    for (let c = 0; c < clusters; c++) {
-      let s = 0;
-      for (let j = 0; j < dim; j++) s += (cs[c * dim + j] = gauss()) ** 2;
-      for (let j = 0; j < dim; j++) cs[c * dim + j] /= Math.sqrt(s);
-    }
-  const v = new Float32Array(n * dim);
-  const sd = noise / Math.sqrt(dim);
-  for (let i = 0; i < n; i++) {
-    const c = Math.floor(r() * clusters);
-    let s = 0;
-    for (let j = 0; j < dim; j++) s += (v[i * dim + j] = cs[c * dim + j] + sd * gauss()) ** 2;
-    const norm = Math.sqrt(s);
-    for (let j = 0; j < dim; j++) v[i * dim + j] /= norm;
-  }
-  return { v, centres: cs };
-}
+const synth = synthClustered;
 
 const pct = (xs: number[], p: number) => {
   const s = xs.slice().sort((a, b) => a - b);

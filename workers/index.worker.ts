@@ -1,4 +1,4 @@
-/** Index worker: the active vector index (flat scan or voy-search WASM), persisted in IndexedDB. */
+/** Index worker: the active vector index (int8 scan, IVF, flat scan or voy-search WASM), persisted in IndexedDB. */
 import * as Comlink from 'comlink';
 import { registerErrorTransfer } from '../src/lib/errors-transfer.ts';
 import voyWasm from 'voy-search/voy_search_bg.wasm?url';
@@ -7,15 +7,31 @@ import { IndexStore, type IndexMeta } from '../src/lib/index/store.ts';
 import type { IndexSearchOptions } from '../src/lib/services.ts';
 import { flatFactory } from '../src/lib/index/flat.ts';
 import { initVoy, voyFactory } from '../src/lib/index/voy.ts';
-import { int8Factory } from '../src/lib/index/int8.ts';
+import { createInt8Factory, int8Factory } from '../src/lib/index/int8.ts';
+import { sharedMemoryAvailable, type SpawnScanHelper } from '../src/lib/index/int8-threads.ts';
 import { ivfFactory } from '../src/lib/index/ivf.ts';
+
+/** A scan helper thread for the int8 index (a module worker started from this one). */
+const spawnScanHelper: SpawnScanHelper = (init) => {
+  const w = new Worker(new URL('./scan-helper.worker.ts', import.meta.url), { type: 'module', name: 'scan-helper' });
+  w.postMessage(init);
+  return { terminate: () => w.terminate() };
+};
+
+/**
+ * The int8 scan runs on two threads when the page is cross-origin isolated (shared memory) and has
+ * cores to spare; a helper that cannot start never joins, and the scan runs on this thread alone.
+ */
+const scanThreads = sharedMemoryAvailable() && (self.navigator?.hardwareConcurrency ?? 1) >= 4 ? 2 : 1;
+const int8 =
+  scanThreads > 1 ? createInt8Factory({ threads: { count: scanThreads, spawn: spawnScanHelper } }) : int8Factory;
 
 const servicePromise = (async () => {
   await initVoy(() => fetch(voyWasm));
   return new IndexService(await IndexStore.open(), {
     flat: flatFactory,
     voy: voyFactory,
-    int8: int8Factory,
+    int8,
     ivf: ivfFactory,
   });
 })();

@@ -13,6 +13,7 @@ import { IndexService } from '../lib/index/service.ts';
 import { IndexStore } from '../lib/index/store.ts';
 import { flatFactory } from '../lib/index/flat.ts';
 import { int8Factory } from '../lib/index/int8.ts';
+import { ivfFactory } from '../lib/index/ivf.ts';
 import { voyFactory } from '../lib/index/voy.ts';
 import { LocalLexicalSource } from '../lib/retrieve/lexical-search.ts';
 import { LocalGenerator } from '../lib/llm/local-generator.ts';
@@ -67,7 +68,7 @@ export async function createNodeServices(o: NodeServicesOptions = {}): Promise<N
     o.indexStore ?? memoryStore(),
     voyReady(),
   ]);
-  const index = new IndexService(store, { flat: flatFactory, voy: voyFactory, int8: int8Factory });
+  const index = new IndexService(store, { flat: flatFactory, voy: voyFactory, int8: int8Factory, ivf: ivfFactory });
   const generator = engine ? new LocalGenerator(engine) : null;
   const sql = nodeSqlClient(o.sqlTimeoutMs);
   return {

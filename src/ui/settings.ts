@@ -1,6 +1,6 @@
 /** User settings, persisted in localStorage, each field typed by its union and checked on reading. */
 import { DEFAULT_TEXT_MODE, type TextMode } from '../lib/rag/doc-text.ts';
-import type { IndexKind } from '../lib/index/vector-index.ts';
+import type { IndexSetting } from '../lib/index/choose.ts';
 import { CPU_GENERATORS, EMBEDDERS, WEBLLM_MODELS, type Dtype } from '../lib/config.ts';
 import { parseRetriever, type RetrieverName } from '../lib/retrieve/strategies.ts';
 
@@ -21,7 +21,7 @@ export interface Settings {
   /** Questions through the distilled fast query encoder (off until measured on the corpus). */
   fastQueryOn: boolean;
   embedDevice: EmbedDevice;
-  indexKind: IndexKind;
+  indexKind: IndexSetting;
   textMode: TextMode;
   /** Example-selection strategy (src/lib/retrieve/strategies.ts). */
   retriever: RetrieverName;
@@ -54,7 +54,7 @@ export const DEFAULT_SETTINGS: Settings = {
   fastQueryOn: false,
   embedDevice: 'auto',
   // Measured fastest with recall@10 = 1.00 (docs/benchmarks.md): int8 scan + exact re-rank.
-  indexKind: 'int8',
+  indexKind: 'auto',
   textMode: DEFAULT_TEXT_MODE,
   retriever: 'vote',
   adapterOn: true,
@@ -106,7 +106,7 @@ const CHECKS: { [K in keyof Settings]: Check<Settings[K]> } = {
   queryDtype: oneOf(DTYPES),
   fastQueryOn: isBoolean,
   embedDevice: oneOf(members<EmbedDevice>({ auto: true, webgpu: true, wasm: true })),
-  indexKind: oneOf(members<IndexKind>({ int8: true, flat: true, voy: true, ivf: true })),
+  indexKind: oneOf(members<IndexSetting>({ auto: true, int8: true, flat: true, voy: true, ivf: true })),
   textMode: oneOf(
     members<TextMode>({ question: true, 'schema+sql': true, 'question+sql': true, mix: true, 'masked-question': true }),
   ),

@@ -49,10 +49,10 @@ describe('IVF index', () => {
   const flat = new FlatIndex(v, dim);
   const idx = new IvfIndex(v, dim);
 
-  test('defaults: about 2·√n lists, one in eight probed (at least 4)', () => {
+  test('defaults: about 2·√n lists, one in four probed (at least 4)', () => {
     expect(defaultNlist(10_000)).toBe(200);
     expect(defaultNlist(3)).toBe(3);
-    expect(defaultNprobe(200)).toBe(25);
+    expect(defaultNprobe(200)).toBe(50);
     expect(defaultNprobe(10)).toBe(4);
     expect(idx.nlist).toBe(defaultNlist(n));
     expect(idx.engine).toBe('wasm-simd');

@@ -1,5 +1,6 @@
 import { describe, expect, test, vi } from 'vitest';
 import { makeTestApp, makeCorpus, DEMO_CORPUS } from './ui-fakes.ts';
+import { defaultIndexKind } from '../../src/lib/index/choose.ts';
 import { decodeShare } from '../../src/lib/share/codec.ts';
 import type { RetrieverName } from '../../src/lib/retrieve/strategies.ts';
 import { sqlJs } from '../../src/node/host.ts';
@@ -39,6 +40,8 @@ describe('AppState boot and readiness', () => {
     expect(app.generator.info?.id).toBe('tiny-sql-lm');
     expect(app.indexes.status).toBe('ready');
     expect(app.indexes.index?.origin).toBe('built');
+    // the default index setting ('auto') builds the kind the size table names for the corpus
+    expect(app.indexes.index?.record.meta.kind).toBe(defaultIndexKind(DEMO_CORPUS.examples.length));
     expect(app.indexes.embedRuns).toBeGreaterThanOrEqual(1);
     expect(calls.embedDocs).toBeGreaterThan(0);
     expect(app.jobs.list).toEqual([]);

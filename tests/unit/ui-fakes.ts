@@ -20,6 +20,7 @@ import { IndexStore } from '../../src/lib/index/store.ts';
 import { IndexService } from '../../src/lib/index/service.ts';
 import { flatFactory } from '../../src/lib/index/flat.ts';
 import { int8Factory } from '../../src/lib/index/int8.ts';
+import { ivfFactory } from '../../src/lib/index/ivf.ts';
 import { SqlEngine } from '../../src/lib/sql/engine.ts';
 import { SqlClient } from '../../src/lib/sql/client.ts';
 import { sqlJs } from '../../src/node/host.ts';
@@ -119,7 +120,7 @@ export async function makeTestApp(
   const SQL = await sqlJs();
   const dbName = opts.dbName ?? `coderag-ui-test-${++dbCounter}`;
   const open = () => IndexStore.open(dbName);
-  const indexService = new IndexService(await open(), { flat: flatFactory, int8: int8Factory });
+  const indexService = new IndexService(await open(), { flat: flatFactory, int8: int8Factory, ivf: ivfFactory });
   const script: Script = { reply: () => 'SELECT count(*) FROM customers' };
   const calls = { embedDocs: 0, generate: 0, interrupt: 0, lightQueries: 0 };
   /** The query-side decorator the fake light port sets (like the embed worker's). */

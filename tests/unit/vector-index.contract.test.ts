@@ -5,8 +5,10 @@
  */
 import { beforeAll, describe, expect, test } from 'vitest';
 import { flatFactory } from '../../src/lib/index/flat.ts';
-import { createInt8Factory, int8Factory } from '../../src/lib/index/int8.ts';
+import { Int8Index, createInt8Factory, int8Factory } from '../../src/lib/index/int8.ts';
+import { spawnNodeScanHelper } from '../../src/node/scan-threads.ts';
 import { createIvfFactory } from '../../src/lib/index/ivf.ts';
+import { createHnswFactory } from '../../src/lib/index/hnsw.ts';
 import type { IndexFactory, SearchHit, VectorIndex } from '../../src/lib/index/vector-index.ts';
 import { voyFactory } from '../../src/lib/index/voy.ts';
 import { voyReady } from '../../src/node/host.ts';
@@ -33,6 +35,23 @@ function expectExactTopK(hits: SearchHit[], exact: SearchHit[], k: number): void
 }
 
 const row = (v: Float32Array, dim: number, i: number) => v.slice(i * dim, (i + 1) * dim);
+
+/** int8 on three threads (worker_threads helpers), built only once every helper has joined. */
+const threadedInt8: IndexFactory = {
+  kind: 'int8',
+  async build(vectors, dim) {
+    const index = new Int8Index(vectors, dim, { threads: { count: 3, spawn: spawnNodeScanHelper } });
+    const t0 = Date.now();
+    while (index.size > 0 && index.scanThreads < 3) {
+      if (Date.now() - t0 > 20_000) throw new Error(`only ${index.scanThreads} scan threads joined`);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    return index;
+  },
+  restore(vectors, dim) {
+    return this.build(vectors, dim);
+  },
+};
 
 /** Runs the contract against the index kind that `factory` builds. */
 export function vectorIndexContract(name: string, factory: () => IndexFactory, setup?: () => Promise<void>): void {
@@ -140,6 +159,10 @@ vectorIndexContract('flat', () => flatFactory);
 vectorIndexContract('voy', () => voyFactory, voyReady);
 vectorIndexContract('int8 (WASM SIMD kernel)', () => int8Factory);
 vectorIndexContract('int8 (JS kernel)', () => createInt8Factory({ wasm: false }));
+vectorIndexContract('int8 (3 scan threads on a shared memory)', () => threadedInt8);
 // IVF with every list probed must be exact; its recall at smaller nprobe is in index-ivf.test.ts.
 vectorIndexContract('ivf (every list probed)', () => createIvfFactory({ nprobe: Infinity }));
 vectorIndexContract('ivf (JS kernel, every list probed)', () => createIvfFactory({ nprobe: Infinity, wasm: false }));
+// HNSW with a beam as wide as the index must be exact (random 512-d points are its worst case); its
+// recall at the default beam is in index-hnsw.test.ts and scripts/scan-bench.ts.
+vectorIndexContract('hnsw (hnswlib-wasm, beam of 400)', () => createHnswFactory({ efSearch: 400 }));

@@ -12,7 +12,7 @@
  * Everything is deterministic for a given seed, so restoring without the saved state rebuilds the
  * same index; the saved state (serializeExtra) holds the centroids and each row's list.
  */
-import { int8KernelBytes, quantizeRow, wasmSimdAvailable } from './int8.ts';
+import { int8KernelBytes, quantizeRow, selectInto, wasmSimdAvailable } from './int8.ts';
 import { TopK, dot, type IndexFactory, type SearchHit, type VectorIndex } from './vector-index.ts';
 import { mulberry32 } from '../eval/stats.ts';
 
@@ -40,9 +40,13 @@ export function defaultNlist(n: number): number {
   return Math.max(1, Math.min(n, Math.round(2 * Math.sqrt(n))));
 }
 
-/** One list in eight, at least 4 (all of them for small indexes). */
+/**
+ * One list in four, at least 4 (all of them for small indexes): the fewest that kept recall@10 ≥ 0.99
+ * in scripts/scan-bench.ts (1M synthetic: nlist/8 gave 0.968, nlist/4 0.992; real USE-Lite vectors
+ * at 6.5k: about 0.99), the bar for IVF being the default kind for large corpora (choose.ts).
+ */
 export function defaultNprobe(nlist: number): number {
-  return Math.min(nlist, Math.max(4, Math.ceil(nlist / 8)));
+  return Math.min(nlist, Math.max(4, Math.ceil(nlist / 4)));
 }
 
 const align = (n: number, a: number) => Math.ceil(n / a) * a;
@@ -413,22 +417,17 @@ export class IvfIndex implements VectorIndex {
     quantizeRow(query, 0, this.dim, new Int8Array(this.k.buffer), this.offs.q);
     const pool = new TopK(Math.min(n, Math.max(this.candidates, 4 * kk)));
     const st = this.stride;
-    let kept = 0;
     for (let i = 0; i < nlist; i++) {
-      // nprobe lists, and more while fewer than k rows survived `exclude`
-      if (i >= this.nprobe && kept >= kk) break;
+      // nprobe lists, and more while fewer than k rows survived `exclude` (every surviving row
+      // enters the pool until it holds at least k)
+      if (i >= this.nprobe && pool.hits.length >= kk) break;
       const c = lists[i];
       const a = this.listStart[c];
       const b = this.listStart[c + 1];
       if (b === a) continue;
       this.k.i8dot(this.offs.q, this.offs.rows + a * st, b - a, st, this.offs.out + a * 4);
       this.lastScanned += b - a;
-      for (let p = a; p < b; p++) {
-        const r = this.order[p];
-        if (exclude?.(r)) continue;
-        kept++;
-        pool.push(r, this.out[p] * this.scales[p]);
-      }
+      selectInto(pool, this.out, this.scales, a, b, this.order, exclude);
     }
     const hits = pool.hits.map((h) => ({ row: h.row, score: dot(query, this.vectors, h.row * this.dim) }));
     hits.sort((x, y) => y.score - x.score || x.row - y.row);

@@ -1,8 +1,8 @@
 /**
  * One interface for vector search over L2-normalised vectors (inner product = cosine).
- * Implementations: an exact flat scan, and voy-search (a k-d tree in WASM).
+ * Implementations: an exact flat scan, an int8 scan, IVF, HNSW (hnswlib-wasm), voy-search (WASM k-d tree).
  */
-export type IndexKind = 'flat' | 'voy' | 'int8' | 'ivf';
+export type IndexKind = 'flat' | 'voy' | 'int8' | 'ivf' | 'hnsw';
 
 export interface SearchHit {
   /** Row of the vector (= position of the example in the corpus). */

@@ -6,6 +6,7 @@
 import type { Corpus } from '../../lib/types.ts';
 import type { TextMode } from '../../lib/rag/doc-text.ts';
 import type { IndexMeta, IndexRecord } from '../../lib/index/store.ts';
+import { resolveIndexKind } from '../../lib/index/choose.ts';
 import { indexCorpus } from '../../lib/rag/pipeline.ts';
 import { Retrieval, needsMaskedIndex, parseRetriever, type RetrieverName } from '../../lib/retrieve/strategies.ts';
 import { errorMessage, isCancelled } from '../../lib/errors.ts';
@@ -111,7 +112,7 @@ export class IndexesState {
       dim: emb.dim,
       corpusHash: corpus.hash,
       count: corpus.examples.length,
-      kind: s.indexKind,
+      kind: resolveIndexKind(s.indexKind, corpus.examples.length),
       textMode: s.textMode,
     };
   }

@@ -1,0 +1,140 @@
+/**
+ * HNSW (hierarchical navigable small-world graph) through hnswlib-wasm (hnswlib compiled to
+ * WebAssembly), as a VectorIndex: a peer of the int8 scan and the IVF index in the index
+ * benchmark (scripts/scan-bench.ts), and an index kind of its own.
+ *
+ * The graph is searched with `efSearch` for `candidates` rows (at least 4·k), which are re-scored
+ * exactly against the Float32 vectors, so the scores callers see are exact inner products and only
+ * the candidate set can differ from the flat scan. When k is more than a quarter of the rows, the
+ * index scans them all instead (the graph could not return every row of a filtered search, and a
+ * scan is cheaper there anyway).
+ *
+ * The graph lives in the library's WebAssembly heap (a second copy of the vectors plus the links;
+ * the heap is capped at 2 GB). It is not persisted: serializeExtra() is undefined and restore()
+ * rebuilds it from the vectors, which gives the same graph (points are inserted in row order with
+ * a fixed seed, on one thread).
+ *
+ * Loading: the package is built for the web (emscripten ENVIRONMENT=web) and its own loader also
+ * opens an IndexedDB file system that is not needed here. So the emscripten factory is imported
+ * directly, lazily (about 0.9 MB of JS with the WASM inlined), and in Node, which has neither
+ * `window` nor `importScripts`, a throwing `importScripts` is defined while the factory runs (the
+ * factory only checks that one of the two exists; a browser worker has `importScripts`).
+ */
+import type { HierarchicalNSW, HnswlibModule } from 'hnswlib-wasm';
+import { FlatIndex } from './flat.ts';
+import { dot, type IndexFactory, type SearchHit, type VectorIndex } from './vector-index.ts';
+
+export interface HnswOptions {
+  /** Links per node (hnswlib's M; level 0 has 2·M). Default 16. */
+  m?: number;
+  /** Beam width while inserting. Default 100. */
+  efConstruction?: number;
+  /** Beam width while searching (raised to the candidate count when smaller). Default 64. */
+  efSearch?: number;
+  /** Rows re-scored exactly per query (at least 4·k). Default 64. */
+  candidates?: number;
+  /** Level-generation seed. Default 100. */
+  seed?: number;
+}
+
+export const HNSW_DEFAULTS = { m: 16, efConstruction: 100, efSearch: 64, candidates: 64, seed: 100 };
+
+let libPromise: Promise<HnswlibModule> | null = null;
+
+/** The hnswlib-wasm module, loaded once per realm. */
+export function loadHnswlib(): Promise<HnswlibModule> {
+  libPromise ??= (async () => {
+    const g = globalThis as { window?: unknown; importScripts?: unknown };
+    const shim = typeof g.window !== 'object' && typeof g.importScripts !== 'function';
+    if (shim)
+      g.importScripts = () => {
+        throw new Error('importScripts is not available here');
+      };
+    try {
+      const { default: factory } = await import('hnswlib-wasm/dist/hnswlib-317962d7.js');
+      return (await factory()) as HnswlibModule;
+    } finally {
+      if (shim) delete g.importScripts;
+    }
+  })();
+  libPromise.catch(() => (libPromise = null));
+  return libPromise;
+}
+
+export class HnswIndex implements VectorIndex {
+  readonly kind = 'hnsw' as const;
+  readonly size: number;
+  /** ms spent inserting the points. */
+  readonly buildMs: number;
+  private graph: HierarchicalNSW | null;
+  private readonly o: Required<HnswOptions>;
+  private ef = 0;
+
+  constructor(
+    lib: HnswlibModule,
+    readonly vectors: Float32Array,
+    readonly dim: number,
+    opts: HnswOptions = {},
+  ) {
+    if (vectors.length % dim !== 0)
+      throw new Error(`vector buffer of ${vectors.length} is not a multiple of dim ${dim}`);
+    const n = (this.size = vectors.length / dim);
+    this.o = { ...HNSW_DEFAULTS, ...opts };
+    const t0 = performance.now();
+    if (n === 0) {
+      this.graph = null;
+    } else {
+      const g = new lib.HierarchicalNSW('ip', dim, '');
+      try {
+        g.initIndex(n, this.o.m, this.o.efConstruction, this.o.seed);
+        for (let r = 0; r < n; r++) g.addPoint(vectors.subarray(r * dim, (r + 1) * dim), r, false);
+      } catch (e) {
+        (g as unknown as { delete(): void }).delete();
+        throw e;
+      }
+      this.graph = g;
+    }
+    this.buildMs = performance.now() - t0;
+  }
+
+  /** Beam width for searches (the recall/latency knob). */
+  set efSearch(ef: number) {
+    this.o.efSearch = ef;
+  }
+
+  search(query: Float32Array, k: number, exclude?: (row: number) => boolean): SearchHit[] {
+    if (query.length !== this.dim) throw new Error(`query has ${query.length} dims, index has ${this.dim}`);
+    const n = this.size;
+    const kk = Math.min(k, n);
+    if (kk <= 0 || !this.graph) return [];
+    if (4 * kk > n) return new FlatIndex(this.vectors, this.dim).search(query, kk, exclude);
+    const want = Math.min(n, Math.max(this.o.candidates, 4 * kk));
+    const ef = Math.max(this.o.efSearch, want);
+    if (ef !== this.ef) this.graph.setEfSearch((this.ef = ef));
+    const res = this.graph.searchKnn(query, want, exclude ? (row: number) => !exclude(row) : undefined);
+    const hits = res.neighbors.map((row) => ({ row, score: dot(query, this.vectors, row * this.dim) }));
+    hits.sort((a, b) => b.score - a.score || a.row - b.row);
+    return hits.slice(0, kk);
+  }
+
+  serializeExtra(): undefined {
+    return undefined;
+  }
+
+  dispose(): void {
+    (this.graph as unknown as { delete(): void } | null)?.delete();
+    this.graph = null;
+  }
+}
+
+/** A factory with custom settings (the benchmark sweeps efSearch). Loads the library on first use. */
+export function createHnswFactory(opts: HnswOptions = {}): IndexFactory {
+  const make = async (vectors: Float32Array, dim: number) => {
+    if (vectors.length % dim !== 0)
+      throw new Error(`vector buffer of ${vectors.length} is not a multiple of dim ${dim}`);
+    return new HnswIndex(await loadHnswlib(), vectors, dim, opts);
+  };
+  return { kind: 'hnsw', build: make, restore: make };
+}
+
+export const hnswFactory: IndexFactory = createHnswFactory();

@@ -15,6 +15,8 @@ import { CorpusState } from './state/corpus.svelte.ts';
 import { AdapterState } from './state/adapter.svelte.ts';
 import { IndexesState } from './state/indexes.svelte.ts';
 import { AnswerState } from './state/answer.svelte.ts';
+import { MyExamplesState } from './state/my-examples.svelte.ts';
+import { WorkspaceState } from './state/workspace.svelte.ts';
 import { ShareLinks } from './state/share.svelte.ts';
 import { SavedData } from './state/saved.ts';
 import type { OpenKv, PageEnv, UiServices } from './state/ports.ts';
@@ -44,6 +46,8 @@ export class AppState {
   readonly adapter: AdapterState;
   readonly indexes: IndexesState;
   readonly answer: AnswerState;
+  readonly mine: MyExamplesState;
+  readonly workspace: WorkspaceState;
   readonly share: ShareLinks;
   readonly saved: SavedData;
 
@@ -75,7 +79,14 @@ export class AppState {
       quotaWarning: deps.quotaWarning,
       onReady: () => void this.share.runPending(),
     });
-    this.database = new DatabaseState({ sql: sv.sql, kv, env, demo: { name: demo.dbName, sql: demo.dbSql } });
+    this.database = new DatabaseState({
+      sql: sv.sql,
+      kv,
+      env,
+      demo: { name: demo.dbName, sql: demo.dbSql },
+      onOpen: () => void this.mine.load(),
+    });
+    this.mine = new MyExamplesState({ database: this.database, embedder, embed: sv.embedder, index: sv.index, kv });
     const corpus = (this.corpus = new CorpusState({
       kv,
       env,
@@ -103,6 +114,7 @@ export class AppState {
       adapter,
       llm: sv.generator,
       sql: sv.sql,
+      mine: this.mine,
     });
     this.share = new ShareLinks({
       settings,
@@ -119,6 +131,7 @@ export class AppState {
       },
     });
     this.saved = new SavedData(kv);
+    this.workspace = new WorkspaceState({ database: this.database, mine: this.mine, adapter, embedder });
   }
 
   get services(): UiServices {
@@ -157,6 +170,6 @@ export class AppState {
     await this.embedder.load();
     await this.adapter.restore();
     this.share.checkAdapter();
-    if (this.embedder.info) await this.indexes.ensure();
+    if (this.embedder.info) await Promise.all([this.indexes.ensure(), this.mine.ensureIndex()]);
   }
 }

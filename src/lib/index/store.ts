@@ -14,6 +14,8 @@ import type { TextMode } from '../rag/doc-text.ts';
 import type { ShareState } from '../share/codec.ts';
 import type { DbSource } from '../sql/engine.ts';
 import type { Corpus } from '../types.ts';
+import type { NotesDoc } from '../notes/notes.ts';
+import type { MyExamplesDoc } from '../loop/my-examples.ts';
 import type { IndexKind } from './vector-index.ts';
 
 export interface IndexMeta {
@@ -66,6 +68,10 @@ export interface KvSchema {
   [key: `history:${string}`]: StoredHistory;
   /** A trained query adapter (its JSON) per embedder id. */
   [key: `adapter:${string}`]: string;
+  /** Schema notes per database identity (notes/notes.ts `dbIdentity`). */
+  [key: `notes:${string}`]: NotesDoc;
+  /** The user's confirmed examples ("My examples") per database identity (loop/my-examples.ts). */
+  [key: `mine:${string}`]: MyExamplesDoc;
 }
 
 export type KvKey = keyof KvSchema;

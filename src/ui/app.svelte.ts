@@ -125,13 +125,20 @@ export class AppState {
       indexes: this.indexes,
       answer: this.answer,
       adapter,
+      workspace: () => this.workspace,
       base: () => {
         const u = new URL(env.href());
         return `${u.origin}${u.pathname}`;
       },
     });
     this.saved = new SavedData(kv);
-    this.workspace = new WorkspaceState({ database: this.database, mine: this.mine, adapter, embedder });
+    this.workspace = new WorkspaceState({
+      database: this.database,
+      mine: this.mine,
+      adapter,
+      embedder,
+      fetch: env.fetch,
+    });
   }
 
   get services(): UiServices {
@@ -153,7 +160,11 @@ export class AppState {
       const st = this.share.open(search);
       await this.models.probe(isolated);
       await Promise.all([
-        st.db ? this.share.openDb(st.db) : this.database.restore(),
+        st.workspace
+          ? this.share.openWorkspace(st.workspace)
+          : st.db
+            ? this.share.openDb(st.db)
+            : this.database.restore(),
         st.corpus ? this.share.openCorpus(st.corpus) : this.corpus.restore(),
       ]);
       this.#booted = true;

@@ -69,3 +69,55 @@ describe('workspace file', () => {
     expect(other.app.database.tables[0].columnNotes?.[2]).toEqual({ text: 'Country', synonyms: ['nation'] });
   });
 });
+
+describe('share links to a workspace', () => {
+  test('ws= is encoded, validated, and replaces db', async () => {
+    const { decodeShare, encodeShare } = await import('../../src/lib/share/codec.ts');
+    const url = 'https://example.org/shop.coderag-workspace';
+    const enc = encodeShare({ question: 'q', workspace: url, db: { kind: 'demo' } });
+    expect(enc).toContain('ws=');
+    expect(enc).not.toContain('db=');
+    expect(decodeShare(enc).state).toEqual({ question: 'q', workspace: url });
+    const both = decodeShare(`db=demo&ws=${encodeURIComponent(url)}`);
+    expect(both.state.workspace).toBe(url);
+    expect(both.state.db).toBeUndefined();
+    expect(both.errors).toEqual(['the workspace (ws) carries its own database: db is ignored']);
+    expect(decodeShare('ws=javascript:alert(1)').errors[0]).toMatch(/http\(s\) URL/);
+  });
+
+  test('a workspace opened from a URL is what the next link points to; a bad one keeps the own database', async () => {
+    const { app } = await makeTestApp();
+    await app.boot('', false);
+    await app.mine.confirm('How many customers are there?', 'SELECT count(*) FROM customers');
+    const file = app.workspace.export().bytes;
+    const url = 'https://example.org/shop.coderag-workspace';
+
+    const { WorkspaceState } = await import('../../src/ui/state/workspace.svelte.ts');
+    const other = await makeTestApp();
+    await other.app.boot('', false);
+    const ws = new WorkspaceState({
+      database: other.app.database,
+      mine: other.app.mine,
+      adapter: other.app.adapter,
+      embedder: other.app.embedder,
+      fetch: (async (u: string) =>
+        u === url ? new Response(file as BlobPart) : new Response('no', { status: 404 })) as typeof fetch,
+    });
+    expect(await ws.importUrl(url)).toBe(true);
+    expect(ws.sharedUrl).toBe(url);
+    expect(other.app.mine.examples).toHaveLength(1);
+    expect(await ws.importUrl('https://example.org/missing')).toBe(false);
+    expect(ws.error).toMatch(/HTTP 404/);
+    expect(ws.sharedUrl).toBe(url); // the failed import changed nothing
+    await other.app.database.openContext('CREATE TABLE t (a INTEGER);');
+    expect(ws.sharedUrl).toBeNull(); // another database is open now
+
+    // a link to a workspace that cannot be read: the recipient's own database stays, and is named
+    const r = await makeTestApp();
+    await r.app.boot(`?q=Hi&ws=${encodeURIComponent('https://example.org/missing')}`, false);
+    expect(r.app.database.info?.name).toBe('Demo shop');
+    expect(r.app.share.errors.join(' ')).toMatch(
+      /workspace https:\/\/example\.org\/missing could not be opened \(HTTP 404/,
+    );
+  });
+});

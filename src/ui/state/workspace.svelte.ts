@@ -15,10 +15,12 @@ export class WorkspaceState {
   #error = $state<string | null>(null);
   #message = $state<string | null>(null);
   #busy = $state(false);
+  /** The URL the open database's workspace came from, and that database's identity. */
+  #from = $state<{ url: string; identity: string | null } | null>(null);
 
   constructor(
     private readonly deps: {
-      database: Pick<DatabaseState, 'source' | 'notes' | 'info' | 'open' | 'replaceNotes'>;
+      database: Pick<DatabaseState, 'source' | 'notes' | 'info' | 'identity' | 'open' | 'replaceNotes'>;
       mine: Pick<MyExamplesState, 'doc' | 'replace'>;
       adapter: Pick<AdapterState, 'json' | 'save'>;
       embedder: Pick<EmbedderState, 'info'>;
@@ -34,6 +36,11 @@ export class WorkspaceState {
   }
   get busy(): boolean {
     return this.#busy;
+  }
+  /** The workspace URL a share link can point to: set while the database it opened is open. */
+  get sharedUrl(): string | null {
+    const f = this.#from;
+    return f && f.identity === this.deps.database.identity ? f.url : null;
   }
 
   /** The workspace file of the open database, and a file name for it. */
@@ -57,6 +64,7 @@ export class WorkspaceState {
     this.#busy = true;
     try {
       const ws = readWorkspace(bytes);
+      this.#from = null;
       await this.deps.database.open(ws.db);
       await this.deps.database.replaceNotes(ws.notes);
       await this.deps.mine.replace(ws.examples);
@@ -92,7 +100,9 @@ export class WorkspaceState {
     try {
       const r = await (this.deps.fetch ?? fetch)(url);
       if (!r.ok) throw new Error(`HTTP ${r.status} fetching ${url}`);
-      return await this.importBytes(new Uint8Array(await r.arrayBuffer()));
+      const ok = await this.importBytes(new Uint8Array(await r.arrayBuffer()));
+      if (ok) this.#from = { url, identity: this.deps.database.identity };
+      return ok;
     } catch (e) {
       this.#error = errorMessage(e);
       return false;

@@ -129,3 +129,23 @@ describe('the loop in the app', () => {
     expect(myCorpus(second.app.mine.doc, 'x').hash).toBe(corpusHash(second.app.mine.examples));
   });
 });
+
+describe('the Evaluate page on My examples', () => {
+  test('EX of the current setup on the confirmed questions, on the open database', async () => {
+    const { EvalState } = await import('../../src/ui/evaluate.svelte.ts');
+    const t = await makeTestApp({ dbName: 'loop-eval-1' });
+    await t.app.boot('', false);
+    const ev = new EvalState({ app: t.app, services: t.services, kv: t.kv });
+    await ev.useMyExamples();
+    expect(ev.datasetError).toMatch(/no confirmed examples/);
+    await t.app.mine.confirm('How many customers are there?', 'SELECT count(*) FROM customers');
+    await t.app.mine.confirm('Who is from Spain?', "SELECT name FROM customers WHERE country = 'Spain'");
+    await ev.useMyExamples();
+    expect(ev.dataset?.name).toBe('My examples · Demo shop (2)');
+    expect(ev.dataset?.items.map((i) => i.gold)).toEqual(t.app.mine.examples.map((e) => e.sql));
+    await ev.run();
+    expect(ev.error).toBeNull();
+    // the scripted model always answers the count query: right on one confirmed question of two
+    expect(ev.runs[0].examples.map((e) => e.ex)).toEqual([true, false]);
+  });
+});

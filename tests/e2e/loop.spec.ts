@@ -13,6 +13,8 @@ const CITY_SQL = 'SELECT country, count(*) AS n FROM customers GROUP BY country 
 
 test('confirmed answers are retrieved first after a reload; the workspace round-trips', async ({ page }) => {
   test.skip(!HAS_LOCAL_MODELS, 'needs ../shared/models (the local test models); skipped');
+  // two page loads with model loading, four questions: more than one default test timeout
+  test.setTimeout(480_000);
   await page.goto('./');
   await expect(page.getByTestId('status')).toContainText('Demo shop');
   await waitReady(page);

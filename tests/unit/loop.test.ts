@@ -149,3 +149,35 @@ describe('the Evaluate page on My examples', () => {
     expect(ev.runs[0].examples.map((e) => e.ex)).toEqual([true, false]);
   });
 });
+
+describe('withMyExamples', () => {
+  test('close confirmed examples first (rows after the corpus), the corpus fills up; a lost index falls back', async () => {
+    const { withMyExamples } = await import('../../src/lib/retrieve/mine.ts');
+    const base = {
+      name: 'bm25' as const,
+      retrieve: async () => ({ hits: [0, 1, 2].map((row) => ({ row, score: 10 - row })), ms: 1 }),
+    };
+    const embedder = {
+      id: 't',
+      dim: 16,
+      dtype: 'fp32',
+      device: 'cpu',
+      embed: async (ts: string[]) => hashEmbed(ts[0]),
+    };
+    const vecs = ['how many customers', 'list every product'].map((q) => hashEmbed(q));
+    const index = {
+      search: async (q: Float32Array, k: number, o?: { slot?: string }) => {
+        if (o?.slot !== 'db#mine') throw new Error('no index is loaded for ' + o?.slot);
+        const hits = vecs
+          .map((v, row) => ({ row, score: v.reduce((s, x, i) => s + x * q[i], 0) }))
+          .sort((a, b) => b.score - a.score);
+        return { hits: hits.slice(0, k), ms: 0 };
+      },
+    };
+    const r = withMyExamples(base, 100, { embedder, index, slot: 'db#mine', corpusHash: 'h', count: 2 });
+    const { hits } = await r.retrieve('how many customers are there', 3);
+    expect(hits.map((h) => h.row)).toEqual([100, 0, 1]);
+    const lost = withMyExamples(base, 100, { embedder, index, slot: 'gone#mine', corpusHash: 'h', count: 2 });
+    expect((await lost.retrieve('how many customers are there', 3)).hits.map((h) => h.row)).toEqual([0, 1, 2]);
+  });
+});

@@ -9,7 +9,7 @@
  * example was. The loaded corpus's hits (whatever their strategy's score scale) fill the rest.
  */
 import { cutForEmbedding, type Embedder } from '../embed/embedder.ts';
-import { throwIfAborted } from '../errors.ts';
+import { isCancelled, throwIfAborted } from '../errors.ts';
 import type { Hit, RetrieveContext, RetrieveResult, Retriever, VectorSearch } from '../services.ts';
 import type { Corpus } from '../types.ts';
 
@@ -47,14 +47,19 @@ export function withMyExamples(
         (async () => {
           if (!mine.count || k <= 0) return { hits: [] as Hit[], embedMs: 0 };
           const e0 = performance.now();
-          const v = await mine.embedder.embed([cutForEmbedding(question)], { role: 'query' });
-          const embedMs = performance.now() - e0;
-          throwIfAborted(context.signal, 'retrieval');
-          const { hits } = await mine.index.search(v, Math.min(k, mine.count), {
-            slot: mine.slot,
-            corpusHash: mine.corpusHash,
-          });
-          return { hits, embedMs };
+          try {
+            const v = await mine.embedder.embed([cutForEmbedding(question)], { role: 'query' });
+            throwIfAborted(context.signal, 'retrieval');
+            const { hits } = await mine.index.search(v, Math.min(k, mine.count), {
+              slot: mine.slot,
+              corpusHash: mine.corpusHash,
+            });
+            return { hits, embedMs: performance.now() - e0 };
+          } catch (e) {
+            // My examples' index gone (deleted in Storage) or of other rows: answer from the corpus alone
+            if (isCancelled(e) || context.signal?.aborted) throw e;
+            return { hits: [] as Hit[], embedMs: performance.now() - e0 };
+          }
         })(),
         base ? base.retrieve(question, k, context) : Promise.resolve({ hits: [] as Hit[], ms: 0, embedMs: 0 }),
       ]);

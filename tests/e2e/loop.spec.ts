@@ -48,7 +48,8 @@ test('confirmed answers are retrieved first after a reload; the workspace round-
   await page.getByTestId('ask').click();
   const first = page.getByTestId('retrieved-item').first();
   await expect(first).toContainText(COUNT_SQL);
-  await expect(first.getByTestId('mine-badge')).toBeVisible();
+  // (inside the folded "How this answer was made": attached, not visible)
+  await expect(first.getByTestId('mine-badge')).toHaveText('my example');
 
   // 4. Export the workspace; a tampered copy is refused and changes nothing; the intact one imports.
   await page.getByTestId('tab-data').click();

@@ -122,3 +122,11 @@ describe('notes in the app', () => {
     expect(second.app.database.notes.tables).toEqual({});
   });
 });
+
+describe('the Storage page names what the loop stores', () => {
+  test('notes and My examples keys get readable labels', async () => {
+    const { savedLabel } = await import('../../src/ui/state/saved.ts');
+    expect(savedLabel('notes:Demo shop@0123456789abcdef')).toBe('Schema notes of "Demo shop"');
+    expect(savedLabel('mine:shop.sqlite@0123456789abcdef')).toBe('My examples of "shop.sqlite" (confirmed answers)');
+  });
+});

@@ -43,6 +43,9 @@ const api = {
   async build(meta: IndexMeta, vectors: Float32Array, embedMs: number) {
     return (await servicePromise).build(meta, vectors, embedMs);
   },
+  async append(meta: IndexMeta, base: IndexMeta, vectors: Float32Array) {
+    return (await servicePromise).append(meta, base, vectors);
+  },
   async search(query: Float32Array, k: number, o?: IndexSearchOptions) {
     return (await servicePromise).search(query, k, o);
   },

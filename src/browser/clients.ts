@@ -146,6 +146,9 @@ export class WorkerIndexService implements IndexServiceApi {
   build(meta: IndexMeta, vectors: Float32Array, embedMs: number): Promise<IndexRecord> {
     return this.api.build(meta, Comlink.transfer(vectors, [vectors.buffer]), embedMs);
   }
+  append(meta: IndexMeta, base: IndexMeta, vectors: Float32Array): Promise<IndexRecord> {
+    return this.api.append(meta, base, Comlink.transfer(vectors, [vectors.buffer]));
+  }
   search(query: Float32Array, k: number, o: IndexSearchOptions = {}): Promise<{ hits: Hit[]; ms: number }> {
     // The caller's vector stays usable: a copy crosses (a few hundred floats).
     const q = query.slice();

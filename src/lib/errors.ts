@@ -19,6 +19,7 @@ export type ErrorCode =
   | 'adapter-format'
   | 'light-format'
   | 'pack'
+  | 'workspace-format'
   | 'webllm-model'
   | 'internal';
 
@@ -42,6 +43,7 @@ const ERROR_CODES = [
   'adapter-format',
   'light-format',
   'pack',
+  'workspace-format',
   'webllm-model',
   'internal',
 ] as const satisfies readonly ErrorCode[];

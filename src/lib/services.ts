@@ -57,6 +57,8 @@ export interface VectorSearch {
 export interface IndexServiceApi extends VectorSearch {
   restore(meta: IndexMeta): Promise<RestoreResult>;
   build(meta: IndexMeta, vectors: Float32Array, embedMs: number): Promise<IndexRecord>;
+  /** Extend the stored index `base` by appended rows (their vectors only); see IndexService.append. */
+  append(meta: IndexMeta, base: IndexMeta, vectors: Float32Array): Promise<IndexRecord>;
   list(): Promise<IndexRecord[]>;
   delete(key: string): Promise<void>;
 }

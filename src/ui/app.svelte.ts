@@ -16,6 +16,8 @@ import { AdapterState } from './state/adapter.svelte.ts';
 import { IndexesState } from './state/indexes.svelte.ts';
 import { LightState } from './state/light.svelte.ts';
 import { AnswerState } from './state/answer.svelte.ts';
+import { MyExamplesState } from './state/my-examples.svelte.ts';
+import { WorkspaceState } from './state/workspace.svelte.ts';
 import { ShareLinks } from './state/share.svelte.ts';
 import { SavedData } from './state/saved.ts';
 import { PackState } from './state/packs.svelte.ts';
@@ -58,6 +60,8 @@ export class AppState {
   /** The fast query encoder (issue 17). */
   readonly light: LightState;
   readonly answer: AnswerState;
+  readonly mine: MyExamplesState;
+  readonly workspace: WorkspaceState;
   readonly share: ShareLinks;
   readonly saved: SavedData;
   readonly packs: PackState;
@@ -90,7 +94,14 @@ export class AppState {
       quotaWarning: deps.quotaWarning,
       onReady: () => void this.share.runPending(),
     });
-    this.database = new DatabaseState({ sql: sv.sql, kv, env, demo: { name: demo.dbName, sql: demo.dbSql } });
+    this.database = new DatabaseState({
+      sql: sv.sql,
+      kv,
+      env,
+      demo: { name: demo.dbName, sql: demo.dbSql },
+      onOpen: () => void this.mine.load(),
+    });
+    this.mine = new MyExamplesState({ database: this.database, embedder, embed: sv.embedder, index: sv.index, kv });
     const corpus = (this.corpus = new CorpusState({
       kv,
       env,
@@ -136,6 +147,7 @@ export class AppState {
       adapter,
       llm: sv.generator,
       sql: sv.sql,
+      mine: this.mine,
     });
     this.share = new ShareLinks({
       settings,
@@ -146,12 +158,20 @@ export class AppState {
       indexes: this.indexes,
       answer: this.answer,
       adapter,
+      workspace: () => this.workspace,
       base: () => {
         const u = new URL(env.href());
         return `${u.origin}${u.pathname}`;
       },
     });
     this.saved = new SavedData(kv);
+    this.workspace = new WorkspaceState({
+      database: this.database,
+      mine: this.mine,
+      adapter,
+      embedder,
+      fetch: env.fetch,
+    });
   }
 
   #demoPack: Promise<Pack | null> | null = null;
@@ -196,7 +216,11 @@ export class AppState {
       // probed, so SQL can run before any model work has started.
       await Promise.all([
         this.models.probe(isolated),
-        st.db ? this.share.openDb(st.db) : this.database.restore(),
+        st.workspace
+          ? this.share.openWorkspace(st.workspace)
+          : st.db
+            ? this.share.openDb(st.db)
+            : this.database.restore(),
         st.corpus ? this.share.openCorpus(st.corpus) : this.corpus.restore(),
       ]);
       this.#booted = true;
@@ -214,6 +238,6 @@ export class AppState {
     await this.adapter.restore();
     await this.light.restore();
     this.share.checkAdapter();
-    if (this.embedder.info) await this.indexes.ensure();
+    if (this.embedder.info) await Promise.all([this.indexes.ensure(), this.mine.ensureIndex()]);
   }
 }

@@ -171,6 +171,30 @@ export class EvalState {
     }
   }
 
+  /**
+   * The user's confirmed questions on the open database ("My examples") as the dataset, their
+   * confirmed SQL as gold: EX of the current setup on the user's own database. Retrieval in the
+   * run searches the loaded corpus only, so no question is answered by looking up its own answer.
+   */
+  async useMyExamples(): Promise<void> {
+    this.#datasetError = null;
+    this.#datasetIssues = [];
+    const { mine, database } = this.app;
+    const src = database.source;
+    if (!src || !mine.examples.length) {
+      this.#datasetError = 'no confirmed examples on the open database yet (mark answers Correct on the Ask page)';
+      return;
+    }
+    const dbId = 'my-database';
+    const items: EvalItem[] = mine.examples.map((e) => ({ id: e.id, dbId, question: e.question, gold: e.sql }));
+    const name = `${mine.corpus.name} (${items.length})`;
+    await this.setDataset(
+      src.kind === 'bytes'
+        ? { name, kind: 'spider', items, dbs: { [dbId]: src.bytes }, contexts: {} }
+        : { name, kind: 'gretel', items, dbs: {}, contexts: { [dbId]: src.sql } },
+    );
+  }
+
   private async setDataset(ds: EvalDataset): Promise<void> {
     this.#dataset = ds;
     try {

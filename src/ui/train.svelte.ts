@@ -16,7 +16,7 @@ import { parsePairsCsv, pairsToCsv, TASK_KINDS, type Pair, type TaskKind } from 
 import type { AdapterMetrics } from '../lib/train/adapter.ts';
 import type { TrainHistoryEntry, TrainProgress } from '../lib/train/trainer.ts';
 import { CancelledError, errorMessage, isCancelled } from '../lib/errors.ts';
-import type { Progress, RowIssue, TableInfo } from '../lib/types.ts';
+import type { Corpus, Progress, RowIssue, TableInfo } from '../lib/types.ts';
 import { schemaDdl } from '../lib/corpus/spider.ts';
 
 export interface TrainResult {
@@ -121,9 +121,27 @@ export class TrainState {
     return pairsToCsv(this.#pairs);
   }
 
-  /** Rule-based pairs from the loaded corpus, validated with sql.js and de-duplicated. */
-  async generateFromCorpus(): Promise<void> {
-    const corpus = this.app.corpus.current;
+  /**
+   * Pairs from the user's confirmed examples on the open database ("My examples", the learning
+   * loop): the same rule-based generation, with the open database's schema to check the SQL.
+   */
+  async generateFromMine(): Promise<void> {
+    const mine = this.app.mine.corpus;
+    if (!mine.examples.length) return;
+    const ddl = schemaDdl($state.snapshot(this.app.database.tables) as TableInfo[]);
+    const before = this.#pairs;
+    const beforeSource = this.#source;
+    await this.generateFromCorpus({ ...mine, examples: mine.examples.map((e) => ({ ...e, schema: ddl })) });
+    if (!before.length || this.#error) return;
+    // with the pairs already here (the generated ones): My examples' pairs are added, not swapped in
+    const seen = new Set(before.map((p) => `${p.task}\u0000${p.query}\u0000${p.pos}`));
+    const added = this.#pairs.filter((p) => !seen.has(`${p.task}\u0000${p.query}\u0000${p.pos}`));
+    this.set([...before, ...added], `${beforeSource} + ${mine.name}`, this.#issues);
+  }
+
+  /** Rule-based pairs from the loaded corpus (or `from`), validated with sql.js and de-duplicated. */
+  async generateFromCorpus(from?: Corpus): Promise<void> {
+    const corpus = from ?? this.app.corpus.current;
     if (!corpus) return;
     this.#error = null;
     this.#running = true;

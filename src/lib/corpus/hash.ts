@@ -20,6 +20,17 @@ class Fnv1a64 {
   private h2 = 0x9ce4;
   private h3 = 0xcbf2;
 
+  /** Resume from a state written by `hex()` (the hash of everything fed so far). */
+  static resume(hex: string): Fnv1a64 {
+    if (!/^[0-9a-f]{16}$/.test(hex)) throw new Error(`not a corpus hash: "${hex}"`);
+    const h = new Fnv1a64();
+    h.h3 = parseInt(hex.slice(0, 4), 16);
+    h.h2 = parseInt(hex.slice(4, 8), 16);
+    h.h1 = parseInt(hex.slice(8, 12), 16);
+    h.h0 = parseInt(hex.slice(12, 16), 16);
+    return h;
+  }
+
   /** Feed one byte. */
   byte(b: number): void {
     const h0 = this.h0 ^ b;
@@ -53,7 +64,21 @@ export function fnv1a64Hex(s: string): string {
 
 /** Deterministic content hash of a list of examples, 16 hex digits. */
 export function corpusHash(examples: readonly Example[]): string {
-  const h = new Fnv1a64();
+  return feedExamples(new Fnv1a64(), examples);
+}
+
+/**
+ * The hash of a corpus after appending `more` to a corpus whose hash is `prev`, without reading
+ * the earlier examples: the 64-bit FNV state is the hash itself, so hashing goes on from it, and
+ * `corpusHashAppend(corpusHash(a), b) === corpusHash([...a, ...b])`. An index extended by appended
+ * rows therefore gets exactly the key a full rebuild of the longer corpus would get (stale-index
+ * detection is unchanged: any edit of an earlier row, or of the order, still changes the hash).
+ */
+export function corpusHashAppend(prev: string, more: readonly Example[]): string {
+  return feedExamples(Fnv1a64.resume(prev), more);
+}
+
+function feedExamples(h: Fnv1a64, examples: readonly Example[]): string {
   for (const e of examples) {
     for (const f of [e.id, e.question, e.sql, e.schema, e.dbId]) {
       if (f === undefined) {

@@ -67,6 +67,30 @@ export class IndexService implements IndexServiceApi {
     return { ...record, extra: undefined };
   }
 
+  /**
+   * Extend the stored index `base` by rows appended at the end of its corpus: only the new rows'
+   * `vectors` are given (nothing earlier is re-embedded); the index is rebuilt from the stored
+   * vectors plus these, saved atomically under `meta`'s key (replacing the slot) and made active.
+   * `meta` must be `base` with `count` grown by the new rows and the corpus hash of the longer
+   * corpus (corpusHashAppend), so its key is exactly what a full rebuild would store. Refused
+   * (IndexMismatchError) when `base` is not the stored index: the caller then builds in full.
+   */
+  async append(meta: IndexMeta, base: IndexMeta, vectors: Float32Array): Promise<IndexRecord> {
+    const added = meta.count - base.count;
+    const same = (['slot', 'embedderId', 'dtype', 'dim', 'kind', 'textMode'] as const).every(
+      (f) => meta[f] === base[f],
+    );
+    if (!same || added <= 0 || vectors.length !== added * meta.dim) {
+      throw new Error(`append: expected ${Math.max(added, 0)}×${meta.dim} new values for the same index identity`);
+    }
+    const got = await this.store.get(indexKey(base));
+    if (!got) throw new IndexMismatchError(meta.slot);
+    const all = new Float32Array(got.vectors.length + vectors.length);
+    all.set(got.vectors, 0);
+    all.set(vectors, got.vectors.length);
+    return this.build(meta, all, got.record.buildMs);
+  }
+
   /** Secondary slots are named `<primary>#<what>`; anything else becomes the primary slot. */
   private markPrimary(slot: string): void {
     if (!slot.includes('#')) this.primary = slot;

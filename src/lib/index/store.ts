@@ -14,6 +14,8 @@ import type { TextMode } from '../rag/doc-text.ts';
 import type { ShareState } from '../share/codec.ts';
 import type { DbSource } from '../sql/engine.ts';
 import type { Corpus } from '../types.ts';
+import type { NotesDoc } from '../notes/notes.ts';
+import type { MyExamplesDoc } from '../loop/my-examples.ts';
 import type { IndexKind } from './vector-index.ts';
 import type { StoredLight } from '../embed/light-query.ts';
 
@@ -93,6 +95,10 @@ export interface KvSchema {
   [key: `code:${string}`]: StoredCodeCollection;
   /** The fast query encoder (embed/light-query.ts StoredLight) per embedder id; checked on reading. */
   [key: `light:${string}`]: StoredLight;
+  /** Schema notes per database identity (notes/notes.ts `dbIdentity`). */
+  [key: `notes:${string}`]: NotesDoc;
+  /** The user's confirmed examples ("My examples") per database identity (loop/my-examples.ts). */
+  [key: `mine:${string}`]: MyExamplesDoc;
 }
 
 export type KvKey = keyof KvSchema;

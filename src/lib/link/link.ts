@@ -135,6 +135,16 @@ export function matchName(name: string, words: readonly QWord[]): NameMatch {
   return { score: Math.min(1, score * (contiguous ? 1 : 0.75)), position: sorted[0], words: sorted };
 }
 
+/** The best match of a name or any of its synonyms (schema notes): synonyms count as names. */
+export function matchNames(name: string, synonyms: readonly string[] | undefined, words: readonly QWord[]): NameMatch {
+  let best = matchName(name, words);
+  for (const s of synonyms ?? []) {
+    const m = matchName(s, words);
+    if (m.score > best.score) best = m;
+  }
+  return best;
+}
+
 /** Numbers in the question: digits (`56`, `3.5`, `1,000`) and number words (`three`). */
 export function questionNumbers(words: readonly QWord[]): QuestionNumber[] {
   const out: QuestionNumber[] = [];
@@ -188,10 +198,10 @@ export async function linkSchema(
   const columns: ColumnLink[] = [];
   const tableLinks: TableLink[] = [];
   for (const t of safeTables) {
-    const own = matchName(t.name, words);
+    const own = matchNames(t.name, t.note?.synonyms, words);
     let best = 0;
     for (let i = 0; i < t.columns.length; i++) {
-      const m = matchName(t.columns[i], words);
+      const m = matchNames(t.columns[i], t.columnNotes?.[i]?.synonyms, words);
       const v = values.find((x) => x.table === t.name && x.column === t.columns[i]);
       const score = Math.max(m.score, v ? 0.5 * v.score : 0);
       if (score <= 0) continue;

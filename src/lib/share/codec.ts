@@ -4,6 +4,7 @@
  *   ?q=<question>&db=demo|<https URL of a .sqlite>|local:<file name>
  *    &corpus=demo|<URL>|local:<file name>[&tables=<tables.json URL>]
  *    &emb=<embedder id>&gen=cpu:<model id>|webllm:<family>&k=0..10&adapter=0|1
+ *    &ws=<https URL of a workspace file> (the database with its notes and My examples; replaces db)
  *
  * `local:<name>` records that the sender used a local file, which a link cannot carry: the
  * recipient is told which file it was instead of silently seeing another one.
@@ -21,6 +22,8 @@ export interface ShareState {
   generator?: { engine: 'cpu'; id: string } | { engine: 'webllm'; family: string };
   k?: number;
   adapter?: boolean;
+  /** A workspace file (lib/workspace/) to open: its database, schema notes and My examples. */
+  workspace?: string;
 }
 
 export interface DecodeResult {
@@ -30,7 +33,7 @@ export interface DecodeResult {
   present: boolean;
 }
 
-const KEYS = ['q', 'db', 'corpus', 'tables', 'emb', 'gen', 'k', 'adapter'] as const;
+const KEYS = ['q', 'db', 'corpus', 'tables', 'emb', 'gen', 'k', 'adapter', 'ws'] as const;
 const MAX_QUESTION = 2000;
 const MAX_NAME = 200;
 
@@ -59,7 +62,8 @@ function httpUrl(v: string): string | null {
 export function encodeShare(s: ShareState): string {
   const p = new URLSearchParams();
   if (s.question) p.set('q', s.question);
-  if (s.db) p.set('db', sourceParam(s.db));
+  if (s.workspace) p.set('ws', s.workspace);
+  else if (s.db) p.set('db', sourceParam(s.db));
   if (s.corpus) {
     p.set('corpus', sourceParam(s.corpus));
     if (s.corpus.kind === 'url' && s.corpus.tables) p.set('tables', s.corpus.tables);
@@ -138,6 +142,16 @@ export function decodeShare(search: string): DecodeResult {
   if (ad != null) {
     if (ad === '1' || ad === '0') state.adapter = ad === '1';
     else errors.push(`adapter must be 0 or 1, not "${ad.slice(0, 20)}"`);
+  }
+  const ws = p.get('ws');
+  if (ws != null) {
+    const u = httpUrl(ws);
+    if (!u) errors.push(`the workspace (ws) must be an http(s) URL of a workspace file, not "${ws.slice(0, 80)}"`);
+    else {
+      state.workspace = u;
+      if (state.db) errors.push('the workspace (ws) carries its own database: db is ignored');
+      delete state.db;
+    }
   }
   return { state, errors, present: present || errors.length > 0 };
 }

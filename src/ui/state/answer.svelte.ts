@@ -15,6 +15,7 @@ import type { DatabaseState } from './database.svelte.ts';
 import type { GeneratorState } from './generator.svelte.ts';
 import type { IndexesState } from './indexes.svelte.ts';
 import type { SettingsState } from './settings.svelte.ts';
+import type { MyExamplesState } from './my-examples.svelte.ts';
 import type { UiServices } from './ports.ts';
 
 /** A follow-up question: the earlier turns it continues, and the question made self-contained (for retrieval). */
@@ -96,6 +97,8 @@ export class AnswerState {
       /** The loaded model (the AnswerGenerator seam). */
       llm: Pick<UiServices['generator'], 'buildPrompt' | 'buildFollowUpPrompt' | 'generate'>;
       sql: Pick<UiServices['sql'], 'exec'>;
+      /** The learning loop: the user's confirmed examples, searched with the loaded corpus. */
+      mine?: Pick<MyExamplesState, 'decorate'>;
     },
   ) {}
 
@@ -189,9 +192,11 @@ export class AnswerState {
       followUp = this.#hooks?.followUp() ?? null;
       const fu = followUp;
       const retrieval = indexes.retrieval;
+      const base = retrieval ? retrieval.retriever(s.retriever) : null;
+      const withMine = this.deps.mine?.decorate(base, corpus.current) ?? { retriever: base, corpus: corpus.current };
       await ask(
         {
-          retriever: retrieval ? retrieval.retriever(s.retriever) : null,
+          retriever: withMine.retriever,
           buildPrompt: (input) =>
             fu
               ? llm.buildFollowUpPrompt(
@@ -212,7 +217,7 @@ export class AnswerState {
         {
           question: fu ? fu.standalone : question,
           k: s.k,
-          corpus: corpus.current,
+          corpus: withMine.corpus,
           tables: $state.snapshot(database.tables) as TableInfo[],
           format,
           signal: ac.signal,

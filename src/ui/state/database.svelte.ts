@@ -3,6 +3,8 @@ import type { DbInfo, DbSource } from '../../lib/sql/engine.ts';
 import type { TableInfo } from '../../lib/types.ts';
 import type { ShareState } from '../../lib/share/codec.ts';
 import { errorMessage } from '../../lib/errors.ts';
+import { applyNotes, dbIdentity, emptyNotes, parseNotes, withNote, type NotesDoc } from '../../lib/notes/notes.ts';
+import type { SchemaNote } from '../../lib/types.ts';
 import type { OpenKv, PageEnv, UiServices } from './ports.ts';
 
 /** Stored database source: what to reopen after a reload (with its URL when it came from one). */
@@ -16,7 +18,15 @@ export class DatabaseState {
   #isDemo = $state(false);
   /** Where it came from, for share links (null = a local file). */
   #origin = $state<ShareState['db'] | null>(null);
-  #tables = $derived(this.#info?.tables ?? []);
+  /** The open database's schema notes (Database & corpus → Schema notes). */
+  #notes = $state.raw<NotesDoc>(emptyNotes());
+  /** What was opened (for the workspace file): the file bytes or the SQL text. */
+  #source: DbSource | null = null;
+  /** Bumped by every notes write, so a background read that started earlier does not undo it. */
+  #notesGen = 0;
+  #identity = $derived(this.#info ? dbIdentity(this.#info) : null);
+  /** The tables as prompts and schema linking see them: with the notes merged in. */
+  #tables = $derived(applyNotes(this.#info?.tables ?? [], this.#notes));
 
   constructor(
     private readonly deps: {
@@ -24,6 +34,8 @@ export class DatabaseState {
       kv: OpenKv;
       env: Pick<PageEnv, 'fetch'>;
       demo: { name: string; sql: () => Promise<string> };
+      /** Called after each database opened (the learning loop loads its examples). */
+      onOpen?: () => void;
     },
   ) {}
 
@@ -41,6 +53,48 @@ export class DatabaseState {
   }
   get tables(): TableInfo[] {
     return this.#tables;
+  }
+  get notes(): NotesDoc {
+    return this.#notes;
+  }
+  /** The open database's identity (what its notes and examples are stored under). */
+  get identity(): string | null {
+    return this.#identity;
+  }
+  get source(): DbSource | null {
+    return this.#source;
+  }
+
+  /** Set (or clear, with an empty note) a table's note (column null) or a column's; saved at once. */
+  async setNote(table: string, column: string | null, note: SchemaNote | undefined): Promise<void> {
+    const id = this.#identity;
+    if (!id) return;
+    this.#notesGen++;
+    const next = withNote(this.#notes, table, column, note);
+    await (await this.deps.kv()).setKv(`notes:${id}`, next);
+    this.#notes = next;
+  }
+
+  /** Replace all notes of the open database (a workspace import). */
+  async replaceNotes(doc: NotesDoc): Promise<void> {
+    const id = this.#identity;
+    if (!id) return;
+    this.#notesGen++;
+    await (await this.deps.kv()).setKv(`notes:${id}`, doc);
+    this.#notes = doc;
+  }
+
+  private async loadNotes(): Promise<void> {
+    const id = this.#identity;
+    const gen = ++this.#notesGen;
+    let doc = emptyNotes();
+    try {
+      const stored = id ? await (await this.deps.kv()).getKv(`notes:${id}`) : undefined;
+      if (stored) doc = parseNotes(stored);
+    } catch {
+      /* unreadable notes are ignored (the database still works) */
+    }
+    if (id === this.#identity && gen === this.#notesGen) this.#notes = doc;
   }
 
   private async save(src: SavedDb): Promise<void> {
@@ -78,6 +132,11 @@ export class DatabaseState {
     try {
       const { url: _url, ...plain } = src;
       this.#info = await this.deps.sql.open(plain as DbSource);
+      this.#source = plain as DbSource;
+      this.#notes = emptyNotes();
+      // read in the background (opening does not wait on the store); a later write wins
+      void this.loadNotes();
+      this.deps.onOpen?.();
       this.#isDemo = false;
       this.#origin = src.url ? { kind: 'url', url: src.url } : null;
       if (persist) await this.save(src);

@@ -203,7 +203,7 @@ export class IndexesState {
   async adoptPack(pack: Pack, slot: string, signal?: AbortSignal, onProgress?: ProgressFn): Promise<void> {
     const restored = await restorePackIndexes(this.deps.index, pack, {
       slot,
-      kind: this.deps.settings.value.indexKind,
+      kind: resolveIndexKind(this.deps.settings.value.indexKind, pack.corpus.examples.length),
       signal,
       onProgress,
     });

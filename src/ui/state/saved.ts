@@ -8,8 +8,15 @@ const LABELS: Record<string, string> = {
   [DB_KEY]: 'Opened database (used after a reload)',
 };
 
+/** `name@schemahash` (notes/notes.ts dbIdentity) → `name`. */
+const dbOf = (identity: string) => identity.replace(/@[0-9a-f]{16}$/, '');
+
 export function savedLabel(key: string): string {
-  return LABELS[key] ?? (key.startsWith('history:') ? `Question history of "${key.slice(8)}"` : key);
+  if (LABELS[key]) return LABELS[key];
+  if (key.startsWith('history:')) return `Question history of "${key.slice(8)}"`;
+  if (key.startsWith('notes:')) return `Schema notes of "${dbOf(key.slice(6))}"`;
+  if (key.startsWith('mine:')) return `My examples of "${dbOf(key.slice(5))}" (confirmed answers)`;
+  return key;
 }
 
 export class SavedData {

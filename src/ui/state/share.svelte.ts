@@ -9,6 +9,7 @@ import type { GeneratorState } from './generator.svelte.ts';
 import type { IndexesState } from './indexes.svelte.ts';
 import type { ModelsState } from './models.svelte.ts';
 import type { SettingsState } from './settings.svelte.ts';
+import type { WorkspaceState } from './workspace.svelte.ts';
 
 export class ShareLinks {
   #errors = $state<string[]>([]);
@@ -28,6 +29,8 @@ export class ShareLinks {
       indexes: IndexesState;
       answer: AnswerState;
       adapter: AdapterState;
+      /** Workspace files (a link may point to one instead of a database). */
+      workspace?: () => Pick<WorkspaceState, 'importUrl' | 'error' | 'sharedUrl'>;
       /** The page's address without the query (origin + path). */
       base: () => string;
     },
@@ -114,6 +117,16 @@ export class ShareLinks {
     this.cannotReproduce(failure + here);
   }
 
+  /** Open the link's workspace file; on failure the user's own database stays, and the difference is named. */
+  async openWorkspace(url: string): Promise<void> {
+    const ws = this.deps.workspace?.();
+    if (ws && (await ws.importUrl(url))) return;
+    const { database } = this.deps;
+    if (!database.info) await database.restore();
+    const here = database.info ? `; this page shows your database "${database.info.name}" instead` : '';
+    this.cannotReproduce(`the link's workspace ${url} could not be opened (${ws?.error ?? 'not available'})${here}`);
+  }
+
   /** Open the link's corpus; on failure the user's own corpus stays, and the difference is named. */
   async openCorpus(c: NonNullable<ShareState['corpus']>): Promise<void> {
     const { corpus } = this.deps;
@@ -156,7 +169,9 @@ export class ShareLinks {
       k: settings.value.k,
       adapter: adapter.active,
     };
-    if (database.origin) st.db = $state.snapshot(database.origin) as ShareState['db'];
+    const wsUrl = this.deps.workspace?.().sharedUrl;
+    if (wsUrl) st.workspace = wsUrl;
+    else if (database.origin) st.db = $state.snapshot(database.origin) as ShareState['db'];
     else if (database.info) {
       st.db = { kind: 'local', name: database.info.name };
       notes.push(

@@ -1,6 +1,7 @@
 /** Pieces that several prompt formats share: schema renderings, example blocks, instructions. */
 import type { TableInfo } from '../../types.ts';
 import type { FewShot, PreviousTurn } from './format.ts';
+import { noteLine } from '../../notes/notes.ts';
 
 /** Questions and SQL are single-line in every template. */
 export function oneLine(s: string): string {
@@ -16,15 +17,21 @@ function quoteIdent(name: string): string {
   return /^[A-Za-z_][A-Za-z0-9_]*$/.test(name) ? name : `"${name.replace(/"/g, '""')}"`;
 }
 
-/** CREATE TABLE statements with types, for instruction-tuned models. */
+/**
+ * CREATE TABLE statements with types, for instruction-tuned models. Schema notes (the user's
+ * descriptions and synonyms) ride along as SQL comments: a `-- note` line above the table and
+ * ` -- note` after a column, the way these models read commented DDL.
+ */
 export function ddlSchema(tables: TableInfo[]): string {
   return tables
     .map((t) => {
-      const cols = t.columns.map((c, i) => {
+      const cols = t.columns.map((c, i, all) => {
         const ty = t.types?.[i];
-        return `  ${quoteIdent(c)}${ty ? ' ' + ty.toUpperCase() : ''}`;
+        const note = noteLine(t.columnNotes?.[i]);
+        return `  ${quoteIdent(c)}${ty ? ' ' + ty.toUpperCase() : ''}${i < all.length - 1 ? ',' : ''}${note ? ` -- ${note}` : ''}`;
       });
-      return `CREATE TABLE ${quoteIdent(t.name)} (\n${cols.join(',\n')}\n);`;
+      const head = noteLine(t.note);
+      return `${head ? `-- ${head}\n` : ''}CREATE TABLE ${quoteIdent(t.name)} (\n${cols.join('\n')}\n);`;
     })
     .join('\n');
 }

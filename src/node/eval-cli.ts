@@ -355,6 +355,7 @@ export async function runEvalCli(
       textMode,
       done,
       signal,
+      link: o.prune,
       onProgress: progress,
       onExample: (k, e) => {
         partial.get(k)!.push(e);

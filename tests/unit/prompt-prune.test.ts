@@ -373,3 +373,11 @@ describe('ask() links through the SQL engine, within bounds', () => {
     expect(l.error).toMatch(/took longer than 0.2 s/);
   });
 });
+
+describe('npm run eval -- --no-prune', () => {
+  test('links by default; --no-prune turns them off', async () => {
+    const { parseEvalArgs } = await import('../../src/node/eval/args.ts');
+    expect(parseEvalArgs(['--spider', 'x']).prune).toBe(true);
+    expect(parseEvalArgs(['--spider', 'x', '--no-prune']).prune).toBe(false);
+  });
+});

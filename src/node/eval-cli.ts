@@ -356,6 +356,7 @@ export async function runEvalCli(
       textMode,
       done,
       signal,
+      link: o.prune,
       onProgress: progress,
       onExample: (k, e) => {
         partial.get(k)!.push(e);

@@ -46,6 +46,12 @@ export interface EvalExample {
   examples_used?: number;
   /** Set when the schema had to be cut to fit the context. */
   prompt_cut?: string;
+  /** Tables schema pruning left out (the least linked to the question), when any. */
+  pruned_tables?: string[];
+  /** Linked values shown to the model as hints. */
+  hints?: number;
+  /** Why schema linking gave nothing for this question (the prompt was built without links). */
+  link_error?: string;
   /** Generated tokens. */
   tokens?: number;
   latency_ms: StageLatency;

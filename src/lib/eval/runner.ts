@@ -20,6 +20,7 @@ import type { PromptFormat } from '../config.ts';
 import type { Retriever } from '../services.ts';
 import { oneLine } from '../llm/prompts.ts';
 import { ask, type AskServices } from '../rag/pipeline.ts';
+import { promptLinker } from '../rag/linking.ts';
 import { normalizeSql, sqlSkeleton } from '../sql/normalize.ts';
 import { errorMessage, isCancelled, throwIfAborted } from '../errors.ts';
 import { scoreExample, type ExecOutcome } from './score.ts';
@@ -75,6 +76,11 @@ export interface RunEvalOptions {
   onProgress?: ProgressFn;
   /** Called after each example is scored (hosts save partial results with it). */
   onExample?: (k: number, example: EvalExample) => void;
+  /**
+   * Link each question to its database through `exec` and pass the links to the prompt (schema
+   * pruning, value hints), as the app does (default true); false: the whole schema, cut blindly.
+   */
+  link?: boolean;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -180,6 +186,8 @@ export async function runEval(svc: EvalServices, o: RunEvalOptions): Promise<Eva
   let finished = [...results.values()].reduce((s, m) => s + m.size, 0);
   let currentDb: string | null = null;
   let tables: TableInfo[] = [];
+  const link =
+    o.link === false ? undefined : promptLinker({ exec: (sql) => svc.exec(sql) }, { dbKey: () => currentDb ?? '' });
 
   for (const item of o.items) {
     throwIfAborted(o.signal, 'evaluation');
@@ -235,6 +243,7 @@ export async function runEval(svc: EvalServices, o: RunEvalOptions): Promise<Eva
       retriever: svc.retriever ? excluding(svc.retriever, exclude) : null,
       buildPrompt: (input) => svc.buildPrompt(input),
       generate: (p, onToken, signal) => svc.generate(p, onToken, signal),
+      link,
       exec: async (sql) => {
         const t0 = performance.now();
         try {
@@ -282,6 +291,9 @@ export async function runEval(svc: EvalServices, o: RunEvalOptions): Promise<Eva
           : [],
         ...(out.prompt ? { examples_used: out.prompt.examplesUsed } : {}),
         ...(out.prompt?.cut ? { prompt_cut: out.prompt.cut } : {}),
+        ...(out.prompt?.pruned ? { pruned_tables: out.prompt.pruned.left.map((t) => t.table) } : {}),
+        ...(out.prompt?.hints?.length ? { hints: out.prompt.hints.length } : {}),
+        ...(out.linkError ? { link_error: out.linkError } : {}),
         ...(out.generation ? { tokens: out.generation.tokens } : {}),
         latency_ms: {
           embed: ms(out.ms.embed),

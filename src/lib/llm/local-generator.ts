@@ -33,7 +33,11 @@ export class LocalGenerator implements AnswerGenerator {
 
   private budget(reserve: number) {
     const g = this.engineImpl;
-    return { countTokens: (t: string) => g.countTokens(t), maxTokens: g.contextTokens - reserve };
+    return {
+      countTokens: (t: string) => g.countTokens(t),
+      maxTokens: g.contextTokens - reserve,
+      contextTokens: g.contextTokens,
+    };
   }
 
   async buildPrompt(input: PromptInput, reserve = 128): Promise<BuiltPrompt> {

@@ -6,11 +6,14 @@
  */
 import type { PromptFormat } from '../config.ts';
 import type { TableInfo } from '../types.ts';
+import type { SchemaLinks } from '../link/link.ts';
 import { promptFormat } from './formats/index.ts';
-import type { FewShot, PreviousTurn } from './formats/format.ts';
+import type { FewShot, PreviousTurn, ValueHint } from './formats/format.ts';
+import { hintsFor, tablePriority, valueHints, type TablePriority, type TableRole } from './prune.ts';
 import { oneLine, stripEndMarkers } from './formats/shared.ts';
 
-export type { FewShot, PreviousTurn } from './formats/format.ts';
+export type { FewShot, PreviousTurn, ValueHint } from './formats/format.ts';
+export type { TableRole } from './prune.ts';
 export { compactSchema, ddlSchema, oneLine, summarizeResult } from './formats/shared.ts';
 
 export interface PromptInput {
@@ -18,6 +21,15 @@ export interface PromptInput {
   /** Most similar first. */
   examples: FewShot[];
   question: string;
+  /**
+   * Schema linking of the question on this database, computed by the caller (ask() links through
+   * the SQL engine). With it, a schema that does not fit keeps the linked tables and their join
+   * partners first, and families whose format has a place for them get the linked values as hints.
+   * Absent or null: the whole schema, cut blindly when it does not fit, and no hints.
+   */
+  links?: SchemaLinks | null;
+  /** Why linking failed, when it did (a cut prompt then says it was cut without links). */
+  linkError?: string;
 }
 
 export interface PromptBudget {
@@ -25,6 +37,25 @@ export interface PromptBudget {
   countTokens?: (text: string) => number;
   /** Tokens the prompt may use (context window minus tokens reserved for the answer). */
   maxTokens?: number;
+  /** The model's whole context, for messages (defaults to `maxTokens`). */
+  contextTokens?: number;
+}
+
+/** A table a prompt left out, and its place in the pruning order (see prune.ts). */
+export interface LeftOutTable {
+  table: string;
+  /** 'other': not linked to the question; 'partner': joins a linked table; 'linked'/'bridge': even those did not fit. */
+  role: TableRole;
+}
+
+/** What schema pruning did to a prompt (present only when tables were left out with links at hand). */
+export interface SchemaPruning {
+  /** Tables left out, in schema order. */
+  left: LeftOutTable[];
+  /** Tables shown. */
+  kept: number;
+  /** For people: "the schema did not fit 1,024 tokens". */
+  reason: string;
 }
 
 export interface BuiltPrompt {
@@ -34,21 +65,67 @@ export interface BuiltPrompt {
   examplesUsed: number;
   /** Tables/columns dropped to fit, if any. */
   cut?: string;
+  /** Tables left out by schema pruning, and why. */
+  pruned?: SchemaPruning;
+  /** Linked values the prompt shows as hints (only formats with a place for them). */
+  hints?: ValueHint[];
+}
+
+/** Why each left-out role was left out, for the prompt view. */
+export const LEFT_OUT_WHY: Record<TableRole, string> = {
+  other: 'not linked to the question',
+  partner: 'joins a linked table but is not linked itself',
+  bridge: 'joins two linked tables, but even the linked tables did not fit',
+  linked: 'linked to the question, but even the linked tables did not fit',
+};
+
+/** Left-out tables grouped by why, for people: not linked first, then join partners, then linked ones. */
+export function leftOutGroups(left: readonly LeftOutTable[]): { why: string; tables: string[] }[] {
+  const roles: TableRole[] = ['other', 'partner', 'bridge', 'linked'];
+  return roles
+    .map((r) => ({ why: LEFT_OUT_WHY[r], tables: left.filter((t) => t.role === r).map((t) => t.table) }))
+    .filter((g) => g.tables.length > 0);
+}
+
+/** Tables a format shows for its hints, and the hints it shows (none when the format has no place for them). */
+function withLinks(format: PromptFormat, input: { links?: SchemaLinks | null; tables: TableInfo[] }) {
+  const links = input.links ?? null;
+  const hints = links && promptFormat(format).showsValueHints ? valueHints(links) : [];
+  const priority = links ? tablePriority(input.tables, links) : null;
+  return { hints, priority, shown: (tables: TableInfo[]) => (hints.length ? hintsFor(hints, tables) : undefined) };
 }
 
 /**
- * Render a prompt, cutting it to the budget if needed: first drop the least similar examples,
- * then trailing columns of the widest tables, then trailing tables.
+ * Render a prompt, cutting it to the budget if needed. With links (`input.links`), tables not
+ * linked to the question go first (the linked tables and their join partners stay longest); then,
+ * as without links, the least similar examples, trailing columns of the widest tables, and tables.
  */
 export function buildPrompt(format: PromptFormat, input: PromptInput, budget: PromptBudget = {}): BuiltPrompt {
   const f = promptFormat(format);
   const question = oneLine(input.question);
+  const l = withLinks(format, input);
   const fit = fitPrompt(
-    (tables, examples: FewShot[]) => f.build({ tables, examples, question }),
-    { tables: input.tables, optional: input.examples, history: [] },
+    (tables, examples: FewShot[]) => f.build({ tables, examples, question, hints: l.shown(tables) }),
+    { tables: input.tables, optional: input.examples, history: [], priority: l.priority, linkError: input.linkError },
     budget,
   );
-  return { format, text: fit.text, examplesUsed: fit.optional.length, cut: fit.cut };
+  return built(format, fit, fit.optional.length, l.shown(fit.tables));
+}
+
+function built(
+  format: PromptFormat,
+  fit: ReturnType<typeof fitPrompt>,
+  examplesUsed: number,
+  hints: ValueHint[] | undefined,
+): BuiltPrompt {
+  return {
+    format,
+    text: fit.text,
+    examplesUsed,
+    ...(fit.cut ? { cut: fit.cut } : {}),
+    ...(fit.pruned ? { pruned: fit.pruned } : {}),
+    ...(hints?.length ? { hints } : {}),
+  };
 }
 
 /** Pull the SQL out of a model's reply for a given format. */
@@ -56,22 +133,57 @@ export function extractSql(format: PromptFormat, output: string): string {
   return promptFormat(format).extract(output);
 }
 
+/** Consecutive tables that do not fit before pruning stops trying smaller ones. */
+const MAX_MISSES = 8;
+
+function fmtTokens(n: number): string {
+  return `${n.toLocaleString('en-US')} tokens`;
+}
+
 /**
- * Fit a prompt to the budget: drop optional items from the end of `optional` first, then the
- * oldest of `history` (the last one always stays), then trailing columns of the widest tables,
- * then trailing tables.
+ * Fit a prompt to the budget. With a table `priority` (from links), first keep only the core
+ * tables (linked ones and the bridges between them) and add the others in priority order while
+ * they fit, every example and turn still in. Then, with or without links: drop optional items from
+ * the end of `optional`, then the oldest of `history` (the last one always stays), then trailing
+ * columns of the widest tables (never a linked column), then tables (the lowest priority, or the
+ * trailing one without links). Tables keep their schema order.
  */
 function fitPrompt<E, H>(
   render: (tables: TableInfo[], optional: E[], history: H[]) => string,
-  input: { tables: TableInfo[]; optional: E[]; history: H[] },
+  input: { tables: TableInfo[]; optional: E[]; history: H[]; priority?: TablePriority | null; linkError?: string },
   budget: PromptBudget,
-): { text: string; optional: E[]; history: H[]; cut?: string } {
+): { text: string; optional: E[]; history: H[]; tables: TableInfo[]; cut?: string; pruned?: SchemaPruning } {
   let optional = input.optional.slice();
   let history = input.history.slice();
-  let tables = input.tables.map((t) => ({ ...t, columns: t.columns.slice(), types: t.types?.slice() }));
+  const all = input.tables.map((t) => ({ ...t, columns: t.columns.slice(), types: t.types?.slice() }));
+  let tables = all;
   const fits = (text: string) =>
     !budget.countTokens || !budget.maxTokens || budget.countTokens(text) <= budget.maxTokens;
   let text = render(tables, optional, history);
+  if (fits(text)) return { text, optional, history, tables };
+  const priority = input.priority;
+
+  // 1. Schema pruning by links: the core, then the others in priority order while they fit.
+  if (priority && priority.order.length) {
+    const keep = new Set(priority.core.length ? priority.core : priority.order.slice(0, 1));
+    const pick = () => all.filter((t) => keep.has(t.name));
+    if (fits(render(pick(), optional, history))) {
+      let misses = 0;
+      for (const name of priority.order) {
+        if (keep.has(name)) continue;
+        keep.add(name);
+        if (fits(render(pick(), optional, history))) misses = 0;
+        else {
+          keep.delete(name);
+          if (++misses >= MAX_MISSES) break;
+        }
+      }
+    }
+    tables = pick();
+    text = render(tables, optional, history);
+  }
+
+  // 2. Examples, earlier turns, columns, tables.
   while (!fits(text) && optional.length > 0) {
     optional = optional.slice(0, -1);
     text = render(tables, optional, history);
@@ -80,26 +192,54 @@ function fitPrompt<E, H>(
     history = history.slice(1);
     text = render(tables, optional, history);
   }
+  const keepColumn = (t: TableInfo, i: number) => i === 0 || !!priority?.columns.has(`${t.name}\u0000${t.columns[i]}`);
+  const lastCuttable = (t: TableInfo) => {
+    if (t.columns.length <= 4) return -1;
+    for (let i = t.columns.length - 1; i > 0; i--) if (!keepColumn(t, i)) return i;
+    return -1;
+  };
   let droppedCols = 0,
     droppedTables = 0;
   while (!fits(text)) {
-    const widest = tables.reduce((a, b) => (b.columns.length > a.columns.length ? b : a), tables[0]);
-    if (widest && widest.columns.length > 4) {
-      widest.columns.pop();
-      widest.types?.pop();
+    let widest: TableInfo | null = null;
+    for (const t of tables)
+      if (lastCuttable(t) >= 0 && (!widest || t.columns.length > widest.columns.length)) widest = t;
+    if (widest) {
+      const i = lastCuttable(widest);
+      widest.columns.splice(i, 1);
+      widest.types?.splice(i, 1);
       droppedCols++;
     } else if (tables.length > 1) {
-      tables = tables.slice(0, -1);
+      if (priority) {
+        const rank = (t: TableInfo) => priority.order.indexOf(t.name);
+        const worst = tables.reduce((a, b) => (rank(b) > rank(a) ? b : a));
+        tables = tables.filter((t) => t !== worst);
+      } else tables = tables.slice(0, -1);
       droppedTables++;
     } else break;
     text = render(tables, optional, history);
   }
+
   const cuts: string[] = [];
   if (history.length < input.history.length)
     cuts.push(`${input.history.length - history.length} earlier turns left out`);
-  if (droppedCols || droppedTables)
+  let pruned: SchemaPruning | undefined;
+  if (priority) {
+    const shown = new Set(tables.map((t) => t.name));
+    const left = all
+      .filter((t) => !shown.has(t.name))
+      .map((t) => ({ table: t.name, role: priority.role.get(t.name) ?? 'other' }));
+    if (left.length) {
+      const limit = budget.contextTokens ?? budget.maxTokens ?? 0;
+      pruned = { left, kept: tables.length, reason: `the schema did not fit ${fmtTokens(limit)}` };
+      cuts.push(`${left.length} of ${all.length} tables left out (the least linked to the question)`);
+    }
+    if (droppedCols) cuts.push(`${droppedCols} columns not linked to the question left out`);
+  } else if (droppedCols || droppedTables) {
     cuts.push(`schema cut to fit the context: ${droppedTables} tables and ${droppedCols} columns left out`);
-  return { text, optional, history, cut: cuts.length ? cuts.join('; ') : undefined };
+    if (input.linkError) cuts.push(`schema linking failed (${input.linkError}), so the schema was cut without it`);
+  }
+  return { text, optional, history, tables, cut: cuts.length ? cuts.join('; ') : undefined, pruned };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -131,7 +271,7 @@ export function buildExplainPrompt(
     { tables: input.tables, optional: [], history: [] },
     budget,
   );
-  return { format, text: fit.text, examplesUsed: 0, cut: fit.cut };
+  return built(format, fit, 0, undefined);
 }
 
 /** Strip chat-template end markers from an explanation. */
@@ -149,6 +289,9 @@ export interface FollowUpInput {
   question: string;
   /** The follow-up as a self-contained question (formats that show no conversation use this). */
   standalone?: string;
+  /** Schema linking of the (self-contained) follow-up, as for `PromptInput.links`. */
+  links?: SchemaLinks | null;
+  linkError?: string;
 }
 
 /**
@@ -169,13 +312,14 @@ export function buildFollowUpPrompt(
   const history = input.previous.slice(-f.followUpWindow.turns);
   const cap = f.followUpWindow.examplesWithTurn;
   const examples = history.length && cap !== undefined ? input.examples.slice(0, cap) : input.examples.slice();
+  const l = withLinks(format, input);
   const fit = fitPrompt(
     (tables, examples: FewShot[], history: PreviousTurn[]) =>
-      f.followUp({ tables, examples, history, question, standalone }),
-    { tables: input.tables, optional: examples, history },
+      f.followUp({ tables, examples, history, question, standalone, hints: l.shown(tables) }),
+    { tables: input.tables, optional: examples, history, priority: l.priority, linkError: input.linkError },
     budget,
   );
-  return { format, text: fit.text, examplesUsed: fit.optional.length, cut: fit.cut };
+  return built(format, fit, fit.optional.length, l.shown(fit.tables));
 }
 
 /**

@@ -10,6 +10,8 @@ import type { GenerateResult } from '../llm/generator.ts';
 import type { PromptFormat } from '../config.ts';
 import type { Retriever } from '../services.ts';
 import { extractSql } from '../llm/prompts.ts';
+import type { SchemaLinks } from '../link/link.ts';
+import type { LinkFn } from './linking.ts';
 import { docText, type TextMode } from './doc-text.ts';
 import { CancelledError, errorMessage, isCancelled, throwIfAborted } from '../errors.ts';
 
@@ -62,6 +64,11 @@ export interface AskServices {
   generate(prompt: string, onToken: (piece: string) => void, signal?: AbortSignal): Promise<GenerateResult>;
   /** Run SQL; should stop the query when `signal` aborts. */
   exec(sql: string, signal?: AbortSignal): Promise<QueryResult>;
+  /**
+   * Schema linking of the question (rag/linking.ts `promptLinker` over the same SQL engine), passed
+   * to `buildPrompt` as `links`. Absent: no links (the whole schema, cut blindly when it does not fit).
+   */
+  link?: LinkFn;
 }
 
 export interface RetrievedExample {
@@ -105,6 +112,10 @@ function untilAborted<T>(p: Promise<T>, signal: AbortSignal | undefined, what: s
 
 export interface AskOutcome {
   retrieved: RetrievedExample[];
+  /** Schema linking of the question, when `link` was given and it worked. */
+  links?: SchemaLinks;
+  /** Why linking gave nothing (the prompt was built without links). */
+  linkError?: string;
   prompt?: BuiltPrompt;
   sql?: string;
   generation?: GenerateResult;
@@ -163,7 +174,18 @@ export async function ask(
     emit({ type: 'retrieved', examples: [], embedMs: 0, searchMs: 0 });
   }
   throwIfAborted(signal, 'question');
-  // 2. prompt + generate
+  // 2. link + prompt + generate
+  if (svc.link) {
+    try {
+      const l = await untilAborted(svc.link(input.question, input.tables, signal), signal, 'question');
+      if (l.links) out.links = l.links;
+      if (l.error) out.linkError = l.error;
+    } catch (e) {
+      if (isCancelled(e) || signal?.aborted) throw isCancelled(e) ? e : new CancelledError('question');
+      out.linkError = errorMessage(e);
+    }
+  }
+  throwIfAborted(signal, 'question');
   try {
     const prompt = await untilAborted(
       Promise.resolve(
@@ -171,6 +193,8 @@ export async function ask(
           tables: input.tables,
           examples: out.retrieved.map((r) => ({ question: r.example.question, sql: r.example.sql })),
           question: input.question,
+          ...(out.links ? { links: out.links } : {}),
+          ...(out.linkError ? { linkError: out.linkError } : {}),
         }),
       ),
       signal,

@@ -46,6 +46,10 @@ Models
   --embedder-dtype D    dtype of the embedder only
   --adapter FILE        query-side adapter JSON (needs src/lib/train/adapter.ts)
   --max-new-tokens N    generation limit (default 128)
+  --no-prune            no schema linking for the prompt: the whole schema, cut blindly when it does not
+                        fit the generator's context, and no value hints (default: link each question,
+                        keep linked tables and their join partners first, show linked values where the
+                        prompt format has a place for them)
 
 Execution
   --timeout-ms N        per-query limit; a query still running 250 ms later is killed (default ${DEFAULT_TIMEOUT_MS})
@@ -80,6 +84,8 @@ export interface EvalCliOptions {
   out?: string;
   resume: boolean;
   cache: boolean;
+  /** Link questions for the prompt (schema pruning, value hints); false with --no-prune. */
+  prune: boolean;
   quiet: boolean;
   help: boolean;
 }
@@ -115,6 +121,7 @@ export function parseEvalArgs(argv: string[]): EvalCliOptions {
     out: { type: 'string' },
     resume: { type: 'boolean' },
     'no-cache': { type: 'boolean' },
+    'no-prune': { type: 'boolean' },
     quiet: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   });
@@ -169,6 +176,7 @@ export function parseEvalArgs(argv: string[]): EvalCliOptions {
     out: values.out,
     resume: values.resume ?? false,
     cache: !(values['no-cache'] ?? false),
+    prune: !(values['no-prune'] ?? false),
     quiet: values.quiet ?? false,
     help: values.help ?? false,
   };

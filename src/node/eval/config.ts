@@ -54,6 +54,7 @@ export function runConfig(o: EvalCliOptions, inputs: EvalInputs, m: RunModels) {
     seed: o.seed,
     limit: o.limit ?? null,
     max_new_tokens: o.maxNewTokens,
+    prune: o.prune,
     adapter: o.adapter ? { path: path.resolve(o.adapter), meta: adapterMeta(m.adapterMeta) } : null,
     self_exclusion:
       'corpus rows with the same id, or the same question and normalised SQL, are never retrieved for a question',

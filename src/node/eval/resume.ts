@@ -31,6 +31,7 @@ export function previousRuns(
   const mismatch: string[] = (['seed', 'limit', 'max_new_tokens', 'adapter'] as const).filter(
     (key) => !same(pc?.[key], baseConfig[key]),
   );
+  if ((pc?.prune ?? false) !== baseConfig.prune) mismatch.push('prune');
   if (!same(pc?.data?.spider, baseConfig.data.spider) || !same(pc?.data?.gretel, baseConfig.data.gretel))
     mismatch.push('data');
   if (!same(pc?.models?.generator, baseConfig.models.generator)) mismatch.push('generator');

@@ -8,6 +8,7 @@ import type { QueryResult, TableInfo } from '../../lib/types.ts';
 import type { BuiltPrompt, PreviousTurn } from '../../lib/llm/prompts.ts';
 import type { GenerateResult } from '../../lib/llm/generator.ts';
 import { ask, type RetrievedExample } from '../../lib/rag/pipeline.ts';
+import { promptLinker } from '../../lib/rag/linking.ts';
 import { CancelledError, errorMessage, isCancelled } from '../../lib/errors.ts';
 import type { AdapterState } from './adapter.svelte.ts';
 import type { CorpusState } from './corpus.svelte.ts';
@@ -101,6 +102,20 @@ export class AnswerState {
       mine?: Pick<MyExamplesState, 'decorate'>;
     },
   ) {}
+
+  /**
+   * Schema linking for the prompt (pruning, value hints): probes run through the SQL worker under
+   * the SQL timeout; a database's keys and value index are kept for its next questions.
+   */
+  #link = promptLinker(
+    {
+      exec: (q, o) => {
+        const limit = this.deps.settings.value.timeoutMs;
+        return this.deps.sql.exec(q, { timeoutMs: Math.min(o?.timeoutMs ?? limit, limit), maxRows: o?.maxRows });
+      },
+    },
+    { dbKey: () => this.deps.database.info?.name ?? '' },
+  );
 
   get question(): string {
     return this.#question;
@@ -206,10 +221,13 @@ export class AnswerState {
                     previous: fu.previous,
                     question,
                     standalone: fu.standalone,
+                    links: input.links,
+                    linkError: input.linkError,
                   },
                   s.maxNewTokens,
                 )
               : llm.buildPrompt(input, s.maxNewTokens),
+          link: this.#link,
           // the generator maps the signal to its interrupt (in the worker for the page)
           generate: (p, onToken, signal) => llm.generate(p, { maxNewTokens: s.maxNewTokens, onToken, signal }),
           exec: (q, signal) => sql.exec(q, { timeoutMs: s.timeoutMs, signal }),

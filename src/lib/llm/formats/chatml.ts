@@ -13,6 +13,7 @@ import {
   instructHead,
   oneLine,
   summarizeResult,
+  sqlCommentHints,
 } from './shared.ts';
 
 /** A system turn, the user turn, and the open assistant turn the model completes. */
@@ -26,12 +27,13 @@ export const chatml: PromptFormatRecord<'chatml'> = {
   canExplain: true,
   canFollowInstructions: true,
   showsConversation: true,
+  showsValueHints: true,
   stopAtNewline: false,
   followUpWindow: { turns: 3 },
-  build: ({ tables, examples, question }) =>
-    chat(INSTRUCTION, `${instructHead(tables, examples)}### Question\n${question}`),
-  followUp: ({ tables, examples, history, question }) => {
-    const head = instructHead(tables, examples);
+  build: ({ tables, examples, question, hints }) =>
+    chat(INSTRUCTION, `${instructHead(tables, examples, sqlCommentHints(hints))}### Question\n${question}`),
+  followUp: ({ tables, examples, history, question, hints }) => {
+    const head = instructHead(tables, examples, sqlCommentHints(hints));
     let s = `<|im_start|>system\n${FOLLOWUP_INSTRUCTION}<|im_end|>\n`;
     history.forEach((t, i) => {
       const user =

@@ -12,6 +12,17 @@ export interface FewShot {
   sql: string;
 }
 
+/**
+ * A database value the question mentions (found by schema linking), shown to the model as a hint
+ * where the family's format has a place for it: `singer.country = 'France'`.
+ */
+export interface ValueHint {
+  table: string;
+  column: string;
+  /** The value as stored. */
+  value: string;
+}
+
 /** An earlier turn of the conversation, as a follow-up prompt shows it. */
 export interface PreviousTurn {
   question: string;
@@ -28,6 +39,8 @@ export interface AskParts {
   /** Most similar first. */
   examples: FewShot[];
   question: string;
+  /** Linked values of the shown tables, best first (absent or empty: none). */
+  hints?: ValueHint[];
 }
 
 /** What `followUp` renders. Questions are already on one line. */
@@ -40,6 +53,8 @@ export interface FollowUpParts {
   question: string;
   /** The follow-up as a self-contained question (the typed one when there is none). */
   standalone: string;
+  /** Linked values of the shown tables, best first (absent or empty: none). */
+  hints?: ValueHint[];
 }
 
 /** What `explain` renders. The SQL is trimmed; the question is on one line ('' when none). */
@@ -62,6 +77,11 @@ export interface PromptFormatRecord<F extends PromptFormat = PromptFormat> {
    * false, the followed-up turn becomes the first example and the question is the self-contained one.
    */
   readonly showsConversation: boolean;
+  /**
+   * The format shows linked values (`AskParts.hints`) in its own style; absent or false: hints
+   * are left out (tiny-sql-lm's exact format has no place for them).
+   */
+  readonly showsValueHints?: boolean;
   /** Stopping rule: the answer is a single line, so generation may stop at its first newline. */
   readonly stopAtNewline: boolean;
   /**

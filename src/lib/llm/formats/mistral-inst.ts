@@ -13,6 +13,7 @@ import {
   instructHead,
   oneLine,
   summarizeResult,
+  sqlCommentHints,
 } from './shared.ts';
 
 export const mistralInst: PromptFormatRecord<'mistral-inst'> = {
@@ -21,12 +22,13 @@ export const mistralInst: PromptFormatRecord<'mistral-inst'> = {
   canExplain: true,
   canFollowInstructions: true,
   showsConversation: true,
+  showsValueHints: true,
   stopAtNewline: false,
   followUpWindow: { turns: 3 },
-  build: ({ tables, examples, question }) =>
-    `[INST] ${INSTRUCTION}\n\n${instructHead(tables, examples)}### Question\n${question} [/INST]`,
-  followUp: ({ tables, examples, history, question }) => {
-    const head = instructHead(tables, examples);
+  build: ({ tables, examples, question, hints }) =>
+    `[INST] ${INSTRUCTION}\n\n${instructHead(tables, examples, sqlCommentHints(hints))}### Question\n${question} [/INST]`,
+  followUp: ({ tables, examples, history, question, hints }) => {
+    const head = instructHead(tables, examples, sqlCommentHints(hints));
     let s = '';
     history.forEach((t, i) => {
       const user =

@@ -13,6 +13,7 @@ import {
   instructHead,
   oneLine,
   summarizeResult,
+  headingHints,
 } from './shared.ts';
 
 export const plain: PromptFormatRecord<'plain'> = {
@@ -21,15 +22,16 @@ export const plain: PromptFormatRecord<'plain'> = {
   canExplain: true,
   canFollowInstructions: true,
   showsConversation: true,
+  showsValueHints: true,
   stopAtNewline: false,
   followUpWindow: { turns: 3 },
-  build: ({ tables, examples, question }) =>
-    `${INSTRUCTION}\n\n${instructHead(tables, examples)}### Question\n${question}\n### SQL\n`,
-  followUp: ({ tables, examples, history, question }) => {
+  build: ({ tables, examples, question, hints }) =>
+    `${INSTRUCTION}\n\n${instructHead(tables, examples, headingHints(hints))}### Question\n${question}\n### SQL\n`,
+  followUp: ({ tables, examples, history, question, hints }) => {
     const turns = history
       .map((t, i) => `${askOf(t, i)}\n### SQL\n${oneLine(t.sql)}\n### Result\n${summarizeResult(t)}\n`)
       .join('');
-    return `${FOLLOWUP_INSTRUCTION}\n\n${instructHead(tables, examples)}${turns}### Follow-up question\n${question}\n### SQL\n`;
+    return `${FOLLOWUP_INSTRUCTION}\n\n${instructHead(tables, examples, headingHints(hints))}${turns}### Follow-up question\n${question}\n### SQL\n`;
   },
   extract: extractFromReply,
   explain: ({ tables, sql, question }) =>

@@ -1,6 +1,6 @@
 /** Pieces that several prompt formats share: schema renderings, example blocks, instructions. */
 import type { TableInfo } from '../../types.ts';
-import type { FewShot, PreviousTurn } from './format.ts';
+import type { FewShot, PreviousTurn, ValueHint } from './format.ts';
 import { noteLine } from '../../notes/notes.ts';
 
 /** Questions and SQL are single-line in every template. */
@@ -56,10 +56,30 @@ export const FOLLOWUP_INSTRUCTION =
   ' The user may follow up on an earlier question (for example "only those from France" or "sort by age"): ' +
   'then rewrite the previous SQL so that it answers the follow-up, keeping what the previous query did unless the follow-up changes it.';
 
-/** The schema and examples part of an instruction family's prompt. */
-export function instructHead(tables: TableInfo[], examples: FewShot[]): string {
+/** `singer.country = 'France'`: a hint as an SQL condition (names quoted when needed, the value as a literal). */
+export function hintCondition(h: ValueHint): string {
+  return `${quoteIdent(h.table)}.${quoteIdent(h.column)} = '${h.value.replace(/'/g, "''")}'`;
+}
+
+/** Hints as one SQL comment line under the DDL (`-- values: singer.country = 'France'; …`); '' when none. */
+export function sqlCommentHints(hints: readonly ValueHint[] | undefined): string {
+  return hints?.length ? `-- values: ${hints.map(hintCondition).join('; ')}\n` : '';
+}
+
+/** Hints as a `###` section of their own, one condition a line; '' when none. */
+export function headingHints(hints: readonly ValueHint[] | undefined): string {
+  return hints?.length
+    ? `### Values mentioned in the question\n${hints.map((h) => hintCondition(h) + '\n').join('')}`
+    : '';
+}
+
+/**
+ * The schema and examples part of an instruction family's prompt; `hintBlock` (already rendered
+ * in the family's style, ending with a newline) goes right after the schema.
+ */
+export function instructHead(tables: TableInfo[], examples: FewShot[], hintBlock = ''): string {
   const ex = examplesBlock(examples);
-  return `### Schema\n${ddlSchema(tables)}\n` + (ex ? `### Examples\n${ex}` : '');
+  return `### Schema\n${ddlSchema(tables)}\n${hintBlock}` + (ex ? `### Examples\n${ex}` : '');
 }
 
 /** The schema, the question (if any) and the SQL, for an explain prompt. */

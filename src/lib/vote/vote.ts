@@ -77,7 +77,10 @@ export interface VoteOutcome {
   executed: number;
   /** Members of the winning group / `total` ("3 of 5 candidates agree"). */
   agree: number;
-  /** Winner weight / total weight of the executed candidates (0 when none). */
+  /**
+   * Winner weight / the weight of every candidate in the pool, a failed one counted at the weight
+   * it would have had (a failure is a vote against being sure); 0 when nothing executed.
+   */
   share: number;
 }
 
@@ -106,8 +109,13 @@ export function sequenceKey(r: QueryResult): string {
 /** The vote weight of one executed candidate. */
 export function candidateWeight(c: ExecutedCandidate): number {
   if (!c.outcome.ok) return 0;
+  return nominalWeight(c) * (isEmpty(c.outcome.result) ? EMPTY_FACTOR : 1);
+}
+
+/** The weight a candidate has before its result is known (source and score). */
+function nominalWeight(c: Candidate): number {
   const s = c.score === undefined || !Number.isFinite(c.score) ? 1 : Math.min(1, Math.max(0, c.score));
-  return SOURCE_WEIGHTS[c.source] * s * (isEmpty(c.outcome.result) ? EMPTY_FACTOR : 1);
+  return SOURCE_WEIGHTS[c.source] * s;
 }
 
 /** Group the executed candidates by EX equality and order the groups by the tie rule. */
@@ -175,7 +183,7 @@ export function vote(cands: readonly ExecutedCandidate[]): VoteOutcome {
   const executed = cands.filter((c) => c.outcome.ok).length;
   const winner = groups[0] ?? null;
   let totalWeight = 0;
-  for (const c of cands) totalWeight += candidateWeight(c);
+  for (const c of cands) totalWeight += c.outcome.ok ? candidateWeight(c) : nominalWeight(c);
   return {
     winner,
     groups,

@@ -31,6 +31,14 @@ export interface Settings {
   maxNewTokens: number;
   /** Models larger than this (MB) are only downloaded after the user confirms. */
   autoDownloadMB: number;
+  /** Model candidates voted per question (greedy + samples); 0 = the engine's default (DEFAULT_CANDIDATES). */
+  candidates: number;
+  /** One repair round when every candidate fails (models that follow instructions). */
+  repair: boolean;
+  /** Time budget for the extra candidates of one question, ms. */
+  voteBudgetMs: number;
+  /** Below this confidence (0..1) the answer is shown as "not sure", with its alternatives. */
+  notSureBelow: number;
 }
 
 export const DEFAULT_SETTINGS: Settings = {
@@ -52,6 +60,10 @@ export const DEFAULT_SETTINGS: Settings = {
   timeoutMs: 5000,
   maxNewTokens: 128,
   autoDownloadMB: 100,
+  candidates: 0,
+  repair: true,
+  voteBudgetMs: 30_000,
+  notSureBelow: 0.5,
 };
 
 /** Every member of a union, listed through a record so that a member missing here fails to compile. */
@@ -102,6 +114,10 @@ const CHECKS: { [K in keyof Settings]: Check<Settings[K]> } = {
   timeoutMs: isPositive,
   maxNewTokens: (v): v is number => isCount(v) && v > 0,
   autoDownloadMB: (v): v is number => typeof v === 'number' && Number.isFinite(v) && v >= 0,
+  candidates: (v): v is number => isCount(v) && v <= 16,
+  repair: isBoolean,
+  voteBudgetMs: isPositive,
+  notSureBelow: (v): v is number => typeof v === 'number' && v >= 0 && v <= 1,
 };
 
 /**

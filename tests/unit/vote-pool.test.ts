@@ -10,7 +10,7 @@ import path from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
 import initSqlJs from 'sql.js';
 import { SqlEngine } from '../../src/lib/sql/engine.ts';
-import { askVoted, type VoteEvent, type VoteServices } from '../../src/lib/vote/pool.ts';
+import { askVoted, sameDatabase, type VoteEvent, type VoteServices } from '../../src/lib/vote/pool.ts';
 import { repairPrompt } from '../../src/lib/llm/repair.ts';
 import { CancelledError } from '../../src/lib/errors.ts';
 import type { GenerateResult, Sampling } from '../../src/lib/llm/generator.ts';
@@ -276,4 +276,32 @@ describe('askVoted', () => {
     },
     120_000,
   );
+});
+
+describe('sameDatabase', () => {
+  const tabs = [
+    { name: 'customers', columns: ['id'] },
+    { name: 'Orders', columns: ['id'] },
+  ] as TableInfo[];
+  test('by id when the question has one; else by the example schema naming exactly the open tables', () => {
+    expect(
+      sameDatabase({ id: 'a', question: '', sql: '', dbId: 'shop' }, { dbId: 'shop', tables: tabs, corpus: null }),
+    ).toBe(true);
+    expect(
+      sameDatabase({ id: 'a', question: '', sql: '', dbId: 'hr' }, { dbId: 'shop', tables: tabs, corpus: null }),
+    ).toBe(false);
+    const schema = 'CREATE TABLE customers (id INTEGER);\nCREATE TABLE IF NOT EXISTS "orders" (id INTEGER);';
+    expect(sameDatabase({ id: 'a', question: '', sql: '', schema }, { tables: tabs, corpus: null })).toBe(true);
+    expect(
+      sameDatabase(
+        { id: 'a', question: '', sql: '', schema: 'CREATE TABLE customers (id INTEGER);' },
+        { tables: tabs, corpus: null },
+      ),
+    ).toBe(false);
+    const corpusWith = { name: 'c', hash: 'h', examples: [], schemas: { shop: tabs } } as Corpus;
+    expect(sameDatabase({ id: 'a', question: '', sql: '', dbId: 'shop' }, { tables: tabs, corpus: corpusWith })).toBe(
+      true,
+    );
+    expect(sameDatabase({ id: 'a', question: '', sql: '' }, { tables: tabs, corpus: corpusWith })).toBe(false);
+  });
 });

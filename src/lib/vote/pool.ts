@@ -20,7 +20,7 @@
 import type { GenerateResult, Sampling } from '../llm/generator.ts';
 import type { InstantAnswer, InstantRequest } from '../instant/generator.ts';
 import type { RepairInput } from '../llm/repair.ts';
-import type { QueryResult } from '../types.ts';
+import type { Example, QueryResult } from '../types.ts';
 import { extractSql } from '../llm/prompts.ts';
 import { CancelledError, errorMessage, isCancelled, throwIfAborted } from '../errors.ts';
 import { ask, type AskEvent, type AskInput, type AskOutcome, type AskServices } from '../rag/pipeline.ts';
@@ -115,6 +115,34 @@ export interface VotedOutcome extends AskOutcome {
   vote?: VotedAnswer;
 }
 
+function tableSet(names: Iterable<string>): string {
+  return [...new Set([...names].map((n) => n.toLowerCase()))].sort().join('\u0000');
+}
+
+/** Table names of CREATE TABLE statements. */
+function ddlTables(ddl: string): string[] {
+  const out: string[] = [];
+  for (const m of ddl.matchAll(
+    /CREATE\s+TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?(?:"([^"]+)"|`([^`]+)`|\[([^\]]+)\]|([\w$]+))/gi,
+  ))
+    out.push(m[1] ?? m[2] ?? m[3] ?? m[4]);
+  return out;
+}
+
+/**
+ * Is a retrieved example a solved question on the open database? With a database id (Spider
+ * evaluations): the same id. Without one (the page): the example's schema (its CREATE TABLE
+ * statements, or the corpus schema of its db_id) has exactly the open database's tables.
+ */
+export function sameDatabase(ex: Example, input: Pick<AskInput, 'dbId' | 'tables' | 'corpus'>): boolean {
+  if (input.dbId) return ex.dbId === input.dbId;
+  if (!input.tables.length) return false;
+  const open = tableSet(input.tables.map((t) => t.name));
+  if (ex.schema) return tableSet(ddlTables(ex.schema)) === open;
+  const known = ex.dbId ? input.corpus?.schemas?.[ex.dbId] : undefined;
+  return !!known && tableSet(known.map((t) => t.name)) === open;
+}
+
 /** Whitespace-collapsed SQL without a trailing semicolon: the key under which a candidate runs once. */
 function sqlKey(sql: string): string {
   return sql
@@ -199,10 +227,10 @@ export async function askVoted(
   const topSimilarity = out.retrieved.reduce((m, r) => Math.max(m, r.score), 0);
 
   // 2a. same-database examples, run as they are
-  if (o.examples && input.dbId) {
+  if (o.examples) {
     for (const r of out.retrieved) {
       if (overBudget()) break;
-      if (r.example.dbId !== input.dbId || !r.example.sql?.trim()) continue;
+      if (!sameDatabase(r.example, input) || !r.example.sql?.trim()) continue;
       await add({ sql: r.example.sql, source: 'example', score: r.score });
     }
   }

@@ -247,6 +247,25 @@ describe('askVoted', () => {
     expect(out.vote!.notes.join()).toMatch(/time budget reached after 0 of 2 samples/);
   });
 
+  test('hostile candidates end as failed candidates with clear messages: a write, endless rows, too many rows', async () => {
+    const hostile = [
+      'DELETE FROM customers',
+      'WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) SELECT i FROM n',
+      'WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1000000) SELECT i FROM n',
+    ];
+    const svc = services({ greedy: hostile[0], samples: (i) => hostile[i] });
+    svc.exec = async (sql) => engine.exec(sql, { timeoutMs: 300, maxRows: 10_000 });
+    const out = await askVoted(svc, input(), { candidates: 3, examples: false });
+    const v = out.vote!;
+    expect(v.sql).toBeNull();
+    const errors = v.candidates.map((c) => (c.outcome.ok ? 'ran' : c.outcome.error));
+    expect(errors[0]).toMatch(/read-only|not allowed|only/i);
+    expect(errors.slice(1).every((e) => e !== 'ran')).toBe(true);
+    expect(v.error).toMatch(/none of 3 candidates ran/);
+    // the database is untouched
+    expect(engine.exec('SELECT COUNT(*) FROM customers').rows).toEqual([[3]]);
+  }, 30_000);
+
   test.skipIf(!hasTinyLm)(
     'with the real tiny-sql-lm: greedy plus sampled candidates, all executed and voted',
     async () => {

@@ -11,6 +11,7 @@ import {
   SOURCE_WEIGHTS,
   confidence,
   groupCandidates,
+  prepareVote,
   vote,
   type Candidate,
   type CandidateSource,
@@ -180,6 +181,34 @@ describe('voting: weights and the tie rule', () => {
     expect(v.winner).toBeNull();
     expect(v.share).toBe(0);
     expect(v.agree).toBe(0);
+  });
+});
+
+describe('prepareVote: keys ahead of the vote, a slice at a time', () => {
+  test('pauses between slices of a large result and leaves the grouping unchanged', async () => {
+    const big =
+      'WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 5000) SELECT i, i * 0.5 FROM n';
+    const cands = [exec(big), exec(`${big} ORDER BY i DESC`), exec(big.replace('i * 0.5', 'i * 0.25'))];
+    const before = groupCandidates(cands).map((g) => g.members);
+    let pauses = 0;
+    await prepareVote([exec(big), exec(`${big} ORDER BY i DESC`), exec(big.replace('i * 0.5', 'i * 0.25'))], {
+      sliceRows: 1000,
+      pause: async () => void pauses++,
+    });
+    expect(pauses).toBeGreaterThanOrEqual(3 * 5);
+    const fresh = [exec(big), exec(`${big} ORDER BY i DESC`), exec(big.replace('i * 0.5', 'i * 0.25'))];
+    await prepareVote(fresh, { sliceRows: 1000, pause: async () => {} });
+    expect(groupCandidates(fresh).map((g) => g.members)).toEqual(before);
+    expect(before).toEqual([[0, 1], [2]]);
+  });
+
+  test('results alone in their shape need no keys and no pause', async () => {
+    let pauses = 0;
+    await prepareVote([exec('SELECT name FROM t'), exec('SELECT id, name FROM t')], {
+      sliceRows: 1,
+      pause: async () => void pauses++,
+    });
+    expect(pauses).toBe(0);
   });
 });
 

@@ -27,6 +27,7 @@ import { ask, type AskEvent, type AskInput, type AskOutcome, type AskServices } 
 import {
   DEFAULT_NOT_SURE_BELOW,
   confidence,
+  prepareVote,
   vote,
   type Candidate,
   type CandidateOutcome,
@@ -280,6 +281,8 @@ export async function askVoted(
   }
 
   // 3. vote, with one repair round when nothing executed
+  await prepareVote(cands);
+  throwIfAborted(signal, 'question');
   let outcome = vote(cands);
   let repair: RepairState = outcome.winner ? 'not-needed' : o.repair ? 'unavailable' : 'off';
   if (!outcome.winner && o.repair && o.greedy === 'model') {
@@ -303,6 +306,7 @@ export async function askVoted(
         const sql = extractSql(input.format, gen.text);
         if (sql) {
           await add({ sql, source: 'repair', tokens: gen.tokens });
+          await prepareVote(cands);
           outcome = vote(cands);
           if (outcome.winner) repair = 'repaired';
         }

@@ -88,22 +88,79 @@ function isEmpty(r: QueryResult): boolean {
   return r.rows.length === 0 || r.rows.every((row) => row.every((v) => v === null));
 }
 
-function rowKeys(r: QueryResult): string[] {
-  return r.rows.map((row) => JSON.stringify(row.map(valueKey)));
+function rowKey(row: readonly unknown[]): string {
+  let k = '';
+  for (let j = 0; j < row.length; j++) k += (j ? '\u0002' : '') + valueKey(row[j]);
+  return k;
 }
 
 function width(r: QueryResult): number {
   return r.columns.length || (r.rows[0]?.length ?? 0);
 }
 
+/** Row keys of a result, computed once per result object (repeated SQL shares one result). */
+const keyCache = new WeakMap<QueryResult, { rows: string[]; sorted?: string }>();
+
+function rowKeys(r: QueryResult): string[] {
+  let c = keyCache.get(r);
+  if (!c) {
+    c = { rows: r.rows.map(rowKey) };
+    keyCache.set(r, c);
+  }
+  return c.rows;
+}
+
 /** Equal exactly when EX calls the two results equal as multisets (column count included when known). */
 export function multisetKey(r: QueryResult): string {
-  return `${width(r)}|${rowKeys(r).sort().join('\u0001')}`;
+  const keys = rowKeys(r);
+  const c = keyCache.get(r)!;
+  c.sorted ??= `${width(r)}|${keys.slice().sort().join('\u0001')}`;
+  return c.sorted;
 }
 
 /** Equal exactly when EX calls the two results equal as sequences. */
 export function sequenceKey(r: QueryResult): string {
   return `${width(r)}|${rowKeys(r).join('\u0001')}`;
+}
+
+/** Results that can only equal each other when they have the same width and row count. */
+function shapeKey(r: QueryResult): string {
+  return `${width(r)}:${r.rows.length}`;
+}
+
+/**
+ * Compute, ahead of `vote`, the row keys that grouping will need, a slice of rows at a time with a
+ * pause between slices, so that a page voting over large results never blocks its thread for long.
+ * Only results that share their shape (width, row count) with another distinct result need keys.
+ */
+export async function prepareVote(
+  cands: readonly ExecutedCandidate[],
+  opts: { sliceRows?: number; pause?: () => Promise<void> } = {},
+): Promise<void> {
+  const slice = opts.sliceRows ?? 1000;
+  const pause = opts.pause ?? (() => new Promise<void>((r) => setTimeout(r, 0)));
+  const byShape = new Map<string, Set<QueryResult>>();
+  for (const c of cands) {
+    if (!c.outcome.ok) continue;
+    const k = shapeKey(c.outcome.result);
+    const set = byShape.get(k) ?? new Set<QueryResult>();
+    set.add(c.outcome.result);
+    byShape.set(k, set);
+  }
+  for (const set of byShape.values()) {
+    if (set.size < 2) continue;
+    for (const r of set) {
+      if (keyCache.has(r)) continue;
+      const rows: string[] = [];
+      for (let i = 0; i < r.rows.length; i += slice) {
+        for (let j = i; j < Math.min(r.rows.length, i + slice); j++) rows.push(rowKey(r.rows[j]));
+        if (r.rows.length > slice) await pause();
+      }
+      keyCache.set(r, { rows });
+      multisetKey(r);
+      if (r.rows.length > slice) await pause();
+    }
+  }
 }
 
 /** The vote weight of one executed candidate. */
@@ -120,14 +177,30 @@ function nominalWeight(c: Candidate): number {
 
 /** Group the executed candidates by EX equality and order the groups by the tie rule. */
 export function groupCandidates(cands: readonly ExecutedCandidate[]): VoteGroup[] {
-  const buckets = new Map<string, number[]>();
+  // Bucket by shape first: keys are computed only where two distinct results share a shape.
+  const shapes = new Map<string, number[]>();
   cands.forEach((c, i) => {
     if (!c.outcome.ok) return;
-    const key = multisetKey(c.outcome.result);
-    const b = buckets.get(key);
+    const k = shapeKey(c.outcome.result);
+    const b = shapes.get(k);
     if (b) b.push(i);
-    else buckets.set(key, [i]);
+    else shapes.set(k, [i]);
   });
+  const buckets = new Map<string, number[]>();
+  const resultOf = (i: number) => (cands[i].outcome as { ok: true; result: QueryResult }).result;
+  for (const [shape, members] of shapes) {
+    const distinct = new Set(members.map(resultOf));
+    if (distinct.size === 1) {
+      buckets.set(`one:${shape}`, members);
+      continue;
+    }
+    for (const i of members) {
+      const key = multisetKey(resultOf(i));
+      const b = buckets.get(key);
+      if (b) b.push(i);
+      else buckets.set(key, [i]);
+    }
+  }
   const groups: VoteGroup[] = [];
   const make = (members: number[]): VoteGroup => {
     let weight = 0;
@@ -152,8 +225,9 @@ export function groupCandidates(cands: readonly ExecutedCandidate[]): VoteGroup[
     }
     const loose = members.filter((i) => !hasOrderBy(cands[i].sql));
     const bySeq = new Map<string, number[]>();
+    const oneResult = new Set(ordered.map(resultOf)).size === 1;
     for (const i of ordered) {
-      const k = sequenceKey((cands[i].outcome as { ok: true; result: QueryResult }).result);
+      const k = oneResult ? 'same' : sequenceKey(resultOf(i));
       const s = bySeq.get(k);
       if (s) s.push(i);
       else bySeq.set(k, [i]);

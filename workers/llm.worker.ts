@@ -6,7 +6,7 @@ import * as Comlink from 'comlink';
 import { registerErrorTransfer } from '../src/lib/errors-transfer.ts';
 import { browserTransformers, type BrowserModelConfig } from '../src/browser/runtime.ts';
 import { findCpuGenerator, findWebLlm, type Dtype } from '../src/lib/config.ts';
-import type { Generator } from '../src/lib/llm/generator.ts';
+import type { Generator, Sampling } from '../src/lib/llm/generator.ts';
 import { TransformersGenerator } from '../src/lib/llm/transformers-generator.ts';
 import { WebLlmGenerator, chooseWebLlmModel, type WebLlmChoice } from '../src/lib/llm/webllm-generator.ts';
 import { probeWebGpu, type GpuCaps } from '../src/lib/llm/webgpu.ts';
@@ -84,9 +84,9 @@ const api = {
       maxTokens: g.contextTokens - reserve,
     });
   },
-  async generate(prompt: string, maxNewTokens: number, onToken?: (piece: string) => void) {
+  async generate(prompt: string, maxNewTokens: number, onToken?: (piece: string) => void, sampling?: Sampling) {
     if (!gen) throw new Error('no generator loaded');
-    return gen.generate(prompt, { maxNewTokens, onToken });
+    return gen.generate(prompt, { maxNewTokens, onToken, ...sampling });
   },
   interrupt() {
     gen?.interrupt();

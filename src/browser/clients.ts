@@ -233,7 +233,13 @@ export class WorkerGenerator implements AnswerGenerator {
     const stop = () => void this.api.interrupt();
     signal?.addEventListener('abort', stop);
     try {
-      return await this.api.generate(prompt, opts.maxNewTokens ?? 128, onToken ? Comlink.proxy(onToken) : undefined);
+      const { temperature, topP, seed } = opts;
+      return await this.api.generate(
+        prompt,
+        opts.maxNewTokens ?? 128,
+        onToken ? Comlink.proxy(onToken) : undefined,
+        temperature ? { temperature, topP, seed } : undefined,
+      );
     } finally {
       signal?.removeEventListener('abort', stop);
     }

@@ -28,6 +28,7 @@ import {
   type RetrievalRun,
 } from '../lib/eval/report.ts';
 import { CancelledError, errorMessage, isCancelled } from '../lib/errors.ts';
+import { formatVoteSummary } from '../lib/vote/report.ts';
 import { localModelsDir, transformers } from './host.ts';
 import { createNodeServices } from './services.ts';
 import { DEFAULT_CACHE_DIR, readVectors, writeVectors } from './eval-data.ts';
@@ -316,7 +317,8 @@ export async function runEvalCli(
   const svc: EvalServices = {
     retriever,
     buildPrompt: (input) => generator!.buildPrompt(input, o.maxNewTokens),
-    generate: (p, onToken, sig) => generator!.generate(p, { onToken, signal: sig, maxNewTokens: o.maxNewTokens }),
+    generate: (p, onToken, sig, sampling) =>
+      generator!.generate(p, { onToken, signal: sig, maxNewTokens: o.maxNewTokens, ...sampling }),
     openDb: async (dbId): Promise<{ tables: TableInfo[] }> => {
       const info = await sql.open(dataset.source(dbId));
       return { tables: dataset.tables(dbId) ?? info.tables };
@@ -332,7 +334,7 @@ export async function runEvalCli(
   let lastSave = performance.now();
   const saveProgress = (partialFlag: boolean, runs?: EvalRun[]) => {
     if (!o.out) return;
-    const r = runs ?? o.ks.map((k) => summarizeRun(k, partial.get(k)!, textMode));
+    const r = runs ?? o.ks.map((k) => summarizeRun(k, partial.get(k)!, textMode, o.notSureBelow));
     const wall = (performance.now() - tStart) / 1000;
     trySavePartial(o.out, io, {
       runs: r,
@@ -358,6 +360,21 @@ export async function runEvalCli(
       signal,
       link: o.prune,
       onProgress: progress,
+      ...(o.candidates
+        ? {
+            vote: {
+              candidates: o.candidates,
+              repair: o.repair,
+              greedy: o.voteGreedy,
+              budgetMs: o.voteBudgetMs,
+              notSureBelow: o.notSureBelow,
+              temperature: o.temperature,
+              topP: o.topP,
+              seed: o.seed,
+              instant: true,
+            },
+          }
+        : {}),
       onExample: (k, e) => {
         partial.get(k)!.push(e);
         if (performance.now() - lastSave > 20_000) {
@@ -391,6 +408,8 @@ export async function runEvalCli(
   };
   const saved = o.out ? saveResult(o.out, JSON.stringify(report, null, 2) + '\n', 'coderag-eval') : null;
   io.log(formatEvalTable(runs));
+  for (const r of runs)
+    if (r.vote) io.log(`\nk=${r.k} voting (${o.candidates} candidates):\n${formatVoteSummary(r.vote)}`);
   io.log(
     `\n${items.length} questions (${dataset.name}), generator ${gSpec!.id} (${gDtype}), embedder ${eSpec.id} (${eDtype}), text mode ${textMode}, retriever ${o.retriever}` +
       `${corpus ? `, corpus ${corpus.name}` : ''}\nwall time ${fmtDuration(wall)} (models ${loadModelsS.toFixed(1)} s, index ${indexS.toFixed(1)} s, eval ${evalS.toFixed(1)} s)` +

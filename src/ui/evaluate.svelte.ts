@@ -32,6 +32,8 @@ export class EvalState {
   // the form's inputs (bound in EvaluatePanel)
   ks = $state<number[]>([0, 3]);
   limit = $state(20);
+  /** Also answer every question with the voted candidate pool (the Ask page's settings), beside greedy. */
+  vote = $state(false);
   seed = $state(1);
   #running = $state(false);
   #progress = $state<Progress | null>(null);
@@ -244,6 +246,7 @@ export class EvalState {
       adapter: this.useAdapter && !!app.adapter.current,
       retriever: app.settings.value.retriever,
       startedAt: new Date().toISOString(),
+      ...(this.vote ? { candidates: app.answer.candidateCount } : {}),
     };
     const items = saved?.items ?? this.sample(ds, config.limit, config.seed);
     if (
@@ -290,8 +293,8 @@ export class EvalState {
           retriever,
           buildPrompt: (input) => llm.buildPrompt(input, app.settings.value.maxNewTokens),
           // the generator maps the signal to its interrupt
-          generate: (p, onToken, signal) =>
-            llm.generate(p, { maxNewTokens: app.settings.value.maxNewTokens, onToken, signal }),
+          generate: (p, onToken, signal, sampling) =>
+            llm.generate(p, { maxNewTokens: app.settings.value.maxNewTokens, onToken, signal, ...sampling }),
           openDb: async (dbId) => {
             if (ds.kind === 'spider') {
               const bytes = ds.dbs[dbId];
@@ -308,6 +311,17 @@ export class EvalState {
           corpus,
           format: generator.format,
           textMode: config.textMode,
+          ...(config.candidates
+            ? {
+                vote: {
+                  candidates: config.candidates,
+                  repair: app.settings.value.repair,
+                  budgetMs: app.settings.value.voteBudgetMs,
+                  notSureBelow: app.settings.value.notSureBelow,
+                  seed: config.seed,
+                },
+              }
+            : {}),
           done: [...done].map(([k, examples]) => ({ k, examples })),
           signal: this.abort.signal,
           onProgress: (p) => {

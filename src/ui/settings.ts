@@ -43,6 +43,14 @@ export interface Settings {
   codeThreshold: number;
   /** Code & docs: largest chunk in tokens (cut further to the embedder's limit). */
   codeChunkTokens: number;
+  /** Model candidates voted per question (greedy + samples); 0 = the engine's default (DEFAULT_CANDIDATES). */
+  candidates: number;
+  /** One repair round when every candidate fails (models that follow instructions). */
+  repair: boolean;
+  /** Time budget for the extra candidates of one question, ms. */
+  voteBudgetMs: number;
+  /** Below this confidence (0..1) the answer is shown as "not sure", with its alternatives. */
+  notSureBelow: number;
 }
 
 export const DEFAULT_SETTINGS: Settings = {
@@ -68,6 +76,10 @@ export const DEFAULT_SETTINGS: Settings = {
   autoDownloadMB: 100,
   codeThreshold: 0.3,
   codeChunkTokens: 512,
+  candidates: 0,
+  repair: true,
+  voteBudgetMs: 30_000,
+  notSureBelow: 0.5,
 };
 
 /** Every member of a union, listed through a record so that a member missing here fails to compile. */
@@ -122,6 +134,10 @@ const CHECKS: { [K in keyof Settings]: Check<Settings[K]> } = {
   autoDownloadMB: (v): v is number => typeof v === 'number' && Number.isFinite(v) && v >= 0,
   codeThreshold: (v): v is number => typeof v === 'number' && Number.isFinite(v) && v >= -1 && v <= 1,
   codeChunkTokens: (v): v is number => isCount(v) && v >= 32 && v <= 8192,
+  candidates: (v): v is number => isCount(v) && v <= 16,
+  repair: isBoolean,
+  voteBudgetMs: isPositive,
+  notSureBelow: (v): v is number => typeof v === 'number' && v >= 0 && v <= 1,
 };
 
 /**

@@ -7,6 +7,8 @@
  */
 import { mean, percentile, wilson, type Interval } from './stats.ts';
 import type { MeanCI } from './retrieval.ts';
+import { summarizeVote, type VoteExample, type VoteSummary } from '../vote/report.ts';
+import { DEFAULT_NOT_SURE_BELOW } from '../vote/vote.ts';
 
 /** One retrieved example, judged by whether its SQL has the gold query's skeleton. */
 export interface RetrievedJudged {
@@ -55,6 +57,8 @@ export interface EvalExample {
   /** Generated tokens. */
   tokens?: number;
   latency_ms: StageLatency;
+  /** The voted answer for the same question (runs with `--candidates`); the fields above are greedy's. */
+  vote?: VoteExample;
 }
 
 export interface LatencyStats {
@@ -90,6 +94,8 @@ export interface EvalRun {
     skeleton_topk: Interval | null;
   };
   latency_ms: Record<keyof StageLatency, LatencyStats>;
+  /** Greedy vs voted on the same questions (runs with `--candidates`). */
+  vote?: VoteSummary;
   examples: EvalExample[];
 }
 
@@ -140,7 +146,12 @@ export function latencyStats(values: number[]): LatencyStats {
 }
 
 /** Summarise the examples of one k. The examples are kept in the order given. */
-export function summarizeRun(k: number, examples: EvalExample[], textMode?: string): EvalRun {
+export function summarizeRun(
+  k: number,
+  examples: EvalExample[],
+  textMode?: string,
+  notSureBelow = DEFAULT_NOT_SURE_BELOW,
+): EvalRun {
   const n = examples.length;
   const count = (f: (e: EvalExample) => boolean) => examples.reduce((s, e) => s + (f(e) ? 1 : 0), 0);
   const ex = count((e) => e.ex);
@@ -151,6 +162,7 @@ export function summarizeRun(k: number, examples: EvalExample[], textMode?: stri
   const topk = count((e) => e.retrieved.some((r) => r.skeleton_match));
   const retrieval = k > 0;
   const stage = (s: keyof StageLatency) => latencyStats(examples.map((e) => e.latency_ms[s]));
+  const voted = summarizeVote(examples, notSureBelow);
   return {
     k,
     ...(textMode !== undefined ? { text_mode: textMode } : {}),
@@ -175,6 +187,7 @@ export function summarizeRun(k: number, examples: EvalExample[], textMode?: stri
       generate: stage('generate'),
       execute: stage('execute'),
     },
+    ...(voted ? { vote: voted } : {}),
     examples,
   };
 }

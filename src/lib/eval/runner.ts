@@ -19,8 +19,14 @@ import type { GenerateResult } from '../llm/generator.ts';
 import type { PromptFormat } from '../config.ts';
 import type { Retriever } from '../services.ts';
 import { oneLine } from '../llm/prompts.ts';
-import { ask, type AskServices } from '../rag/pipeline.ts';
 import { promptLinker } from '../rag/linking.ts';
+import { ask, type AskOutcome, type AskServices } from '../rag/pipeline.ts';
+import type { Sampling } from '../llm/generator.ts';
+import { repairPrompt } from '../llm/repair.ts';
+import { InstantGenerator } from '../instant/generator.ts';
+import { askVoted, type VoteSettings, type VotedOutcome } from '../vote/pool.ts';
+import type { VoteExample } from '../vote/report.ts';
+import { DEFAULT_NOT_SURE_BELOW } from '../vote/vote.ts';
 import { normalizeSql, sqlSkeleton } from '../sql/normalize.ts';
 import { errorMessage, isCancelled, throwIfAborted } from '../errors.ts';
 import { scoreExample, type ExecOutcome } from './score.ts';
@@ -54,7 +60,12 @@ export interface EvalServices {
    */
   retriever: Retriever | null;
   buildPrompt(input: PromptInput): MaybePromise<BuiltPrompt>;
-  generate(prompt: string, onToken: (piece: string) => void, signal?: AbortSignal): Promise<GenerateResult>;
+  generate(
+    prompt: string,
+    onToken: (piece: string) => void,
+    signal?: AbortSignal,
+    sampling?: Sampling,
+  ): Promise<GenerateResult>;
   /** Make `dbId` the current database; returns its tables as the prompt should show them. */
   openDb(dbId: string): Promise<{ tables: TableInfo[] }>;
   /** Run SQL on the current database (the host applies its time and row limits). */
@@ -81,6 +92,12 @@ export interface RunEvalOptions {
    * pruning, value hints), as the app does (default true); false: the whole schema, cut blindly.
    */
   link?: boolean;
+  /**
+   * Also answer every question with the voted candidate pool (src/lib/vote/pool.ts) and record it
+   * beside the greedy answer (`vote` of each example, `vote` of each run). `instant` adds the
+   * instant generator's adaptation to the pool (or makes it the greedy source with greedy: 'instant').
+   */
+  vote?: Partial<VoteSettings> & { instant?: boolean };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -188,6 +205,7 @@ export async function runEval(svc: EvalServices, o: RunEvalOptions): Promise<Eva
   let tables: TableInfo[] = [];
   const link =
     o.link === false ? undefined : promptLinker({ exec: (sql) => svc.exec(sql) }, { dbKey: () => currentDb ?? '' });
+  const instant = o.vote?.instant ? new InstantGenerator({ sql: { exec: (q) => svc.exec(q) } }) : null;
 
   for (const item of o.items) {
     throwIfAborted(o.signal, 'evaluation');
@@ -242,7 +260,7 @@ export async function runEval(svc: EvalServices, o: RunEvalOptions): Promise<Eva
     const askSvc: AskServices = {
       retriever: svc.retriever ? excluding(svc.retriever, exclude) : null,
       buildPrompt: (input) => svc.buildPrompt(input),
-      generate: (p, onToken, signal) => svc.generate(p, onToken, signal),
+      generate: (p, onToken, signal, sampling?: Sampling) => svc.generate(p, onToken, signal, sampling),
       link,
       exec: async (sql) => {
         const t0 = performance.now();
@@ -256,7 +274,7 @@ export async function runEval(svc: EvalServices, o: RunEvalOptions): Promise<Eva
     for (const k of todo) {
       throwIfAborted(o.signal, 'evaluation');
       execMs = 0;
-      const out = await ask(askSvc, {
+      const askInput = {
         question: item.question,
         k,
         corpus: o.corpus,
@@ -265,7 +283,30 @@ export async function runEval(svc: EvalServices, o: RunEvalOptions): Promise<Eva
         exclude,
         dbId: item.dbId,
         signal: o.signal,
-      });
+      };
+      let greedyMs = 0;
+      let greedyExecMs = 0;
+      const tq = performance.now();
+      const out: AskOutcome & VotedOutcome = o.vote
+        ? await askVoted(
+            {
+              ...askSvc,
+              generate: (p, onToken, signal, sampling) => svc.generate(p, onToken, signal, sampling),
+              instant,
+              repairPrompt: (i) => repairPrompt(o.format, i),
+            },
+            askInput,
+            o.vote,
+            (ev) => {
+              // The greedy answer is complete at its result/error or the first candidate event.
+              if (!greedyMs && (ev.type === 'candidate' || ev.type === 'vote')) {
+                greedyMs = performance.now() - tq;
+                greedyExecMs = execMs;
+              }
+            },
+          )
+        : await ask(askSvc, askInput);
+      if (o.vote && out.vote) execMs = greedyExecMs;
       const predExec: ExecOutcome | undefined = out.result
         ? { ok: true, result: out.result }
         : out.error?.stage === 'execute'
@@ -301,6 +342,7 @@ export async function runEval(svc: EvalServices, o: RunEvalOptions): Promise<Eva
           generate: ms(out.ms.generate),
           execute: ms(execMs),
         },
+        ...(out.vote ? { vote: voteExample(out.vote, item.gold, goldExec, greedyMs) } : {}),
       };
       record(k, e);
     }
@@ -309,8 +351,39 @@ export async function runEval(svc: EvalServices, o: RunEvalOptions): Promise<Eva
   return ks.map((k) => {
     const m = results.get(k)!;
     const examples = o.items.map((i) => m.get(i.id)).filter((e): e is EvalExample => e !== undefined);
-    return summarizeRun(k, examples, o.textMode);
+    return summarizeRun(k, examples, o.textMode, o.vote?.notSureBelow ?? DEFAULT_NOT_SURE_BELOW);
   });
+}
+
+function voteExample(
+  v: NonNullable<VotedOutcome['vote']>,
+  gold: string,
+  goldExec: ExecOutcome,
+  greedyMs: number,
+): VoteExample {
+  const s = scoreExample({
+    gold,
+    predicted: v.sql,
+    goldExec,
+    predExec: v.result ? { ok: true, result: v.result } : undefined,
+    predError: v.error,
+  });
+  const sources: VoteExample['sources'] = {};
+  for (const c of v.candidates) sources[c.source] = (sources[c.source] ?? 0) + 1;
+  return {
+    predicted: v.sql,
+    ex: s.ex,
+    ...(s.ex_reason ? { ex_reason: s.ex_reason } : {}),
+    confidence: Math.round(v.confidence * 1e4) / 1e4,
+    not_sure: v.notSure,
+    agree: v.outcome.agree,
+    total: v.outcome.total,
+    sources,
+    repair: v.repair,
+    tokens: v.tokens,
+    ms: ms(v.ms),
+    greedy_ms: ms(greedyMs || v.ms),
+  };
 }
 
 // ---------------------------------------------------------------------------------------------

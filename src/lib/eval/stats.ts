@@ -137,3 +137,25 @@ export function mean(values: readonly number[]): number {
   for (const v of values) s += v;
   return s / values.length;
 }
+
+/**
+ * Exact (binomial) two-sided McNemar test for paired yes/no outcomes: `b` pairs where only the
+ * first system is right, `c` where only the second is. Under the null each discordant pair is a
+ * fair coin, so p = min(1, 2 · P[Binomial(b + c, ½) ≤ min(b, c)]). No discordant pair gives 1.
+ */
+export function mcnemarExact(b: number, c: number): number {
+  const n = b + c;
+  if (n <= 0) return 1;
+  const k = Math.min(b, c);
+  // log C(n, i) built up term by term; the sum in log space stays finite for any n.
+  let logC = 0;
+  const terms: number[] = [];
+  for (let i = 0; i <= k; i++) {
+    if (i > 0) logC += Math.log(n - i + 1) - Math.log(i);
+    terms.push(logC - n * Math.LN2);
+  }
+  const max = Math.max(...terms);
+  let s = 0;
+  for (const t of terms) s += Math.exp(t - max);
+  return Math.min(1, 2 * Math.exp(max + Math.log(s)));
+}

@@ -33,6 +33,8 @@ export interface EvalConfig {
   adapter: boolean;
   retriever: RetrieverName;
   startedAt: string;
+  /** Model candidates voted per question beside the greedy answer (absent or 0: greedy only). */
+  candidates?: number;
 }
 
 /** A browser evaluation in progress (or finished): its config, questions and the answers so far. */

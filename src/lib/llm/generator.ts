@@ -6,7 +6,22 @@ export interface GenerateOptions {
   /** Called with each new piece of text as it is produced. */
   onToken?: (piece: string) => void;
   signal?: AbortSignal;
+  /**
+   * Sampling temperature; absent or 0 = greedy decoding (the default). Both engines honour it
+   * (transformers.js `do_sample` + `temperature`, WebLLM `temperature`).
+   */
+  temperature?: number;
+  /** Nucleus sampling mass (0 < topP <= 1), used only when sampling. */
+  topP?: number;
+  /**
+   * Sampling seed. WebLLM honours it (its request `seed`); transformers.js has no seed for its
+   * sampler, so there a seed only makes the request distinct (draws differ run to run).
+   */
+  seed?: number;
 }
+
+/** The sampling part of `GenerateOptions`, as callers that sample pass it along. */
+export type Sampling = Pick<GenerateOptions, 'temperature' | 'topP' | 'seed'>;
 
 export interface GenerateResult {
   text: string;

@@ -97,9 +97,11 @@ export class TransformersGenerator implements Generator {
       },
     });
     try {
+      const sample = (opts.temperature ?? 0) > 0;
       const out = await this.pipe(prompt, {
         max_new_tokens: opts.maxNewTokens ?? 128,
-        do_sample: false,
+        do_sample: sample,
+        ...(sample ? { temperature: opts.temperature, top_p: opts.topP ?? 1, top_k: 0 } : {}),
         return_full_text: false,
         streamer,
         stopping_criteria: [stopper],

@@ -128,7 +128,9 @@ export class WebLlmGenerator implements Generator {
         prompt,
         stream: true,
         max_tokens: opts.maxNewTokens ?? 256,
-        temperature: 0,
+        temperature: opts.temperature ?? 0,
+        ...((opts.temperature ?? 0) > 0 ? { top_p: opts.topP ?? 1 } : {}),
+        ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
         stream_options: { include_usage: true },
       });
       for await (const chunk of stream as AsyncIterable<{

@@ -51,6 +51,17 @@ Models
                         keep linked tables and their join partners first, show linked values where the
                         prompt format has a place for them)
 
+Voting (greedy vs an execution-checked candidate pool, on the same questions)
+  --candidates N        model candidates per question: greedy + N-1 samples (1..16), plus the SQL of
+                        same-database retrieved examples and the instant generator's adaptation;
+                        reports greedy vs voted EX, exact McNemar p, "not sure" share and cost
+  --repair              one repair round (families that follow instructions) when every candidate fails
+  --vote-greedy SRC     model (default) | instant: the instant generator gives the greedy answer and
+                        its alternates, the model is not asked
+  --vote-budget-ms N    time budget per question for the extra candidates (default 30000)
+  --not-sure T          confidence below T is "not sure" (default 0.5)
+  --temperature T       sampling temperature (default 0.7); --top-p P (default 0.95)
+
 Execution
   --timeout-ms N        per-query limit; a query still running 250 ms later is killed (default ${DEFAULT_TIMEOUT_MS})
 
@@ -81,6 +92,14 @@ export interface EvalCliOptions {
   adapter?: string;
   maxNewTokens: number;
   timeoutMs: number;
+  /** Voting: absent = greedy only. */
+  candidates?: number;
+  repair: boolean;
+  voteGreedy: 'model' | 'instant';
+  voteBudgetMs: number;
+  notSureBelow: number;
+  temperature: number;
+  topP: number;
   out?: string;
   resume: boolean;
   cache: boolean;
@@ -92,6 +111,15 @@ export interface EvalCliOptions {
 
 function positiveInt(name: string, v: string | undefined): number | undefined {
   return intArg(name, v, 1);
+}
+
+/** A number in 0..max (default `dflt`). */
+function unitArg(name: string, v: string | undefined, dflt: number, max = 1): number {
+  if (v === undefined) return dflt;
+  const x = Number(v);
+  if (!Number.isFinite(x) || x < 0 || x > max)
+    throw new UsageError(`--${name} takes a number in 0..${max} (got "${v}")`);
+  return x;
 }
 
 function dtypeArg(name: string, v: string | undefined): Dtype | undefined {
@@ -118,6 +146,13 @@ export function parseEvalArgs(argv: string[]): EvalCliOptions {
     adapter: { type: 'string' },
     'max-new-tokens': { type: 'string' },
     'timeout-ms': { type: 'string' },
+    candidates: { type: 'string' },
+    repair: { type: 'boolean' },
+    'vote-greedy': { type: 'string' },
+    'vote-budget-ms': { type: 'string' },
+    'not-sure': { type: 'string' },
+    temperature: { type: 'string' },
+    'top-p': { type: 'string' },
     out: { type: 'string' },
     resume: { type: 'boolean' },
     'no-cache': { type: 'boolean' },
@@ -173,6 +208,13 @@ export function parseEvalArgs(argv: string[]): EvalCliOptions {
     adapter: values.adapter,
     maxNewTokens: positiveInt('max-new-tokens', values['max-new-tokens']) ?? 128,
     timeoutMs: positiveInt('timeout-ms', values['timeout-ms']) ?? DEFAULT_TIMEOUT_MS,
+    candidates: positiveInt('candidates', values.candidates),
+    repair: values.repair ?? false,
+    voteGreedy: oneOf('vote-greedy', values['vote-greedy'] ?? 'model', ['model', 'instant'] as const),
+    voteBudgetMs: positiveInt('vote-budget-ms', values['vote-budget-ms']) ?? 30_000,
+    notSureBelow: unitArg('not-sure', values['not-sure'], 0.5),
+    temperature: unitArg('temperature', values.temperature, 0.7, 2),
+    topP: unitArg('top-p', values['top-p'], 0.95),
     out: values.out,
     resume: values.resume ?? false,
     cache: !(values['no-cache'] ?? false),
@@ -180,6 +222,9 @@ export function parseEvalArgs(argv: string[]): EvalCliOptions {
     quiet: values.quiet ?? false,
     help: values.help ?? false,
   };
+  if (opts.candidates !== undefined && opts.candidates > 16) throw new UsageError('--candidates takes 1..16');
+  if (opts.candidates === undefined && (opts.repair || values['vote-greedy'] !== undefined))
+    throw new UsageError('--repair and --vote-greedy need --candidates N');
   if (!opts.help && !opts.spider && !opts.gretel) throw new UsageError('give --spider DIR (or --gretel FILE)');
   if (opts.resume && !opts.out) throw new UsageError('--resume needs --out FILE (the run to continue)');
   if (retrievalOnly && !ks.some((k) => k > 0)) throw new UsageError('--retrieval-only needs a k > 0 in --k');

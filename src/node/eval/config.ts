@@ -55,6 +55,21 @@ export function runConfig(o: EvalCliOptions, inputs: EvalInputs, m: RunModels) {
     limit: o.limit ?? null,
     max_new_tokens: o.maxNewTokens,
     prune: o.prune,
+    ...(o.candidates
+      ? {
+          vote: {
+            candidates: o.candidates,
+            repair: o.repair,
+            greedy: o.voteGreedy,
+            budget_ms: o.voteBudgetMs,
+            not_sure_below: o.notSureBelow,
+            temperature: o.temperature,
+            top_p: o.topP,
+            instant: true,
+            examples: true,
+          },
+        }
+      : {}),
     adapter: o.adapter ? { path: path.resolve(o.adapter), meta: adapterMeta(m.adapterMeta) } : null,
     self_exclusion:
       'corpus rows with the same id, or the same question and normalised SQL, are never retrieved for a question',

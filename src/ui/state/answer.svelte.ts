@@ -7,8 +7,11 @@ import type { PromptFormat } from '../../lib/config.ts';
 import type { QueryResult, TableInfo } from '../../lib/types.ts';
 import type { BuiltPrompt, PreviousTurn } from '../../lib/llm/prompts.ts';
 import type { GenerateResult } from '../../lib/llm/generator.ts';
-import { ask, type RetrievedExample } from '../../lib/rag/pipeline.ts';
 import { promptLinker } from '../../lib/rag/linking.ts';
+import type { RetrievedExample } from '../../lib/rag/pipeline.ts';
+import { DEFAULT_CANDIDATES, askVoted, type VotedAnswer } from '../../lib/vote/pool.ts';
+import type { ExecutedCandidate, VoteGroup } from '../../lib/vote/vote.ts';
+import { repairPrompt, repairUnavailableReason } from '../../lib/llm/repair.ts';
 import { CancelledError, errorMessage, isCancelled } from '../../lib/errors.ts';
 import type { AdapterState } from './adapter.svelte.ts';
 import type { CorpusState } from './corpus.svelte.ts';
@@ -71,6 +74,11 @@ export class AnswerState {
   #generation = $state<GenerateResult | null>(null);
   #result = $state.raw<QueryResult | null>(null);
   #error = $state<StageError | null>(null);
+  /** Candidates executed so far for the current question, and the vote once it is done. */
+  #candidates = $state.raw<ExecutedCandidate[]>([]);
+  #vote = $state.raw<VotedAnswer | null>(null);
+  /** The alternative the user picked from a "not sure" answer (index into vote.alternatives). */
+  #picked = $state<number | null>(null);
   #askAbort: AbortController | null = null;
   #hooks: AnswerHooks | null = null;
 
@@ -155,6 +163,38 @@ export class AnswerState {
   get canAsk(): boolean {
     return this.#canAsk;
   }
+  /** Candidates executed so far (live while the pool runs). */
+  get candidates(): ExecutedCandidate[] {
+    return this.#candidates;
+  }
+  /** The finished vote of the current question (null before, or for an SQL run). */
+  get vote(): VotedAnswer | null {
+    return this.#vote;
+  }
+  get picked(): number | null {
+    return this.#picked;
+  }
+  /** Model candidates per question under the current settings and engine. */
+  get candidateCount(): number {
+    const n = this.deps.settings.value.candidates;
+    const engine = this.deps.generator.info?.engine === 'webllm' ? 'webllm' : 'transformers';
+    return n > 0 ? n : DEFAULT_CANDIDATES[engine];
+  }
+  /** Why repair is off for the loaded model (null when it can repair). */
+  get repairNote(): string | null {
+    const f = this.deps.generator.info?.format;
+    return f ? repairUnavailableReason(f) : null;
+  }
+
+  /** Show one of a "not sure" answer's alternatives as the answer (its SQL and result). */
+  pick(i: number): void {
+    const g: VoteGroup | undefined = this.#vote?.alternatives[i];
+    if (!g || this.#running) return;
+    this.#picked = i;
+    this.#sqlText = g.sql;
+    this.#result = g.result;
+    this.#error = null;
+  }
   get whyNot(): string | null {
     return this.#whyNot;
   }
@@ -166,6 +206,9 @@ export class AnswerState {
   /** Put a stored answer on screen (the live stages of the last question are cleared). */
   show(a: ShownAnswer): void {
     this.#stream = '';
+    this.#candidates = [];
+    this.#vote = null;
+    this.#picked = null;
     this.#generation = null;
     this.clearRetrieval();
     this.#sqlText = a.sql;
@@ -197,6 +240,9 @@ export class AnswerState {
     this.#generation = null;
     this.#result = null;
     this.#error = null;
+    this.#candidates = [];
+    this.#vote = null;
+    this.#picked = null;
     const format = generator.info.format;
     const question = this.#question;
     const s = settings.value;
@@ -209,7 +255,7 @@ export class AnswerState {
       const retrieval = indexes.retrieval;
       const base = retrieval ? retrieval.retriever(s.retriever) : null;
       const withMine = this.deps.mine?.decorate(base, corpus.current) ?? { retriever: base, corpus: corpus.current };
-      await ask(
+      await askVoted(
         {
           retriever: withMine.retriever,
           buildPrompt: (input) =>
@@ -229,8 +275,10 @@ export class AnswerState {
               : llm.buildPrompt(input, s.maxNewTokens),
           link: this.#link,
           // the generator maps the signal to its interrupt (in the worker for the page)
-          generate: (p, onToken, signal) => llm.generate(p, { maxNewTokens: s.maxNewTokens, onToken, signal }),
+          generate: (p, onToken, signal, sampling) =>
+            llm.generate(p, { maxNewTokens: s.maxNewTokens, onToken, signal, ...sampling }),
           exec: (q, signal) => sql.exec(q, { timeoutMs: s.timeoutMs, signal }),
+          repairPrompt: (i) => repairPrompt(format, i),
         },
         {
           question: fu ? fu.standalone : question,
@@ -239,6 +287,15 @@ export class AnswerState {
           tables: $state.snapshot(database.tables) as TableInfo[],
           format,
           signal: ac.signal,
+        },
+        {
+          // A follow-up's prompt carries earlier turns; samples of it still vote, examples do not apply.
+          candidates: this.candidateCount,
+          repair: s.repair,
+          budgetMs: s.voteBudgetMs,
+          notSureBelow: s.notSureBelow,
+          examples: !fu,
+          seed: Math.floor(Math.random() * 1e9),
         },
         (ev) => {
           switch (ev.type) {
@@ -262,6 +319,21 @@ export class AnswerState {
             case 'error':
               this.#error = { stage: ev.stage, message: ev.message };
               break;
+            case 'candidate':
+              this.#candidates = [...this.#candidates, ev.candidate];
+              break;
+            case 'vote':
+              this.#vote = ev.vote;
+              if (ev.vote.sql !== null) {
+                // The chosen SQL replaces the streamed one.
+                this.#sqlText = ev.vote.sql;
+                this.#result = ev.vote.result;
+                this.#error = null;
+              } else if (ev.vote.candidates.length > 1 || ev.vote.repair === 'failed') {
+                this.#result = null;
+                this.#error = { stage: 'vote', message: ev.vote.error ?? 'no candidate ran' };
+              }
+              break;
           }
         },
       );
@@ -269,7 +341,10 @@ export class AnswerState {
       stopped = e instanceof CancelledError || isCancelled(e) || ac.signal.aborted;
       this.#error = { stage: 'question', message: stopped ? 'stopped' : errorMessage(e) };
       // A stopped turn shows no result (the SQL was not run to the end) and is not saved.
-      if (stopped) this.#result = null;
+      if (stopped) {
+        this.#result = null;
+        this.#vote = null;
+      }
     } finally {
       this.#running = false;
       this.#askAbort = null;
@@ -303,6 +378,9 @@ export class AnswerState {
     this.#running = true;
     this.#error = null;
     this.#result = null;
+    this.#candidates = [];
+    this.#vote = null;
+    this.#picked = null;
     this.#sqlText = text;
     try {
       this.#result = await this.deps.sql.exec(text, { timeoutMs: this.deps.settings.value.timeoutMs });

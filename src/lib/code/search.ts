@@ -214,10 +214,17 @@ export class CodeSearch {
   }
 }
 
+/** The chunks the "I don't know" signal reads: the top 3 hits. */
+export const CONFIDENCE_TOP = 3;
+
 /**
- * Whether retrieval found something relevant: the best similarity among the top hits reaches the
- * threshold. Below it the app says it found nothing instead of generating.
+ * The default "I don't know" threshold on coverage (CodeIndex.coverage of the top 3 hits),
+ * calibrated on this project's question set (docs/code-docs.md): below it, the app says it found
+ * nothing relevant instead of generating. Coverage is lexical, so it does not depend on the embedder.
  */
+export const DEFAULT_CODE_THRESHOLD = 0.34;
+
+/** Whether the best similarity among the hits reaches the threshold (the embedding-based signal). */
 export function isConfident(hits: CodeHit[], threshold: number): boolean {
   return hits.some((h) => h.similarity >= threshold);
 }

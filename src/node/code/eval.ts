@@ -22,7 +22,7 @@ export const CODE_EVAL_USAGE = `Usage: npm run eval -- --code DIR --questions FI
   --questions FILE      questions JSON ({questions: [{id, question, gold: [{path, symbol}]}]})
   --embedder ID         embedder (default: the local test embedder)
   --k N                 cut-off for precision/recall (default 10)
-  --max-tokens N        largest chunk in tokens (default: min(512, the embedder's limit))
+  --max-tokens N        largest chunk in tokens (default 512)
   --name-boost X        BM25 weight of chunk names (path, symbols) against text (default 4)
   --dense-weight X      weight of the dense list in the fusion, BM25's being 1 (default 0.5)
   --only odd|even       half of the questions (tune on one half, report the other)
@@ -124,7 +124,6 @@ export async function runCodeEval(argv: string[], io: CliIO, signal?: AbortSigna
   const built = await buildCollection(ing.files, {
     parsers,
     embedder,
-    embedderMaxTokens: spec.maxTokens,
     chunk: maxTokens ? { maxTokens } : undefined,
     signal,
   });
@@ -146,11 +145,15 @@ export async function runCodeEval(argv: string[], io: CliIO, signal?: AbortSigna
       lines,
       skipped: ing.skipped.length + walk.skipped.length,
       chunkKinds: built.chunks.reduce<Record<string, number>>((m, c) => ((m[c.kind] = (m[c.kind] ?? 0) + 1), m), {}),
-      maxTokens: maxTokens ?? Math.min(512, spec.maxTokens),
+      maxTokens: maxTokens ?? 512,
       grammarsFailed: Object.fromEntries(parsers.failures),
     },
     embedder: embedderId,
-    settings: { nameBoost: nameBoost ?? NAME_BOOST, denseWeight: denseWeight ?? DENSE_WEIGHT, only: values.only ?? 'all' },
+    settings: {
+      nameBoost: nameBoost ?? NAME_BOOST,
+      denseWeight: denseWeight ?? DENSE_WEIGHT,
+      only: values.only ?? 'all',
+    },
     ms: { ingest: tIngest, chunk: built.ms.chunk, embed: built.ms.embed, eval: report.ms },
     date: new Date().toISOString().slice(0, 10),
   };

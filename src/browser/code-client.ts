@@ -24,6 +24,9 @@ export class WorkerCodeCollections implements CodeCollectionsApi {
   search(id: string, query: string, q: Float32Array, k: number, method: CodeMethod): Promise<CodeHit[]> {
     return this.api.search(id, query, q, k, method);
   }
+  coverage(id: string, query: string, rows: number[]): Promise<number> {
+    return this.api.coverage(id, query, rows);
+  }
   close(id: string): Promise<void> {
     return this.api.close(id);
   }

@@ -1,4 +1,5 @@
 /** User settings, persisted in localStorage, each field typed by its union and checked on reading. */
+import { DEFAULT_CODE_THRESHOLD } from '../lib/code/search.ts';
 import { DEFAULT_TEXT_MODE, type TextMode } from '../lib/rag/doc-text.ts';
 import type { IndexSetting } from '../lib/index/choose.ts';
 import { CPU_GENERATORS, EMBEDDERS, WEBLLM_MODELS, type Dtype } from '../lib/config.ts';
@@ -37,11 +38,11 @@ export interface Settings {
   /** Models larger than this (MB) are only downloaded after the user confirms. */
   autoDownloadMB: number;
   /**
-   * Code & docs: below this best similarity the app says "I don't know" instead of answering
-   * (calibrated in docs/code-docs.md for the test embedder; each embedder has its own scale).
+   * Code & docs: below this coverage of the question's distinctive words by the best sources
+   * (0..1) the app says "I don't know" instead of answering (calibrated in docs/code-docs.md).
    */
   codeThreshold: number;
-  /** Code & docs: largest chunk in tokens (cut further to the embedder's limit). */
+  /** Code & docs: largest chunk in tokens (the embedder reads the first of them: the header and the start). */
   codeChunkTokens: number;
   /** Model candidates voted per question (greedy + samples); 0 = the engine's default (DEFAULT_CANDIDATES). */
   candidates: number;
@@ -74,7 +75,7 @@ export const DEFAULT_SETTINGS: Settings = {
   timeoutMs: 5000,
   maxNewTokens: 128,
   autoDownloadMB: 100,
-  codeThreshold: 0.3,
+  codeThreshold: DEFAULT_CODE_THRESHOLD,
   codeChunkTokens: 512,
   candidates: 0,
   repair: true,
@@ -132,7 +133,7 @@ const CHECKS: { [K in keyof Settings]: Check<Settings[K]> } = {
   timeoutMs: isPositive,
   maxNewTokens: (v): v is number => isCount(v) && v > 0,
   autoDownloadMB: (v): v is number => typeof v === 'number' && Number.isFinite(v) && v >= 0,
-  codeThreshold: (v): v is number => typeof v === 'number' && Number.isFinite(v) && v >= -1 && v <= 1,
+  codeThreshold: (v): v is number => typeof v === 'number' && Number.isFinite(v) && v >= 0 && v <= 1,
   codeChunkTokens: (v): v is number => isCount(v) && v >= 32 && v <= 8192,
   candidates: (v): v is number => isCount(v) && v <= 16,
   repair: isBoolean,

@@ -95,7 +95,6 @@ describe('search over a small real collection', () => {
     const built = await buildCollection(files, {
       parsers: new CodeParsers(nodeGrammarLoader()),
       embedder,
-      embedderMaxTokens: 128,
     });
     search = new CodeSearch(built.index, embedder);
   }, 120_000);
@@ -106,6 +105,13 @@ describe('search over a small real collection', () => {
       expect(search.index.chunks[hits[0].row].symbols, m).toContain('retry_with_backoff');
       expect(hits[0].similarity).toBeGreaterThan(0);
     }
+    // coverage: the IDF-weighted share of the question's code tokens found in the given chunks
+    const money = search.index.chunks.findIndex((c) => c.symbols.includes('convertCurrency'));
+    expect(search.index.coverage('convert currency rate', [money])).toBe(1);
+    expect(search.index.coverage('kubernetes ingress', [money])).toBe(0);
+    const half = search.index.coverage('convert kubernetes', [money]);
+    expect(half).toBeGreaterThan(0);
+    expect(half).toBeLessThan(1);
     const code = await search.search('return amount * rate', 1, 'hybrid');
     expect(search.index.chunks[code[0].row].symbols).toContain('convertCurrency');
   });

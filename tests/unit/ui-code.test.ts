@@ -83,14 +83,14 @@ describe('CodeSpaceState', () => {
   test('answers with sources, or "I don\'t know" below the threshold with a web-search link', async () => {
     const { code, app } = await setup();
     await code.add('repo', FILES);
-    app.settings.update({ codeThreshold: -1 });
     await code.ask('convert currencies');
     expect(code.answer!.dontKnow).toBe(false);
+    expect(code.answer!.coverage).toBeGreaterThanOrEqual(app.settings.value.codeThreshold);
     expect(code.answer!.sources[0].chunk.path).toBe('src/money.ts');
     // tiny-sql cannot write prose: the sources alone, and why
     expect(code.answer!.note).toMatch(/writes SQL only/);
-    app.settings.update({ codeThreshold: 1 });
     await code.ask('kubernetes ingress');
+    expect(code.answer!.coverage).toBe(0);
     expect(code.answer!.dontKnow).toBe(true);
     expect(code.answer!.note).toMatch(/I don't know/);
     expect(code.answer!.searchUrl).toBe('https://duckduckgo.com/?q=kubernetes%20ingress');

@@ -17,8 +17,6 @@ export { chunkFiles };
 export interface BuildCollectionOptions {
   parsers: CodeParsers | null;
   embedder: Embedder;
-  /** The embedder's token limit: chunks are cut to min(512, it) unless `chunk.maxTokens` says. */
-  embedderMaxTokens?: number;
   chunk?: ChunkOptions;
   batchSize?: number;
   signal?: AbortSignal;
@@ -33,7 +31,9 @@ export interface BuiltCollection {
 
 export async function buildCollection(files: SourceFile[], o: BuildCollectionOptions): Promise<BuiltCollection> {
   const t0 = performance.now();
-  const maxTokens = o.chunk?.maxTokens ?? Math.min(512, o.embedderMaxTokens ?? 512);
+  // 512 tokens whatever the embedder reads: it sees the header and the start of a chunk, BM25 all
+  // of it; measured better than chunks cut to a 128-token embedder's limit (docs/code-docs.md).
+  const maxTokens = o.chunk?.maxTokens ?? 512;
   const chunks = await chunkFiles(files, o.parsers, {
     ...o.chunk,
     maxTokens,

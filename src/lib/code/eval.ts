@@ -5,7 +5,7 @@
  * or a part of it such as a method of a gold class).
  */
 import { bootstrapMean, mean, type Interval } from '../eval/stats.ts';
-import type { CodeHit, CodeMethod, CodeSearch } from './search.ts';
+import { CONFIDENCE_TOP, type CodeHit, type CodeMethod, type CodeSearch } from './search.ts';
 import type { Chunk } from './types.ts';
 
 export interface GoldSymbol {
@@ -174,7 +174,7 @@ export async function evaluateCode(
         (q.gold.length ? bestAns : bestUnans).push(best);
         const cov = search.index.coverage(
           q.question,
-          hits.slice(0, 3).map((h) => h.row),
+          hits.slice(0, CONFIDENCE_TOP).map((h) => h.row),
         );
         (q.gold.length ? covAns : covUnans).push(cov);
       }

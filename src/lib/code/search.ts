@@ -8,11 +8,13 @@
 import MiniSearch from 'minisearch';
 import type { Embedder } from '../embed/embedder.ts';
 import { dot } from '../index/vector-index.ts';
-import { mmr, rrf, type Scored } from '../retrieve/rank.ts';
+import { mmr, type Scored } from '../retrieve/rank.ts';
 import type { Chunk } from './types.ts';
 
 /** Weight of a chunk's names (path, symbols) against its text in BM25. */
-export const NAME_BOOST = 2;
+export const NAME_BOOST = 4;
+/** Weight of the dense list in the hybrid fusion, BM25's being 1. */
+export const DENSE_WEIGHT = 0.5;
 
 export type CodeMethod = 'dense' | 'bm25' | 'hybrid' | 'hybrid+rerank';
 export const CODE_METHODS: readonly CodeMethod[] = ['dense', 'bm25', 'hybrid', 'hybrid+rerank'];
@@ -67,6 +69,12 @@ export interface ChunkReranker {
 export interface CodeSearchOptions {
   /** Candidates fused before the rerank (default 50). */
   pool?: number;
+  /**
+   * Weight of the dense list against BM25's (1) in the fusion (default DENSE_WEIGHT). A general
+   * sentence embedder is weak on code, so it counts half (chosen on one half of the question set,
+   * docs/code-docs.md).
+   */
+  denseWeight?: number;
   /** The reranker for `hybrid+rerank` (default MMR over chunk vectors, λ = 0.7). */
   reranker?: ChunkReranker;
 }
@@ -80,6 +88,7 @@ export class CodeIndex {
     /** chunks.length × dim, unit rows (from the same embedder that will embed queries). */
     readonly vectors: Float32Array,
     readonly dim: number,
+    nameBoost = NAME_BOOST,
   ) {
     if (vectors.length !== chunks.length * dim)
       throw new Error(`${vectors.length / dim} vectors for ${chunks.length} chunks`);
@@ -89,7 +98,7 @@ export class CodeIndex {
       idField: 'id',
       tokenize: codeTokens,
       processTerm: (t) => t,
-      searchOptions: { combineWith: 'OR', prefix: false, fuzzy: false, boost: { name: NAME_BOOST, text: 1 } },
+      searchOptions: { combineWith: 'OR', prefix: false, fuzzy: false, boost: { name: nameBoost, text: 1 } },
     });
     this.bm25.addAll(chunks.map((c, id) => ({ id, name: `${c.path} ${c.symbols.join(' ')}`, text: c.text })));
     for (let r = 0; r < chunks.length; r++)
@@ -144,6 +153,15 @@ export class CodeIndex {
   }
 }
 
+/** Reciprocal-rank fusion with a weight per list: sum of w / (c + rank). */
+export function weightedRrf(lists: Scored[][], weights: number[], c = 60): Scored[] {
+  const acc = new Map<number, number>();
+  lists.forEach((list, l) =>
+    list.forEach((h, i) => acc.set(h.row, (acc.get(h.row) ?? 0) + (weights[l] ?? 1) / (c + i + 1))),
+  );
+  return [...acc].map(([row, score]) => ({ row, score })).sort((a, b) => b.score - a.score || a.row - b.row);
+}
+
 /** MMR over the chunk vectors: relevance from the fused order, diversity from chunk–chunk cosine. */
 export function mmrReranker(index: CodeIndex, lambda = 0.7): ChunkReranker {
   return {
@@ -185,7 +203,10 @@ export class CodeSearch {
     const pool = Math.max(k, this.o.pool ?? 50);
     if (method === 'dense') return this.index.dense(q, k);
     if (method === 'bm25') return this.index.lexical(query, q, k);
-    const fused: Scored[] = rrf([this.index.dense(q, pool), this.index.lexical(query, q, pool)]).slice(0, pool);
+    const fused: Scored[] = weightedRrf(
+      [this.index.dense(q, pool), this.index.lexical(query, q, pool)],
+      [this.o.denseWeight ?? DENSE_WEIGHT, 1],
+    ).slice(0, pool);
     const hits = fused.map((f) => ({ row: f.row, score: f.score, similarity: this.index.similarity(q, f.row) }));
     if (method === 'hybrid') return hits.slice(0, k);
     const rr = this.o.reranker ?? mmrReranker(this.index);
@@ -193,10 +214,17 @@ export class CodeSearch {
   }
 }
 
+/** The chunks the "I don't know" signal reads: the top 3 hits. */
+export const CONFIDENCE_TOP = 3;
+
 /**
- * Whether retrieval found something relevant: the best similarity among the top hits reaches the
- * threshold. Below it the app says it found nothing instead of generating.
+ * The default "I don't know" threshold on coverage (CodeIndex.coverage of the top 3 hits),
+ * calibrated on this project's question set (docs/code-docs.md): below it, the app says it found
+ * nothing relevant instead of generating. Coverage is lexical, so it does not depend on the embedder.
  */
+export const DEFAULT_CODE_THRESHOLD = 0.34;
+
+/** Whether the best similarity among the hits reaches the threshold (the embedding-based signal). */
 export function isConfident(hits: CodeHit[], threshold: number): boolean {
   return hits.some((h) => h.similarity >= threshold);
 }

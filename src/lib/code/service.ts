@@ -42,6 +42,8 @@ export interface CodeCollectionsApi {
   /** Make a collection searchable (chunks and their unit vectors, n × dim). */
   open(id: string, chunks: Chunk[], vectors: Float32Array, dim: number): Promise<void>;
   search(id: string, query: string, q: Float32Array, k: number, method: CodeMethod): Promise<CodeHit[]>;
+  /** How much of the query's rare vocabulary these chunks hold (CodeIndex.coverage): the "I don't know" signal. */
+  coverage(id: string, query: string, rows: number[]): Promise<number>;
   close(id: string): Promise<void>;
 }
 
@@ -127,6 +129,12 @@ export class LocalCodeCollections implements CodeCollectionsApi {
     const s = this.open_.get(id);
     if (!s) throw new Error(`collection ${id} is not open`);
     return s.searchVector(query, q, k, method);
+  }
+
+  async coverage(id: string, query: string, rows: number[]): Promise<number> {
+    const s = this.open_.get(id);
+    if (!s) throw new Error(`collection ${id} is not open`);
+    return s.index.coverage(query, rows);
   }
 
   async close(id: string): Promise<void> {

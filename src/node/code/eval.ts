@@ -10,7 +10,7 @@ import { ingest } from '../../lib/code/ingest.ts';
 import { buildCollection } from '../../lib/code/collection.ts';
 import { evaluateCode, type CodeEvalReport, type CodeQuestion } from '../../lib/code/eval.ts';
 import { CodeParsers } from '../../lib/code/parsers.ts';
-import { CodeSearch } from '../../lib/code/search.ts';
+import { CodeIndex, CodeSearch, DENSE_WEIGHT, NAME_BOOST } from '../../lib/code/search.ts';
 import { inputDir, inputFile, intArg, outputFile, parseStrict, UsageError, type CliIO } from '../cli/args.ts';
 import { writeAtomic } from '../cli/output.ts';
 import { cachingEmbedder, EMBED_CACHE_DIR } from '../embed-cache.ts';
@@ -22,7 +22,10 @@ export const CODE_EVAL_USAGE = `Usage: npm run eval -- --code DIR --questions FI
   --questions FILE      questions JSON ({questions: [{id, question, gold: [{path, symbol}]}]})
   --embedder ID         embedder (default: the local test embedder)
   --k N                 cut-off for precision/recall (default 10)
-  --max-tokens N        largest chunk in tokens (default: min(512, the embedder's limit))
+  --max-tokens N        largest chunk in tokens (default 512)
+  --name-boost X        BM25 weight of chunk names (path, symbols) against text (default 4)
+  --dense-weight X      weight of the dense list in the fusion, BM25's being 1 (default 0.5)
+  --only odd|even       half of the questions (tune on one half, report the other)
   --out FILE            write the JSON report here (default docs/code-eval.results.json)
 `;
 
@@ -79,6 +82,9 @@ export async function runCodeEval(argv: string[], io: CliIO, signal?: AbortSigna
     embedder: { type: 'string' },
     k: { type: 'string' },
     'max-tokens': { type: 'string' },
+    'name-boost': { type: 'string' },
+    'dense-weight': { type: 'string' },
+    only: { type: 'string' },
     out: { type: 'string' },
   });
   if (!values.code || !values.questions) throw new UsageError('--code DIR and --questions FILE are both needed');
@@ -90,7 +96,17 @@ export async function runCodeEval(argv: string[], io: CliIO, signal?: AbortSigna
   const spec = findEmbedder(embedderId);
   if (!spec) throw new UsageError(`unknown --embedder "${embedderId}"`);
   const maxTokens = intArg('--max-tokens', values['max-tokens'], 16, 8192);
-  const questions = parseQuestions(readFileSync(qFile, 'utf8'), values.questions);
+  const all = parseQuestions(readFileSync(qFile, 'utf8'), values.questions);
+  // `--only odd|even`: half of the set (by position), to tune on one half and report the other
+  if (values.only && values.only !== 'odd' && values.only !== 'even') throw new UsageError('--only is odd or even');
+  const questions = values.only ? all.filter((_, i) => i % 2 === (values.only === 'odd' ? 0 : 1)) : all;
+  const nameBoost = values['name-boost'] === undefined ? undefined : Number(values['name-boost']);
+  const denseWeight = values['dense-weight'] === undefined ? undefined : Number(values['dense-weight']);
+  for (const [flag, v] of [
+    ['--name-boost', nameBoost],
+    ['--dense-weight', denseWeight],
+  ] as const)
+    if (v !== undefined && !(Number.isFinite(v) && v >= 0)) throw new UsageError(`${flag} must be a number ≥ 0`);
 
   const t0 = performance.now();
   // the questions themselves and the report must not be part of the collection they evaluate
@@ -108,14 +124,17 @@ export async function runCodeEval(argv: string[], io: CliIO, signal?: AbortSigna
   const built = await buildCollection(ing.files, {
     parsers,
     embedder,
-    embedderMaxTokens: spec.maxTokens,
     chunk: maxTokens ? { maxTokens } : undefined,
     signal,
   });
   io.err(
     `[code] ${built.chunks.length} chunks; chunking ${Math.round(built.ms.chunk)} ms, embedding ${Math.round(built.ms.embed)} ms`,
   );
-  const search = new CodeSearch(built.index, embedder);
+  const index =
+    nameBoost === undefined
+      ? built.index
+      : new CodeIndex(built.chunks, built.index.vectors, built.index.dim, nameBoost);
+  const search = new CodeSearch(index, embedder, { denseWeight });
   const report = await evaluateCode(search, questions, { k, signal });
   const lines = ing.files.reduce((n, f) => n + f.text.split('\n').length, 0);
   const full = {
@@ -126,10 +145,15 @@ export async function runCodeEval(argv: string[], io: CliIO, signal?: AbortSigna
       lines,
       skipped: ing.skipped.length + walk.skipped.length,
       chunkKinds: built.chunks.reduce<Record<string, number>>((m, c) => ((m[c.kind] = (m[c.kind] ?? 0) + 1), m), {}),
-      maxTokens: maxTokens ?? Math.min(512, spec.maxTokens),
+      maxTokens: maxTokens ?? 512,
       grammarsFailed: Object.fromEntries(parsers.failures),
     },
     embedder: embedderId,
+    settings: {
+      nameBoost: nameBoost ?? NAME_BOOST,
+      denseWeight: denseWeight ?? DENSE_WEIGHT,
+      only: values.only ?? 'all',
+    },
     ms: { ingest: tIngest, chunk: built.ms.chunk, embed: built.ms.embed, eval: report.ms },
     date: new Date().toISOString().slice(0, 10),
   };

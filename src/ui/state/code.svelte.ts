@@ -4,10 +4,9 @@
  * IndexedDB; questions answered from the best chunks with numbered citations, or an honest
  * "I don't know" when nothing retrieved is similar enough.
  */
-import { findEmbedder } from '../../lib/config.ts';
 import { buildCodePrompt, citationParts, type AnswerPart } from '../../lib/code/answer.ts';
 import { estimateTokens } from '../../lib/code/chunk.ts';
-import { chunkEmbedText, isConfident, type CodeHit, type CodeMethod } from '../../lib/code/search.ts';
+import { chunkEmbedText, CONFIDENCE_TOP, type CodeHit, type CodeMethod } from '../../lib/code/search.ts';
 import type { CodeCollectionsApi, CodeInput } from '../../lib/code/service.ts';
 import type { Chunk, SkippedFile } from '../../lib/code/types.ts';
 import { CancelledError, errorMessage, isCancelled } from '../../lib/errors.ts';
@@ -47,8 +46,11 @@ export interface CodeAnswer {
   question: string;
   kind: CodeAskKind;
   sources: CodeSource[];
-  /** The best similarity among the sources, against `threshold`. */
-  best: number;
+  /**
+   * How much of the question's rare vocabulary the top sources hold (0..1), against `threshold`:
+   * the "I don't know" signal (lexical, so the same scale for every embedder).
+   */
+  coverage: number;
   threshold: number;
   /** Nothing relevant enough: the app says so instead of generating. */
   dontKnow: boolean;
@@ -160,8 +162,7 @@ export class CodeSpaceState {
     const onP = jobs.start('code', `Indexing ${name}`, () => this.cancelBuild());
     try {
       const t0 = performance.now();
-      const limit = findEmbedder(info.id)?.maxTokens ?? 512;
-      const prepared = await code.prepare(inputs, { maxTokens: Math.min(settings.value.codeChunkTokens, limit) }, (p) =>
+      const prepared = await code.prepare(inputs, { maxTokens: settings.value.codeChunkTokens }, (p) =>
         onP({ phase: p.phase, done: p.done, total: p.total }),
       );
       if (ac.signal.aborted) throw new CancelledError('indexing');
@@ -257,13 +258,19 @@ export class CodeSpaceState {
       const chunks = stored?.chunks ?? [];
       const sources = hits.map((h, i) => ({ n: i + 1, chunk: chunks[h.row], similarity: h.similarity }));
       const threshold = settings.value.codeThreshold;
-      const best = hits.reduce((m, h) => Math.max(m, h.similarity), -1);
-      const dontKnow = !isConfident(hits, threshold);
+      const coverage = hits.length
+        ? await code.coverage(
+            col.id,
+            q,
+            hits.slice(0, CONFIDENCE_TOP).map((h) => h.row),
+          )
+        : 0;
+      const dontKnow = coverage < threshold;
       const answer: CodeAnswer = {
         question: q,
         kind,
         sources,
-        best,
+        coverage,
         threshold,
         dontKnow,
         text: '',
@@ -278,7 +285,7 @@ export class CodeSpaceState {
           ...answer,
           done: true,
           note: dontKnow
-            ? `I don't know: nothing in ${col.name} is similar enough to the question (best ${best.toFixed(2)} < threshold ${threshold.toFixed(2)}).`
+            ? `I don't know: ${col.name} does not seem to cover this question (the best sources hold ${Math.round(coverage * 100)}% of its distinctive words; the threshold is ${Math.round(threshold * 100)}%).`
             : null,
         };
         return;

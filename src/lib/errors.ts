@@ -20,6 +20,7 @@ export type ErrorCode =
   | 'light-format'
   | 'pack'
   | 'webllm-model'
+  | 'import-format'
   | 'internal';
 
 export function isErrorCode(code: unknown): code is ErrorCode {
@@ -43,6 +44,7 @@ const ERROR_CODES = [
   'light-format',
   'pack',
   'webllm-model',
+  'import-format',
   'internal',
 ] as const satisfies readonly ErrorCode[];
 
@@ -170,5 +172,12 @@ export function errorMessage(e: unknown): string {
     return JSON.stringify(e);
   } catch {
     return String(e);
+  }
+}
+
+/** A file that cannot be imported as a table: unreadable, empty, or mostly malformed rows. */
+export class ImportError extends CodeRagError {
+  constructor(message: string) {
+    super(message, 'import-format');
   }
 }

@@ -16,7 +16,7 @@ import { EVENT_BAD_LINES, EVENT_LINES, SALES_ROWS, STORE_ROWS, TARGET_ROWS } fro
 
 const dir = join(import.meta.dirname, '..', '..', 'static-data', 'import');
 const file = (name: string): ImportInput => ({ name, blob: new Blob([readFileSync(join(dir, name))]) });
-const text = (name: string, s: string | Uint8Array): ImportInput => ({ name, blob: new Blob([s]) });
+const text = (name: string, s: string | Uint8Array<ArrayBuffer>): ImportInput => ({ name, blob: new Blob([s]) });
 const SQL = await initSqlJs();
 
 async function all(input: ImportInput): Promise<SourceRecord[][]> {

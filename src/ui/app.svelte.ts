@@ -11,6 +11,7 @@ import { ModelsState, storageMemory } from './state/models.svelte.ts';
 import { EmbedderState } from './state/embedder.svelte.ts';
 import { GeneratorState } from './state/generator.svelte.ts';
 import { DatabaseState } from './state/database.svelte.ts';
+import { ImportState } from './state/import.svelte.ts';
 import { CorpusState } from './state/corpus.svelte.ts';
 import { AdapterState } from './state/adapter.svelte.ts';
 import { IndexesState } from './state/indexes.svelte.ts';
@@ -40,6 +41,7 @@ export class AppState {
   readonly embedder: EmbedderState;
   readonly generator: GeneratorState;
   readonly database: DatabaseState;
+  readonly imports: ImportState;
   readonly corpus: CorpusState;
   readonly adapter: AdapterState;
   readonly indexes: IndexesState;
@@ -76,6 +78,7 @@ export class AppState {
       onReady: () => void this.share.runPending(),
     });
     this.database = new DatabaseState({ sql: sv.sql, kv, env, demo: { name: demo.dbName, sql: demo.dbSql } });
+    this.imports = new ImportState({ importer: sv.importer, database: this.database, sql: sv.sql, jobs });
     const corpus = (this.corpus = new CorpusState({
       kv,
       env,

@@ -1,7 +1,7 @@
 /** Build the page's UI state over the real workers, IndexedDB and localStorage. */
 import * as Comlink from 'comlink';
 import type { TrainApi } from '../../workers/train.worker.ts';
-import { createBrowserServices, newWorkerSql } from '../browser/services.ts';
+import { createBrowserServices, newWorkerImporter, newWorkerSql } from '../browser/services.ts';
 import { IndexStore } from '../lib/index/store.ts';
 import { AppState } from './app.svelte.ts';
 import { Conversation } from './conversation.svelte.ts';
@@ -31,6 +31,7 @@ export function createBrowserUi(): Ui {
     sql: bs.sql,
     newSql: newWorkerSql,
     lexical: bs.lexical,
+    importer: newWorkerImporter(),
   };
   const kv = lazyKv(() => IndexStore.open());
   const app = new AppState({

@@ -25,6 +25,7 @@ import { SqlClient } from '../../src/lib/sql/client.ts';
 import { sqlJs } from '../../src/node/host.ts';
 import { corpusHash } from '../../src/lib/corpus/hash.ts';
 import { LocalLexicalSource } from '../../src/lib/retrieve/lexical-search.ts';
+import { LocalImporter } from '../../src/lib/import/client.ts';
 import type { Corpus, Example } from '../../src/lib/types.ts';
 import type { BuiltPrompt } from '../../src/lib/llm/prompts.ts';
 import { throwIfAborted } from '../../src/lib/errors.ts';
@@ -98,6 +99,7 @@ export async function makeTestApp(opts: { storage?: Map<string, string>; dbName?
         if (script.execHold) await script.execHold;
         return engine.exec(q, o);
       },
+      export: async () => engine.exportBytes(),
     },
     terminate: () => {},
   }));
@@ -196,6 +198,7 @@ export async function makeTestApp(opts: { storage?: Map<string, string>; dbName?
     sql,
     newSql: () => sql,
     lexical: new LocalLexicalSource(),
+    importer: new LocalImporter(async () => SQL),
   };
   const storage = opts.storage ?? new Map<string, string>();
   const served = new Map<string, string>([

@@ -1,6 +1,7 @@
 /** The Ask page's database: open from a file, a URL, a schema or the demo; reopened after a reload. */
 import type { DbInfo, DbSource } from '../../lib/sql/engine.ts';
 import type { TableInfo } from '../../lib/types.ts';
+import type { ImportResult } from '../../lib/import/session.ts';
 import type { ShareState } from '../../lib/share/codec.ts';
 import { errorMessage } from '../../lib/errors.ts';
 import type { OpenKv, PageEnv, UiServices } from './ports.ts';
@@ -102,6 +103,27 @@ export class DatabaseState {
     } catch (e) {
       this.#error = errorMessage(e);
     }
+  }
+
+  /**
+   * A database built from imported files: opened (and saved for the next visit) like a .sqlite
+   * file; the tables keep the import's notes (original headers as column notes). Throws when it
+   * cannot be opened, and the current database stays open then.
+   */
+  async openImported(r: Pick<ImportResult, 'bytes' | 'name' | 'tables'>): Promise<void> {
+    await this.open({ kind: 'bytes', bytes: r.bytes, name: r.name });
+    const info = this.#info;
+    if (!info) return;
+    const notes = new Map(r.tables.map((t) => [t.name, t]));
+    this.#info = {
+      ...info,
+      tables: info.tables.map((t) => {
+        const n = notes.get(t.name);
+        return n
+          ? { ...t, ...(n.note ? { note: n.note } : {}), ...(n.columnNotes ? { columnNotes: n.columnNotes } : {}) }
+          : t;
+      }),
+    };
   }
 
   /** A database made from CREATE statements (the schema context of a question). */

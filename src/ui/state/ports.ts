@@ -12,6 +12,7 @@ import type { AnswerGenerator, Embedder, IndexServiceApi } from '../../lib/servi
 import type { SqlClient } from '../../lib/sql/client.ts';
 import type { ProgressFn } from '../../lib/types.ts';
 import type { LexicalSource } from '../../lib/retrieve/lexical-search.ts';
+import type { Importer } from '../../lib/import/client.ts';
 
 export type { EmbedderInfo, GeneratorInfo };
 
@@ -54,6 +55,8 @@ export interface UiServices {
   newSql(timeoutMs: number): SqlClient;
   /** BM25 indexes per corpus (the lexical worker in the page). */
   lexical: LexicalSource;
+  /** Files → a new SQLite database (the import worker in the page). */
+  importer: Importer;
 }
 
 /** The key-value store, typed by key (src/lib/index/store.ts). */

@@ -342,6 +342,9 @@ export class ImportSession {
     }
     const db = new SQL.Database();
     try {
+      // A scratch database: no rollback journal (a failed build is thrown away whole), and a page
+      // cache large enough that pages are not spilled to sql.js's in-memory file and read back.
+      db.exec('PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA cache_size = -65536');
       db.exec('BEGIN');
       const built: BuiltTable[] = [];
       const infos: TableInfo[] = [];

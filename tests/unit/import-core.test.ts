@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import initSqlJs from 'sql.js';
+import { parquetWriteBuffer } from 'hyparquet-writer';
 import {
   cleanIdentifier,
   isCleanIdentifier,
@@ -169,6 +170,37 @@ describe('readers on the generated files', () => {
     expect(rs[2].row).toBe(3);
     expect(rs[0].kind === 'object' && rs[0].object.s).toBe('x,]}');
   });
+  it('Parquet: row groups read one at a time, INT64 as numbers, rows numbered from 1', async () => {
+    const n = 2500;
+    const buf = parquetWriteBuffer({
+      rowGroupSize: 1000,
+      columnData: [
+        { name: 'id', data: Array.from({ length: n }, (_, i) => BigInt(i + 1)), type: 'INT64' },
+        { name: 'price', data: Array.from({ length: n }, (_, i) => i / 4), type: 'DOUBLE' },
+        { name: 'label', data: Array.from({ length: n }, (_, i) => (i % 7 ? `item ${i}` : null)), type: 'STRING' },
+      ],
+    });
+    const progress: number[] = [];
+    const [t] = await openSource({ name: 'items.parquet', blob: new Blob([buf]) });
+    const rs: SourceRecord[] = [];
+    for await (const r of t.records({ onProgress: (d) => progress.push(d) })) rs.push(r);
+    expect(rs).toHaveLength(n);
+    expect(progress).toEqual([1000, 2000, 2500]);
+    expect(rs[2498]).toMatchObject({ kind: 'object', row: 2499, object: { id: 2499n, label: 'item 2498' } });
+    const s = await ImportSession.analyse([{ name: 'items.parquet', blob: new Blob([buf]) }]);
+    expect(s.plan.tables[0].columns.map((c) => c.type)).toEqual(['INTEGER', 'REAL', 'TEXT']);
+    const db = new SQL.Database((await s.build(SQL)).bytes);
+    expect(db.exec('SELECT sum(id), count(label) FROM items')[0].values[0]).toEqual([
+      (n * (n + 1)) / 2,
+      n - Math.ceil(n / 7),
+    ]);
+    db.close();
+    await expect(openSource(text('bad.parquet', 'PAR1 but nothing else here at all'))).resolves.toHaveLength(1);
+    await expect(all(text('bad.parquet', 'PAR1 but nothing else here at all'))).rejects.toThrow(
+      /not a readable Parquet/,
+    );
+  });
+
   it('refuses binary, empty and truncated files with a clear message', async () => {
     await expect(openSource(text('x.csv', ''))).rejects.toThrow(/empty/);
     await expect(openSource(text('x.csv', new Uint8Array([1, 0, 2, 3])))).rejects.toThrow(/binary/);

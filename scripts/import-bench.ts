@@ -58,7 +58,7 @@ async function child(file: string): Promise<void> {
 }
 
 /** A CSV of about `mb` MB: the generator's rows (the header once). */
-async function writeCsv(file: string, mb: number): Promise<number> {
+export async function writeSalesCsv(file: string, mb: number): Promise<number> {
   const perRow = makeSalesCsv(1000).length / 1000;
   const rows = Math.round((mb * 1e6) / perRow);
   const ws = createWriteStream(file);
@@ -95,7 +95,7 @@ async function main(argv: string[]): Promise<void> {
   try {
     for (const mb of sizes) {
       const file = join(dir, `sales-${mb}mb.csv`);
-      const rows = await writeCsv(file, mb);
+      const rows = await writeSalesCsv(file, mb);
       const runs: RunResult[] = [];
       for (let i = 0; i < repeats; i++) {
         const r = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/import-bench.ts', '--child', file], {
@@ -143,4 +143,7 @@ async function main(argv: string[]): Promise<void> {
   console.log(`wrote ${o.out}`);
 }
 
-process.exit(await runCli('import-bench', USAGE, () => main(process.argv.slice(2))));
+// Run only as a script (the browser benchmark imports writeSalesCsv from here).
+if (process.argv[1] && import.meta.filename === (await import('node:fs')).realpathSync(process.argv[1])) {
+  process.exit(await runCli('import-bench', USAGE, () => main(process.argv.slice(2))));
+}

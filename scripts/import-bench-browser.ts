@@ -99,8 +99,16 @@ async function main(argv: string[]): Promise<void> {
           await page.goto(`http://localhost:${port}/`);
           await page.getByTestId('status').getByText('Demo shop').first().waitFor({ timeout: 120_000 });
           // Let the boot finish (models, index) so it does not compete with the import.
-          await page.getByTestId('index-status').getByText('vectors').first().waitFor({ timeout: 300_000 }).catch(() => {});
-          await page.locator('[data-testid=status][data-jobs="0"]').waitFor({ timeout: 300_000 }).catch(() => {});
+          await page
+            .getByTestId('index-status')
+            .getByText('vectors')
+            .first()
+            .waitFor({ timeout: 300_000 })
+            .catch(() => {});
+          await page
+            .locator('[data-testid=status][data-jobs="0"]')
+            .waitFor({ timeout: 300_000 })
+            .catch(() => {});
           await page.getByTestId('tab-data').click();
           await new Promise((r) => setTimeout(r, 3000));
           const idle = treePssMb(profile);

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeTestApp } from './ui-fakes.ts';
 import { SALES_ROWS } from '../../src/node/import-testdata.ts';
+import { sqlJs } from '../../src/node/host.ts';
 
 const dir = join(import.meta.dirname, '..', '..', 'static-data', 'import');
 const staticFile = (name: string) => new File([readFileSync(join(dir, name))], name);
@@ -33,6 +34,15 @@ describe('ImportState: files become tables', () => {
     // The export is a SQLite file of the current database.
     const bytes = await app.imports.exportSqlite();
     expect(new TextDecoder().decode(bytes.subarray(0, 15))).toBe('SQLite format 3');
+  });
+
+  test('the .sqlite export of a database built from CREATE/INSERT text holds its tables and rows', async () => {
+    const { app } = await makeTestApp();
+    await app.database.openDemo();
+    const SQL = await sqlJs();
+    const db = new SQL.Database(await app.imports.exportSqlite());
+    expect(db.exec('SELECT count(*) FROM customers')[0].values[0][0]).toBe(app.database.info?.rows.customers);
+    db.close();
   });
 
   test('a bad table name blocks Create; a malformed file keeps the current database', async () => {

@@ -13,7 +13,10 @@ function fakeWorkers(hang: boolean) {
         hang
           ? new Promise<ImportPlan>(() => {})
           : Promise.resolve({ tables: [], failures: [{ file: `w${id}`, message: '' }] }),
-      build: () => Promise.reject(new ImportError('nothing to build')),
+      build: (edits) =>
+        edits.length
+          ? Promise.resolve({ bytes: new Uint8Array(), name: 'x', tables: [], built: [], ms: 0 })
+          : Promise.reject(new ImportError('nothing to build')),
     };
     return { remote, callback: (fn) => fn, terminate: () => void log.terminated++ };
   };
@@ -45,5 +48,9 @@ describe('ImportClient (the import worker behind the Importer port)', () => {
     expect([a.failures[0].file, b.failures[0].file]).toEqual(['w1', 'w1']);
     await expect(client.build([])).rejects.toThrow('nothing to build');
     expect(log).toEqual({ spawned: 1, terminated: 0 });
+    // A successful build gives the worker (and its memory) back.
+    await client.build([{ key: '0:', name: 't', types: [] }]);
+    expect(log).toEqual({ spawned: 1, terminated: 1 });
+    await expect(client.build([{ key: '0:', name: 't', types: [] }])).rejects.toThrow(/pick the files/);
   });
 });

@@ -99,11 +99,16 @@ export class ImportClient implements Importer {
   }
 
   async build(edits: TableEdit[], opts: ImportCallOptions & { name?: string } = {}): Promise<ImportResult> {
-    if (!this.analysed) throw new ImportError('pick the files to import again (the last import was cancelled)');
-    return this.call(
+    if (!this.analysed)
+      throw new ImportError('pick the files to import again (the last import was cancelled or already created)');
+    const result = await this.call(
       (h) => h.remote.build(edits, opts.name, opts.onProgress ? h.callback(opts.onProgress) : undefined),
       opts.signal,
     );
+    // Done: the worker's SQLite memory (as large as the database) is given back.
+    this.dispose();
+    this.analysed = false;
+    return result;
   }
 
   dispose(): void {

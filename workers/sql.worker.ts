@@ -15,6 +15,11 @@ const api = {
   async exec(sql: string, opts?: ExecOptions) {
     return (await enginePromise).exec(sql, opts);
   },
+  /** The open database as a SQLite file (moved to the page, not copied). */
+  async export() {
+    const bytes = (await enginePromise).exportBytes();
+    return Comlink.transfer(bytes, [bytes.buffer]);
+  },
   /** Where an error message points in the SQL (the parser is asked which occurrence it stopped at). */
   async locateError(sql: string, message: string) {
     const engine = await enginePromise;

@@ -9,6 +9,8 @@ import type { DistillApi } from '../../workers/distill.worker.ts';
 import type { IndexApi } from '../../workers/index.worker.ts';
 import type { LlmApi } from '../../workers/llm.worker.ts';
 import type { SqlApi } from '../../workers/sql.worker.ts';
+import type { ImportApi } from '../../workers/import.worker.ts';
+import { ImportClient } from '../lib/import/client.ts';
 import type { Services } from '../lib/services.ts';
 import { SqlClient } from '../lib/sql/client.ts';
 import { registerErrorTransfer } from '../lib/errors-transfer.ts';
@@ -45,6 +47,23 @@ export function newWorkerSql(timeoutMs = 5_000): SqlClient {
       },
     };
   }, timeoutMs);
+}
+
+/** Files → a new SQLite database, in its own worker (terminated to cancel; a fresh one per need). */
+export function newWorkerImporter(): ImportClient {
+  return new ImportClient(() => {
+    const { api, worker } = spawn<ImportApi>(
+      () => new Worker(new URL('../../workers/import.worker.ts', import.meta.url), { type: 'module', name: 'import' }),
+    );
+    return {
+      remote: api,
+      callback: (fn) => Comlink.proxy(fn),
+      terminate: () => {
+        api[Comlink.releaseProxy]();
+        worker.terminate();
+      },
+    };
+  });
 }
 
 export interface BrowserServices extends Services {

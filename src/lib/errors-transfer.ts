@@ -8,6 +8,7 @@ import * as Comlink from 'comlink';
 import {
   CancelledError,
   CodeRagError,
+  ImportError,
   IndexMismatchError,
   ModelLoadError,
   QuotaError,
@@ -34,6 +35,7 @@ const CLASSES: Record<string, ErrorClass> = {
   ShaderF16MissingError,
   QuotaError,
   IndexMismatchError,
+  ImportError,
   CorpusFormatError,
   AdapterFormatError,
   Error,

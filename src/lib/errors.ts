@@ -21,6 +21,7 @@ export type ErrorCode =
   | 'pack'
   | 'workspace-format'
   | 'webllm-model'
+  | 'import-format'
   | 'internal';
 
 export function isErrorCode(code: unknown): code is ErrorCode {
@@ -45,6 +46,7 @@ const ERROR_CODES = [
   'pack',
   'workspace-format',
   'webllm-model',
+  'import-format',
   'internal',
 ] as const satisfies readonly ErrorCode[];
 
@@ -172,5 +174,12 @@ export function errorMessage(e: unknown): string {
     return JSON.stringify(e);
   } catch {
     return String(e);
+  }
+}
+
+/** A file that cannot be imported as a table: unreadable, empty, or mostly malformed rows. */
+export class ImportError extends CodeRagError {
+  constructor(message: string) {
+    super(message, 'import-format');
   }
 }

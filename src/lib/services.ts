@@ -129,6 +129,8 @@ export interface SqlEngine {
   exec(sql: string, opts?: SqlExecOptions): Promise<QueryResult>;
   /** Where an SQL error message points in the SQL; null when it names no token. */
   locateError(sql: string, message: string): Promise<SqlErrorSpot | null>;
+  /** The open database as a SQLite file (`.sqlite` export). */
+  export?(): Promise<Uint8Array>;
   dispose?(): void;
 }
 

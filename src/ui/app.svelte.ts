@@ -11,6 +11,7 @@ import { ModelsState, storageMemory } from './state/models.svelte.ts';
 import { EmbedderState } from './state/embedder.svelte.ts';
 import { GeneratorState } from './state/generator.svelte.ts';
 import { DatabaseState } from './state/database.svelte.ts';
+import { ImportState } from './state/import.svelte.ts';
 import { CorpusState } from './state/corpus.svelte.ts';
 import { AdapterState } from './state/adapter.svelte.ts';
 import { IndexesState } from './state/indexes.svelte.ts';
@@ -54,6 +55,7 @@ export class AppState {
   readonly embedder: EmbedderState;
   readonly generator: GeneratorState;
   readonly database: DatabaseState;
+  readonly imports: ImportState;
   readonly corpus: CorpusState;
   readonly adapter: AdapterState;
   readonly indexes: IndexesState;
@@ -102,6 +104,7 @@ export class AppState {
       onOpen: () => void this.mine.load(),
     });
     this.mine = new MyExamplesState({ database: this.database, embedder, embed: sv.embedder, index: sv.index, kv });
+    this.imports = new ImportState({ importer: sv.importer, database: this.database, sql: sv.sql, jobs });
     const corpus = (this.corpus = new CorpusState({
       kv,
       env,

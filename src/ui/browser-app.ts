@@ -4,7 +4,7 @@ import { WorkerCodeCollections } from '../browser/code-client.ts';
 import { CodeSpaceState } from './state/code.svelte.ts';
 import * as Comlink from 'comlink';
 import type { TrainApi } from '../../workers/train.worker.ts';
-import { createBrowserServices, newWorkerSql } from '../browser/services.ts';
+import { createBrowserServices, newWorkerImporter, newWorkerSql } from '../browser/services.ts';
 import { IndexStore } from '../lib/index/store.ts';
 import { AppState } from './app.svelte.ts';
 import { Conversation } from './conversation.svelte.ts';
@@ -44,6 +44,7 @@ export function createBrowserUi(): Ui {
     newSql: newWorkerSql,
     lexical: bs.lexical,
     light: bs.light,
+    importer: newWorkerImporter(),
   };
   const kv = lazyKv(() => IndexStore.open());
   const app = new AppState({

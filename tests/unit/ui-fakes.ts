@@ -26,6 +26,7 @@ import { SqlClient } from '../../src/lib/sql/client.ts';
 import { sqlJs } from '../../src/node/host.ts';
 import { corpusHash } from '../../src/lib/corpus/hash.ts';
 import { LocalLexicalSource } from '../../src/lib/retrieve/lexical-search.ts';
+import { LocalImporter } from '../../src/lib/import/client.ts';
 import type { Corpus, Example } from '../../src/lib/types.ts';
 import type { BuiltPrompt } from '../../src/lib/llm/prompts.ts';
 import { throwIfAborted } from '../../src/lib/errors.ts';
@@ -134,6 +135,7 @@ export async function makeTestApp(
         if (script.execHold) await script.execHold;
         return engine.exec(q, o);
       },
+      export: async () => engine.exportBytes(),
     },
     terminate: () => {},
   }));
@@ -303,6 +305,7 @@ export async function makeTestApp(
     sql,
     newSql: () => sql,
     lexical: new LocalLexicalSource(),
+    importer: new LocalImporter(async () => SQL),
   };
   const storage = opts.storage ?? new Map<string, string>();
   const servedBytes = new Map<string, Uint8Array<ArrayBuffer>>();

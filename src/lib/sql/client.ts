@@ -6,7 +6,7 @@
  */
 import type { DbInfo, DbSource, ExecOptions } from './engine.ts';
 import type { QueryResult } from '../types.ts';
-import { CancelledError, SqlTimeoutError } from '../errors.ts';
+import { CancelledError, SqlError, SqlTimeoutError } from '../errors.ts';
 import type { SqlEngine, SqlExecOptions } from '../services.ts';
 import { locateSqlError, type SqlErrorSpot } from './locate-error.ts';
 
@@ -16,6 +16,8 @@ export interface SqlRemote {
   exec(sql: string, opts?: ExecOptions): Promise<QueryResult>;
   /** Optional: locate an error message in the SQL with the parser's help (sql/locate-error.ts). */
   locateError?(sql: string, message: string): Promise<SqlErrorSpot | null>;
+  /** The open database as a SQLite file (sql/engine.ts `exportBytes`). */
+  export?(): Promise<Uint8Array>;
 }
 
 export interface SqlWorkerHandle {
@@ -96,6 +98,15 @@ export class SqlClient implements SqlEngine {
     } catch {
       return locateSqlError(sql, message);
     }
+  }
+
+  /** The open database as a `.sqlite` file (for a download, or a workspace file). */
+  async export(): Promise<Uint8Array> {
+    await this.settled();
+    const remote = this.handle.remote;
+    if (remote.export) return remote.export();
+    if (this.source?.kind === 'bytes') return this.source.bytes.slice();
+    throw new SqlError('this SQL engine cannot export its database');
   }
 
   /** Terminate the worker now and start a fresh one in the background. */

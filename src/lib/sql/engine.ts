@@ -185,6 +185,23 @@ export class SqlEngine {
     return this.info;
   }
 
+  /**
+   * The open database as a SQLite file: the pristine source bytes (the working copy is never
+   * modified), or, for a database built from CREATE/INSERT text, a fresh build of it exported.
+   */
+  exportBytes(): Uint8Array {
+    const src = this.source;
+    if (!src) throw new SqlError('no database is open');
+    if (src.kind === 'bytes') return src.bytes.slice();
+    const db = new this.SQL.Database();
+    try {
+      db.exec(src.sql);
+      return db.export();
+    } finally {
+      db.close();
+    }
+  }
+
   /** Throw away the working copy and rebuild it from the pristine source. */
   private restore(): void {
     if (!this.source) return;

@@ -35,6 +35,10 @@ export class LocalSqlEngine implements SqlEngine {
     return locateSqlError(sql, message, (s) => this.engine.check(s));
   }
 
+  async export(): Promise<Uint8Array> {
+    return this.engine.exportBytes();
+  }
+
   dispose(): void {
     this.engine.close();
   }

@@ -1,6 +1,7 @@
 /** The Ask page's database: open from a file, a URL, a schema or the demo; reopened after a reload. */
 import type { DbInfo, DbSource } from '../../lib/sql/engine.ts';
 import type { TableInfo } from '../../lib/types.ts';
+import type { ImportResult } from '../../lib/import/session.ts';
 import type { ShareState } from '../../lib/share/codec.ts';
 import { errorMessage } from '../../lib/errors.ts';
 import { applyNotes, dbIdentity, emptyNotes, parseNotes, withNote, type NotesDoc } from '../../lib/notes/notes.ts';
@@ -161,6 +162,28 @@ export class DatabaseState {
     } catch (e) {
       this.#error = errorMessage(e);
     }
+  }
+
+  /**
+   * A database built from imported files: opened (and saved for the next visit) like a .sqlite
+   * file; the tables keep the import's notes (original headers as column notes). Throws when it
+   * cannot be opened, and the current database stays open then.
+   */
+  async openImported(r: Pick<ImportResult, 'bytes' | 'name' | 'tables'>): Promise<void> {
+    await this.open({ kind: 'bytes', bytes: r.bytes, name: r.name });
+    if (!this.#info) return;
+    // The files' original headers become the columns' schema notes, stored with the database
+    // (columns that already have a note, from an earlier import of the same data, keep theirs).
+    await this.loadNotes();
+    let doc = this.#notes;
+    for (const t of r.tables) {
+      if (t.note && !doc.tables[t.name]?.note) doc = withNote(doc, t.name, null, t.note);
+      t.columnNotes?.forEach((n, i) => {
+        const col = t.columns[i];
+        if (n && col && !doc.tables[t.name]?.columns?.[col]) doc = withNote(doc, t.name, col, n);
+      });
+    }
+    if (doc !== this.#notes) await this.replaceNotes(doc).catch(() => {});
   }
 
   /** A database made from CREATE statements (the schema context of a question). */

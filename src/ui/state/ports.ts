@@ -13,6 +13,7 @@ import type { SqlClient } from '../../lib/sql/client.ts';
 import type { ProgressFn } from '../../lib/types.ts';
 import type { LexicalSource } from '../../lib/retrieve/lexical-search.ts';
 import type { LightQueryPort } from '../../lib/embed/light-query.ts';
+import type { Importer } from '../../lib/import/client.ts';
 
 export type { EmbedderInfo, GeneratorInfo };
 
@@ -59,6 +60,8 @@ export interface UiServices {
   lexical: LexicalSource;
   /** The fast query encoder: distillation, timing, the query-side decorator (issue 17). */
   light: LightQueryPort;
+  /** Files → a new SQLite database (the import worker in the page). */
+  importer: Importer;
 }
 
 /** The key-value store, typed by key (src/lib/index/store.ts). */

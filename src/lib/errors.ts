@@ -20,6 +20,7 @@ export type ErrorCode =
   | 'light-format'
   | 'pack'
   | 'webllm-model'
+  | 'instant-abstained'
   | 'internal';
 
 export function isErrorCode(code: unknown): code is ErrorCode {
@@ -43,6 +44,7 @@ const ERROR_CODES = [
   'light-format',
   'pack',
   'webllm-model',
+  'instant-abstained',
   'internal',
 ] as const satisfies readonly ErrorCode[];
 
@@ -68,6 +70,13 @@ export class ModelLoadError extends CodeRagError {
   constructor(model: string, cause: unknown, hint?: string) {
     const why = cause instanceof Error ? cause.message : String(cause);
     super(`could not load model "${model}": ${why}${hint ? ` (${hint})` : ''}`, 'model-load', { cause });
+  }
+}
+
+/** The instant generator found no filling of any example that fits the database (the reason says why). */
+export class InstantAbstainedError extends CodeRagError {
+  constructor(reason: string) {
+    super(reason, 'instant-abstained');
   }
 }
 

@@ -169,7 +169,7 @@ export async function ask(
       Promise.resolve(
         svc.buildPrompt({
           tables: input.tables,
-          examples: out.retrieved.map((r) => ({ question: r.example.question, sql: r.example.sql })),
+          examples: out.retrieved.map((r) => ({ question: r.example.question, sql: r.example.sql, score: r.score })),
           question: input.question,
         }),
       ),

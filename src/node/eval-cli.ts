@@ -7,7 +7,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { chooseDefaults, findCpuGenerator, findEmbedder } from '../lib/config.ts';
+import { chooseDefaults, findCpuGenerator, findEmbedder, INSTANT_GENERATOR } from '../lib/config.ts';
 import type { Corpus, ProgressFn, TableInfo } from '../lib/types.ts';
 import { FlatIndex } from '../lib/index/flat.ts';
 import type { IndexRecord } from '../lib/index/store.ts';
@@ -203,9 +203,13 @@ export async function runEvalCli(
   const generatorId = o.retrievalOnly ? null : (o.generator ?? defaults.cpuGenerator);
   const eSpec = findEmbedder(embedderId);
   if (!eSpec) throw new Error(`unknown --embedder "${embedderId}"`);
-  const gSpec = generatorId ? findCpuGenerator(generatorId) : undefined;
-  if (generatorId && !gSpec)
-    throw new Error(`unknown --generator "${generatorId}" (Node runs the CPU generators only)`);
+  // The instant generator needs no model: it answers in the SQL thread next to each database.
+  const instant = generatorId === INSTANT_GENERATOR.id;
+  const gSpec = generatorId && !instant ? findCpuGenerator(generatorId) : undefined;
+  if (generatorId && !instant && !gSpec)
+    throw new Error(
+      `unknown --generator "${generatorId}" (Node runs the CPU generators and ${INSTANT_GENERATOR.id} only)`,
+    );
   const eDtype = o.embedderDtype ?? o.dtype ?? eSpec.defaultDtype;
   const gDtype = gSpec ? (o.dtype ?? gSpec.defaultDtype) : undefined;
   if (!eSpec.dtypes.includes(eDtype))
@@ -216,7 +220,15 @@ export async function runEvalCli(
     ? await loadQueryAdapter(o.adapter, { expectDim: eSpec.dim, expectEmbedderId: eSpec.id })
     : null;
 
-  const baseConfig = runConfig(o, inputs, { modelsDir, eSpec, eDtype, gSpec, gDtype, adapterMeta: adapter?.meta });
+  const baseConfig = runConfig(o, inputs, {
+    modelsDir,
+    eSpec,
+    eDtype,
+    gSpec,
+    gDtype,
+    instant,
+    adapterMeta: adapter?.meta,
+  });
   // Resume: examples already scored by the same configuration (checked before the models load).
   const done = o.retrievalOnly ? [] : previousRuns(o, baseConfig, io);
 
@@ -226,14 +238,14 @@ export async function runEvalCli(
   );
   if (corpus) io.err(`[eval] corpus ${corpus.name} from ${loaded!.path}`);
   io.err(
-    `[eval] models from ${modelsDir ?? 'the Hugging Face Hub'}: embedder ${eSpec.id} (${eDtype})${gSpec ? `, generator ${gSpec.id} (${gDtype})` : ''}`,
+    `[eval] models from ${modelsDir ?? 'the Hugging Face Hub'}: embedder ${eSpec.id} (${eDtype})${gSpec ? `, generator ${gSpec.id} (${gDtype})` : instant ? `, generator ${INSTANT_GENERATOR.id} (no model)` : ''}`,
   );
   // One services object (src/node/services.ts): the embedder only when retrieving, the generator
   // only when generating, sql.js in a worker thread with the hard timeout.
   const services = await createNodeServices({
     embedderId: needCorpus ? eSpec.id : null,
     embedderDtype: eDtype,
-    generatorId: gSpec?.id,
+    generatorId: instant ? INSTANT_GENERATOR.id : gSpec?.id,
     generatorDtype: gDtype,
     sqlTimeoutMs: o.timeoutMs,
   });
@@ -390,7 +402,7 @@ export async function runEvalCli(
   const saved = o.out ? saveResult(o.out, JSON.stringify(report, null, 2) + '\n', 'coderag-eval') : null;
   io.log(formatEvalTable(runs));
   io.log(
-    `\n${items.length} questions (${dataset.name}), generator ${gSpec!.id} (${gDtype}), embedder ${eSpec.id} (${eDtype}), text mode ${textMode}, retriever ${o.retriever}` +
+    `\n${items.length} questions (${dataset.name}), generator ${generator!.id}${gDtype ? ` (${gDtype})` : ''}, embedder ${eSpec.id} (${eDtype}), text mode ${textMode}, retriever ${o.retriever}` +
       `${corpus ? `, corpus ${corpus.name}` : ''}\nwall time ${fmtDuration(wall)} (models ${loadModelsS.toFixed(1)} s, index ${indexS.toFixed(1)} s, eval ${evalS.toFixed(1)} s)` +
       `${sql.restarts ? `; ${sql.restarts} SQL worker restarts after hard timeouts` : ''}${saved ? `; JSON: ${saved.path}` : ''}`,
   );

@@ -102,6 +102,7 @@ export class AppState {
       indexes: this.indexes,
       adapter,
       llm: sv.generator,
+      instant: sv.instant,
       sql: sv.sql,
     });
     this.share = new ShareLinks({

@@ -16,6 +16,7 @@ import type { GeneratorState } from './generator.svelte.ts';
 import type { IndexesState } from './indexes.svelte.ts';
 import type { SettingsState } from './settings.svelte.ts';
 import type { UiServices } from './ports.ts';
+import type { AnswerGenerator } from '../../lib/services.ts';
 
 /** A follow-up question: the earlier turns it continues, and the question made self-contained (for retrieval). */
 export interface FollowUpContext {
@@ -58,6 +59,16 @@ export interface ShownAnswer {
   prompt: BuiltPrompt | null;
 }
 
+/** Who wrote the current answer's SQL. */
+export type AnsweredBy = 'model' | 'instant' | 'instant-while-loading';
+
+/** How an answer by the instant generator is marked while the chosen model is not ready. */
+export function instantNote(modelStatus: string): string {
+  return modelStatus === 'loading'
+    ? 'answered instantly by adapting retrieved examples; the model is still loading'
+    : 'answered instantly by adapting retrieved examples; the model is not loaded';
+}
+
 export class AnswerState {
   #question = $state('');
   #running = $state(false);
@@ -69,6 +80,9 @@ export class AnswerState {
   #generation = $state<GenerateResult | null>(null);
   #result = $state.raw<QueryResult | null>(null);
   #error = $state<StageError | null>(null);
+  #answeredBy = $state<AnsweredBy | null>(null);
+  #instantNote = $state<string | null>(null);
+  #askedQuestion = $state('');
   #askAbort: AbortController | null = null;
   #hooks: AnswerHooks | null = null;
 
@@ -77,8 +91,9 @@ export class AnswerState {
     const { database, generator, indexes, settings } = this.deps;
     if (this.#running) return '';
     if (!database.info) return 'Open a database first.';
-    if (generator.status === 'needs-confirm') return 'Load a model first (see above).';
-    if (generator.status !== 'ready') return 'Waiting for the model…';
+    // the instant generator answers while the chosen model is not ready
+    if (!this.deps.instant && generator.status === 'needs-confirm') return 'Load a model first (see above).';
+    if (!this.deps.instant && generator.status !== 'ready') return 'Waiting for the model…';
     if (settings.value.k > 0 && indexes.status !== 'ready') return 'Waiting for the index…';
     if (!this.#question.trim()) return 'Type a question.';
     return null;
@@ -95,6 +110,11 @@ export class AnswerState {
       adapter: AdapterState;
       /** The loaded model (the AnswerGenerator seam). */
       llm: Pick<UiServices['generator'], 'buildPrompt' | 'buildFollowUpPrompt' | 'generate'>;
+      /**
+       * The instant generator (same seam, no download): answers when it is the chosen engine,
+       * and while the chosen model is not ready (then the answer says so). Absent: questions wait.
+       */
+      instant?: Pick<AnswerGenerator, 'buildPrompt' | 'buildFollowUpPrompt' | 'generate'>;
       sql: Pick<UiServices['sql'], 'exec'>;
     },
   ) {}
@@ -134,6 +154,33 @@ export class AnswerState {
   get error(): StageError | null {
     return this.#error;
   }
+  /** Who wrote the current answer (null before the first question, or for SQL typed by hand). */
+  get answeredBy(): AnsweredBy | null {
+    return this.#answeredBy;
+  }
+  /** The mark on an answer written by the instant generator while the model was not ready. */
+  get instantNote(): string | null {
+    return this.#instantNote;
+  }
+  /** The model is ready now, and the current answer came from the instant generator meanwhile. */
+  get canReask(): boolean {
+    const g = this.deps.generator;
+    return (
+      !this.#running &&
+      this.#answeredBy === 'instant-while-loading' &&
+      g.ready &&
+      g.info?.engine !== 'instant' &&
+      !!this.#askedQuestion.trim()
+    );
+  }
+
+  /** Ask the last question again, now with the model. */
+  async reask(): Promise<void> {
+    if (!this.canReask) return;
+    this.#question = this.#askedQuestion;
+    await this.ask();
+  }
+
   get canAsk(): boolean {
     return this.#canAsk;
   }
@@ -148,6 +195,8 @@ export class AnswerState {
   /** Put a stored answer on screen (the live stages of the last question are cleared). */
   show(a: ShownAnswer): void {
     this.#stream = '';
+    this.#answeredBy = null;
+    this.#instantNote = null;
     this.#generation = null;
     this.clearRetrieval();
     this.#sqlText = a.sql;
@@ -166,8 +215,12 @@ export class AnswerState {
   }
 
   async ask(): Promise<void> {
-    const { settings, database, corpus, generator, indexes, llm, sql } = this.deps;
-    if (!this.#canAsk || !generator.info) return;
+    const { settings, database, corpus, generator, indexes, sql, instant } = this.deps;
+    if (!this.#canAsk) return;
+    const modelReady = generator.ready && !!generator.info && generator.info.engine !== 'instant';
+    const viaInstant = !modelReady;
+    if (viaInstant && !instant) return;
+    const llm = viaInstant ? instant! : this.deps.llm;
     const ac = new AbortController();
     this.#askAbort = ac;
     this.#running = true;
@@ -179,8 +232,12 @@ export class AnswerState {
     this.#generation = null;
     this.#result = null;
     this.#error = null;
-    const format = generator.info.format;
+    const chosenInstant = generator.info?.engine === 'instant' && generator.ready;
+    this.#answeredBy = modelReady ? 'model' : chosenInstant ? 'instant' : 'instant-while-loading';
+    this.#instantNote = this.#answeredBy === 'instant-while-loading' ? instantNote(generator.status) : null;
+    const format = viaInstant ? 'instant' : generator.info!.format;
     const question = this.#question;
+    this.#askedQuestion = question;
     const s = settings.value;
     let followUp: FollowUpContext | null = null;
     let stopped = false;
@@ -281,6 +338,8 @@ export class AnswerState {
     this.#error = null;
     this.#result = null;
     this.#sqlText = text;
+    this.#answeredBy = null;
+    this.#instantNote = null;
     try {
       this.#result = await this.deps.sql.exec(text, { timeoutMs: this.deps.settings.value.timeoutMs });
     } catch (e) {

@@ -13,7 +13,13 @@ import { FlatIndex } from '../lib/index/flat.ts';
 import type { IndexRecord } from '../lib/index/store.ts';
 import { indexCorpus } from '../lib/rag/pipeline.ts';
 import type { TextMode } from '../lib/rag/doc-text.ts';
-import { Retrieval, needsMaskedIndex, type RetrieverName } from '../lib/retrieve/strategies.ts';
+import {
+  Retrieval,
+  needsMaskedIndex,
+  parseRetriever,
+  type Drafter,
+  type RetrieverName,
+} from '../lib/retrieve/strategies.ts';
 import { runEval, runRetrievalEval, type EvalServices } from '../lib/eval/runner.ts';
 import { searchOver } from '../lib/index/search.ts';
 import { loadAdapterJson, withQueryAdapter, type AdapterMeta, type LinearAdapter } from '../lib/train/adapter.ts';
@@ -262,9 +268,29 @@ export async function runEvalCli(
   // The query adapter decorates the plain-question side only, as in the app.
   const queries = embedder ? cachingQueries(embedder) : null;
   const adapted = queries && adapter ? withQueryAdapter(queries, adapter) : queries;
+  // draft-rerank drafts with the instant generator over the question's own database (opened in
+  // the SQL thread when another one is open; the generation runs open the same one first).
+  let openDbId: string | null = null;
+  const ensureDb = async (dbId: string) => {
+    if (openDbId === dbId && services.sql.current) return services.sql.current;
+    openDbId = null;
+    const info = await services.sql.open(dataset.source(dbId));
+    openDbId = dbId;
+    return info;
+  };
+  const draft: Drafter | undefined =
+    parseRetriever(o.retriever).base === 'draft-rerank'
+      ? async (req, { dbId, signal }) => {
+          if (!dbId) return null;
+          await ensureDb(dbId);
+          const a = await services.sql.instant({ ...req, budgetMs: 1000, dbKey: dbId }, signal);
+          return a.sql;
+        }
+      : undefined;
   const retrieverOver = (index: VectorSearch) =>
     new Retrieval({
       corpus: corpus!,
+      ...(draft ? { draft } : {}),
       dense: { embedder: adapted!, index },
       ...(maskedIndex ? { maskedDense: { embedder: queries!, index: maskedIndex.index } } : {}),
     }).retriever(o.retriever as RetrieverName);
@@ -329,7 +355,7 @@ export async function runEvalCli(
     buildPrompt: (input) => generator!.buildPrompt(input, o.maxNewTokens),
     generate: (p, onToken, sig) => generator!.generate(p, { onToken, signal: sig, maxNewTokens: o.maxNewTokens }),
     openDb: async (dbId): Promise<{ tables: TableInfo[] }> => {
-      const info = await sql.open(dataset.source(dbId));
+      const info = await ensureDb(dbId);
       return { tables: dataset.tables(dbId) ?? info.tables };
     },
     exec: (s) => sql.exec(s, { timeoutMs: o.timeoutMs }),

@@ -5,7 +5,6 @@
  */
 import { describe, expect, test } from 'vitest';
 import { Retrieval, type Drafter } from '../../src/lib/retrieve/strategies.ts';
-import { sqlSkeleton } from '../../src/lib/sql/normalize.ts';
 import { makeCorpus } from './ui-fakes.ts';
 
 const corpus = makeCorpus('c', [

@@ -262,12 +262,10 @@ export class Retrieval {
       const ex = this.deps.corpus.examples[h.row];
       return { question: ex.question, sql: ex.sql, score: h.score };
     });
-    let sql: string | null = null;
-    try {
-      sql = await this.deps.draft({ question, tables: o.tables, examples }, { dbId: o.dbId, signal: o.signal });
-    } catch {
-      sql = null;
-    }
+    // a drafter that fails is no draft
+    const sql = await this.deps
+      .draft({ question, tables: o.tables, examples }, { dbId: o.dbId, signal: o.signal })
+      .catch(() => null);
     throwIfAborted(o.signal, 'retrieval');
     return sql ? sqlSkeleton(sql) : null;
   }

@@ -92,6 +92,8 @@ export class AppState {
       embed: sv.embedder,
       index: sv.index,
       lexical: sv.lexical,
+      // draft-rerank's draft: the instant generator over the open database (in the SQL worker)
+      draft: (req, o) => sv.sql.instant({ ...req, budgetMs: 1000 }, o.signal).then((a) => a.sql),
       onReady: () => void this.share.runPending(),
     });
     this.answer = new AnswerState({

@@ -3,7 +3,9 @@
  * the retrieval pool. Dev is a TEST here: nothing is tuned on it.
  *
  *   npx tsx scripts/instant-lab.ts [--retriever vote,dense] [--k 3,10] [--limit N] [--no-dense]
- *                                  [--budget MS] [--show N] [--train-check N]
+ *                                  [--budget MS] [--show N] [--train-check N] [--out FILE]
+ *
+ * --out FILE      also write the runs as JSON (docs/instant.results.json), with EX by question kind
  *
  * --no-dense      retrieval without the embedder (the vote pool is masked BM25 only)
  * --train-check N fill N train questions from examples of OTHER databases (retrieval excludes the
@@ -16,6 +18,7 @@
  */
 import { searchOver } from '../src/lib/index/search.ts';
 import path from 'node:path';
+import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { defaultTestEmbedderId, loadEmbedder, spiderDir, sqlJs, repoRoot } from '../src/node/host.ts';
 import { embedCached } from '../src/node/embed-cache.ts';
@@ -44,6 +47,7 @@ const { values: args } = parseArgs({
     'train-check': { type: 'string' },
     tune: { type: 'boolean', default: false },
     'edit-top': { type: 'string', default: '3' },
+    out: { type: 'string' },
   },
 });
 
@@ -114,6 +118,20 @@ const ci = (x: number, n: number) => {
   return `[${(100 * w.lo).toFixed(1)}, ${(100 * w.hi).toFixed(1)}]`;
 };
 
+/** The kind of a gold query, for the per-kind table: the first that applies. */
+function queryKind(sql: string): string {
+  const s = sql.toLowerCase();
+  if (/\b(union|intersect|except)\b/.test(s)) return 'set operation';
+  if ((s.match(/\bselect\b/g) ?? []).length > 1) return 'nested';
+  if (/\bjoin\b/.test(s)) return 'join';
+  if (/\bgroup by\b/.test(s)) return 'group by';
+  if (/\border by\b/.test(s)) return 'order by';
+  if (/\bwhere\b/.test(s)) return 'where';
+  return 'plain';
+}
+
+const results: Record<string, unknown>[] = [];
+const tLab = Date.now();
 console.log(`dev ${items.length} questions, corpus ${corpus.examples.length}, dense ${dense ? 'yes' : 'no'}`);
 for (const name of retrievers) {
   for (const k of ks) {
@@ -126,6 +144,7 @@ for (const name of retrievers) {
     let shapeInK = 0;
     const lat: number[] = [];
     let shown = 0;
+    const kinds = new Map<string, { n: number; ex: number; abstain: number }>();
     for (const item of items) {
       const e = engineFor(item.dbId);
       let gen = gens.get(item.dbId);
@@ -149,6 +168,12 @@ for (const name of retrievers) {
       if (s.ex && isHard) exHard++;
       if (s.skeleton_match) skel++;
       if (ans.abstained) abst++;
+      const kind = queryKind(item.gold);
+      const kc = kinds.get(kind) ?? { n: 0, ex: 0, abstain: 0 };
+      kc.n++;
+      if (s.ex) kc.ex++;
+      if (ans.abstained) kc.abstain++;
+      kinds.set(kind, kc);
       if (shown < show && !s.ex) {
         shown++;
         console.log(
@@ -161,7 +186,44 @@ for (const name of retrievers) {
     console.log(
       `${name} k=${k}: EX ${pct(ex, n)} ${ci(ex, n)} | EX non-trivial ${pct(exHard, hard)} ${ci(exHard, hard)} (n=${hard}) | skeleton ${pct(skel, n)} | gold shape in top-k ${pct(shapeInK, n)} | abstain ${pct(abst, n)} | p50 ${median(lat).toFixed(1)} ms p90 ${percentile(lat, 90).toFixed(1)} ms`,
     );
+    const rate = (x: number, m: number) => {
+      const w = wilson(x, m);
+      return { hits: x, n: m, rate: round(x / Math.max(1, m)), ci95: [round(w.lo), round(w.hi)] };
+    };
+    results.push({
+      retriever: name,
+      k,
+      questions: n,
+      ex: rate(ex, n),
+      ex_non_trivial: rate(exHard, hard),
+      skeleton_match: rate(skel, n),
+      gold_shape_in_top_k: rate(shapeInK, n),
+      abstain: rate(abst, n),
+      latency_ms: { p50: round(median(lat), 1), p90: round(percentile(lat, 90), 1) },
+      by_kind: Object.fromEntries(
+        [...kinds].map(([kd, c]) => [kd, { n: c.n, ex: round(c.ex / c.n), abstain: round(c.abstain / c.n) }]),
+      ),
+    });
+    if (args.out) writeOut();
   }
+}
+
+function round(x: number, d = 4): number {
+  const f = 10 ** d;
+  return Math.round(x * f) / f;
+}
+
+function writeOut(): void {
+  const report = {
+    what: 'instant generator (src/lib/instant) on Spider dev; retrieval pool: Spider train; dev is a test, nothing tuned on it',
+    how: `npx tsx scripts/instant-lab.ts --retriever ${retrievers.join(',')} --k ${ks.join(',')} --out ...; in process (sql.js in Node, no worker), budget ${budgetMs} ms`,
+    non_trivial: 'gold result has more than one row, or more than one column, or a value that is not a number',
+    embedder: dense ? defaultTestEmbedderId() : null,
+    date: new Date().toISOString(),
+    wall_s: Math.round((Date.now() - tLab) / 1000),
+    runs: results,
+  };
+  writeFileSync(args.out!, JSON.stringify(report, null, 2) + '\n');
 }
 
 /** The schema names a query uses (lower case, aliases T1.. dropped), sorted: compares fillings without values. */

@@ -5,12 +5,20 @@ import initSqlJs from 'sql.js';
 import sqlWasm from 'sql.js/dist/sql-wasm-browser.wasm?url';
 import { SqlEngine, type DbSource, type ExecOptions } from '../src/lib/sql/engine.ts';
 import { locateSqlError } from '../src/lib/sql/locate-error.ts';
+import { InstantHost, type InstantWireRequest } from '../src/lib/instant/host.ts';
 
 const enginePromise = initSqlJs({ locateFile: () => sqlWasm }).then((SQL) => new SqlEngine(SQL));
+const instant = new InstantHost(() => enginePromise);
 
 const api = {
   async open(src: DbSource) {
-    return (await enginePromise).open(src);
+    const info = (await enginePromise).open(src);
+    instant.reset();
+    return info;
+  },
+  /** The instant generator next to the database (src/lib/instant/host.ts). */
+  async instant(req: InstantWireRequest) {
+    return instant.answer(req);
   },
   async exec(sql: string, opts?: ExecOptions) {
     return (await enginePromise).exec(sql, opts);

@@ -12,7 +12,7 @@ import type { DistillJobRequest, DistillJobResult } from '../lib/embed/distill-j
 import type { IndexApi } from '../../workers/index.worker.ts';
 import type { LlmApi } from '../../workers/llm.worker.ts';
 import type { BrowserModelConfig } from './runtime.ts';
-import type { Dtype, PromptFormat } from '../lib/config.ts';
+import type { Dtype, GeneratorEngine, PromptFormat } from '../lib/config.ts';
 import type { EmbedOptions, Embedder } from '../lib/embed/embedder.ts';
 import type { IndexMeta, IndexRecord } from '../lib/index/store.ts';
 import type { RestoreResult } from '../lib/index/service.ts';
@@ -164,7 +164,7 @@ export class WorkerIndexService implements IndexServiceApi {
 
 export interface GeneratorInfo {
   id: string;
-  engine: 'webllm' | 'transformers';
+  engine: GeneratorEngine;
   format: PromptFormat;
   device: string;
   contextTokens?: number;
@@ -183,7 +183,7 @@ export class WorkerGenerator implements AnswerGenerator {
   get id(): string {
     return this.info?.id ?? '';
   }
-  get engine(): 'webllm' | 'transformers' {
+  get engine(): GeneratorEngine {
     return this.info?.engine ?? 'transformers';
   }
   get format(): PromptFormat {

@@ -11,7 +11,8 @@ import type { LlmApi } from '../../workers/llm.worker.ts';
 import type { SqlApi } from '../../workers/sql.worker.ts';
 import type { ImportApi } from '../../workers/import.worker.ts';
 import { ImportClient } from '../lib/import/client.ts';
-import type { Services } from '../lib/services.ts';
+import type { AnswerGenerator, Services } from '../lib/services.ts';
+import { createInstantGenerator } from '../lib/instant/engine.ts';
 import { SqlClient } from '../lib/sql/client.ts';
 import { registerErrorTransfer } from '../lib/errors-transfer.ts';
 import type { LexicalApi } from '../lib/retrieve/lexical-search.ts';
@@ -70,6 +71,8 @@ export interface BrowserServices extends Services {
   embedder: WorkerEmbedder;
   index: WorkerIndexService;
   generator: WorkerGenerator;
+  /** The instant generator (no download), answering in the SQL worker next to the database. */
+  instant: AnswerGenerator;
   sql: SqlClient;
   /** BM25 indexes per corpus, built in the lexical worker. */
   lexical: WorkerLexicalSource;
@@ -103,6 +106,7 @@ export function createBrowserServices(o: { sqlTimeoutMs?: number } = {}): Browse
     embedder,
     index: new WorkerIndexService(index.api),
     generator: new WorkerGenerator(llm.api),
+    instant: createInstantGenerator(sql),
     sql,
     lexical: new WorkerLexicalSource(lexical.api),
     light: new WorkerLightQuery(embed.api, embedder, () => {

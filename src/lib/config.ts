@@ -122,7 +122,28 @@ export const EMBEDDERS: EmbedderSpec[] = [
   },
 ];
 
-export type PromptFormat = 'tiny-sql' | 'mistral-inst' | 'chatml' | 'plain';
+export type PromptFormat = 'tiny-sql' | 'mistral-inst' | 'chatml' | 'plain' | 'instant';
+
+/** Where a generator runs: WebLLM (WebGPU), transformers.js (CPU), or the model-free instant generator. */
+export type GeneratorEngine = 'webllm' | 'transformers' | 'instant';
+
+/** The model-free generator (src/lib/instant/): adapts the retrieved examples' SQL to the database. */
+export interface InstantGeneratorSpec {
+  id: 'instant';
+  label: string;
+  format: 'instant';
+  /** Nothing to download. */
+  sizeMB: 0;
+  note: string;
+}
+
+export const INSTANT_GENERATOR: InstantGeneratorSpec = {
+  id: 'instant',
+  label: 'Instant (no download)',
+  format: 'instant',
+  sizeMB: 0,
+  note: 'Adapts the retrieved examples to this database (schema linking, slot filling, execution); cannot explain SQL or follow instructions.',
+};
 
 export interface CpuGeneratorSpec {
   id: string;

@@ -22,6 +22,7 @@ export type ErrorCode =
   | 'workspace-format'
   | 'webllm-model'
   | 'import-format'
+  | 'instant-abstained'
   | 'internal';
 
 export function isErrorCode(code: unknown): code is ErrorCode {
@@ -47,6 +48,7 @@ const ERROR_CODES = [
   'workspace-format',
   'webllm-model',
   'import-format',
+  'instant-abstained',
   'internal',
 ] as const satisfies readonly ErrorCode[];
 
@@ -72,6 +74,13 @@ export class ModelLoadError extends CodeRagError {
   constructor(model: string, cause: unknown, hint?: string) {
     const why = cause instanceof Error ? cause.message : String(cause);
     super(`could not load model "${model}": ${why}${hint ? ` (${hint})` : ''}`, 'model-load', { cause });
+  }
+}
+
+/** The instant generator found no filling of any example that fits the database (the reason says why). */
+export class InstantAbstainedError extends CodeRagError {
+  constructor(reason: string) {
+    super(reason, 'instant-abstained');
   }
 }
 

@@ -21,7 +21,7 @@ import type { RestoreResult } from './index/service.ts';
 import type { SearchHit } from './index/vector-index.ts';
 import type { GenerateOptions, GenerateResult } from './llm/generator.ts';
 import type { BuiltPrompt, ExplainInput, FollowUpInput, PromptInput } from './llm/prompts.ts';
-import type { PromptFormat } from './config.ts';
+import type { GeneratorEngine, PromptFormat } from './config.ts';
 import type { DbInfo, DbSource, ExecOptions } from './sql/engine.ts';
 import type { SqlErrorSpot } from './sql/locate-error.ts';
 import type { QueryResult, TableInfo } from './types.ts';
@@ -99,7 +99,7 @@ export interface Retriever {
  */
 export interface AnswerGenerator {
   readonly id: string;
-  readonly engine: 'webllm' | 'transformers';
+  readonly engine: GeneratorEngine;
   readonly format: PromptFormat;
   /** Prompt token budget (context minus reserved answer tokens). */
   readonly contextTokens: number;

@@ -8,13 +8,19 @@
 import { CODE_EVAL_USAGE, runCodeEval } from './code/eval.ts';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { chooseDefaults, findCpuGenerator, findEmbedder } from '../lib/config.ts';
+import { chooseDefaults, findCpuGenerator, findEmbedder, INSTANT_GENERATOR } from '../lib/config.ts';
 import type { Corpus, ProgressFn, TableInfo } from '../lib/types.ts';
 import { FlatIndex } from '../lib/index/flat.ts';
 import type { IndexRecord } from '../lib/index/store.ts';
 import { indexCorpus } from '../lib/rag/pipeline.ts';
 import type { TextMode } from '../lib/rag/doc-text.ts';
-import { Retrieval, needsMaskedIndex, type RetrieverName } from '../lib/retrieve/strategies.ts';
+import {
+  Retrieval,
+  needsMaskedIndex,
+  parseRetriever,
+  type Drafter,
+  type RetrieverName,
+} from '../lib/retrieve/strategies.ts';
 import { runEval, runRetrievalEval, type EvalServices } from '../lib/eval/runner.ts';
 import { searchOver } from '../lib/index/search.ts';
 import { loadAdapterJson, withQueryAdapter, type AdapterMeta, type LinearAdapter } from '../lib/train/adapter.ts';
@@ -205,9 +211,13 @@ export async function runEvalCli(
   const generatorId = o.retrievalOnly ? null : (o.generator ?? defaults.cpuGenerator);
   const eSpec = findEmbedder(embedderId);
   if (!eSpec) throw new Error(`unknown --embedder "${embedderId}"`);
-  const gSpec = generatorId ? findCpuGenerator(generatorId) : undefined;
-  if (generatorId && !gSpec)
-    throw new Error(`unknown --generator "${generatorId}" (Node runs the CPU generators only)`);
+  // The instant generator needs no model: it answers in the SQL thread next to each database.
+  const instant = generatorId === INSTANT_GENERATOR.id;
+  const gSpec = generatorId && !instant ? findCpuGenerator(generatorId) : undefined;
+  if (generatorId && !instant && !gSpec)
+    throw new Error(
+      `unknown --generator "${generatorId}" (Node runs the CPU generators and ${INSTANT_GENERATOR.id} only)`,
+    );
   const eDtype = o.embedderDtype ?? o.dtype ?? eSpec.defaultDtype;
   const gDtype = gSpec ? (o.dtype ?? gSpec.defaultDtype) : undefined;
   if (!eSpec.dtypes.includes(eDtype))
@@ -218,7 +228,15 @@ export async function runEvalCli(
     ? await loadQueryAdapter(o.adapter, { expectDim: eSpec.dim, expectEmbedderId: eSpec.id })
     : null;
 
-  const baseConfig = runConfig(o, inputs, { modelsDir, eSpec, eDtype, gSpec, gDtype, adapterMeta: adapter?.meta });
+  const baseConfig = runConfig(o, inputs, {
+    modelsDir,
+    eSpec,
+    eDtype,
+    gSpec,
+    gDtype,
+    instant,
+    adapterMeta: adapter?.meta,
+  });
   // Resume: examples already scored by the same configuration (checked before the models load).
   const done = o.retrievalOnly ? [] : previousRuns(o, baseConfig, io);
 
@@ -228,14 +246,14 @@ export async function runEvalCli(
   );
   if (corpus) io.err(`[eval] corpus ${corpus.name} from ${loaded!.path}`);
   io.err(
-    `[eval] models from ${modelsDir ?? 'the Hugging Face Hub'}: embedder ${eSpec.id} (${eDtype})${gSpec ? `, generator ${gSpec.id} (${gDtype})` : ''}`,
+    `[eval] models from ${modelsDir ?? 'the Hugging Face Hub'}: embedder ${eSpec.id} (${eDtype})${gSpec ? `, generator ${gSpec.id} (${gDtype})` : instant ? `, generator ${INSTANT_GENERATOR.id} (no model)` : ''}`,
   );
   // One services object (src/node/services.ts): the embedder only when retrieving, the generator
   // only when generating, sql.js in a worker thread with the hard timeout.
   const services = await createNodeServices({
     embedderId: needCorpus ? eSpec.id : null,
     embedderDtype: eDtype,
-    generatorId: gSpec?.id,
+    generatorId: instant ? INSTANT_GENERATOR.id : gSpec?.id,
     generatorDtype: gDtype,
     sqlTimeoutMs: o.timeoutMs,
   });
@@ -252,9 +270,29 @@ export async function runEvalCli(
   // The query adapter decorates the plain-question side only, as in the app.
   const queries = embedder ? cachingQueries(embedder) : null;
   const adapted = queries && adapter ? withQueryAdapter(queries, adapter) : queries;
+  // draft-rerank drafts with the instant generator over the question's own database (opened in
+  // the SQL thread when another one is open; the generation runs open the same one first).
+  let openDbId: string | null = null;
+  const ensureDb = async (dbId: string) => {
+    if (openDbId === dbId && services.sql.current) return services.sql.current;
+    openDbId = null;
+    const info = await services.sql.open(dataset.source(dbId));
+    openDbId = dbId;
+    return info;
+  };
+  const draft: Drafter | undefined =
+    parseRetriever(o.retriever).base === 'draft-rerank'
+      ? async (req, { dbId, signal }) => {
+          if (!dbId) return null;
+          await ensureDb(dbId);
+          const a = await services.sql.instant({ ...req, budgetMs: 1000, dbKey: dbId }, signal);
+          return a.sql;
+        }
+      : undefined;
   const retrieverOver = (index: VectorSearch) =>
     new Retrieval({
       corpus: corpus!,
+      ...(draft ? { draft } : {}),
       dense: { embedder: adapted!, index },
       ...(maskedIndex ? { maskedDense: { embedder: queries!, index: maskedIndex.index } } : {}),
     }).retriever(o.retriever as RetrieverName);
@@ -320,7 +358,7 @@ export async function runEvalCli(
     generate: (p, onToken, sig, sampling) =>
       generator!.generate(p, { onToken, signal: sig, maxNewTokens: o.maxNewTokens, ...sampling }),
     openDb: async (dbId): Promise<{ tables: TableInfo[] }> => {
-      const info = await sql.open(dataset.source(dbId));
+      const info = await ensureDb(dbId);
       return { tables: dataset.tables(dbId) ?? info.tables };
     },
     exec: (s) => sql.exec(s, { timeoutMs: o.timeoutMs }),
@@ -411,7 +449,7 @@ export async function runEvalCli(
   for (const r of runs)
     if (r.vote) io.log(`\nk=${r.k} voting (${o.candidates} candidates):\n${formatVoteSummary(r.vote)}`);
   io.log(
-    `\n${items.length} questions (${dataset.name}), generator ${gSpec!.id} (${gDtype}), embedder ${eSpec.id} (${eDtype}), text mode ${textMode}, retriever ${o.retriever}` +
+    `\n${items.length} questions (${dataset.name}), generator ${generator!.id}${gDtype ? ` (${gDtype})` : ''}, embedder ${eSpec.id} (${eDtype}), text mode ${textMode}, retriever ${o.retriever}` +
       `${corpus ? `, corpus ${corpus.name}` : ''}\nwall time ${fmtDuration(wall)} (models ${loadModelsS.toFixed(1)} s, index ${indexS.toFixed(1)} s, eval ${evalS.toFixed(1)} s)` +
       `${sql.restarts ? `; ${sql.restarts} SQL worker restarts after hard timeouts` : ''}${saved ? `; JSON: ${saved.path}` : ''}`,
   );

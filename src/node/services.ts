@@ -4,10 +4,12 @@
  *
  *   embedder   transformers.js on the CPU (local ../shared/models, or the Hub)
  *   index      IndexService over an IndexedDB store (fake-indexeddb in memory unless one is given)
- *   generator  transformers.js CPU generator behind LocalGenerator (prompts cut with its tokenizer)
+ *   generator  transformers.js CPU generator behind LocalGenerator (prompts cut with its tokenizer),
+ *              or the instant generator ('instant': no model, answers in the SQL thread)
  *   sql        sql.js in a worker thread behind SqlClient (hard timeout: the thread is terminated)
  */
-import { findEmbedder, type Dtype } from '../lib/config.ts';
+import { findEmbedder, INSTANT_GENERATOR, type Dtype } from '../lib/config.ts';
+import { createInstantGenerator } from '../lib/instant/engine.ts';
 import type { Embedder } from '../lib/embed/embedder.ts';
 import { IndexService } from '../lib/index/service.ts';
 import { IndexStore } from '../lib/index/store.ts';
@@ -29,7 +31,7 @@ export interface NodeServicesOptions {
    */
   embedderId?: string | null;
   embedderDtype?: Dtype;
-  /** A CPU generator registry id (e.g. 'tiny-sql-lm'); none = no generator. */
+  /** A CPU generator registry id (e.g. 'tiny-sql-lm'), or 'instant'; none = no generator. */
   generatorId?: string;
   generatorDtype?: Dtype;
   /** A store to keep indexes in; default: a fresh in-memory IndexedDB (fake-indexeddb). */
@@ -64,13 +66,17 @@ export async function createNodeServices(o: NodeServicesOptions = {}): Promise<N
     throw new Error(`unknown embedder "${embedderId}"`);
   const [embedder, engine, store] = await Promise.all([
     o.embedder ?? (embedderId === null ? null : loadEmbedder(embedderId, o.embedderDtype)),
-    o.generatorId ? loadCpuGenerator(o.generatorId, o.generatorDtype) : null,
+    o.generatorId && o.generatorId !== INSTANT_GENERATOR.id ? loadCpuGenerator(o.generatorId, o.generatorDtype) : null,
     o.indexStore ?? memoryStore(),
     voyReady(),
   ]);
   const index = new IndexService(store, { flat: flatFactory, voy: voyFactory, int8: int8Factory, ivf: ivfFactory });
-  const generator = engine ? new LocalGenerator(engine) : null;
   const sql = nodeSqlClient(o.sqlTimeoutMs);
+  const generator = engine
+    ? new LocalGenerator(engine)
+    : o.generatorId === INSTANT_GENERATOR.id
+      ? createInstantGenerator(sql)
+      : null;
   return {
     embedder,
     index,

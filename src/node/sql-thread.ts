@@ -18,10 +18,13 @@ import { DEFAULT_MAX_ROWS, DEFAULT_TIMEOUT_MS } from '../lib/sql/engine.ts';
 import { SqlClient, type SqlRemote, type SqlWorkerHandle } from '../lib/sql/client.ts';
 import { CodeRagError, isErrorCode, SqlError, SqlRowLimitError, SqlTimeoutError } from '../lib/errors.ts';
 import type { QueryResult } from '../lib/types.ts';
+import type { InstantAnswer } from '../lib/instant/generator.ts';
+import type { InstantWireRequest } from '../lib/instant/host.ts';
 
 export type SqlRequest =
   | { id: number; method: 'open'; args: [DbSource] }
-  | { id: number; method: 'exec'; args: [string, ExecOptions | undefined] };
+  | { id: number; method: 'exec'; args: [string, ExecOptions | undefined] }
+  | { id: number; method: 'instant'; args: [InstantWireRequest] };
 
 export type SqlResponse =
   { id: number; ok: true; value: unknown } | { id: number; ok: false; error: { message: string; code: string } };
@@ -101,6 +104,7 @@ export function spawnSqlThread(): SqlWorkerHandle {
   const remote: SqlRemote = {
     open: (src: DbSource) => call<DbInfo>({ method: 'open', args: [src] }),
     exec: (sql: string, opts?: ExecOptions) => call<QueryResult>({ method: 'exec', args: [sql, opts] }, opts),
+    instant: (req: InstantWireRequest) => call<InstantAnswer>({ method: 'instant', args: [req] }),
   };
   return {
     remote,

@@ -9,19 +9,23 @@ import initSqlJs from 'sql.js';
 import { SqlEngine, type DbSource, type ExecOptions } from '../lib/sql/engine.ts';
 import { CodeRagError, errorMessage } from '../lib/errors.ts';
 import type { SqlRequest, SqlResponse } from './sql-thread.ts';
+import { InstantHost, type InstantWireRequest } from '../lib/instant/host.ts';
 
 if (!parentPort) throw new Error('sql-worker.ts must run in a worker thread');
 const port = parentPort;
 const enginePromise = initSqlJs().then((SQL) => new SqlEngine(SQL));
+const instant = new InstantHost(() => enginePromise);
 
 port.on('message', async (req: SqlRequest) => {
   let res: SqlResponse;
   try {
     const engine = await enginePromise;
-    const value =
-      req.method === 'open'
-        ? engine.open(req.args[0] as DbSource)
-        : engine.exec(req.args[0] as string, req.args[1] as ExecOptions | undefined);
+    let value: unknown;
+    if (req.method === 'open') {
+      value = engine.open(req.args[0] as DbSource);
+      instant.reset();
+    } else if (req.method === 'instant') value = await instant.answer(req.args[0] as InstantWireRequest);
+    else value = engine.exec(req.args[0] as string, req.args[1] as ExecOptions | undefined);
     res = { id: req.id, ok: true, value };
   } catch (e) {
     res = {

@@ -121,6 +121,8 @@ export class AppState {
       embed: sv.embedder,
       index: sv.index,
       lexical: sv.lexical,
+      // draft-rerank's draft: the instant generator over the open database (in the SQL worker)
+      draft: (req, o) => sv.sql.instant({ ...req, budgetMs: 1000 }, o.signal).then((a) => a.sql),
       onReady: () => void this.share.runPending(),
       prebuilt: (c) => this.demoPack(c),
     });
@@ -149,6 +151,7 @@ export class AppState {
       indexes: this.indexes,
       adapter,
       llm: sv.generator,
+      instant: sv.instant,
       sql: sv.sql,
       mine: this.mine,
     });

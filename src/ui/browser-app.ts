@@ -39,6 +39,7 @@ export function createBrowserUi(): Ui {
     embedder: bs.embedder,
     index: bs.index,
     generator: bs.generator,
+    instant: bs.instant,
     gpu: bs.remotes.llm,
     sql: bs.sql,
     newSql: newWorkerSql,

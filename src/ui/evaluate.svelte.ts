@@ -284,7 +284,9 @@ export class EvalState {
     const sql = this.sql;
     const corpus = app.corpus.current;
     // Dense is one strategy among the others; the adapter (when the run uses it) decorates the queries.
-    const retriever = corpus ? app.indexes.makeRetrieval(corpus, config.adapter).retriever(config.retriever) : null;
+    const retriever = corpus
+      ? app.indexes.makeRetrieval(corpus, config.adapter, false).retriever(config.retriever)
+      : null;
     const t0 = performance.now();
     let lastSave = 0;
     try {

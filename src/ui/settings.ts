@@ -7,7 +7,7 @@ import { parseRetriever, type RetrieverName } from '../lib/retrieve/strategies.t
 
 export type ModelSource = 'auto' | 'hub' | 'local';
 export type EmbedDevice = 'auto' | 'webgpu' | 'wasm';
-export type Engine = 'auto' | 'webllm' | 'cpu';
+export type Engine = 'auto' | 'webllm' | 'cpu' | 'instant';
 
 export interface Settings {
   /** 'auto': local models when the site serves ./models/index.json, else the Hub. */
@@ -125,7 +125,7 @@ const CHECKS: { [K in keyof Settings]: Check<Settings[K]> } = {
   ),
   retriever: isRetriever,
   adapterOn: isBoolean,
-  engine: oneOf(members<Engine>({ auto: true, webllm: true, cpu: true })),
+  engine: oneOf(members<Engine>({ auto: true, webllm: true, cpu: true, instant: true })),
   webllmFamily: oneOf(WEBLLM_MODELS.map((m) => m.family)),
   cpuModelId: idOrEmpty(CPU_GENERATORS.map((g) => g.id)),
   cpuDtype: oneOf(DTYPES),

@@ -23,6 +23,8 @@ import { int8Factory } from '../../src/lib/index/int8.ts';
 import { ivfFactory } from '../../src/lib/index/ivf.ts';
 import { SqlEngine } from '../../src/lib/sql/engine.ts';
 import { SqlClient } from '../../src/lib/sql/client.ts';
+import { InstantHost } from '../../src/lib/instant/host.ts';
+import { createInstantGenerator } from '../../src/lib/instant/engine.ts';
 import { sqlJs } from '../../src/node/host.ts';
 import { corpusHash } from '../../src/lib/corpus/hash.ts';
 import { LocalLexicalSource } from '../../src/lib/retrieve/lexical-search.ts';
@@ -128,14 +130,21 @@ export async function makeTestApp(
   let queryEncoder: Embedder | null = null;
   let interrupted = false;
   const engine = new SqlEngine(SQL);
+  const instantHost = new InstantHost(() => engine);
   const sql = new SqlClient(() => ({
     remote: {
-      open: async (src) => engine.open(src),
+      open: async (src) => {
+        const info = engine.open(src);
+        instantHost.reset();
+        return info;
+      },
       exec: async (q, o) => {
         if (script.execHold) await script.execHold;
         return engine.exec(q, o);
       },
       export: async () => engine.exportBytes(),
+      // the real instant generator next to the database, as the page's SQL worker runs it
+      instant: async (req) => instantHost.answer(req),
     },
     terminate: () => {},
   }));
@@ -296,6 +305,7 @@ export async function makeTestApp(
     embedder,
     index: indexService,
     generator,
+    instant: createInstantGenerator(sql),
     gpu: {
       probe: async () => ({ available: false, shaderF16: false, isFallback: false, reason: 'no WebGPU in Node' }),
       planWebLlm: async () => {

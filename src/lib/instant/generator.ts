@@ -102,6 +102,8 @@ export const DEFAULT_WEIGHTS: InstantWeights = { fill: 1, prior: 1.6, shape: 2, 
 
 /** Weight of the example's rank in a candidate's score: 1 / (1 + RANK_DECAY * rank). */
 const RANK_DECAY = 0.35;
+/** Candidates executed even past the time budget (when there are that many). */
+const MIN_EXECUTED = 3;
 /** An edited example counts this much of the example itself (prior and retrieval score). */
 const EDIT_FACTOR = 0.5;
 
@@ -218,7 +220,9 @@ export class InstantGenerator {
       const ran: InstantCandidate[] = [];
       let executed = 0;
       for (const c of unique) {
-        if (executed >= maxExec || performance.now() - t0 > budget || req.signal?.aborted) break;
+        // The budget never stops the first few: a first question also builds the value index.
+        const overBudget = executed >= MIN_EXECUTED && performance.now() - t0 > budget;
+        if (executed >= maxExec || overBudget || req.signal?.aborted) break;
         executed++;
         let res;
         try {

@@ -1,4 +1,4 @@
-import type { PromptFormat } from '../config.ts';
+import type { GeneratorEngine, PromptFormat } from '../config.ts';
 import type { ProgressFn } from '../types.ts';
 
 export interface GenerateOptions {
@@ -31,12 +31,16 @@ export interface GenerateResult {
   tokensPerSecond: number;
   /** True when stopped by the caller. */
   interrupted: boolean;
+  /** Engines that rank candidates (the instant generator): the answer's score… */
+  score?: number;
+  /** …and the next best SQL, best first. */
+  alternates?: { sql: string; score: number }[];
 }
 
 /** A text generator that streams and can be interrupted. */
 export interface Generator {
   readonly id: string;
-  readonly engine: 'webllm' | 'transformers';
+  readonly engine: GeneratorEngine;
   readonly format: PromptFormat;
   /** Prompt token budget (context minus reserved answer tokens). */
   readonly contextTokens: number;

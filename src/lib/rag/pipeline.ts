@@ -191,7 +191,7 @@ export async function ask(
       Promise.resolve(
         svc.buildPrompt({
           tables: input.tables,
-          examples: out.retrieved.map((r) => ({ question: r.example.question, sql: r.example.sql })),
+          examples: out.retrieved.map((r) => ({ question: r.example.question, sql: r.example.sql, score: r.score })),
           question: input.question,
           ...(out.links ? { links: out.links } : {}),
           ...(out.linkError ? { linkError: out.linkError } : {}),

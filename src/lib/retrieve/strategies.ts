@@ -6,7 +6,9 @@
  *  hybrid         dense + BM25, reciprocal-rank fusion
  *  masked-*       the same three over masked questions (schema mentions and values replaced)
  *  draft-rerank   DAIL-SQL style: a pool of 50 from masked-hybrid (masked BM25 without an embedder), reranked by the similarity
- *                 of each candidate's SQL skeleton to the pool's top-1 example's skeleton, plus question score
+ *                 of each candidate's SQL skeleton to a draft SQL's skeleton, plus question score. The draft is
+ *                 the instant generator's answer over the question's database (`RetrieverDeps.draft`, from the
+ *                 vote ranking's top examples) when one is available, else the pool's top-1 example
  *  vote           the same pool, ranked by skeleton consensus: each skeleton is weighted by the
  *                 ranks of the pool members that have it, and the best example of each of the
  *                 top-k skeletons is returned
@@ -37,7 +39,8 @@ export const RETRIEVER_INFO = {
   'masked-hybrid': { masked: true, description: 'dense and BM25 over masked questions, fused' },
   'draft-rerank': {
     masked: true,
-    description: "a masked-hybrid pool reranked by similarity to the pool's top-1 SQL skeleton",
+    description:
+      "a masked-hybrid pool reranked by similarity to a draft SQL's skeleton (the instant generator's, else the pool's top-1)",
   },
   vote: { masked: true, description: 'a masked-hybrid pool ranked by SQL skeleton consensus' },
 } as const satisfies Record<string, { masked: boolean; description: string }>;
@@ -78,7 +81,22 @@ export interface RetrieverDeps {
    * (src/browser/clients.ts), built off the main thread; by default it is built here on first use.
    */
   lexical?: LexicalSearch;
+  /**
+   * Writes a draft SQL for draft-rerank: the instant generator over the question's database
+   * (src/lib/instant/), given the question, its tables and the best examples. Resolves null when
+   * it cannot (no database, an abstention); draft-rerank then falls back to the pool's top-1.
+   */
+  draft?: Drafter;
 }
+
+/** A draft SQL for a question from examples (draft-rerank); null when none can be written. */
+export type Drafter = (
+  req: { question: string; tables: TableInfo[]; examples: { question: string; sql: string; score: number }[] },
+  o: { dbId?: string; signal?: AbortSignal },
+) => Promise<string | null>;
+
+/** Examples the drafter gets (from the vote ranking). */
+const DRAFT_EXAMPLES = 10;
 
 /** Knobs of the reranking strategies (defaults are the tuned values). */
 export interface RetrieverTuning {
@@ -93,8 +111,10 @@ export interface RetrieverTuning {
 export interface RetrieveOptions extends RetrieverTuning {
   /** Corpus rows that must not be returned (the question itself). */
   exclude?: number[];
-  /** Tables of the question's own database (for masking). */
+  /** Tables of the question's own database (for masking, and for drafts). */
   tables?: TableInfo[];
+  /** The question's database id (for drafts), when known. */
+  dbId?: string;
   signal?: AbortSignal;
   /** Filled in by `retrieve`: time spent embedding. */
   timing?: { embedMs: number };
@@ -183,7 +203,13 @@ export class Retrieval {
     return {
       name,
       retrieve: (question: string, k: number, ctx: RetrieveContext = {}) =>
-        this.retrieve(name, question, k, { ...tuning, exclude: ctx.exclude, tables: ctx.tables, signal: ctx.signal }),
+        this.retrieve(name, question, k, {
+          ...tuning,
+          exclude: ctx.exclude,
+          tables: ctx.tables,
+          dbId: ctx.dbId,
+          signal: ctx.signal,
+        }),
     };
   }
 
@@ -207,7 +233,7 @@ export class Retrieval {
         break;
       case 'draft-rerank': {
         const pool = await this.pool(question, o);
-        const target = pool[0] ? this.skel(pool[0].row) : '';
+        const target = (await this.draftSkeleton(question, pool, o)) ?? (pool[0] ? this.skel(pool[0].row) : '');
         const q = minmax(pool);
         hits = pool
           .map((h) => ({
@@ -219,34 +245,57 @@ export class Retrieval {
         break;
       }
       case 'vote': {
-        // Skeleton consensus: weight each skeleton by the ranks of the pool members that have
-        // it, then return the best-scoring example of each of the top skeletons (distinct
-        // skeletons, so k examples cover k likely shapes).
-        const pool = await this.pool(question, o);
-        const voteC = o.voteC ?? DEFAULT_VOTE_C;
-        const weight = new Map<string, number>();
-        const rep = new Map<string, Scored>();
-        pool.forEach((h, i) => {
-          const s = this.skel(h.row);
-          weight.set(s, (weight.get(s) ?? 0) + 1 / (voteC + i));
-          if (!rep.has(s)) rep.set(s, h);
-        });
-        // Score = the skeleton's share of the pool's vote, in (0, 1].
-        const total = [...weight.values()].reduce((a, b) => a + b, 0) || 1;
-        hits = [...weight].sort((a, b) => b[1] - a[1]).map(([s, w]) => ({ row: rep.get(s)!.row, score: w / total }));
-        // A near-duplicate of the question (same database, same wording) is the best teacher
-        // there is: it goes first, with its cosine as score; its skeleton is not repeated.
-        const dup = o.nearDuplicate === false ? [] : await this.nearDuplicates(question, o);
-        if (dup.length) {
-          const ds = this.skel(dup[0].row);
-          hits = [dup[0], ...hits.filter((h) => h.row !== dup[0].row && this.skel(h.row) !== ds)];
-        }
-        hits = hits.slice(0, want);
+        hits = (await this.vote(question, await this.pool(question, o), o)).slice(0, want);
         break;
       }
     }
     if (diversify) hits = mmr(hits, k, (a, b) => skeletonSimilarity(this.skel(a), this.skel(b)), 0.7);
     throwIfAborted(o.signal, 'retrieval');
     return { hits: hits.slice(0, k), ms: performance.now() - t0, embedMs: o.timing!.embedMs };
+  }
+
+  /** The skeleton of the drafter's SQL for the question (from the vote ranking of `pool`), or null. */
+  private async draftSkeleton(question: string, pool: Scored[], o: RetrieveOptions): Promise<string | null> {
+    if (!this.deps.draft || !o.tables?.length || !pool.length) return null;
+    const ranked = (await this.vote(question, pool, o)).slice(0, DRAFT_EXAMPLES);
+    const examples = ranked.map((h) => {
+      const ex = this.deps.corpus.examples[h.row];
+      return { question: ex.question, sql: ex.sql, score: h.score };
+    });
+    // a drafter that fails is no draft
+    const sql = await this.deps
+      .draft({ question, tables: o.tables, examples }, { dbId: o.dbId, signal: o.signal })
+      .catch(() => null);
+    throwIfAborted(o.signal, 'retrieval');
+    return sql ? sqlSkeleton(sql) : null;
+  }
+
+  /**
+   * Skeleton consensus over a pool: weight each skeleton by the ranks of the pool members that
+   * have it, then the best-scoring example of each skeleton, best skeleton first (distinct
+   * skeletons, so k examples cover k likely shapes).
+   */
+  private async vote(question: string, pool: Scored[], o: RetrieveOptions): Promise<Scored[]> {
+    const voteC = o.voteC ?? DEFAULT_VOTE_C;
+    const weight = new Map<string, number>();
+    const rep = new Map<string, Scored>();
+    pool.forEach((h, i) => {
+      const s = this.skel(h.row);
+      weight.set(s, (weight.get(s) ?? 0) + 1 / (voteC + i));
+      if (!rep.has(s)) rep.set(s, h);
+    });
+    // Score = the skeleton's share of the pool's vote, in (0, 1].
+    const total = [...weight.values()].reduce((a, b) => a + b, 0) || 1;
+    let hits: Scored[] = [...weight]
+      .sort((a, b) => b[1] - a[1])
+      .map(([s, w]) => ({ row: rep.get(s)!.row, score: w / total }));
+    // A near-duplicate of the question (same database, same wording) is the best teacher
+    // there is: it goes first, with its cosine as score; its skeleton is not repeated.
+    const dup = o.nearDuplicate === false ? [] : await this.nearDuplicates(question, o);
+    if (dup.length) {
+      const ds = this.skel(dup[0].row);
+      hits = [dup[0], ...hits.filter((h) => h.row !== dup[0].row && this.skel(h.row) !== ds)];
+    }
+    return hits;
   }
 }

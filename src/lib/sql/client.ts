@@ -9,6 +9,8 @@ import type { QueryResult } from '../types.ts';
 import { CancelledError, SqlError, SqlTimeoutError } from '../errors.ts';
 import type { SqlEngine, SqlExecOptions } from '../services.ts';
 import { locateSqlError, type SqlErrorSpot } from './locate-error.ts';
+import type { InstantAnswer } from '../instant/generator.ts';
+import type { InstantWireRequest } from '../instant/host.ts';
 
 /** What the SQL worker exposes (every call is async across the boundary). */
 export interface SqlRemote {
@@ -18,6 +20,8 @@ export interface SqlRemote {
   locateError?(sql: string, message: string): Promise<SqlErrorSpot | null>;
   /** The open database as a SQLite file (sql/engine.ts `exportBytes`). */
   export?(): Promise<Uint8Array>;
+  /** Optional: answer with the instant generator next to the database (src/lib/instant/host.ts). */
+  instant?(req: InstantWireRequest): Promise<InstantAnswer>;
 }
 
 export interface SqlWorkerHandle {
@@ -107,6 +111,37 @@ export class SqlClient implements SqlEngine {
     if (remote.export) return remote.export();
     if (this.source?.kind === 'bytes') return this.source.bytes.slice();
     throw new SqlError('this SQL engine cannot export its database');
+  }
+
+  /**
+   * Answer a question with the instant generator inside the SQL worker, next to the database
+   * (nothing of it runs on the caller's thread). The worker bounds it with `req.budgetMs`; if it
+   * outlives that plus the query timeout, the worker is restarted like a query that ran too long.
+   * Aborting `signal` resolves at once as a cancelled abstention (the worker's run ends within its
+   * budget). Never rejects for a question it cannot answer: that is an abstention with a reason.
+   */
+  async instant(req: InstantWireRequest, signal?: AbortSignal): Promise<InstantAnswer> {
+    if (signal?.aborted) throw new CancelledError('instant answer');
+    await this.settled();
+    const h = this.handle;
+    if (!h.remote.instant) throw new Error('this SQL worker has no instant generator');
+    const limit = (req.budgetMs ?? 1000) + this.defaultTimeoutMs + 250;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let onAbort: (() => void) | undefined;
+    const hard = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new SqlTimeoutError(limit)), limit);
+      onAbort = () => reject(new CancelledError('instant answer'));
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+    try {
+      return await Promise.race([h.remote.instant(req), hard]);
+    } catch (e) {
+      if (e instanceof SqlTimeoutError && this.handle === h) this.hardStop();
+      throw e;
+    } finally {
+      clearTimeout(timer);
+      if (onAbort) signal?.removeEventListener('abort', onAbort);
+    }
   }
 
   /** Terminate the worker now and start a fresh one in the background. */

@@ -4,7 +4,7 @@
  */
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { chooseDefaults, findCpuGenerator, findEmbedder, type Dtype } from '../../lib/config.ts';
+import { chooseDefaults, findCpuGenerator, findEmbedder, INSTANT_GENERATOR, type Dtype } from '../../lib/config.ts';
 import { errorMessage } from '../../lib/errors.ts';
 import { DEFAULT_TEXT_MODE, TEXT_MODES, type TextMode } from '../../lib/rag/doc-text.ts';
 import { RETRIEVERS, parseRetriever } from '../../lib/retrieve/strategies.ts';
@@ -40,7 +40,8 @@ Runs
 
 Models
   --models DIR          local model base (default ../shared/models when present, else the Hub)
-  --generator ID        CPU generator (default tiny-sql-lm when local)
+  --generator ID        CPU generator (default tiny-sql-lm when local), or instant (no model: adapts
+                        the retrieved examples to each database)
   --embedder ID         embedder (default universal-sentence-encoder-lite when local)
   --dtype D             dtype of both models (default: each model's own)
   --embedder-dtype D    dtype of the embedder only
@@ -266,8 +267,12 @@ export function checkEvalArgs(o: EvalCliOptions): void {
     throw new UsageError(`embedder ${eSpec.id} has no dtype ${eDtype} (${eSpec.dtypes.join(', ')})`);
   if (o.retrievalOnly) return;
   const generatorId = o.generator ?? defaults.cpuGenerator;
+  if (generatorId === INSTANT_GENERATOR.id) return; // no model, no dtype
   const gSpec = findCpuGenerator(generatorId);
-  if (!gSpec) throw new UsageError(`unknown --generator "${generatorId}" (Node runs the CPU generators only)`);
+  if (!gSpec)
+    throw new UsageError(
+      `unknown --generator "${generatorId}" (Node runs the CPU generators and ${INSTANT_GENERATOR.id} only)`,
+    );
   const gDtype = o.dtype ?? gSpec.defaultDtype;
   if (!gSpec.dtypes.includes(gDtype))
     throw new UsageError(`generator ${gSpec.id} has no dtype ${gDtype} (${gSpec.dtypes.join(', ')})`);

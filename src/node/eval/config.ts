@@ -1,6 +1,6 @@
 /** `npm run eval`: the `config` part of the JSON report, which also decides whether --resume may continue a run. */
 import path from 'node:path';
-import type { CpuGeneratorSpec, Dtype, EmbedderSpec } from '../../lib/config.ts';
+import { INSTANT_GENERATOR, type CpuGeneratorSpec, type Dtype, type EmbedderSpec } from '../../lib/config.ts';
 import { DEFAULT_MAX_ROWS } from '../../lib/sql/engine.ts';
 import type { EvalCliOptions } from './args.ts';
 import type { EvalInputs } from './inputs.ts';
@@ -12,6 +12,8 @@ export interface RunModels {
   eDtype: Dtype;
   gSpec?: CpuGeneratorSpec;
   gDtype?: Dtype;
+  /** The generator is the instant generator (no model; src/lib/instant/). */
+  instant?: boolean;
   /** The loaded query adapter's metadata, when --adapter. */
   adapterMeta?: unknown;
 }
@@ -35,7 +37,9 @@ export function runConfig(o: EvalCliOptions, inputs: EvalInputs, m: RunModels) {
       embedder: needCorpus ? { id: eSpec.id, dtype: eDtype, dim: eSpec.dim } : null,
       generator: gSpec
         ? { id: gSpec.id, dtype: gDtype, format: gSpec.format, context_tokens: gSpec.contextTokens }
-        : null,
+        : m.instant
+          ? { id: INSTANT_GENERATOR.id, dtype: null, format: INSTANT_GENERATOR.format, context_tokens: null }
+          : null,
     },
     dtype: o.dtype ?? null,
     corpus: loaded

@@ -21,6 +21,7 @@ import type { IndexesState } from './indexes.svelte.ts';
 import type { SettingsState } from './settings.svelte.ts';
 import type { MyExamplesState } from './my-examples.svelte.ts';
 import type { UiServices } from './ports.ts';
+import type { AnswerGenerator } from '../../lib/services.ts';
 
 /** A follow-up question: the earlier turns it continues, and the question made self-contained (for retrieval). */
 export interface FollowUpContext {
@@ -63,6 +64,16 @@ export interface ShownAnswer {
   prompt: BuiltPrompt | null;
 }
 
+/** Who wrote the current answer's SQL. */
+export type AnsweredBy = 'model' | 'instant' | 'instant-while-loading';
+
+/** How an answer by the instant generator is marked while the chosen model is not ready. */
+export function instantNote(modelStatus: string): string {
+  return modelStatus === 'loading'
+    ? 'answered instantly by adapting retrieved examples; the model is still loading'
+    : 'answered instantly by adapting retrieved examples; the model is not loaded';
+}
+
 export class AnswerState {
   #question = $state('');
   #running = $state(false);
@@ -79,6 +90,9 @@ export class AnswerState {
   #vote = $state.raw<VotedAnswer | null>(null);
   /** The alternative the user picked from a "not sure" answer (index into vote.alternatives). */
   #picked = $state<number | null>(null);
+  #answeredBy = $state<AnsweredBy | null>(null);
+  #instantNote = $state<string | null>(null);
+  #askedQuestion = $state('');
   #askAbort: AbortController | null = null;
   #hooks: AnswerHooks | null = null;
 
@@ -87,8 +101,9 @@ export class AnswerState {
     const { database, generator, indexes, settings } = this.deps;
     if (this.#running) return '';
     if (!database.info) return 'Open a database first.';
-    if (generator.status === 'needs-confirm') return 'Load a model first (see above).';
-    if (generator.status !== 'ready') return 'Waiting for the model…';
+    // the instant generator answers while the chosen model is not ready
+    if (!this.deps.instant && generator.status === 'needs-confirm') return 'Load a model first (see above).';
+    if (!this.deps.instant && generator.status !== 'ready') return 'Waiting for the model…';
     if (settings.value.k > 0 && indexes.status !== 'ready') return 'Waiting for the index…';
     if (!this.#question.trim()) return 'Type a question.';
     return null;
@@ -105,6 +120,11 @@ export class AnswerState {
       adapter: AdapterState;
       /** The loaded model (the AnswerGenerator seam). */
       llm: Pick<UiServices['generator'], 'buildPrompt' | 'buildFollowUpPrompt' | 'generate'>;
+      /**
+       * The instant generator (same seam, no download): answers when it is the chosen engine,
+       * and while the chosen model is not ready (then the answer says so). Absent: questions wait.
+       */
+      instant?: Pick<AnswerGenerator, 'buildPrompt' | 'buildFollowUpPrompt' | 'generate'>;
       sql: Pick<UiServices['sql'], 'exec'>;
       /** The learning loop: the user's confirmed examples, searched with the loaded corpus. */
       mine?: Pick<MyExamplesState, 'decorate'>;
@@ -160,6 +180,33 @@ export class AnswerState {
   get error(): StageError | null {
     return this.#error;
   }
+  /** Who wrote the current answer (null before the first question, or for SQL typed by hand). */
+  get answeredBy(): AnsweredBy | null {
+    return this.#answeredBy;
+  }
+  /** The mark on an answer written by the instant generator while the model was not ready. */
+  get instantNote(): string | null {
+    return this.#instantNote;
+  }
+  /** The model is ready now, and the current answer came from the instant generator meanwhile. */
+  get canReask(): boolean {
+    const g = this.deps.generator;
+    return (
+      !this.#running &&
+      this.#answeredBy === 'instant-while-loading' &&
+      g.ready &&
+      g.info?.engine !== 'instant' &&
+      !!this.#askedQuestion.trim()
+    );
+  }
+
+  /** Ask the last question again, now with the model. */
+  async reask(): Promise<void> {
+    if (!this.canReask) return;
+    this.#question = this.#askedQuestion;
+    await this.ask();
+  }
+
   get canAsk(): boolean {
     return this.#canAsk;
   }
@@ -209,6 +256,8 @@ export class AnswerState {
     this.#candidates = [];
     this.#vote = null;
     this.#picked = null;
+    this.#answeredBy = null;
+    this.#instantNote = null;
     this.#generation = null;
     this.clearRetrieval();
     this.#sqlText = a.sql;
@@ -227,8 +276,12 @@ export class AnswerState {
   }
 
   async ask(): Promise<void> {
-    const { settings, database, corpus, generator, indexes, llm, sql } = this.deps;
-    if (!this.#canAsk || !generator.info) return;
+    const { settings, database, corpus, generator, indexes, sql, instant } = this.deps;
+    if (!this.#canAsk) return;
+    const modelReady = generator.ready && !!generator.info && generator.info.engine !== 'instant';
+    const viaInstant = !modelReady;
+    if (viaInstant && !instant) return;
+    const llm = viaInstant ? instant! : this.deps.llm;
     const ac = new AbortController();
     this.#askAbort = ac;
     this.#running = true;
@@ -243,8 +296,12 @@ export class AnswerState {
     this.#candidates = [];
     this.#vote = null;
     this.#picked = null;
-    const format = generator.info.format;
+    const chosenInstant = generator.info?.engine === 'instant' && generator.ready;
+    this.#answeredBy = modelReady ? 'model' : chosenInstant ? 'instant' : 'instant-while-loading';
+    this.#instantNote = this.#answeredBy === 'instant-while-loading' ? instantNote(generator.status) : null;
+    const format = viaInstant ? 'instant' : generator.info!.format;
     const question = this.#question;
+    this.#askedQuestion = question;
     const s = settings.value;
     let followUp: FollowUpContext | null = null;
     let stopped = false;
@@ -290,7 +347,8 @@ export class AnswerState {
         },
         {
           // A follow-up's prompt carries earlier turns; samples of it still vote, examples do not apply.
-          candidates: this.candidateCount,
+          // the instant generator is deterministic: samples of it would only repeat its answer
+          candidates: viaInstant ? 1 : this.candidateCount,
           repair: s.repair,
           budgetMs: s.voteBudgetMs,
           notSureBelow: s.notSureBelow,
@@ -382,6 +440,8 @@ export class AnswerState {
     this.#vote = null;
     this.#picked = null;
     this.#sqlText = text;
+    this.#answeredBy = null;
+    this.#instantNote = null;
     try {
       this.#result = await this.deps.sql.exec(text, { timeoutMs: this.deps.settings.value.timeoutMs });
     } catch (e) {

@@ -3,7 +3,7 @@
  * large downloads waiting for the user's go-ahead, loaded as a cancellable job.
  */
 import type { PromptFormat } from '../../lib/config.ts';
-import { findCpuGenerator, type Dtype } from '../../lib/config.ts';
+import { findCpuGenerator, INSTANT_GENERATOR, type Dtype } from '../../lib/config.ts';
 import type { WebLlmChoice } from '../../lib/llm/webllm-generator.ts';
 import type { ProgressFn } from '../../lib/types.ts';
 import { errorMessage } from '../../lib/errors.ts';
@@ -84,6 +84,18 @@ export class GeneratorState {
   async load(confirmed = false): Promise<void> {
     this.stage.setError(null);
     this.#pending = null;
+    if (this.deps.models.effectiveEngine() === 'instant') {
+      // Nothing to download: the instant generator lives next to the database (SQL worker).
+      this.#info = {
+        id: INSTANT_GENERATOR.id,
+        engine: 'instant',
+        format: INSTANT_GENERATOR.format,
+        device: 'no model',
+      };
+      this.stage.set('ready');
+      this.deps.onReady?.();
+      return;
+    }
     if (this.deps.models.effectiveEngine() === 'webllm') {
       await this.planWebLlm();
       const plan = this.#plan;

@@ -8,7 +8,13 @@ import type { TextMode } from '../../lib/rag/doc-text.ts';
 import type { IndexMeta, IndexRecord } from '../../lib/index/store.ts';
 import { resolveIndexKind } from '../../lib/index/choose.ts';
 import { indexCorpus } from '../../lib/rag/pipeline.ts';
-import { Retrieval, needsMaskedIndex, parseRetriever, type RetrieverName } from '../../lib/retrieve/strategies.ts';
+import {
+  Retrieval,
+  needsMaskedIndex,
+  parseRetriever,
+  type Drafter,
+  type RetrieverName,
+} from '../../lib/retrieve/strategies.ts';
 import { errorMessage, isCancelled } from '../../lib/errors.ts';
 import { withQueryAdapter } from '../../lib/train/adapter.ts';
 import type { Embedder } from '../../lib/services.ts';
@@ -68,6 +74,8 @@ export class IndexesState {
       index: UiServices['index'];
       /** BM25 indexes per corpus, built ahead of time (off the main thread in the page). */
       lexical: LexicalSource;
+      /** Writes draft-rerank's draft SQL (the instant generator over the open database). */
+      draft?: Drafter;
       /** Called each time the question index becomes ready. */
       onReady?: () => void;
       /**
@@ -323,7 +331,11 @@ export class IndexesState {
   }
 
   /** A Retrieval over the workers' indexes; the adapter (if on) applies to the plain-question index. */
-  makeRetrieval(corpus: Corpus, useAdapter: boolean): Retrieval {
+  /**
+   * `withDraft`: draft-rerank drafts over the Ask page's open database; the Evaluate page (other
+   * databases, its own SQL engine) passes false and gets the pool's top-1 stand-in.
+   */
+  makeRetrieval(corpus: Corpus, useAdapter: boolean, withDraft = true): Retrieval {
     // The seams themselves: the embedder (Retrieval asks it for query embeddings) and the index.
     const { embed: queries, index: search } = this.deps;
     const adapter = useAdapter ? this.deps.adapter.current : null;
@@ -332,6 +344,7 @@ export class IndexesState {
     const maskedSlot = this.deps.embedder.info ? `${corpus.name}#masked` : undefined;
     return new Retrieval({
       corpus,
+      ...(withDraft && this.deps.draft ? { draft: this.deps.draft } : {}),
       // Starts building this corpus's lexical indexes at once (once per corpus), so the first
       // question does not wait for them.
       lexical: this.deps.lexical.forCorpus(corpus),

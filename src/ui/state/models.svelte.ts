@@ -144,9 +144,10 @@ export class ModelsState {
     return this.deps.settings.value.cpuModelId || chooseDefaults(this.#localModels).cpuGenerator;
   }
   /** The engine actually used: WebLLM needs a real (non-fallback) WebGPU adapter. */
-  effectiveEngine(): 'webllm' | 'cpu' {
+  effectiveEngine(): 'webllm' | 'cpu' | 'instant' {
     const s = this.deps.settings.value.engine;
     if (s === 'cpu') return 'cpu';
+    if (s === 'instant') return 'instant';
     if (s === 'webllm') return 'webllm';
     return this.hasGpu ? 'webllm' : 'cpu';
   }

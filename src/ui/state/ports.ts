@@ -51,6 +51,8 @@ export interface UiServices {
   embedder: LoadableEmbedder;
   index: IndexServiceApi;
   generator: LoadableGenerator;
+  /** The instant generator (no download): answers in the SQL worker next to the database. */
+  instant?: AnswerGenerator;
   gpu: GpuPort;
   /** The Ask page's database. */
   sql: SqlClient;

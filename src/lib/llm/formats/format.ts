@@ -10,6 +10,8 @@ import type { TableInfo } from '../../types.ts';
 export interface FewShot {
   question: string;
   sql: string;
+  /** Retrieval score (higher is better), when known; only formats that rank by it use it. */
+  score?: number;
 }
 
 /**
@@ -72,6 +74,11 @@ export interface PromptFormatRecord<F extends PromptFormat = PromptFormat> {
   readonly canExplain: boolean;
   /** The model follows free-form instructions: `instruct` is present exactly when this is true. */
   readonly canFollowInstructions: boolean;
+  /**
+   * The prompt is a structured request for a model-free generator (the instant generator), not
+   * text a language model continues: its reply is the SQL alone. Absent for model formats.
+   */
+  readonly structured?: true;
   /**
    * A follow-up is shown as a conversation (earlier questions, SQL and results as turns). When
    * false, the followed-up turn becomes the first example and the question is the self-contained one.

@@ -6,6 +6,7 @@
 import type { PromptFormat } from '../../config.ts';
 import type { PromptFormatRecord } from './format.ts';
 import { chatml } from './chatml.ts';
+import { instant } from './instant.ts';
 import { mistralInst } from './mistral-inst.ts';
 import { plain } from './plain.ts';
 import { tinySql } from './tiny-sql.ts';
@@ -17,6 +18,7 @@ export const PROMPT_FORMATS: { readonly [F in PromptFormat]: PromptFormatRecord<
   'mistral-inst': mistralInst,
   chatml,
   plain,
+  instant,
 };
 
 /** Every format id, in registry order. */

@@ -34,7 +34,8 @@ describe('answers with no model loaded', () => {
     expect(app.answer.canReask).toBe(true);
     app.answer.question = 'something else typed meanwhile';
     await app.answer.reask();
-    expect(calls.generate).toBe(1);
+    // the model's greedy SQL and its samples (the candidate pool)
+    expect(calls.generate).toBe(app.answer.candidateCount);
     expect(app.answer.answeredBy).toBe('model');
     expect(app.answer.instantNote).toBeNull();
     expect(app.answer.sqlText).toBe('SELECT count(*) FROM customers');

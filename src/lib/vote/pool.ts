@@ -314,7 +314,8 @@ export async function askVoted(
         if (isCancelled(e) || signal?.aborted) throw isCancelled(e) ? e : stopped();
         notes.push(`repair failed: ${errorMessage(e)}`);
       }
-    } else if (!failing) repair = 'failed';
+    }
+    // no candidate SQL at all (the generator gave none): nothing to repair, the generate error stands
   }
   throwIfAborted(signal, 'question');
 

@@ -11,18 +11,10 @@
  *   JSON and line 1000 is an array (two bad rows a reader must list and skip).
  */
 import { strToU8, zipSync } from 'fflate';
+import { mulberry32 } from '../lib/eval/stats.ts';
 
-/** mulberry32: a small seeded generator (deterministic across platforms). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A small seeded generator, deterministic across platforms (the core's mulberry32). */
+const rng = mulberry32;
 
 const FIRST = ['Anna', 'Bruno', 'Chloé', 'Dmitri', 'Eva', 'Farid', 'Greta', 'Hiro', 'Ines', 'Jonas', 'Kemal', 'Lena'];
 const LAST = ['Smith', 'Okafor', 'Dubois', 'Novak', 'García', 'Lindqvist', "O'Brien", 'Tanaka', 'Rossi', 'Weber'];

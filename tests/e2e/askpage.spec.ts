@@ -7,7 +7,7 @@
 import { test, expect, type Page } from '@playwright/test';
 import { HAS_LOCAL_MODELS, waitReady } from './fixtures.ts';
 
-const TABS = ['ask', 'data', 'train', 'evaluate', 'settings', 'storage'] as const;
+const TABS = ['ask', 'data', 'code', 'train', 'evaluate', 'settings', 'storage'] as const;
 
 async function overflow(page: Page) {
   return page.evaluate(() => {

@@ -86,3 +86,21 @@ describe('Instant as the chosen engine', () => {
     expect(app.settings.value.engine).toBe('instant');
   });
 });
+
+describe('the instant generator in the candidate pool', () => {
+  test("with the model ready, the instant adaptation is one of the model's candidates and can win the vote", async () => {
+    const { app, script } = await makeTestApp();
+    await app.boot('', false);
+    expect(app.generator.ready).toBe(true);
+    app.settings.update({ retriever: 'dense' });
+    // the model writes SQL that fails; the instant adaptation runs
+    script.reply = () => 'SELECT nope FROM customers';
+    app.answer.question = 'Which customers are from Spain?';
+    await app.answer.ask();
+    const sources = app.answer.vote?.candidates.map((c) => c.source) ?? [];
+    expect(sources).toContain('instant');
+    expect(app.answer.answeredBy).toBe('model');
+    const gold = await app.answer['deps'].sql.exec("SELECT name FROM customers WHERE country = 'Spain'");
+    expect(app.answer.result?.rows).toEqual(gold.rows);
+  });
+});

@@ -125,7 +125,7 @@ export class AnswerState {
        * and while the chosen model is not ready (then the answer says so). Absent: questions wait.
        */
       instant?: Pick<AnswerGenerator, 'buildPrompt' | 'buildFollowUpPrompt' | 'generate'>;
-      sql: Pick<UiServices['sql'], 'exec'>;
+      sql: Pick<UiServices['sql'], 'exec'> & Partial<Pick<UiServices['sql'], 'instant'>>;
       /** The learning loop: the user's confirmed examples, searched with the loaded corpus. */
       mine?: Pick<MyExamplesState, 'decorate'>;
     },
@@ -336,6 +336,9 @@ export class AnswerState {
             llm.generate(p, { maxNewTokens: s.maxNewTokens, onToken, signal, ...sampling }),
           exec: (q, signal) => sql.exec(q, { timeoutMs: s.timeoutMs, signal }),
           repairPrompt: (i) => repairPrompt(format, i),
+          // the instant generator's adaptation joins the model's candidates; it runs in the SQL
+          // worker next to the database (when it answers alone, it is already the greedy source)
+          instant: viaInstant || !sql.instant ? null : { answer: ({ signal: sig, ...req }) => sql.instant!(req, sig) },
         },
         {
           question: fu ? fu.standalone : question,

@@ -4,7 +4,7 @@
  * that move lines. A retrieved chunk is relevant when it covers a gold symbol (the symbol itself,
  * or a part of it such as a method of a gold class).
  */
-import { bootstrapMean, mean, type Interval } from '../eval/stats.ts';
+import { meanCI, mrrAtK, ndcgAtK, precisionAtK, type MeanCI } from '../eval/retrieval.ts';
 import { CONFIDENCE_TOP, type CodeHit, type CodeMethod, type CodeSearch } from './search.ts';
 import type { Chunk } from './types.ts';
 
@@ -41,29 +41,23 @@ export function scoreQuestion(
   k: number,
   ndcgK = 10,
 ): QuestionScores {
-  const rel = (row: number) => gold.some((g) => covers(chunks[row], g));
-  const top = hits.slice(0, k);
-  const relTop = top.map((h) => rel(h.row));
-  const precision = relTop.filter(Boolean).length / k;
-  const found = gold.filter((g) => top.some((h) => covers(chunks[h.row], g))).length;
-  const first = hits.findIndex((h) => rel(h.row));
-  let dcg = 0;
-  hits.slice(0, ndcgK).forEach((h, i) => {
-    if (rel(h.row)) dcg += 1 / Math.log2(i + 2);
+  // the chunks that cover a gold symbol, as ids for the shared rank metrics (src/lib/eval/retrieval.ts)
+  const relevant = new Set<string>();
+  chunks.forEach((c, row) => {
+    if (gold.some((g) => covers(c, g))) relevant.add(String(row));
   });
-  const available = chunks.reduce((n, c, row) => n + (rel(row) ? 1 : 0), 0);
-  let idcg = 0;
-  for (let i = 0; i < Math.min(available, ndcgK); i++) idcg += 1 / Math.log2(i + 2);
+  const found = gold.filter((g) => hits.slice(0, k).some((h) => covers(chunks[h.row], g))).length;
+  const recall = gold.length ? found / gold.length : 0;
+  // a gold symbol no chunk covers scores 0 (the shared metrics would leave the question out)
+  if (!relevant.size) return { precision: 0, recall, rr: 0, ndcg: 0 };
+  const ranked = hits.map((h) => String(h.row));
   return {
-    precision,
-    recall: gold.length ? found / gold.length : 0,
-    rr: first >= 0 ? 1 / (first + 1) : 0,
-    ndcg: idcg ? dcg / idcg : 0,
+    precision: precisionAtK(ranked, relevant, k),
+    recall,
+    rr: mrrAtK(ranked, relevant, ranked.length),
+    ndcg: ndcgAtK(ranked, relevant, ndcgK),
   };
 }
-
-/** A mean with its 95% bootstrap interval. */
-export type MeanCI = Interval & { mean: number };
 
 export interface MethodReport {
   method: CodeMethod;
@@ -182,7 +176,7 @@ export async function evaluateCode(
     }
   }
   o.onProgress?.(questions.length, questions.length);
-  const ci = (xs: number[]): MeanCI => ({ mean: xs.length ? mean(xs) : NaN, ...bootstrapMean(xs, { seed: 7 }) });
+  const ci = (xs: number[]): MeanCI => meanCI(xs, { seed: 7 });
   const curve = thresholdCurve(bestAns, bestUnans);
   return {
     questions: { answerable: bestAns.length, unanswerable: bestUnans.length },

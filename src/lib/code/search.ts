@@ -8,7 +8,7 @@
 import MiniSearch from 'minisearch';
 import type { Embedder } from '../embed/embedder.ts';
 import { dot } from '../index/vector-index.ts';
-import { mmr, type Scored } from '../retrieve/rank.ts';
+import { mmr, rrf, type Scored } from '../retrieve/rank.ts';
 import type { Chunk } from './types.ts';
 
 /** Weight of a chunk's names (path, symbols) against its text in BM25. */
@@ -153,15 +153,6 @@ export class CodeIndex {
   }
 }
 
-/** Reciprocal-rank fusion with a weight per list: sum of w / (c + rank). */
-export function weightedRrf(lists: Scored[][], weights: number[], c = 60): Scored[] {
-  const acc = new Map<number, number>();
-  lists.forEach((list, l) =>
-    list.forEach((h, i) => acc.set(h.row, (acc.get(h.row) ?? 0) + (weights[l] ?? 1) / (c + i + 1))),
-  );
-  return [...acc].map(([row, score]) => ({ row, score })).sort((a, b) => b.score - a.score || a.row - b.row);
-}
-
 /** MMR over the chunk vectors: relevance from the fused order, diversity from chunk–chunk cosine. */
 export function mmrReranker(index: CodeIndex, lambda = 0.7): ChunkReranker {
   return {
@@ -203,10 +194,10 @@ export class CodeSearch {
     const pool = Math.max(k, this.o.pool ?? 50);
     if (method === 'dense') return this.index.dense(q, k);
     if (method === 'bm25') return this.index.lexical(query, q, k);
-    const fused: Scored[] = weightedRrf(
-      [this.index.dense(q, pool), this.index.lexical(query, q, pool)],
-      [this.o.denseWeight ?? DENSE_WEIGHT, 1],
-    ).slice(0, pool);
+    const fused: Scored[] = rrf([this.index.dense(q, pool), this.index.lexical(query, q, pool)], 60, [
+      this.o.denseWeight ?? DENSE_WEIGHT,
+      1,
+    ]).slice(0, pool);
     const hits = fused.map((f) => ({ row: f.row, score: f.score, similarity: this.index.similarity(q, f.row) }));
     if (method === 'hybrid') return hits.slice(0, k);
     const rr = this.o.reranker ?? mmrReranker(this.index);

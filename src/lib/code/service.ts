@@ -5,6 +5,7 @@
  * never know where it runs. Embedding is not here: it goes through the Embedder seam, wherever
  * the embedder lives.
  */
+import { fnv1a32Hex } from '../embed/light-file.ts';
 import { CancelledError } from '../errors.ts';
 import type { ProgressFn } from '../types.ts';
 import { chunkFiles } from './chunk-files.ts';
@@ -27,7 +28,7 @@ export interface PrepareOptions {
 }
 
 export interface PreparedSources {
-  /** Paths and a content fingerprint per file (a refresh re-reads only files whose print changed). */
+  /** Paths and a content fingerprint per file (FNV-1a 32 of its UTF-8), recorded with the collection. */
   files: { path: string; print: string; lines: number }[];
   chunks: Chunk[];
   skipped: SkippedFile[];
@@ -47,15 +48,7 @@ export interface CodeCollectionsApi {
   close(id: string): Promise<void>;
 }
 
-/** FNV-1a 32 of a text, as 8 hex digits: a cheap change detector, not a security hash. */
-export function textPrint(text: string): string {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return (h >>> 0).toString(16).padStart(8, '0');
-}
+const utf8 = new TextEncoder();
 
 async function bytesOf(d: Blob | Uint8Array): Promise<Uint8Array> {
   return d instanceof Uint8Array ? d : new Uint8Array(await d.arrayBuffer());
@@ -102,7 +95,11 @@ export class LocalCodeCollections implements CodeCollectionsApi {
         onProgress,
       });
       return {
-        files: ing.files.map((f) => ({ path: f.path, print: textPrint(f.text), lines: f.text.split('\n').length })),
+        files: ing.files.map((f) => ({
+          path: f.path,
+          print: fnv1a32Hex(utf8.encode(f.text)),
+          lines: f.text.split('\n').length,
+        })),
         chunks,
         skipped: [...skipped, ...ing.skipped],
         bytes: ing.bytes,

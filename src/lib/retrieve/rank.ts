@@ -5,12 +5,16 @@ export interface Scored {
   score: number;
 }
 
-/** Reciprocal-rank fusion of several ranked lists (Cormack et al.): sum of 1 / (c + rank). */
-export function rrf(lists: Scored[][], c = 60): Scored[] {
+/**
+ * Reciprocal-rank fusion of several ranked lists (Cormack et al.): sum of w / (c + rank), with a
+ * weight per list (1 each by default).
+ */
+export function rrf(lists: Scored[][], c = 60, weights: readonly number[] = []): Scored[] {
   const acc = new Map<number, number>();
-  for (const list of lists) {
-    list.forEach((h, i) => acc.set(h.row, (acc.get(h.row) ?? 0) + 1 / (c + i + 1)));
-  }
+  lists.forEach((list, l) => {
+    const w = weights[l] ?? 1;
+    list.forEach((h, i) => acc.set(h.row, (acc.get(h.row) ?? 0) + w / (c + i + 1)));
+  });
   return [...acc].map(([row, score]) => ({ row, score })).sort((a, b) => b.score - a.score || a.row - b.row);
 }
 

@@ -4,7 +4,14 @@
  */
 import * as Comlink from 'comlink';
 import type { CodeApi } from '../../workers/code.worker.ts';
-import type { CodeCollectionsApi, CodeInput, PrepareOptions, PreparedSources } from '../lib/code/service.ts';
+import type { CodeQuestion } from '../lib/code/eval.ts';
+import type {
+  CodeCollectionsApi,
+  CodeInput,
+  CollectionEvalReport,
+  PrepareOptions,
+  PreparedSources,
+} from '../lib/code/service.ts';
 import type { CodeHit, CodeMethod } from '../lib/code/search.ts';
 import type { Chunk } from '../lib/code/types.ts';
 import type { ProgressFn } from '../lib/types.ts';
@@ -29,5 +36,17 @@ export class WorkerCodeCollections implements CodeCollectionsApi {
   }
   close(id: string): Promise<void> {
     return this.api.close(id);
+  }
+  evaluate(
+    id: string,
+    questions: CodeQuestion[],
+    queries: Float32Array,
+    o?: { k?: number },
+    onProgress?: ProgressFn,
+  ): Promise<CollectionEvalReport> {
+    return this.api.evaluate(id, questions, queries, o, onProgress ? Comlink.proxy(onProgress) : undefined);
+  }
+  cancelEvaluate(): void {
+    void this.api.cancelEvaluate();
   }
 }

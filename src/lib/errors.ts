@@ -23,6 +23,7 @@ export type ErrorCode =
   | 'webllm-model'
   | 'import-format'
   | 'instant-abstained'
+  | 'code-questions'
   | 'internal';
 
 export function isErrorCode(code: unknown): code is ErrorCode {
@@ -49,6 +50,7 @@ const ERROR_CODES = [
   'webllm-model',
   'import-format',
   'instant-abstained',
+  'code-questions',
   'internal',
 ] as const satisfies readonly ErrorCode[];
 
@@ -190,5 +192,12 @@ export function errorMessage(e: unknown): string {
 export class ImportError extends CodeRagError {
   constructor(message: string) {
     super(message, 'import-format');
+  }
+}
+
+/** A code questions file that cannot be used: not JSON, not `{questions: [...]}`, or a malformed question. */
+export class CodeQuestionsError extends CodeRagError {
+  constructor(message: string) {
+    super(message, 'code-questions');
   }
 }

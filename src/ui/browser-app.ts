@@ -2,6 +2,8 @@
 import type { CodeApi } from '../../workers/code.worker.ts';
 import { WorkerCodeCollections } from '../browser/code-client.ts';
 import { CodeSpaceState } from './state/code.svelte.ts';
+import { CodeEvalState } from './state/code-eval.svelte.ts';
+import codeQuestionsUrl from '../../static-data/code-questions.json?url';
 import * as Comlink from 'comlink';
 import type { TrainApi } from '../../workers/train.worker.ts';
 import { createBrowserServices, newWorkerImporter, newWorkerSql } from '../browser/services.ts';
@@ -65,20 +67,35 @@ export function createBrowserUi(): Ui {
     },
     quotaWarning,
   });
+  const codeApi = codeService();
+  const code = new CodeSpaceState({
+    settings: app.settings,
+    jobs: app.jobs,
+    kv,
+    code: codeApi,
+    embedder: services.embedder,
+    embedderInfo: () => app.embedder.info,
+    generator: services.generator,
+    generatorReady: () => app.generator.ready,
+  });
   return {
     app,
     conversation: new Conversation({ app, services, kv }),
     evaluation: new EvalState({ app, services, kv }),
     training: new TrainState({ app, services, train: trainService() }),
-    code: new CodeSpaceState({
-      settings: app.settings,
-      jobs: app.jobs,
-      kv,
-      code: codeService(),
+    code,
+    codeEval: new CodeEvalState({
+      code,
+      api: codeApi,
       embedder: services.embedder,
       embedderInfo: () => app.embedder.info,
-      generator: services.generator,
-      generatorReady: () => app.generator.ready,
+      jobs: app.jobs,
+      settings: app.settings,
+      bundled: async () => {
+        const r = await fetch(codeQuestionsUrl);
+        if (!r.ok) throw new Error(`the bundled questions: HTTP ${r.status}`);
+        return r.text();
+      },
     }),
   };
 }

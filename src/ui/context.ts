@@ -5,6 +5,7 @@ import type { Conversation } from './conversation.svelte.ts';
 import type { EvalState } from './evaluate.svelte.ts';
 import type { TrainState } from './train.svelte.ts';
 import type { CodeSpaceState } from './state/code.svelte.ts';
+import type { CodeEvalState } from './state/code-eval.svelte.ts';
 
 export interface Ui {
   app: AppState;
@@ -13,6 +14,8 @@ export interface Ui {
   training: TrainState;
   /** The Code & docs space. */
   code: CodeSpaceState;
+  /** The Evaluate page's code retrieval section (over the same CodeSpaceState). */
+  codeEval: CodeEvalState;
 }
 
 const KEY = Symbol('coderag-ui');

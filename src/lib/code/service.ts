@@ -7,10 +7,13 @@
  */
 import { fnv1a32Hex } from '../embed/light-file.ts';
 import { CancelledError } from '../errors.ts';
+import type { Embedder } from '../embed/embedder.ts';
 import type { ProgressFn } from '../types.ts';
 import { chunkFiles } from './chunk-files.ts';
+import { evaluateCode, type CodeEvalReport, type CodeQuestion } from './eval.ts';
 import { ingest, zipEntries, type FileEntry, type IngestLimits } from './ingest.ts';
 import type { CodeParsers } from './parsers.ts';
+import { missingGold, type MissingGold } from './questions.ts';
 import { CodeIndex, CodeSearch, type CodeHit, type CodeMethod } from './search.ts';
 import type { Chunk, SkippedFile } from './types.ts';
 
@@ -35,6 +38,11 @@ export interface PreparedSources {
   bytes: number;
 }
 
+/** evaluateCode's report on a collection, with the gold symbols it does not have (scored as misses). */
+export interface CollectionEvalReport extends CodeEvalReport {
+  missingGold: MissingGold[];
+}
+
 export interface CodeCollectionsApi {
   /** Ingest and chunk; a `.zip` among the inputs is opened (with its expansion capped). */
   prepare(inputs: CodeInput[], o?: PrepareOptions, onProgress?: ProgressFn): Promise<PreparedSources>;
@@ -46,6 +54,19 @@ export interface CodeCollectionsApi {
   /** How much of the query's rare vocabulary these chunks hold (CodeIndex.coverage): the "I don't know" signal. */
   coverage(id: string, query: string, rows: number[]): Promise<number>;
   close(id: string): Promise<void>;
+  /**
+   * Score a question set on an open collection (evaluateCode: every method, intervals, the
+   * "I don't know" curves), the questions embedded by the caller (`queries`, n × dim, in order).
+   */
+  evaluate(
+    id: string,
+    questions: CodeQuestion[],
+    queries: Float32Array,
+    o?: { k?: number },
+    onProgress?: ProgressFn,
+  ): Promise<CollectionEvalReport>;
+  /** Stop an `evaluate` in flight (it rejects with CancelledError). */
+  cancelEvaluate(): void;
 }
 
 const utf8 = new TextEncoder();
@@ -137,6 +158,64 @@ export class LocalCodeCollections implements CodeCollectionsApi {
   async close(id: string): Promise<void> {
     this.open_.delete(id);
   }
+
+  async evaluate(
+    id: string,
+    questions: CodeQuestion[],
+    queries: Float32Array,
+    o: { k?: number } = {},
+    onProgress?: ProgressFn,
+  ): Promise<CollectionEvalReport> {
+    const s = this.open_.get(id);
+    if (!s) throw new Error(`collection ${id} is not open`);
+    const dim = s.index.dim;
+    if (queries.length !== questions.length * dim)
+      throw new Error(`${queries.length / dim} query vectors for ${questions.length} questions`);
+    this.evalAbort?.abort();
+    const ac = new AbortController();
+    this.evalAbort = ac;
+    try {
+      const search = new CodeSearch(s.index, precomputed(questions, queries, dim));
+      const report = await evaluateCode(search, questions, {
+        k: o.k,
+        signal: ac.signal,
+        onProgress: (done, total) => onProgress?.({ phase: 'Scoring questions', done, total }),
+      });
+      return { ...report, missingGold: missingGold(s.index.chunks, questions) };
+    } catch (e) {
+      if (ac.signal.aborted) throw new CancelledError('the evaluation');
+      throw e;
+    } finally {
+      if (this.evalAbort === ac) this.evalAbort = null;
+    }
+  }
+
+  cancelEvaluate(): void {
+    this.evalAbort?.abort();
+  }
+
+  private evalAbort: AbortController | null = null;
+}
+
+/**
+ * The questions' vectors, embedded by the caller, as an Embedder for evaluateCode. Each lookup
+ * first yields to the event loop, so a cancel sent to the worker is seen between questions.
+ */
+function precomputed(questions: CodeQuestion[], queries: Float32Array, dim: number): Embedder {
+  const byText = new Map(questions.map((q, i) => [q.question, queries.subarray(i * dim, (i + 1) * dim)]));
+  return {
+    id: 'precomputed',
+    dim,
+    dtype: '',
+    device: '',
+    async embed(texts, o) {
+      await new Promise((r) => setTimeout(r, 0));
+      if (o?.signal?.aborted) throw new CancelledError('the evaluation');
+      const v = byText.get(texts[0]);
+      if (!v || texts.length !== 1) throw new Error('only the given questions can be embedded here');
+      return v;
+    },
+  };
 }
 
 async function noEmbed(): Promise<Float32Array> {

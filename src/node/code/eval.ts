@@ -10,6 +10,7 @@ import { ingest } from '../../lib/code/ingest.ts';
 import { buildCollection } from '../../lib/code/collection.ts';
 import { evaluateCode, type CodeEvalReport, type CodeQuestion } from '../../lib/code/eval.ts';
 import { CodeParsers } from '../../lib/code/parsers.ts';
+import { missingGold, parseCodeQuestions } from '../../lib/code/questions.ts';
 import { CodeIndex, CodeSearch, DENSE_WEIGHT, NAME_BOOST } from '../../lib/code/search.ts';
 import { inputDir, inputFile, intArg, outputFile, parseStrict, UsageError, type CliIO } from '../cli/args.ts';
 import { writeAtomic } from '../cli/output.ts';
@@ -30,24 +31,11 @@ export const CODE_EVAL_USAGE = `Usage: npm run eval -- --code DIR --questions FI
 `;
 
 export function parseQuestions(text: string, where: string): CodeQuestion[] {
-  let doc: unknown;
   try {
-    doc = JSON.parse(text);
+    return parseCodeQuestions(text, where);
   } catch (e) {
-    throw new UsageError(`${where}: not JSON (${(e as Error).message})`);
+    throw new UsageError((e as Error).message);
   }
-  const qs = (doc as { questions?: unknown })?.questions;
-  if (!Array.isArray(qs)) throw new UsageError(`${where}: expected {"questions": [...]}`);
-  return qs.map((q: Record<string, unknown>, i: number) => {
-    if (typeof q?.question !== 'string' || !Array.isArray(q.gold))
-      throw new UsageError(`${where}: question ${i + 1} needs "question" (text) and "gold" (a list)`);
-    return {
-      id: typeof q.id === 'string' ? q.id : String(i + 1),
-      question: q.question,
-      kind: q.kind as CodeQuestion['kind'],
-      gold: (q.gold as { path: string; symbol: string }[]).map((g) => ({ path: g.path, symbol: g.symbol })),
-    };
-  });
 }
 
 function pct(x: number): string {
@@ -135,10 +123,17 @@ export async function runCodeEval(argv: string[], io: CliIO, signal?: AbortSigna
       ? built.index
       : new CodeIndex(built.chunks, built.index.vectors, built.index.dim, nameBoost);
   const search = new CodeSearch(index, embedder, { denseWeight });
+  // a gold symbol no chunk covers scores 0: listed, so an out-of-date question set shows
+  const missing = missingGold(built.chunks, questions);
+  for (const m of missing)
+    io.err(
+      `[code] question ${m.id}: gold ${m.path} ${m.symbol} is not in the collection${m.fileIndexed ? '' : ' (nor its file)'}`,
+    );
   const report = await evaluateCode(search, questions, { k, signal });
   const lines = ing.files.reduce((n, f) => n + f.text.split('\n').length, 0);
   const full = {
     ...report,
+    missingGold: missing,
     collection: {
       dir: path.basename(dir),
       files: ing.files.length,

@@ -34,6 +34,10 @@ export interface CollectionSummary {
   embedderId: string;
   created: number;
   skipped: number;
+  /** Bytes of the source files read. */
+  bytes: number;
+  /** About what the collection takes in the store: its vectors and chunk texts. */
+  storedBytes: number;
 }
 
 export interface CodeSource {
@@ -80,6 +84,7 @@ export class CodeSpaceState {
   #busy = $state<'building' | 'asking' | null>(null);
   #opened = new Set<string>();
   #reused = $state(0);
+  #confirmDelete = $state<string | null>(null);
   #ask: AbortController | null = null;
   #build: AbortController | null = null;
 
@@ -118,6 +123,10 @@ export class CodeSpaceState {
   }
   get busy(): 'building' | 'asking' | null {
     return this.#busy;
+  }
+  /** The collection whose delete waits for a confirmation (on the Code & docs page or in Storage). */
+  get confirmingDelete(): string | null {
+    return this.#confirmDelete;
   }
 
   select(id: string): void {
@@ -218,7 +227,41 @@ export class CodeSpaceState {
     this.deps.code.cancelPrepare();
   }
 
+  /** First step of a delete: ask for a confirmation (nothing is deleted yet). */
+  askRemove(id: string): void {
+    this.#confirmDelete = id;
+  }
+  cancelRemove(): void {
+    this.#confirmDelete = null;
+  }
+  /** Delete the collection waiting for confirmation. */
+  async confirmRemove(): Promise<void> {
+    const id = this.#confirmDelete;
+    this.#confirmDelete = null;
+    if (id) await this.remove(id);
+  }
+
+  /**
+   * Refresh a stored collection from its source picked again: the same name, so only chunks of
+   * changed files are embedded (the rest keep their vectors; `reused` says how many).
+   */
+  async refresh(id: string, inputs: CodeInput[]): Promise<void> {
+    const c = this.#collections.find((x) => x.id === id);
+    if (!c) {
+      this.#error = 'this collection is no longer stored; add it again';
+      return;
+    }
+    await this.add(c.name, stripRoot(inputs));
+  }
+
+  /** The paths of a stored collection's files. */
+  async filePaths(id: string): Promise<string[]> {
+    const c = await (await this.deps.kv()).getKv(`${PREFIX}${id}`);
+    return c?.files.map((f) => f.path) ?? [];
+  }
+
   async remove(id: string): Promise<void> {
+    if (this.#confirmDelete === id) this.#confirmDelete = null;
     await (await this.deps.kv()).deleteKv(`${PREFIX}${id}`);
     await this.deps.code.close(id);
     this.#opened.delete(id);
@@ -349,7 +392,8 @@ export class CodeSpaceState {
     if (this.#answer && !this.#answer.done) this.#answer = { ...this.#answer, done: true, note: 'Stopped.' };
   }
 
-  private async ensureOpen(id: string): Promise<void> {
+  /** Make a stored collection searchable in the code service (once per build). */
+  async ensureOpen(id: string): Promise<void> {
     if (this.#opened.has(id)) return;
     const c = await (await this.deps.kv()).getKv(`${PREFIX}${id}`);
     if (!c) throw new Error('this collection is no longer stored; add it again');
@@ -395,9 +439,36 @@ function summary(c: StoredCodeCollection): CollectionSummary {
     embedderId: c.embedderId,
     created: c.created,
     skipped: c.skipped.length,
+    bytes: c.bytes,
+    storedBytes: c.vectors.byteLength + c.chunks.reduce((n, x) => n + x.text.length + x.header.length, 0),
   };
 }
 
+/**
+ * Picked files as collection inputs under a name: the name typed, else the folder's name for a
+ * folder pick, the zip's name for one zip, or "files". Paths of a picked folder start below it.
+ */
+export function collectionInputs(
+  files: { path: string; data: Blob | Uint8Array }[],
+  typed = '',
+): { name: string; inputs: CodeInput[] } {
+  const folder = pickedFolder(files);
+  const first = files[0]?.path ?? 'collection';
+  const name = typed.trim() || folder || (files.length === 1 ? first.replace(/\.zip$/i, '') : 'files');
+  return { name, inputs: stripRoot(files) };
+}
+
+/** The folder a set of picked files came from (every path starts with it), or null. */
+function pickedFolder(inputs: { path: string }[]): string | null {
+  const top = inputs[0]?.path.split('/')[0];
+  return top && inputs.every((i) => i.path.startsWith(top + '/')) ? top : null;
+}
+
+/** A picked folder's files with paths inside the folder (the same on every pick, for refreshes). */
+function stripRoot(inputs: CodeInput[]): CodeInput[] {
+  const folder = pickedFolder(inputs);
+  return folder ? inputs.map((i) => ({ ...i, path: i.path.slice(folder.length + 1) })) : inputs;
+}
 /** A stable id from a collection's name (adding the same folder again replaces it). */
 export function collectionId(name: string): string {
   return (

@@ -23,7 +23,8 @@ export class SavedData {
   constructor(private readonly kv: OpenKv) {}
 
   async list(): Promise<{ key: string; label: string }[]> {
-    const keys = await (await this.kv()).kvKeys();
+    // code & docs collections have their own list (with refresh) in Storage
+    const keys = (await (await this.kv()).kvKeys()).filter((k) => !k.startsWith('code:'));
     return keys.map((key) => ({ key, label: savedLabel(key) }));
   }
 

@@ -2,10 +2,25 @@
  * The Code & docs space in Chromium with the real embedder: files become a collection in the code
  * worker (tree-sitter chunks, skipped files listed), questions retrieve the right chunk with its
  * path and lines, an off-topic question gets "I don't know" with a web-search link, and the
- * collection survives a reload.
+ * collection survives a reload; then the Evaluate page scores a question set on it (a missing gold
+ * symbol reported), and Storage lists it and deletes it after a confirmation.
  */
 import { test, expect } from '@playwright/test';
 import { HAS_LOCAL_MODELS, waitReady } from './fixtures.ts';
+
+const questions = {
+  questions: [
+    {
+      id: 'r',
+      question: 'retry a failing call with backoff',
+      gold: [{ path: 'retry.py', symbol: 'retry_with_backoff' }],
+    },
+    { id: 'm', question: 'convert money between currencies', gold: [{ path: 'money.ts', symbol: 'convertCurrency' }] },
+    { id: 't', question: 'how do I run the tests', gold: [{ path: 'GUIDE.md', symbol: 'Testing' }] },
+    { id: 'gone', question: 'parse an amount of money', gold: [{ path: 'money.ts', symbol: 'parseMoney' }] },
+    { id: 'u', question: 'which kubernetes ingress controller is deployed', gold: [] },
+  ],
+};
 
 const files = [
   {
@@ -67,4 +82,31 @@ test('index files, ask with citations of path and lines, say "I don\'t know", ke
   await page.getByTestId('code-question').fill('convert money between currencies');
   await page.getByTestId('code-ask').click();
   await expect(labels.first()).toHaveText(/^money\.ts:1-4$/, { timeout: 60_000 });
+
+  // the Evaluate page scores a question set on the same collection
+  await page.getByTestId('tab-evaluate').click();
+  await expect(page.getByTestId('code-eval-collection')).toContainText('sample');
+  await page.getByTestId('code-eval-questions').setInputFiles({
+    name: 'questions.json',
+    mimeType: 'application/json',
+    buffer: Buffer.from(JSON.stringify(questions)),
+  });
+  await expect(page.getByTestId('code-eval-set')).toContainText('4 answerable, 1 that the code cannot answer');
+  await page.getByTestId('code-eval-run').click();
+  await expect(page.getByTestId('code-eval-row')).toHaveCount(4, { timeout: 60_000 });
+  await expect(page.getByTestId('code-eval-table')).toContainText('hybrid+rerank');
+  await expect(page.getByTestId('code-eval-missing')).toContainText('parseMoney');
+  await expect(page.getByTestId('code-eval-idk')).toContainText('refuses');
+  await expect(page.getByTestId('code-eval-curve')).toBeVisible();
+
+  // Storage lists the collection and deletes it only after a confirmation
+  await page.getByTestId('tab-storage').click();
+  const row = page.getByTestId('storage-collection');
+  await expect(row).toContainText('sample');
+  await expect(row).toContainText('3 files');
+  await page.getByTestId('storage-code-delete').click();
+  await page.getByTestId('storage-code-delete-confirm').click();
+  await expect(row).toHaveCount(0);
+  await page.getByTestId('tab-code').click();
+  await expect(page.getByTestId('code-collections')).toHaveCount(0);
 });

@@ -8,6 +8,7 @@ import type { CodeQuestion } from '../lib/code/eval.ts';
 import type {
   CodeCollectionsApi,
   CodeInput,
+  CollectionEvalOptions,
   CollectionEvalReport,
   PrepareOptions,
   PreparedSources,
@@ -41,7 +42,7 @@ export class WorkerCodeCollections implements CodeCollectionsApi {
     id: string,
     questions: CodeQuestion[],
     queries: Float32Array,
-    o?: { k?: number },
+    o?: CollectionEvalOptions,
     onProgress?: ProgressFn,
   ): Promise<CollectionEvalReport> {
     return this.api.evaluate(id, questions, queries, o, onProgress ? Comlink.proxy(onProgress) : undefined);

@@ -5,6 +5,9 @@
  */
 import { describe, expect, test } from 'vitest';
 import { CodeParsers } from '../../src/lib/code/parsers.ts';
+import { evaluateCode } from '../../src/lib/code/eval.ts';
+import { parseCodeQuestions } from '../../src/lib/code/questions.ts';
+import { CodeIndex, CodeSearch } from '../../src/lib/code/search.ts';
 import { LocalCodeCollections, type CodeInput } from '../../src/lib/code/service.ts';
 import { CodeSpaceState, collectionInputs } from '../../src/ui/state/code.svelte.ts';
 import { BUNDLED_NAME, CodeEvalState } from '../../src/ui/state/code-eval.svelte.ts';
@@ -100,6 +103,37 @@ describe('CodeEvalState', () => {
     const json = JSON.parse(ce.exportJson());
     expect(json.config).toMatchObject({ collection: 'repo', questions: 'q.json', k: 10, host: 'browser' });
     expect(json.methods).toHaveLength(4);
+  });
+
+  test('scores exactly as the Node eval does (evaluateCode with the embedder), from the stored collection', async () => {
+    const { code, ce, kv, services } = await setup();
+    await addRepo(code);
+    await ce.loadFile(questionsFile(QUESTIONS));
+    await ce.run();
+    const stored = (await (await kv()).getKv('code:repo'))!;
+    const direct = await evaluateCode(
+      new CodeSearch(new CodeIndex(stored.chunks, stored.vectors, stored.dim), services.embedder),
+      parseCodeQuestions(JSON.stringify(QUESTIONS), 'q.json'),
+    );
+    const { ms: _a, missingGold: _m, ...page } = ce.result!.report;
+    const { ms: _b, ...node } = direct;
+    expect(page).toEqual(node);
+  });
+
+  test('the questions file, when the collection holds it, is left out of the evaluation', async () => {
+    const { code, ce, kv } = await setup();
+    const text = JSON.stringify(QUESTIONS, null, 1);
+    const picked = collectionInputs([...FILES, file('repo/eval/q.json', text)]);
+    await code.add(picked.name, picked.inputs);
+    const stored = (await (await kv()).getKv('code:repo'))!;
+    const own = stored.chunks.filter((c) => c.path === 'eval/q.json').length;
+    expect(own).toBeGreaterThan(0);
+    await ce.loadFile(new File([text], 'q.json'));
+    await ce.run();
+    expect(ce.result!.config.excluded).toEqual(['eval/q.json']);
+    expect(ce.result!.report.chunks).toBe(stored.chunks.length - own);
+    // with the file searched, the unanswerable question would find all its words in it
+    expect(ce.atThreshold(0.34)!.refused).toBe(1);
   });
 
   test('Cancel stops the job, keeps the previous report and ends the job', async () => {

@@ -38,6 +38,11 @@ export interface PreparedSources {
   bytes: number;
 }
 
+export interface CollectionEvalOptions {
+  k?: number;
+  exclude?: string[];
+}
+
 /** evaluateCode's report on a collection, with the gold symbols it does not have (scored as misses). */
 export interface CollectionEvalReport extends CodeEvalReport {
   missingGold: MissingGold[];
@@ -57,12 +62,14 @@ export interface CodeCollectionsApi {
   /**
    * Score a question set on an open collection (evaluateCode: every method, intervals, the
    * "I don't know" curves), the questions embedded by the caller (`queries`, n × dim, in order).
+   * `exclude`: files left out of the collection for this evaluation (the questions file itself,
+   * when it is part of the collection, as `npm run eval -- --code` leaves it out of its walk).
    */
   evaluate(
     id: string,
     questions: CodeQuestion[],
     queries: Float32Array,
-    o?: { k?: number },
+    o?: CollectionEvalOptions,
     onProgress?: ProgressFn,
   ): Promise<CollectionEvalReport>;
   /** Stop an `evaluate` in flight (it rejects with CancelledError). */
@@ -163,25 +170,26 @@ export class LocalCodeCollections implements CodeCollectionsApi {
     id: string,
     questions: CodeQuestion[],
     queries: Float32Array,
-    o: { k?: number } = {},
+    o: CollectionEvalOptions = {},
     onProgress?: ProgressFn,
   ): Promise<CollectionEvalReport> {
     const s = this.open_.get(id);
     if (!s) throw new Error(`collection ${id} is not open`);
     const dim = s.index.dim;
+    const index = o.exclude?.length ? without(s.index, new Set(o.exclude)) : s.index;
     if (queries.length !== questions.length * dim)
       throw new Error(`${queries.length / dim} query vectors for ${questions.length} questions`);
     this.evalAbort?.abort();
     const ac = new AbortController();
     this.evalAbort = ac;
     try {
-      const search = new CodeSearch(s.index, precomputed(questions, queries, dim));
+      const search = new CodeSearch(index, precomputed(questions, queries, dim));
       const report = await evaluateCode(search, questions, {
         k: o.k,
         signal: ac.signal,
         onProgress: (done, total) => onProgress?.({ phase: 'Scoring questions', done, total }),
       });
-      return { ...report, missingGold: missingGold(s.index.chunks, questions) };
+      return { ...report, missingGold: missingGold(index.chunks, questions) };
     } catch (e) {
       if (ac.signal.aborted) throw new CancelledError('the evaluation');
       throw e;
@@ -195,6 +203,19 @@ export class LocalCodeCollections implements CodeCollectionsApi {
   }
 
   private evalAbort: AbortController | null = null;
+}
+
+/** The index without the chunks of some files (a new index: BM25 statistics as if they were never read). */
+function without(index: CodeIndex, paths: Set<string>): CodeIndex {
+  const rows = index.chunks.flatMap((c, r) => (paths.has(c.path) ? [] : [r]));
+  if (rows.length === index.chunks.length) return index;
+  const vectors = new Float32Array(rows.length * index.dim);
+  rows.forEach((r, i) => vectors.set(index.vectors.subarray(r * index.dim, (r + 1) * index.dim), i * index.dim));
+  return new CodeIndex(
+    rows.map((r) => index.chunks[r]),
+    vectors,
+    index.dim,
+  );
 }
 
 /**

@@ -9,6 +9,7 @@ import { CODE_METHODS } from '../../lib/code/search.ts';
 import type { CodeQuestion, ThresholdPoint } from '../../lib/code/eval.ts';
 import { goldFileShare, parseCodeQuestions } from '../../lib/code/questions.ts';
 import type { CodeCollectionsApi, CollectionEvalReport } from '../../lib/code/service.ts';
+import { fnv1a32Hex } from '../../lib/embed/light-file.ts';
 import { CancelledError, errorMessage, isCancelled } from '../../lib/errors.ts';
 import type { Embedder } from '../../lib/services.ts';
 import type { CodeSpaceState } from './code.svelte.ts';
@@ -28,6 +29,8 @@ export interface CodeQuestionSet {
   questions: CodeQuestion[];
   answerable: number;
   bundled: boolean;
+  /** Fingerprint of the file's text, to find the file itself among a collection's files. */
+  print: string;
 }
 
 /** A finished evaluation with what it ran on (the JSON download). */
@@ -41,6 +44,8 @@ export interface CodeEvalResult {
     k: number;
     methods: readonly string[];
     appThreshold: number;
+    /** Files of the collection left out of this evaluation: the questions file itself. */
+    excluded: string[];
     startedAt: string;
   };
   wallMs: number;
@@ -109,9 +114,14 @@ export class CodeEvalState {
     const id = this.collection;
     if (!id || (this.#set && !this.#set.bundled)) return;
     try {
-      const bundled = parseCodeQuestions(await this.deps.bundled(), BUNDLED_NAME);
-      const share = goldFileShare(bundled, await this.deps.code.filePaths(id));
-      this.#set = share >= BUNDLED_MATCH ? questionSet(BUNDLED_NAME, bundled, true) : null;
+      const text = await this.deps.bundled();
+      const bundled = parseCodeQuestions(text, BUNDLED_NAME);
+      const files = await this.deps.code.storedFiles(id);
+      const share = goldFileShare(
+        bundled,
+        files.map((f) => f.path),
+      );
+      this.#set = share >= BUNDLED_MATCH ? questionSet(BUNDLED_NAME, text, bundled, true) : null;
     } catch {
       this.#set = null; // no bundled set in this build: a file has to be chosen
     }
@@ -121,7 +131,8 @@ export class CodeEvalState {
   async useBundled(): Promise<void> {
     this.#setError = null;
     try {
-      this.#set = questionSet(BUNDLED_NAME, parseCodeQuestions(await this.deps.bundled(), BUNDLED_NAME), true);
+      const text = await this.deps.bundled();
+      this.#set = questionSet(BUNDLED_NAME, text, parseCodeQuestions(text, BUNDLED_NAME), true);
     } catch (e) {
       this.#setError = errorMessage(e);
     }
@@ -135,8 +146,8 @@ export class CodeEvalState {
         throw new Error(
           `${file.name} is ${(file.size / 1e6).toFixed(1)} MB; a question set is read up to ${MAX_QUESTIONS_BYTES / 1e6} MB`,
         );
-      const qs = parseCodeQuestions(await file.text(), file.name);
-      this.#set = questionSet(file.name, qs, false);
+      const text = await file.text();
+      this.#set = questionSet(file.name, text, parseCodeQuestions(text, file.name), false);
     } catch (e) {
       this.#setError = errorMessage(e);
     }
@@ -180,6 +191,8 @@ export class CodeEvalState {
     const startedAt = new Date().toISOString();
     try {
       await code.ensureOpen(col.id);
+      // the questions file, when the collection holds it, is not searched (it contains every question)
+      const excluded = (await code.storedFiles(col.id)).filter((f) => f.print === set.print).map((f) => f.path);
       const texts = set.questions.map((q) => q.question);
       onP({ phase: 'Embedding questions', done: 0, total: texts.length });
       const queries = await embedder.embed(texts, {
@@ -192,7 +205,7 @@ export class CodeEvalState {
         col.id,
         set.questions,
         queries.subarray(0, texts.length * info.dim),
-        { k },
+        { k, exclude: excluded },
         (p) => onP({ phase: p.phase, done: p.done, total: p.total }),
       );
       if (ac.signal.aborted) throw new CancelledError('the evaluation');
@@ -206,6 +219,7 @@ export class CodeEvalState {
           k,
           methods: CODE_METHODS,
           appThreshold: settings.value.codeThreshold,
+          excluded,
           startedAt,
         },
         wallMs: performance.now() - t0,
@@ -249,6 +263,9 @@ export class CodeEvalState {
   }
 }
 
-function questionSet(name: string, questions: CodeQuestion[], bundled: boolean): CodeQuestionSet {
-  return { name, questions, answerable: questions.filter((q) => q.gold.length).length, bundled };
+const utf8 = new TextEncoder();
+
+function questionSet(name: string, text: string, questions: CodeQuestion[], bundled: boolean): CodeQuestionSet {
+  const answerable = questions.filter((q) => q.gold.length).length;
+  return { name, questions, answerable, bundled, print: fnv1a32Hex(utf8.encode(text)) };
 }

@@ -254,10 +254,10 @@ export class CodeSpaceState {
     await this.add(c.name, stripRoot(inputs));
   }
 
-  /** The paths of a stored collection's files. */
-  async filePaths(id: string): Promise<string[]> {
+  /** A stored collection's files: paths and content fingerprints (FNV-1a 32 of the UTF-8 text). */
+  async storedFiles(id: string): Promise<{ path: string; print: string }[]> {
     const c = await (await this.deps.kv()).getKv(`${PREFIX}${id}`);
-    return c?.files.map((f) => f.path) ?? [];
+    return c?.files.map((f) => ({ path: f.path, print: f.print })) ?? [];
   }
 
   async remove(id: string): Promise<void> {

@@ -184,6 +184,10 @@ describe('CodeEvalState', () => {
     expect(ce.blocked).toBe('choose a questions file');
     await ce.useBundled();
     expect(ce.questionSet?.bundled).toBe(true);
+    // chosen, not suggested: changing the collection keeps it
+    await ce.selectCollection('repo');
+    await ce.selectCollection('other');
+    expect(ce.questionSet?.bundled).toBe(true);
     await ce.run();
     // every gold symbol is missing there, and each is listed with its question
     expect(ce.result!.report.missingGold.map((m) => m.id)).toEqual(['a', 'b', 'c', 'd']);

@@ -55,6 +55,8 @@ export class CodeEvalState {
   #set = $state.raw<CodeQuestionSet | null>(null);
   #setError = $state<string | null>(null);
   #collection = $state<string | null>(null);
+  /** The set was offered by default (not chosen): another collection may replace it. */
+  #suggested = false;
   #running = $state(false);
   #error = $state<string | null>(null);
   #result = $state.raw<CodeEvalResult | null>(null);
@@ -112,7 +114,7 @@ export class CodeEvalState {
   /** With no question file chosen yet, the bundled set when the collection holds its gold files. */
   async suggestBundled(): Promise<void> {
     const id = this.collection;
-    if (!id || (this.#set && !this.#set.bundled)) return;
+    if (!id || (this.#set && !this.#suggested)) return;
     try {
       const text = await this.deps.bundled();
       const bundled = parseCodeQuestions(text, BUNDLED_NAME);
@@ -125,6 +127,7 @@ export class CodeEvalState {
     } catch {
       this.#set = null; // no bundled set in this build: a file has to be chosen
     }
+    this.#suggested = !!this.#set;
   }
 
   /** The bundled question set, whatever the collection (its gold files may be missing: they are reported). */
@@ -133,6 +136,7 @@ export class CodeEvalState {
     try {
       const text = await this.deps.bundled();
       this.#set = questionSet(BUNDLED_NAME, text, parseCodeQuestions(text, BUNDLED_NAME), true);
+      this.#suggested = false;
     } catch (e) {
       this.#setError = errorMessage(e);
     }
@@ -148,6 +152,7 @@ export class CodeEvalState {
         );
       const text = await file.text();
       this.#set = questionSet(file.name, text, parseCodeQuestions(text, file.name), false);
+      this.#suggested = false;
     } catch (e) {
       this.#setError = errorMessage(e);
     }

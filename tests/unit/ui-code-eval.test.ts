@@ -43,7 +43,7 @@ const QUESTIONS = {
 };
 const questionsFile = (doc: unknown, name = 'q.json') => new File([JSON.stringify(doc)], name);
 
-async function setup(bundled: string = JSON.stringify(QUESTIONS)) {
+async function setup(bundled: () => Promise<string> = async () => JSON.stringify(QUESTIONS)) {
   const t = await makeTestApp();
   await t.app.boot('', false);
   const service = new LocalCodeCollections(new CodeParsers(nodeGrammarLoader()));
@@ -64,7 +64,7 @@ async function setup(bundled: string = JSON.stringify(QUESTIONS)) {
     embedderInfo: () => t.app.embedder.info,
     jobs: t.app.jobs,
     settings: t.app.settings,
-    bundled: async () => bundled,
+    bundled,
   });
   return { ...t, code, ce, service };
 }
@@ -191,6 +191,21 @@ describe('CodeEvalState', () => {
     await ce.run();
     // every gold symbol is missing there, and each is listed with its question
     expect(ce.result!.report.missingGold.map((m) => m.id)).toEqual(['a', 'b', 'c', 'd']);
+  });
+
+  test('a file chosen while the default is being looked up is kept', async () => {
+    let release = () => {};
+    const held = new Promise<void>((r) => (release = r));
+    const { code, ce } = await setup(async () => {
+      await held;
+      return JSON.stringify(QUESTIONS);
+    });
+    await addRepo(code);
+    const looking = ce.suggestBundled();
+    await ce.loadFile(questionsFile(QUESTIONS, 'mine.json'));
+    release();
+    await looking;
+    expect(ce.questionSet?.name).toBe('mine.json');
   });
 
   test('a bad questions file is refused with the reason and the current set kept', async () => {

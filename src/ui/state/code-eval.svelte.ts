@@ -114,7 +114,10 @@ export class CodeEvalState {
   /** With no question file chosen yet, the bundled set when the collection holds its gold files. */
   async suggestBundled(): Promise<void> {
     const id = this.collection;
-    if (!id || (this.#set && !this.#suggested)) return;
+    // a set the user chose stays (also when it was chosen while this one was being read)
+    const mayReplace = () => !this.#set || this.#suggested;
+    if (!id || !mayReplace()) return;
+    let offer: CodeQuestionSet | null = null;
     try {
       const text = await this.deps.bundled();
       const bundled = parseCodeQuestions(text, BUNDLED_NAME);
@@ -123,11 +126,13 @@ export class CodeEvalState {
         bundled,
         files.map((f) => f.path),
       );
-      this.#set = share >= BUNDLED_MATCH ? questionSet(BUNDLED_NAME, text, bundled, true) : null;
+      if (share >= BUNDLED_MATCH) offer = questionSet(BUNDLED_NAME, text, bundled, true);
     } catch {
-      this.#set = null; // no bundled set in this build: a file has to be chosen
+      // no bundled set in this build: a file has to be chosen
     }
-    this.#suggested = !!this.#set;
+    if (!mayReplace() || this.collection !== id) return;
+    this.#set = offer;
+    this.#suggested = !!offer;
   }
 
   /** The bundled question set, whatever the collection (its gold files may be missing: they are reported). */

@@ -16,6 +16,7 @@ import { createInstantGenerator } from '../lib/instant/engine.ts';
 import { SqlClient } from '../lib/sql/client.ts';
 import { registerErrorTransfer } from '../lib/errors-transfer.ts';
 import type { LexicalApi } from '../lib/retrieve/lexical-search.ts';
+import type { PackReader } from '../lib/pack/read.ts';
 import {
   WorkerEmbedder,
   WorkerGenerator,
@@ -78,6 +79,8 @@ export interface BrowserServices extends Services {
   lexical: WorkerLexicalSource;
   /** The fast query encoder (issue 17): distil in the distill worker, decorate queries in the embed worker. */
   light: WorkerLightQuery;
+  /** Checks and decodes a corpus pack in the index worker (the buffer is moved there, then back). */
+  readPack: PackReader;
   /** The raw remotes, for worker calls that are not part of a seam (GPU probe, WebLLM plans). */
   remotes: { embed: Comlink.Remote<EmbedApi>; index: Comlink.Remote<IndexApi>; llm: Comlink.Remote<LlmApi> };
 }
@@ -116,6 +119,7 @@ export function createBrowserServices(o: { sqlTimeoutMs?: number } = {}): Browse
       );
       return distill.api;
     }),
+    readPack: (buf, opts) => index.api.readPack(Comlink.transfer(buf, [buf]), opts),
     remotes: { embed: embed.api, index: index.api, llm: llm.api },
     async dispose() {
       sql.dispose();

@@ -46,6 +46,7 @@ export function createBrowserUi(): Ui {
     lexical: bs.lexical,
     light: bs.light,
     importer: newWorkerImporter(),
+    readPack: bs.readPack,
   };
   const kv = lazyKv(() => IndexStore.open());
   const app = new AppState({

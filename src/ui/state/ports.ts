@@ -14,6 +14,7 @@ import type { ProgressFn } from '../../lib/types.ts';
 import type { LexicalSource } from '../../lib/retrieve/lexical-search.ts';
 import type { LightQueryPort } from '../../lib/embed/light-query.ts';
 import type { Importer } from '../../lib/import/client.ts';
+import type { PackReader } from '../../lib/pack/read.ts';
 
 export type { EmbedderInfo, GeneratorInfo };
 
@@ -64,6 +65,8 @@ export interface UiServices {
   light: LightQueryPort;
   /** Files → a new SQLite database (the import worker in the page). */
   importer: Importer;
+  /** Checks and decodes corpus packs (the index worker in the page); in process when absent. */
+  readPack?: PackReader;
 }
 
 /** The key-value store, typed by key (src/lib/index/store.ts). */

@@ -10,6 +10,8 @@ import type { IndexApi } from '../../workers/index.worker.ts';
 import type { LlmApi } from '../../workers/llm.worker.ts';
 import type { SqlApi } from '../../workers/sql.worker.ts';
 import type { ImportApi } from '../../workers/import.worker.ts';
+import type { CorpusApi } from '../../workers/corpus.worker.ts';
+import type { CorpusFileOpener } from '../lib/corpus/open.ts';
 import { ImportClient } from '../lib/import/client.ts';
 import type { AnswerGenerator, Services } from '../lib/services.ts';
 import { createInstantGenerator } from '../lib/instant/engine.ts';
@@ -67,6 +69,23 @@ export function newWorkerImporter(): ImportClient {
     };
   });
 }
+
+/**
+ * Corpus files are parsed and hashed in a worker of their own (started per file, then ended):
+ * the data is moved there, the corpus comes back.
+ */
+export const openCorpusInWorker: CorpusFileOpener = async (input) => {
+  const { api, worker } = spawn<CorpusApi>(
+    () => new Worker(new URL('../../workers/corpus.worker.ts', import.meta.url), { type: 'module', name: 'corpus' }),
+  );
+  try {
+    const moved = typeof input.data === 'string' ? [] : [input.data];
+    return await api.open(Comlink.transfer(input, moved));
+  } finally {
+    api[Comlink.releaseProxy]();
+    worker.terminate();
+  }
+};
 
 export interface BrowserServices extends Services {
   embedder: WorkerEmbedder;

@@ -109,6 +109,7 @@ export class AppState {
       kv,
       env,
       demo: { name: demo.corpusName, corpus: demo.corpus },
+      open: sv.openCorpus,
       onChange: () => this.indexes.ensure(),
     }));
     const adapter = (this.adapter = new AdapterState({ settings, embedder, kv }));

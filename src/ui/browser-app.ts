@@ -4,7 +4,7 @@ import { WorkerCodeCollections } from '../browser/code-client.ts';
 import { CodeSpaceState } from './state/code.svelte.ts';
 import * as Comlink from 'comlink';
 import type { TrainApi } from '../../workers/train.worker.ts';
-import { createBrowserServices, newWorkerImporter, newWorkerSql } from '../browser/services.ts';
+import { createBrowserServices, newWorkerImporter, newWorkerSql, openCorpusInWorker } from '../browser/services.ts';
 import { IndexStore } from '../lib/index/store.ts';
 import { AppState } from './app.svelte.ts';
 import { Conversation } from './conversation.svelte.ts';
@@ -47,6 +47,7 @@ export function createBrowserUi(): Ui {
     light: bs.light,
     importer: newWorkerImporter(),
     readPack: bs.readPack,
+    openCorpus: openCorpusInWorker,
   };
   const kv = lazyKv(() => IndexStore.open());
   const app = new AppState({

@@ -15,6 +15,7 @@ import type { LexicalSource } from '../../lib/retrieve/lexical-search.ts';
 import type { LightQueryPort } from '../../lib/embed/light-query.ts';
 import type { Importer } from '../../lib/import/client.ts';
 import type { PackReader } from '../../lib/pack/read.ts';
+import type { CorpusFileOpener } from '../../lib/corpus/open.ts';
 
 export type { EmbedderInfo, GeneratorInfo };
 
@@ -67,6 +68,8 @@ export interface UiServices {
   importer: Importer;
   /** Checks and decodes corpus packs (the index worker in the page); in process when absent. */
   readPack?: PackReader;
+  /** Parses and hashes corpus files (a corpus worker in the page); in process when absent. */
+  openCorpus?: CorpusFileOpener;
 }
 
 /** The key-value store, typed by key (src/lib/index/store.ts). */

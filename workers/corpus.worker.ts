@@ -4,9 +4,13 @@
  */
 import * as Comlink from 'comlink';
 import { registerErrorTransfer } from '../src/lib/errors-transfer.ts';
-import { openCorpusFile } from '../src/lib/corpus/open.ts';
+import { openAndStoreCorpus, type CorpusFileInput } from '../src/lib/corpus/open.ts';
+import { IndexStore } from '../src/lib/index/store.ts';
 
-const api = { open: openCorpusFile };
+const api = {
+  /** Parse and hash; store the corpus too when asked (the page's key-value store, IndexedDB, is reachable here). */
+  open: (input: CorpusFileInput) => openAndStoreCorpus(input, () => IndexStore.open()),
+};
 
 export type CorpusApi = typeof api;
 registerErrorTransfer();

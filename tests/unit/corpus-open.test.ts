@@ -6,7 +6,14 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
 import * as Comlink from 'comlink';
-import { openCorpusFile, type CorpusFileOpener, type CorpusFileInput } from '../../src/lib/corpus/open.ts';
+import 'fake-indexeddb/auto';
+import {
+  openAndStoreCorpus,
+  openCorpusFile,
+  type CorpusFileOpener,
+  type CorpusFileInput,
+} from '../../src/lib/corpus/open.ts';
+import { IndexStore } from '../../src/lib/index/store.ts';
 import { loadCorpusFile } from '../../src/lib/corpus/detect.ts';
 import { corpusHash } from '../../src/lib/corpus/hash.ts';
 import { registerErrorTransfer } from '../../src/lib/errors-transfer.ts';
@@ -62,5 +69,23 @@ describe('openCorpusFile', () => {
     const r = await openCorpusFile({ name: 'bad.csv', data: 'question,sql\n,\n' });
     expect(r.corpus).toBeNull();
     expect(r.issues.length).toBeGreaterThan(0);
+  });
+
+  test('the corpus worker stores the corpus where it parses it, when asked; a failed store is left to the page', async () => {
+    const kv = await IndexStore.open('corpus-open-' + Math.random());
+    const csv = fixture('spider-mini.csv');
+    const tablesText = fixture('tables-mini.json');
+    const plain = await openAndStoreCorpus({ name: 'a.csv', data: csv, tablesText }, async () => kv);
+    expect(plain.stored).toBeUndefined();
+    expect(await kv.getKv('corpus:current')).toBeUndefined();
+    const origin = { kind: 'url' as const, url: 'https://example.org/a.csv' };
+    const r = await openAndStoreCorpus({ name: 'a.csv', data: csv, tablesText, store: { origin } }, async () => kv);
+    expect(r.stored).toBe(true);
+    expect(await kv.getKv('corpus:current')).toEqual({ ...r.corpus, origin });
+    const failed = await openAndStoreCorpus({ name: 'a.csv', data: csv, store: {} }, async () => {
+      throw new Error('no IndexedDB');
+    });
+    expect(failed.stored).toBe(false);
+    expect(failed.corpus?.examples.length).toBe(r.corpus?.examples.length);
   });
 });

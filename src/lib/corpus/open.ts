@@ -4,6 +4,7 @@
  * runs this in a worker of its own (workers/corpus.worker.ts); Node and the tests call it here.
  */
 import type { Corpus, RowIssue } from '../types.ts';
+import type { KvStore, SavedCorpus } from '../index/store.ts';
 import { corpusHash } from './hash.ts';
 import { loadCorpusFile } from './detect.ts';
 
@@ -16,6 +17,12 @@ export interface CorpusFileInput {
   tablesJson?: unknown;
   /** …or as text (parsed where the file is). */
   tablesText?: string;
+  /**
+   * Also store the corpus as the current one ('corpus:current', with this origin) where it is
+   * parsed, when the opener can reach the key-value store (the corpus worker can: IndexedDB's
+   * copy of a large corpus then costs the page's main thread nothing). `stored` says if it did.
+   */
+  store?: { origin?: SavedCorpus['origin'] };
 }
 
 export interface OpenedCorpus {
@@ -26,6 +33,8 @@ export interface OpenedCorpus {
   /** File-level notes (e.g. decoded from UTF-16). */
   notes: string[];
   format: string;
+  /** The corpus was stored as the current one (see `CorpusFileInput.store`). */
+  stored?: boolean;
 }
 
 /** Parses a corpus file somewhere: here (`openCorpusFile`) or in a worker (the page). */
@@ -45,3 +54,20 @@ export const openCorpusFile: CorpusFileOpener = async ({ name, data, tablesJson,
   };
   return { corpus, issues: res.issues, notes, format: res.format };
 };
+
+/**
+ * `openCorpusFile`, then store the corpus when `input.store` asks (the corpus worker's open): a
+ * store that fails is no failure here, `stored` stays false and the caller stores it.
+ */
+export async function openAndStoreCorpus(input: CorpusFileInput, kv: () => Promise<KvStore>): Promise<OpenedCorpus> {
+  const r = await openCorpusFile(input);
+  if (input.store && r.corpus) {
+    try {
+      await (await kv()).setKv('corpus:current', { ...r.corpus, origin: input.store.origin });
+      r.stored = true;
+    } catch {
+      r.stored = false;
+    }
+  }
+  return r;
+}

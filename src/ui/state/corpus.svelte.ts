@@ -144,24 +144,26 @@ export class CorpusState {
     // The file parsers (parquet and its codecs, CSV, Excel) load on the first corpus file, not with
     // the page; in the page they run in the corpus worker.
     const open = this.deps.open ?? (await import('../../lib/corpus/open.ts')).openCorpusFile;
-    const res = await open(input);
+    const res = await open({ ...input, store: { origin: origin ?? undefined } });
     this.#issues = res.issues;
     this.#notes = res.notes;
     this.#format = res.format;
     if (!res.corpus) throw new Error(`${input.name}: no usable rows (${res.issues.length} skipped)`);
-    await this.set(res.corpus, origin, index);
+    await this.set(res.corpus, origin, index, res.stored);
   }
 
-  private async set(corpus: Corpus, origin: CorpusOrigin, index = true): Promise<void> {
+  /** `stored`: the opener has stored it already (the corpus worker, off the main thread). */
+  private async set(corpus: Corpus, origin: CorpusOrigin, index = true, stored = false): Promise<void> {
     this.#current = corpus;
     this.#origin = origin;
-    try {
-      const store = await this.deps.kv();
-      if (corpus.name === this.deps.demo.name) await store.deleteKv(CORPUS_KEY);
-      else await store.setKv(CORPUS_KEY, { ...corpus, origin: origin ?? undefined });
-    } catch (e) {
-      this.#error = `the corpus is loaded but could not be saved for the next visit: ${errorMessage(e)}`;
-    }
+    if (!stored)
+      try {
+        const store = await this.deps.kv();
+        if (corpus.name === this.deps.demo.name) await store.deleteKv(CORPUS_KEY);
+        else await store.setKv(CORPUS_KEY, { ...corpus, origin: origin ?? undefined });
+      } catch (e) {
+        this.#error = `the corpus is loaded but could not be saved for the next visit: ${errorMessage(e)}`;
+      }
     if (index) await this.deps.onChange?.();
   }
 }

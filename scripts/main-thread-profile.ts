@@ -127,15 +127,28 @@ async function phase(page: Page, cdp: CDPSession, label: string, act: () => Prom
   const { profile } = (await cdp.send('Profiler.stop')) as unknown as { profile: Profile };
   const long = (await page.evaluate(`window.__long.filter(([s]) => s >= ${t0})`)) as [number, number][];
   const st = stretches(profile, BUDGET);
+  // main-thread time not idle over the phase (wall time of the non-idle samples)
+  const idle = new Set(profile.nodes.filter((n) => n.callFrame.functionName === '(idle)').map((n) => n.id));
+  let busyMs = 0;
+  for (let i = 0; i < profile.samples.length; i++)
+    if (!idle.has(profile.samples[i])) busyMs += (profile.timeDeltas[i + 1] ?? 0) / 1000;
+  const longest = Math.round(Math.max(0, ...long.map((l) => l[1])));
   console.log(
-    `\n=== ${label}: ${wall} ms wall; ${long.length} long tasks, longest ${Math.max(0, ...long.map((l) => l[1]))} ms`,
+    `\n=== ${label}: ${wall} ms wall, main thread busy ${Math.round(busyMs)} ms; ${long.length} long tasks, longest ${longest} ms`,
   );
   for (const s of st.sort((a, b) => b.ms - a.ms).slice(0, 8)) {
     console.log(`  busy ${s.ms} ms at +${s.startMs} ms`);
     console.log(`    self: ${s.self.map(([k, v]) => `${k} ${v}`).join(' | ')}`);
     console.log(`    incl: ${s.inclusive.map(([k, v]) => `${k} ${v}`).join(' | ')}`);
   }
-  return { label, wallMs: wall, longTasks: long.map(([s, d]) => [Math.round(s - t0), Math.round(d)]), busy: st };
+  return {
+    label,
+    wallMs: wall,
+    busyMs: Math.round(busyMs),
+    longestTaskMs: longest,
+    longTasks: long.map(([s, d]) => [Math.round(s - t0), Math.round(d)]),
+    busy: st,
+  };
 }
 
 async function main() {

@@ -59,6 +59,30 @@ interface Stretch {
   inclusive: [string, number][];
 }
 
+/** Inclusive main-thread time per function over a whole profile (ms), largest first. */
+function inclusiveTotals(p: Profile, top: number): [string, number][] {
+  const byId = new Map(p.nodes.map((n) => [n.id, n]));
+  const parent = new Map<number, number>();
+  for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const incl = new Map<string, number>();
+  for (let i = 0; i < p.samples.length; i++) {
+    const dt = (p.timeDeltas[i + 1] ?? 0) / 1000;
+    const seen = new Set<string>();
+    for (let x: number | undefined = p.samples[i]; x !== undefined; x = parent.get(x)) {
+      const f = byId.get(x)!.callFrame;
+      if (f.functionName === '(root)' || f.functionName === '(idle)') continue;
+      const k = frameName(f);
+      if (seen.has(k)) continue;
+      seen.add(k);
+      incl.set(k, (incl.get(k) ?? 0) + dt);
+    }
+  }
+  return [...incl]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, top)
+    .map(([k, v]) => [k, Math.round(v)]);
+}
+
 /** Busy stretches (consecutive non-idle samples) of at least `min` ms, each with its top functions. */
 function stretches(p: Profile, min: number): Stretch[] {
   const byId = new Map(p.nodes.map((n) => [n.id, n]));
@@ -148,6 +172,7 @@ async function phase(page: Page, cdp: CDPSession, label: string, act: () => Prom
     longestTaskMs: longest,
     longTasks: long.map(([s, d]) => [Math.round(s - t0), Math.round(d)]),
     busy: st,
+    inclusive: inclusiveTotals(profile, 300),
   };
 }
 

@@ -73,7 +73,7 @@ if (!args['no-dense']) {
     corpus.examples.map((e) => e.question),
     { role: 'doc', cacheDir },
   );
-  const mdocs = await embedCached(emb, r0.maskedCorpus(), { role: 'doc', cacheDir });
+  const mdocs = await embedCached(emb, await r0.maskedCorpus(), { role: 'doc', cacheDir });
   const side = (ix: FlatIndex, name: string): DenseSide => ({
     embedder: emb,
     index: searchOver(ix, corpus.hash, name),

@@ -29,7 +29,7 @@ const docs = await embedCached(
   corpus.examples.map((e) => e.question),
   { role: 'doc', cacheDir: DEFAULT_CACHE_DIR },
 );
-const mdocs = await embedCached(emb, r0.maskedCorpus(), { role: 'doc', cacheDir: DEFAULT_CACHE_DIR });
+const mdocs = await embedCached(emb, await r0.maskedCorpus(), { role: 'doc', cacheDir: DEFAULT_CACHE_DIR });
 const idx = new FlatIndex(docs.vectors, emb.dim);
 const midx = new FlatIndex(mdocs.vectors, emb.dim);
 const side = (ix: FlatIndex) => ({ embedder: emb, index: searchOver(ix, corpus.hash) });

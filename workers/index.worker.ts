@@ -10,6 +10,7 @@ import { initVoy, voyFactory } from '../src/lib/index/voy.ts';
 import { createInt8Factory, int8Factory } from '../src/lib/index/int8.ts';
 import { sharedMemoryAvailable, type SpawnScanHelper } from '../src/lib/index/int8-threads.ts';
 import { ivfFactory } from '../src/lib/index/ivf.ts';
+import { decodePackVectors, packBuffers, readPack, type ReadPackOptions } from '../src/lib/pack/read.ts';
 
 /** A scan helper thread for the int8 index (a module worker started from this one). */
 const spawnScanHelper: SpawnScanHelper = (init) => {
@@ -54,6 +55,14 @@ const api = {
   },
   async delete(key: string) {
     return (await servicePromise).delete(key);
+  },
+  /**
+   * Check a pack (checksums, corpus hash) and decode its vectors here, off the page's main thread;
+   * the pack's buffers move back to the page, not copied.
+   */
+  async readPack(buf: ArrayBuffer, opts?: ReadPackOptions) {
+    const pack = decodePackVectors(readPack(buf, opts));
+    return Comlink.transfer(pack, packBuffers(pack));
   },
 };
 

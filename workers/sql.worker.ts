@@ -6,6 +6,7 @@ import sqlWasm from 'sql.js/dist/sql-wasm-browser.wasm?url';
 import { SqlEngine, type DbSource, type ExecOptions } from '../src/lib/sql/engine.ts';
 import { locateSqlError } from '../src/lib/sql/locate-error.ts';
 import { InstantHost, type InstantWireRequest } from '../src/lib/instant/host.ts';
+import { toWire, wireBuffers } from '../src/lib/sql/columnar.ts';
 
 const enginePromise = initSqlJs({ locateFile: () => sqlWasm }).then((SQL) => new SqlEngine(SQL));
 const instant = new InstantHost(() => enginePromise);
@@ -20,8 +21,10 @@ const api = {
   async instant(req: InstantWireRequest) {
     return instant.answer(req);
   },
+  /** A big result crosses column-wise in transferable buffers (src/lib/sql/columnar.ts). */
   async exec(sql: string, opts?: ExecOptions) {
-    return (await enginePromise).exec(sql, opts);
+    const wire = toWire((await enginePromise).exec(sql, opts));
+    return Comlink.transfer(wire, wireBuffers(wire));
   },
   /** The open database as a SQLite file (moved to the page, not copied). */
   async export() {

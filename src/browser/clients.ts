@@ -20,6 +20,7 @@ import type { GenerateOptions, GenerateResult } from '../lib/llm/generator.ts';
 import type { BuiltPrompt, ExplainInput, FollowUpInput, PromptInput } from '../lib/llm/prompts.ts';
 import type { AnswerGenerator, Hit, IndexSearchOptions, IndexServiceApi } from '../lib/services.ts';
 import type { Corpus, ProgressFn } from '../lib/types.ts';
+import type { TextMode } from '../lib/rag/doc-text.ts';
 import type {
   LexicalApi,
   LexicalHit,
@@ -252,7 +253,8 @@ export class WorkerGenerator implements AnswerGenerator {
 
 /**
  * The lexical worker as a `LexicalSource`: `forCorpus` sends the corpus to the worker at once,
- * which builds both BM25 indexes there; searches wait for that build. The worker keeps the two
+ * which builds both BM25 indexes and the skeletons there; searches (and the derived texts) wait
+ * for that build. The worker keeps the two
  * corpora loaded last, as this client does.
  */
 export class WorkerLexicalSource implements LexicalSource {
@@ -277,6 +279,14 @@ export class WorkerLexicalSource implements LexicalSource {
       search: async (query: string, k: number, o?: LexicalSearchOptions): Promise<LexicalHit[]> => {
         await loaded;
         return this.api.search(hash, query, k, o);
+      },
+      docTexts: async (mode: TextMode): Promise<string[]> => {
+        await loaded;
+        return this.api.docTexts(hash, mode);
+      },
+      skeletons: async (): Promise<string[]> => {
+        await loaded;
+        return this.api.skeletons(hash);
       },
     };
   }

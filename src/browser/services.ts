@@ -10,12 +10,15 @@ import type { IndexApi } from '../../workers/index.worker.ts';
 import type { LlmApi } from '../../workers/llm.worker.ts';
 import type { SqlApi } from '../../workers/sql.worker.ts';
 import type { ImportApi } from '../../workers/import.worker.ts';
+import type { CorpusApi } from '../../workers/corpus.worker.ts';
+import type { CorpusFileOpener } from '../lib/corpus/open.ts';
 import { ImportClient } from '../lib/import/client.ts';
 import type { AnswerGenerator, Services } from '../lib/services.ts';
 import { createInstantGenerator } from '../lib/instant/engine.ts';
 import { SqlClient } from '../lib/sql/client.ts';
 import { registerErrorTransfer } from '../lib/errors-transfer.ts';
 import type { LexicalApi } from '../lib/retrieve/lexical-search.ts';
+import type { PackReader } from '../lib/pack/read.ts';
 import {
   WorkerEmbedder,
   WorkerGenerator,
@@ -67,6 +70,23 @@ export function newWorkerImporter(): ImportClient {
   });
 }
 
+/**
+ * Corpus files are parsed and hashed in a worker of their own (started per file, then ended):
+ * the data is moved there, the corpus comes back.
+ */
+export const openCorpusInWorker: CorpusFileOpener = async (input) => {
+  const { api, worker } = spawn<CorpusApi>(
+    () => new Worker(new URL('../../workers/corpus.worker.ts', import.meta.url), { type: 'module', name: 'corpus' }),
+  );
+  try {
+    const moved = typeof input.data === 'string' ? [] : [input.data];
+    return await api.open(Comlink.transfer(input, moved));
+  } finally {
+    api[Comlink.releaseProxy]();
+    worker.terminate();
+  }
+};
+
 export interface BrowserServices extends Services {
   embedder: WorkerEmbedder;
   index: WorkerIndexService;
@@ -78,6 +98,8 @@ export interface BrowserServices extends Services {
   lexical: WorkerLexicalSource;
   /** The fast query encoder (issue 17): distil in the distill worker, decorate queries in the embed worker. */
   light: WorkerLightQuery;
+  /** Checks and decodes a corpus pack in the index worker (the buffer is moved there, then back). */
+  readPack: PackReader;
   /** The raw remotes, for worker calls that are not part of a seam (GPU probe, WebLLM plans). */
   remotes: { embed: Comlink.Remote<EmbedApi>; index: Comlink.Remote<IndexApi>; llm: Comlink.Remote<LlmApi> };
 }
@@ -116,6 +138,7 @@ export function createBrowserServices(o: { sqlTimeoutMs?: number } = {}): Browse
       );
       return distill.api;
     }),
+    readPack: (buf, opts) => index.api.readPack(Comlink.transfer(buf, [buf]), opts),
     remotes: { embed: embed.api, index: index.api, llm: llm.api },
     async dispose() {
       sql.dispose();

@@ -20,6 +20,7 @@ import {
 } from './errors.ts';
 import { CorpusFormatError } from './corpus/records.ts';
 import { AdapterFormatError } from './train/adapter.ts';
+import { PackError } from './pack/format.ts';
 
 type ErrorClass = abstract new (...args: never[]) => Error;
 
@@ -38,6 +39,7 @@ const CLASSES: Record<string, ErrorClass> = {
   ImportError,
   CorpusFormatError,
   AdapterFormatError,
+  PackError,
   Error,
   TypeError,
   RangeError,
@@ -53,6 +55,8 @@ export type SerializedThrown =
       message: string;
       stack?: string;
       code?: string;
+      /** PackError's kind of problem (truncated, checksum, embedder…). */
+      problem?: string;
       cause?: SerializedThrown;
       hasCause: boolean;
     }
@@ -62,7 +66,7 @@ const MAX_CAUSE_DEPTH = 8;
 
 export function serializeThrown(value: unknown, depth = 0): SerializedThrown {
   if (value instanceof Error || (typeof DOMException !== 'undefined' && value instanceof DOMException)) {
-    const e = value as Error & { code?: unknown; cause?: unknown };
+    const e = value as Error & { code?: unknown; cause?: unknown; problem?: unknown };
     const hasCause = 'cause' in e && depth < MAX_CAUSE_DEPTH;
     return {
       isError: true,
@@ -70,6 +74,7 @@ export function serializeThrown(value: unknown, depth = 0): SerializedThrown {
       message: e.message,
       stack: e.stack,
       ...(typeof e.code === 'string' ? { code: e.code } : {}),
+      ...(typeof e.problem === 'string' ? { problem: e.problem } : {}),
       hasCause,
       ...(hasCause ? { cause: serializeThrown(e.cause, depth + 1) } : {}),
     };
@@ -97,6 +102,8 @@ export function deserializeThrown(s: SerializedThrown): unknown {
   }
   if (s.stack !== undefined) Object.defineProperty(e, 'stack', { value: s.stack, writable: true, configurable: true });
   if (s.code !== undefined) Object.defineProperty(e, 'code', { value: s.code, enumerable: true, configurable: true });
+  if (s.problem !== undefined)
+    Object.defineProperty(e, 'problem', { value: s.problem, enumerable: true, configurable: true });
   if (s.hasCause && s.cause) {
     Object.defineProperty(e, 'cause', { value: deserializeThrown(s.cause), writable: true, configurable: true });
   }

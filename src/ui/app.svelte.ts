@@ -23,7 +23,7 @@ import { ShareLinks } from './state/share.svelte.ts';
 import { SavedData } from './state/saved.ts';
 import { PackState } from './state/packs.svelte.ts';
 import { findEmbedder } from '../lib/config.ts';
-import { readPack, type Pack } from '../lib/pack/read.ts';
+import { readPackHere, type Pack } from '../lib/pack/read.ts';
 import type { PackTarget } from '../lib/pack/restore.ts';
 import type { OpenKv, PageEnv, UiServices } from './state/ports.ts';
 import type { SettingsStorage } from './settings.ts';
@@ -109,6 +109,7 @@ export class AppState {
       kv,
       env,
       demo: { name: demo.corpusName, corpus: demo.corpus },
+      open: sv.openCorpus,
       onChange: () => this.indexes.ensure(),
     }));
     const adapter = (this.adapter = new AdapterState({ settings, embedder, kv }));
@@ -132,6 +133,7 @@ export class AppState {
       indexes: this.indexes,
       env,
       target: () => this.indexes.packTarget() ?? this.expectedPackTarget(),
+      read: sv.readPack,
     });
     this.light = new LightState({
       settings,
@@ -186,7 +188,8 @@ export class AppState {
   private demoPack(c: Corpus): Promise<Pack | null> {
     const load = this.deps.demo.pack;
     if (c.name !== this.deps.demo.corpusName || !load) return Promise.resolve(null);
-    this.#demoPack ??= load().then((b) => (b ? readPack(b) : null));
+    const read = this.deps.services.readPack ?? readPackHere;
+    this.#demoPack ??= load().then((b) => (b ? read(b) : null));
     return this.#demoPack.catch(() => null);
   }
 

@@ -6,7 +6,7 @@ import { CodeEvalState } from './state/code-eval.svelte.ts';
 import codeQuestionsUrl from '../../static-data/code-questions.json?url';
 import * as Comlink from 'comlink';
 import type { TrainApi } from '../../workers/train.worker.ts';
-import { createBrowserServices, newWorkerImporter, newWorkerSql } from '../browser/services.ts';
+import { createBrowserServices, newWorkerImporter, newWorkerSql, openCorpusInWorker } from '../browser/services.ts';
 import { IndexStore } from '../lib/index/store.ts';
 import { AppState } from './app.svelte.ts';
 import { Conversation } from './conversation.svelte.ts';
@@ -48,6 +48,8 @@ export function createBrowserUi(): Ui {
     lexical: bs.lexical,
     light: bs.light,
     importer: newWorkerImporter(),
+    readPack: bs.readPack,
+    openCorpus: openCorpusInWorker,
   };
   const kv = lazyKv(() => IndexStore.open());
   const app = new AppState({

@@ -155,13 +155,14 @@ export class EvalState {
     this.#datasetError = null;
     try {
       const data = await file.arrayBuffer();
-      // The file parsers load when a file is first chosen, not with the page.
-      const { loadCorpusFile } = await import('../lib/corpus/detect.ts');
-      const res = await loadCorpusFile(file.name, data);
+      // Parsed in the corpus worker in the page; else here, with the parsers loaded when a file is
+      // first chosen, not with the page.
+      const open = this.services.openCorpus ?? (await import('../lib/corpus/open.ts')).openCorpusFile;
+      const res = await open({ name: file.name, data });
       this.#datasetIssues = res.issues;
       const items: EvalItem[] = [];
       const contexts: Record<string, string> = {};
-      for (const e of res.examples) {
+      for (const e of res.corpus?.examples ?? []) {
         if (!e.schema) continue;
         items.push({ id: e.id, dbId: e.id, question: e.question, gold: e.sql });
         contexts[e.id] = e.schema;

@@ -16,6 +16,10 @@ import {
 } from '../../src/lib/retrieve/lexical-search.ts';
 import { LexicalIndex } from '../../src/lib/retrieve/lexical.ts';
 import { Retrieval, type RetrieverName } from '../../src/lib/retrieve/strategies.ts';
+import { docText } from '../../src/lib/rag/doc-text.ts';
+import { sqlSkeleton } from '../../src/lib/sql/normalize.ts';
+import { indexCorpus } from '../../src/lib/rag/pipeline.ts';
+import type { IndexMeta } from '../../src/lib/index/store.ts';
 import { registerErrorTransfer } from '../../src/lib/errors-transfer.ts';
 import type { Corpus, TableInfo } from '../../src/lib/types.ts';
 
@@ -73,6 +77,8 @@ function workerShaped(): { source: WorkerLexicalSource; loads: string[] } {
       return api.load(c);
     },
     search: api.search,
+    docTexts: api.docTexts,
+    skeletons: api.skeletons,
   };
   const { port1, port2 } = new MessageChannel();
   ports.push(port1, port2);
@@ -134,5 +140,66 @@ describe('LexicalSearch', () => {
         expect(b.hits).toEqual(a.hits);
         expect(a.hits.length).toBeGreaterThan(0);
       }
+  });
+
+  test('the derived texts (document texts, skeletons) come from the lexical side, the same in process and through the worker', async () => {
+    const { source } = workerShaped();
+    const c = corpus();
+    const remote = source.forCorpus(c);
+    const local = new LocalLexicalSearch(c);
+    for (const mode of ['question', 'masked-question', 'schema+sql', 'mix'] as const) {
+      const want = c.examples.map((e) => docText(e, mode, c.schemas));
+      expect(await local.docTexts(mode)).toEqual(want);
+      expect(await remote.docTexts(mode)).toEqual(want);
+    }
+    expect(await remote.docTexts('masked-question')).toEqual(maskedQuestions(c));
+    const skels = c.examples.map((e) => sqlSkeleton(e.sql));
+    expect(new Set(skels).size).toBeGreaterThan(2);
+    expect(await local.skeletons()).toEqual(skels);
+    expect(await remote.skeletons()).toEqual(skels);
+  });
+
+  test('Retrieval takes the skeletons from its lexical side (once), never computing them itself', async () => {
+    const c = corpus();
+    const inner = new LocalLexicalSearch(c);
+    let calls = 0;
+    // every row gets one and the same skeleton: vote can then return one example only
+    const lexical = {
+      search: inner.search.bind(inner),
+      docTexts: inner.docTexts.bind(inner),
+      skeletons: async () => {
+        calls++;
+        return c.examples.map(() => 'SELECT _ FROM _');
+      },
+    };
+    const r = new Retrieval({ corpus: c, lexical });
+    const [q, tables] = QUESTIONS[0];
+    expect((await r.retrieve('vote', q, 3, { tables })).hits).toHaveLength(1);
+    expect((await new Retrieval({ corpus: c }).retrieve('vote', q, 3, { tables })).hits.length).toBeGreaterThan(1);
+    await r.retrieve('vote+mmr', q, 3, { tables });
+    await r.retrieve('bm25', q, 3, { tables });
+    expect(calls).toBe(1);
+    // a lexical side that gives the wrong number of skeletons is an error, not wrong rows
+    const short = new Retrieval({ corpus: c, lexical: { ...lexical, skeletons: async () => ['x'] } });
+    await expect(short.retrieve('vote', q, 3, { tables })).rejects.toThrow(/1 skeletons for 10 rows/);
+  });
+
+  test('indexCorpus embeds the texts it is given (from the lexical worker), checked against the row count', async () => {
+    const c = corpus();
+    const meta = { dim: 2 } as IndexMeta;
+    const seen: string[] = [];
+    const svc = {
+      embedDocs: async (t: string[]) => {
+        seen.push(...t);
+        return new Float32Array(t.length * 2);
+      },
+      build: async () => ({}) as never,
+    };
+    const texts = c.examples.map((e) => `given ${e.id}`);
+    await indexCorpus(svc, { corpus: c, meta, textMode: 'masked-question', texts: async () => texts });
+    expect(seen).toEqual(texts);
+    await expect(
+      indexCorpus(svc, { corpus: c, meta, textMode: 'question', texts: async () => texts.slice(1) }),
+    ).rejects.toThrow(/9 document texts for 10 examples/);
   });
 });

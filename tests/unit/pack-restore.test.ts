@@ -5,8 +5,16 @@ import { flatFactory } from '../../src/lib/index/flat.ts';
 import { int8Factory } from '../../src/lib/index/int8.ts';
 import { IndexService } from '../../src/lib/index/service.ts';
 import { IndexStore } from '../../src/lib/index/store.ts';
+import * as Comlink from 'comlink';
+import { registerErrorTransfer } from '../../src/lib/errors-transfer.ts';
 import {
   PackError,
+  decodePackVectors,
+  packBuffers,
+  packFloatVectors,
+  readPackHere,
+  type PackReader,
+  type ReadPackOptions,
   packIndexMetas,
   packMismatch,
   readPack,
@@ -135,5 +143,47 @@ describe('restoring a pack through the index seam', () => {
     expect(packMismatch(header, { embedder: EMB, textMode: 'question+sql' })?.message).toMatch(
       /document text "question", you use "question\+sql"/,
     );
+  });
+
+  test('read in another thread (as the index worker does): decoded there, moved back, the same indexes', async () => {
+    registerErrorTransfer();
+    // The index worker's readPack, served over a MessageChannel.
+    const served = {
+      readPack(buf: ArrayBuffer, opts?: ReadPackOptions) {
+        const p = decodePackVectors(readPack(buf, opts));
+        return Comlink.transfer(p, packBuffers(p));
+      },
+    };
+    const { port1, port2 } = new MessageChannel();
+    Comlink.expose(served, port1 as unknown as Comlink.Endpoint);
+    const remote = Comlink.wrap<typeof served>(port2 as unknown as Comlink.Endpoint);
+    const read: PackReader = (buf, opts) => remote.readPack(Comlink.transfer(buf, [buf]), opts);
+    try {
+      const here = readPack(bytes.slice().buffer);
+      const buf = bytes.slice().buffer;
+      const there = await read(buf);
+      expect(buf.byteLength).toBe(0); // moved, not copied
+      expect(there.corpus).toEqual(here.corpus);
+      expect(there.header).toEqual(here.header);
+      // the floats are decoded already: restoring copies them, and gets what decoding here gives
+      for (const role of ['primary', 'masked'] as const) {
+        expect(there[role]!.float).toBeInstanceOf(Float32Array);
+        expect(packFloatVectors(there[role]!, DIM)).toEqual(packFloatVectors(here[role]!, DIM));
+      }
+      expect((await readPackHere(bytes.slice().buffer)).primary.float).toEqual(there.primary.float);
+      const a = await restorePackIndexes(await service(), there, { slot: 's', kind: 'flat' });
+      expect(a.masked?.meta.count).toBe(N);
+      // a damaged pack's error keeps its class and its kind of problem across the boundary
+      const tampered = bytes.slice();
+      tampered[tampered.length - 5] ^= 0x40;
+      const e = await read(tampered.buffer).catch((x: unknown) => x);
+      expect(e).toBeInstanceOf(PackError);
+      expect((e as PackError).problem).toBe('checksum');
+      const other = await read(bytes.slice().buffer, { embedder: { ...EMB, dim: 16 } }).catch((x: unknown) => x);
+      expect((other as PackError).problem).toBe('embedder');
+    } finally {
+      port1.close();
+      port2.close();
+    }
   });
 });

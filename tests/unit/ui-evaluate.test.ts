@@ -1,6 +1,7 @@
 import { expect, test, vi } from 'vitest';
 import { makeTestApp } from './ui-fakes.ts';
 import { EvalState } from '../../src/ui/evaluate.svelte.ts';
+import { openCorpusFile, type CorpusFileInput } from '../../src/lib/corpus/open.ts';
 
 const gretel = [
   {
@@ -69,4 +70,25 @@ test('the wall time of a run is its elapsed time, counted once however often pro
   } finally {
     spy.mockRestore();
   }
+});
+
+test('corpus and gretel files are parsed where the services say (the corpus worker in the page), not here', async () => {
+  const seen: CorpusFileInput[] = [];
+  const t = await makeTestApp({
+    dbName: 'coderag-ui-eval-port',
+    openCorpus: async (input) => {
+      seen.push(input);
+      return openCorpusFile(input);
+    },
+  });
+  await t.app.boot('', false);
+  const ev = new EvalState({ app: t.app, services: t.services, kv: t.kv });
+  await ev.loadGretelFile(new File([gretel], 'g.jsonl'));
+  expect(ev.dataset?.items).toHaveLength(2);
+  await t.app.corpus.loadFiles([new File([gretel], 'mine.jsonl')]);
+  expect(t.app.corpus.error).toBeNull();
+  expect(t.app.corpus.current?.name).toBe('mine.jsonl (2)');
+  expect(seen.map((s) => s.name)).toEqual(['g.jsonl', 'mine.jsonl']);
+  // the corpus page asks the opener to store the corpus too (the worker can reach IndexedDB)
+  expect(seen[1].store).toEqual({ origin: undefined });
 });

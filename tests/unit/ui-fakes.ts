@@ -118,6 +118,8 @@ export async function makeTestApp(
     dbName?: string;
     demoPack?: Uint8Array<ArrayBuffer>;
     demoCorpus?: Corpus;
+    /** Where corpus files are parsed (the page: a corpus worker); in process when absent. */
+    openCorpus?: UiServices['openCorpus'];
   } = {},
 ): Promise<TestApp> {
   const SQL = await sqlJs();
@@ -316,6 +318,7 @@ export async function makeTestApp(
     newSql: () => sql,
     lexical: new LocalLexicalSource(),
     importer: new LocalImporter(async () => SQL),
+    ...(opts.openCorpus ? { openCorpus: opts.openCorpus } : {}),
   };
   const storage = opts.storage ?? new Map<string, string>();
   const servedBytes = new Map<string, Uint8Array<ArrayBuffer>>();

@@ -18,6 +18,8 @@
  * become series (bar, line); a scatter plots one pair.
  */
 
+import { cellReader } from '../sql/columnar.ts';
+
 export type ColumnType = 'number' | 'date' | 'category' | 'other' | 'empty';
 export type ChartKind = 'bar' | 'line' | 'scatter';
 
@@ -64,13 +66,16 @@ export function sampleIndexes(n: number, max: number): number[] {
 
 export function profileColumns(r: ResultLike): ColumnProfile[] {
   const idx = sampleIndexes(r.rows.length, SAMPLE_ROWS);
+  // cells straight from the columns of a big (lazy) result: the order check reads every row
+  const at = cellReader(r);
+  const n = r.rows.length;
   return r.columns.map((name, c) => {
     let nums = 0,
       dates = 0,
       strs = 0,
       other = 0;
     for (const i of idx) {
-      const v = r.rows[i]?.[c];
+      const v = at(i, c);
       if (v === null || v === undefined) continue;
       if (isNum(v)) nums++;
       else if (typeof v === 'string') {
@@ -89,8 +94,8 @@ export function profileColumns(r: ResultLike): ColumnProfile[] {
     if (type === 'number') {
       ordered = true;
       let prev = -Infinity;
-      for (const row of r.rows) {
-        const v = row[c];
+      for (let i = 0; i < n; i++) {
+        const v = at(i, c);
         if (v === null || v === undefined) continue;
         const x = Number(v);
         if (!(x >= prev)) {
@@ -222,6 +227,7 @@ export function minMaxDownsample(ys: readonly (number | null)[], maxPoints: numb
 /** The data to draw for a choice, reduced to at most `maxPoints` points per series. */
 export function chartData(r: ResultLike, choice: ChartChoice, maxPoints = MAX_POINTS, maxBars = MAX_BARS): ChartData {
   const n = r.rows.length;
+  const at = cellReader(r);
   const xName = r.columns[choice.x];
   const yNames = choice.y.map((c) => r.columns[c]);
   if (choice.kind === 'bar') {
@@ -230,8 +236,9 @@ export function chartData(r: ResultLike, choice: ChartChoice, maxPoints = MAX_PO
     const sums = new Map<string, (number | null)[]>();
     let repeated = false;
     let cut = false;
-    for (const row of r.rows) {
-      const key = row[choice.x] === null || row[choice.x] === undefined ? 'NULL' : String(row[choice.x]);
+    for (let i = 0; i < n; i++) {
+      const xv = at(i, choice.x);
+      const key = xv === null || xv === undefined ? 'NULL' : String(xv);
       let acc = sums.get(key);
       if (acc) repeated = true;
       else if (order.length >= maxBars) {
@@ -243,7 +250,7 @@ export function chartData(r: ResultLike, choice: ChartChoice, maxPoints = MAX_PO
         order.push(key);
       }
       for (let s = 0; s < choice.y.length; s++) {
-        const v = toNum(row[choice.y[s]]);
+        const v = toNum(at(i, choice.y[s]));
         if (v !== null) acc[s] = (acc[s] ?? 0) + v;
       }
     }
@@ -268,8 +275,8 @@ export function chartData(r: ResultLike, choice: ChartChoice, maxPoints = MAX_PO
     const xs: number[] = [];
     const ys: (number | null)[] = [];
     for (let i = 0; i < n; i += step) {
-      const x = toNum(r.rows[i][choice.x]);
-      const y = toNum(r.rows[i][choice.y[0]]);
+      const x = toNum(at(i, choice.x));
+      const y = toNum(at(i, choice.y[0]));
       if (x === null || y === null) continue;
       xs.push(x);
       ys.push(y);
@@ -288,18 +295,19 @@ export function chartData(r: ResultLike, choice: ChartChoice, maxPoints = MAX_PO
     };
   }
   // line: over dates (labels, sorted) or over an ordered number (xs)
-  const isDate = r.rows.some((row) => typeof row[choice.x] === 'string');
+  let isDate = false;
+  for (let i = 0; i < n && !isDate; i++) isDate = typeof at(i, choice.x) === 'string';
   let rowIdx = Array.from({ length: n }, (_, i) => i);
   if (isDate) {
-    const key = (i: number) => String(r.rows[i][choice.x] ?? '');
+    const key = (i: number) => String(at(i, choice.x) ?? '');
     let sorted = true;
     for (let i = 1; i < n && sorted; i++) if (key(i) < key(i - 1)) sorted = false;
     if (!sorted) rowIdx.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : a - b));
   }
-  const first = rowIdx.map((i) => toNum(r.rows[i][choice.y[0]]));
+  const first = rowIdx.map((i) => toNum(at(i, choice.y[0])));
   const keep = minMaxDownsample(first, maxPoints);
   if (keep.length < rowIdx.length) rowIdx = keep.map((k) => rowIdx[k]);
-  const series = choice.y.map((c, s) => ({ name: yNames[s], values: rowIdx.map((i) => toNum(r.rows[i][c])) }));
+  const series = choice.y.map((c, s) => ({ name: yNames[s], values: rowIdx.map((i) => toNum(at(i, c))) }));
   const sampled = rowIdx.length < n;
   const out: ChartData = {
     kind: 'line',
@@ -311,7 +319,7 @@ export function chartData(r: ResultLike, choice: ChartChoice, maxPoints = MAX_PO
       ? `${rowIdx.length.toLocaleString('en-US')} of ${n.toLocaleString('en-US')} rows drawn (the lowest and highest value of each stretch of rows)`
       : undefined,
   };
-  if (isDate) out.labels = rowIdx.map((i) => String(r.rows[i][choice.x] ?? ''));
-  else out.xs = rowIdx.map((i) => toNum(r.rows[i][choice.x]) ?? 0);
+  if (isDate) out.labels = rowIdx.map((i) => String(at(i, choice.x) ?? ''));
+  else out.xs = rowIdx.map((i) => toNum(at(i, choice.x)) ?? 0);
   return out;
 }

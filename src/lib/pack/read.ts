@@ -245,3 +245,28 @@ export function packFloatVectors(v: PackVectors, dim: number): Float32Array {
   }
   return out;
 }
+
+/** Reads and checks a pack somewhere: in process (`readPackHere`), or in a worker (the page's index worker). */
+export type PackReader = (buf: ArrayBuffer, opts?: ReadPackOptions) => Promise<Pack>;
+
+/** `readPack` in this thread, with every vector set decoded (`decodePackVectors`). */
+export const readPackHere: PackReader = async (buf, opts) => decodePackVectors(readPack(buf, opts));
+
+/**
+ * Give every vector set of `pack` its float vectors (the int8 codes scaled and re-normalised, when
+ * the pack stores no float32), so that whoever restores the indexes only copies them. A worker
+ * that reads a pack does this, so neither checksums nor de-quantising run on the page's main thread.
+ */
+export function decodePackVectors(pack: Pack): Pack {
+  const dim = pack.header.embedder.dim;
+  for (const v of [pack.primary, pack.masked]) if (v && !v.float) v.float = packFloatVectors(v, dim);
+  return pack;
+}
+
+/** The buffers a decoded pack holds (the file's and the decoded vectors'), to transfer it between threads. */
+export function packBuffers(pack: Pack): ArrayBuffer[] {
+  const out = new Set<ArrayBuffer>();
+  for (const v of [pack.primary, pack.masked])
+    for (const a of [v?.codes, v?.scales, v?.float]) if (a) out.add(a.buffer as ArrayBuffer);
+  return [...out];
+}

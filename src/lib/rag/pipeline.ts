@@ -30,6 +30,11 @@ export interface IndexCorpusOptions {
   batchSize?: number;
   signal?: AbortSignal;
   onProgress?: ProgressFn;
+  /**
+   * The rows' document texts in `textMode`, computed elsewhere (the page asks the lexical worker,
+   * so that masking a large corpus does not block its main thread); by default docText here.
+   */
+  texts?: () => Promise<string[]>;
 }
 
 /**
@@ -37,7 +42,9 @@ export interface IndexCorpusOptions {
  * throws CancelledError before anything is written, so the previous index stays intact.
  */
 export async function indexCorpus(svc: IndexingServices, o: IndexCorpusOptions): Promise<IndexRecord> {
-  const texts = o.corpus.examples.map((ex) => docText(ex, o.textMode, o.corpus.schemas));
+  const texts = o.texts ? await o.texts() : o.corpus.examples.map((ex) => docText(ex, o.textMode, o.corpus.schemas));
+  if (texts.length !== o.corpus.examples.length)
+    throw new Error(`${texts.length} document texts for ${o.corpus.examples.length} examples`);
   const n = texts.length;
   const dim = o.meta.dim;
   const batch = Math.max(1, o.batchSize ?? 32);

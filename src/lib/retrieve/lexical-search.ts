@@ -9,7 +9,8 @@
  * workers/lexical.worker.ts, which serves `lexicalWorkerApi()`.
  */
 import type { Corpus } from '../types.ts';
-import { docText } from '../rag/doc-text.ts';
+import { docText, type TextMode } from '../rag/doc-text.ts';
+import { sqlSkeleton } from '../sql/normalize.ts';
 import { LexicalIndex, type LexicalHit } from './lexical.ts';
 
 export type { LexicalHit };
@@ -21,9 +22,19 @@ export interface LexicalSearchOptions {
   exclude?: number[];
 }
 
-/** BM25 over one corpus: at most k rows, best first. */
+/**
+ * BM25 over one corpus: at most k rows, best first. Also the per-row texts derived from the corpus
+ * that the lexical side computes anyway (masking every question takes seconds on Spider, the SQL
+ * skeletons most of a second), so that the page gets them from the lexical worker instead of
+ * computing them on its main thread: the document texts to embed, and the skeletons the
+ * reranking strategies compare.
+ */
 export interface LexicalSearch {
   search(query: string, k: number, o?: LexicalSearchOptions): Promise<LexicalHit[]>;
+  /** Every row's document text in `mode` (docText), in row order. */
+  docTexts(mode: TextMode): Promise<string[]>;
+  /** Every row's SQL skeleton (sqlSkeleton), in row order. */
+  skeletons(): Promise<string[]>;
 }
 
 /** Lexical search per corpus; `forCorpus` starts building the indexes at once (ahead of the first question). */
@@ -40,18 +51,38 @@ export function maskedQuestions(corpus: Corpus): string[] {
 export class LocalLexicalSearch implements LexicalSearch {
   private plain: LexicalIndex | null = null;
   private masked: LexicalIndex | null = null;
+  private maskedTexts: string[] | null = null;
+  private skels: string[] | null = null;
 
   constructor(readonly corpus: Corpus) {}
 
   index(masked: boolean): LexicalIndex {
-    if (masked) return (this.masked ??= new LexicalIndex(maskedQuestions(this.corpus)));
+    if (masked) return (this.masked ??= new LexicalIndex(this.docTextsNow('masked-question')));
     return (this.plain ??= new LexicalIndex(this.corpus.examples.map((e) => e.question)));
   }
 
-  /** Build both indexes now. */
+  /** Build both indexes and the skeletons now. */
   prepare(): void {
     this.index(false);
     this.index(true);
+    this.skeletonsNow();
+  }
+
+  docTextsNow(mode: TextMode): string[] {
+    if (mode === 'masked-question') return (this.maskedTexts ??= maskedQuestions(this.corpus));
+    return this.corpus.examples.map((ex) => docText(ex, mode, this.corpus.schemas));
+  }
+
+  skeletonsNow(): string[] {
+    return (this.skels ??= this.corpus.examples.map((e) => sqlSkeleton(e.sql)));
+  }
+
+  async docTexts(mode: TextMode): Promise<string[]> {
+    return this.docTextsNow(mode);
+  }
+
+  async skeletons(): Promise<string[]> {
+    return this.skeletonsNow();
   }
 
   searchNow(query: string, k: number, o: LexicalSearchOptions = {}): LexicalHit[] {
@@ -80,13 +111,18 @@ export class LocalLexicalSource implements LexicalSource {
 }
 
 /**
- * What the lexical worker serves: `load` builds both indexes of a corpus (off the page's main
- * thread); `search` answers for a loaded corpus hash.
+ * What the lexical worker serves: `load` builds both indexes and the skeletons of a corpus (off
+ * the page's main thread); `search`, `docTexts` and `skeletons` answer for a loaded corpus hash.
  */
 export function lexicalWorkerApi() {
   const loaded = new Map<string, LocalLexicalSearch>();
+  const get = (hash: string) => {
+    const s = loaded.get(hash);
+    if (!s) throw new Error(`the lexical index of corpus ${hash} is not loaded`);
+    return s;
+  };
   return {
-    /** Build both indexes of `corpus`; returns the build time in ms. */
+    /** Build both indexes and the skeletons of `corpus`; returns the build time in ms. */
     async load(corpus: Corpus): Promise<number> {
       const t0 = performance.now();
       const s = new LocalLexicalSearch(corpus);
@@ -96,9 +132,13 @@ export function lexicalWorkerApi() {
       return performance.now() - t0;
     },
     async search(hash: string, query: string, k: number, o: LexicalSearchOptions = {}): Promise<LexicalHit[]> {
-      const s = loaded.get(hash);
-      if (!s) throw new Error(`the lexical index of corpus ${hash} is not loaded`);
-      return s.searchNow(query, k, o);
+      return get(hash).searchNow(query, k, o);
+    },
+    async docTexts(hash: string, mode: TextMode): Promise<string[]> {
+      return get(hash).docTextsNow(mode);
+    },
+    async skeletons(hash: string): Promise<string[]> {
+      return get(hash).skeletonsNow();
     },
   };
 }

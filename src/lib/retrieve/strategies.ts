@@ -25,7 +25,7 @@ import { cutForEmbedding } from '../embed/embedder.ts';
 import type { RetrieveContext, RetrieveResult, Retriever, VectorSearch } from '../services.ts';
 import { throwIfAborted } from '../errors.ts';
 import { sqlSkeleton } from '../sql/normalize.ts';
-import { LocalLexicalSearch, maskedQuestions, type LexicalSearch } from './lexical-search.ts';
+import { LocalLexicalSearch, type LexicalSearch } from './lexical-search.ts';
 import { maskQuestion } from './mask.ts';
 import { minmax, mmr, rrf, skeletonSimilarity, type Scored } from './rank.ts';
 
@@ -132,8 +132,9 @@ export const DEFAULT_VOTE_C = 5;
 
 export class Retrieval {
   private readonly lexical: LexicalSearch;
-  private maskedTexts: string[] | null = null;
+  /** Every row's SQL skeleton, from the lexical side (the lexical worker in the page), once loaded. */
   private skeletons: string[] | null = null;
+  private skeletonsLoading: Promise<void> | null = null;
 
   constructor(private readonly deps: RetrieverDeps) {
     this.lexical = deps.lexical ?? new LocalLexicalSearch(deps.corpus);
@@ -144,13 +145,31 @@ export class Retrieval {
   }
 
   /** Masked question of every corpus example, each masked with its own database's schema. */
-  maskedCorpus(): string[] {
-    this.maskedTexts ??= maskedQuestions(this.deps.corpus);
-    return this.maskedTexts;
+  maskedCorpus(): Promise<string[]> {
+    return this.lexical.docTexts('masked-question');
   }
 
+  /** Load the corpus skeletons (computed where the lexical indexes live: off the page's main thread). */
+  private loadSkeletons(): Promise<void> {
+    if (this.skeletons) return Promise.resolve();
+    this.skeletonsLoading ??= this.lexical.skeletons().then(
+      (s) => {
+        if (s.length !== this.deps.corpus.examples.length)
+          throw new Error(`the lexical side has ${s.length} skeletons for ${this.deps.corpus.examples.length} rows`);
+        this.skeletons = s;
+      },
+      (e) => {
+        // a failed load is tried again by the next retrieval
+        this.skeletonsLoading = null;
+        throw e;
+      },
+    );
+    return this.skeletonsLoading;
+  }
+
+  /** A row's SQL skeleton; `loadSkeletons` has resolved. */
   private skel(row: number): string {
-    this.skeletons ??= this.deps.corpus.examples.map((e) => sqlSkeleton(e.sql));
+    if (!this.skeletons) throw new Error('the corpus skeletons are not loaded');
     return this.skeletons[row];
   }
 
@@ -219,6 +238,10 @@ export class Retrieval {
     throwIfAborted(o.signal, 'retrieval');
     const { base, mmr: diversify } = parseRetriever(name);
     const want = diversify ? Math.max(k * 4, 12) : k;
+    // The strategies that compare skeletons fetch them while the pool is searched.
+    const skeletons = diversify || base === 'draft-rerank' || base === 'vote' ? this.loadSkeletons() : null;
+    // (a rejection is observed by the await below, not reported as unhandled meanwhile)
+    skeletons?.catch(() => {});
     let hits: Scored[];
     switch (base) {
       case 'dense':
@@ -233,6 +256,7 @@ export class Retrieval {
         break;
       case 'draft-rerank': {
         const pool = await this.pool(question, o);
+        await skeletons;
         const target = (await this.draftSkeleton(question, pool, o)) ?? (pool[0] ? this.skel(pool[0].row) : '');
         const q = minmax(pool);
         hits = pool
@@ -245,11 +269,16 @@ export class Retrieval {
         break;
       }
       case 'vote': {
-        hits = (await this.vote(question, await this.pool(question, o), o)).slice(0, want);
+        const pool = await this.pool(question, o);
+        await skeletons;
+        hits = (await this.vote(question, pool, o)).slice(0, want);
         break;
       }
     }
-    if (diversify) hits = mmr(hits, k, (a, b) => skeletonSimilarity(this.skel(a), this.skel(b)), 0.7);
+    if (diversify) {
+      await skeletons;
+      hits = mmr(hits, k, (a, b) => skeletonSimilarity(this.skel(a), this.skel(b)), 0.7);
+    }
     throwIfAborted(o.signal, 'retrieval');
     return { hits: hits.slice(0, k), ms: performance.now() - t0, embedMs: o.timing!.embedMs };
   }

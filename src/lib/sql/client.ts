@@ -11,11 +11,13 @@ import type { SqlEngine, SqlExecOptions } from '../services.ts';
 import { locateSqlError, type SqlErrorSpot } from './locate-error.ts';
 import type { InstantAnswer } from '../instant/generator.ts';
 import type { InstantWireRequest } from '../instant/host.ts';
+import { fromWire, type ColumnarResult } from './columnar.ts';
 
 /** What the SQL worker exposes (every call is async across the boundary). */
 export interface SqlRemote {
   open(src: DbSource): Promise<DbInfo>;
-  exec(sql: string, opts?: ExecOptions): Promise<QueryResult>;
+  /** A big result may come column-wise (./columnar.ts); the client turns it back into a QueryResult. */
+  exec(sql: string, opts?: ExecOptions): Promise<QueryResult | ColumnarResult>;
   /** Optional: locate an error message in the SQL with the parser's help (sql/locate-error.ts). */
   locateError?(sql: string, message: string): Promise<SqlErrorSpot | null>;
   /** The open database as a SQLite file (sql/engine.ts `exportBytes`). */
@@ -82,7 +84,7 @@ export class SqlClient implements SqlEngine {
       signal?.addEventListener('abort', onAbort, { once: true });
     });
     try {
-      return await Promise.race([h.remote.exec(sql, { ...execOpts, timeoutMs }), hard]);
+      return fromWire(await Promise.race([h.remote.exec(sql, { ...execOpts, timeoutMs }), hard]));
     } catch (e) {
       if ((e instanceof SqlTimeoutError || e instanceof CancelledError) && this.handle === h) this.hardStop();
       throw e;

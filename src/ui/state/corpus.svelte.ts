@@ -1,7 +1,7 @@
 /** The question→SQL corpus retrieval draws examples from: loaded from files, a URL or the demo. */
 import type { Corpus, RowIssue } from '../../lib/types.ts';
 import type { ShareState } from '../../lib/share/codec.ts';
-import { corpusHash } from '../../lib/corpus/hash.ts';
+import type { CorpusFileInput, CorpusFileOpener } from '../../lib/corpus/open.ts';
 import { errorMessage } from '../../lib/errors.ts';
 import type { OpenKv, PageEnv } from './ports.ts';
 
@@ -24,6 +24,8 @@ export class CorpusState {
       kv: OpenKv;
       env: Pick<PageEnv, 'fetch'>;
       demo: { name: string; corpus: () => Promise<Corpus> };
+      /** Parses and hashes a corpus file: a worker in the page; in process (loaded on first use) by default. */
+      open?: CorpusFileOpener;
       /** After a new corpus is in place (and `index` was asked for): bring its index up to date. */
       onChange?: () => Promise<void>;
     },
@@ -101,11 +103,12 @@ export class CorpusState {
             ? 'choose one questions file (plus tables.json for Spider)'
             : 'choose a questions file, not only tables.json',
         );
-      const tablesJson = tablesFile ? JSON.parse(await tablesFile.text()) : undefined;
+      // parsed with the questions (in the corpus worker in the page)
+      const tablesText = tablesFile ? await tablesFile.text() : undefined;
       const f = main[0];
       // Bytes, not text: the core detects the encoding (UTF-16, Latin-1) and says so.
       const data = await f.arrayBuffer();
-      await this.accept(f.name, data, tablesJson, null);
+      await this.accept({ name: f.name, data, tablesText }, null);
     } catch (e) {
       // A bad file never replaces the current corpus.
       this.#error = errorMessage(e);
@@ -128,9 +131,7 @@ export class CorpusState {
         tablesJson = await t.json();
       }
       await this.accept(
-        url.split('/').pop()?.split('?')[0] || url,
-        data,
-        tablesJson,
+        { name: url.split('/').pop()?.split('?')[0] || url, data, tablesJson },
         { kind: 'url', url, ...(tablesUrl ? { tables: tablesUrl } : {}) },
         index,
       );
@@ -139,39 +140,30 @@ export class CorpusState {
     }
   }
 
-  private async accept(
-    name: string,
-    data: ArrayBuffer | string,
-    tablesJson: unknown,
-    origin: CorpusOrigin,
-    index = true,
-  ): Promise<void> {
-    // The file parsers (parquet and its codecs, CSV, Excel) load on the first corpus file, not with the page.
-    const { loadCorpusFile } = await import('../../lib/corpus/detect.ts');
-    const res = await loadCorpusFile(name, data, { tablesJson });
+  private async accept(input: CorpusFileInput, origin: CorpusOrigin, index = true): Promise<void> {
+    // The file parsers (parquet and its codecs, CSV, Excel) load on the first corpus file, not with
+    // the page; in the page they run in the corpus worker.
+    const open = this.deps.open ?? (await import('../../lib/corpus/open.ts')).openCorpusFile;
+    const res = await open({ ...input, store: { origin: origin ?? undefined } });
     this.#issues = res.issues;
-    this.#notes = res.notes ?? [];
+    this.#notes = res.notes;
     this.#format = res.format;
-    if (!res.examples.length) throw new Error(`${name}: no usable rows (${res.issues.length} skipped)`);
-    const corpus: Corpus = {
-      name: `${name} (${res.examples.length.toLocaleString('en-US')})`,
-      hash: corpusHash(res.examples),
-      examples: res.examples,
-      schemas: res.schemas,
-    };
-    await this.set(corpus, origin, index);
+    if (!res.corpus) throw new Error(`${input.name}: no usable rows (${res.issues.length} skipped)`);
+    await this.set(res.corpus, origin, index, res.stored);
   }
 
-  private async set(corpus: Corpus, origin: CorpusOrigin, index = true): Promise<void> {
+  /** `stored`: the opener has stored it already (the corpus worker, off the main thread). */
+  private async set(corpus: Corpus, origin: CorpusOrigin, index = true, stored = false): Promise<void> {
     this.#current = corpus;
     this.#origin = origin;
-    try {
-      const store = await this.deps.kv();
-      if (corpus.name === this.deps.demo.name) await store.deleteKv(CORPUS_KEY);
-      else await store.setKv(CORPUS_KEY, { ...corpus, origin: origin ?? undefined });
-    } catch (e) {
-      this.#error = `the corpus is loaded but could not be saved for the next visit: ${errorMessage(e)}`;
-    }
+    if (!stored)
+      try {
+        const store = await this.deps.kv();
+        if (corpus.name === this.deps.demo.name) await store.deleteKv(CORPUS_KEY);
+        else await store.setKv(CORPUS_KEY, { ...corpus, origin: origin ?? undefined });
+      } catch (e) {
+        this.#error = `the corpus is loaded but could not be saved for the next visit: ${errorMessage(e)}`;
+      }
     if (index) await this.deps.onChange?.();
   }
 }

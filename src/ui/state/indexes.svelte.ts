@@ -326,7 +326,17 @@ export class IndexesState {
         embedDocs: (texts) => embed.embed(texts, { role: 'doc', batchSize: batch }),
         build: (m, v, ms) => index.build(m, v, ms),
       },
-      { corpus, meta, textMode, batchSize: batch, signal: job.signal, onProgress: job.progress.phase(step) },
+      {
+        corpus,
+        meta,
+        textMode,
+        batchSize: batch,
+        signal: job.signal,
+        onProgress: job.progress.phase(step),
+        // masking every question takes seconds on a large corpus: the lexical side (a worker in
+        // the page) has the texts, computed once for its BM25 index too
+        texts: () => this.deps.lexical.forCorpus(corpus).docTexts(textMode),
+      },
     );
   }
 

@@ -7,7 +7,7 @@
  */
 import { CancelledError, errorMessage, isCancelled } from '../../lib/errors.ts';
 import { PackError } from '../../lib/pack/format.ts';
-import { readPack, type Pack } from '../../lib/pack/read.ts';
+import { readPackHere, type Pack, type PackReader } from '../../lib/pack/read.ts';
 import { packMismatch, type PackTarget } from '../../lib/pack/restore.ts';
 import type { ProgressFn } from '../../lib/types.ts';
 import type { CorpusState } from './corpus.svelte.ts';
@@ -63,6 +63,8 @@ export class PackState {
       env: Pick<PageEnv, 'fetch'>;
       /** What the pack must match: the loaded embedder, else the one that will load, and the document text. */
       target: () => PackTarget | null;
+      /** Checks and decodes a pack: the index worker in the page (not the main thread); in process by default. */
+      read?: PackReader;
     },
   ) {}
 
@@ -121,7 +123,8 @@ export class PackState {
       const buf = await bytes(ac.signal, onP);
       if (ac.signal.aborted) throw new CancelledError('opening the pack');
       onP({ phase: 'Checking the pack', done: 0, total: 1 });
-      const pack = readPack(buf);
+      const pack = await (this.deps.read ?? readPackHere)(buf);
+      if (ac.signal.aborted) throw new CancelledError('opening the pack');
       const target = this.deps.target();
       if (!target) throw new Error('the search model is not known yet: try again once it has loaded');
       const mismatch = packMismatch(pack.header, target);

@@ -14,6 +14,8 @@ import type { ProgressFn } from '../../lib/types.ts';
 import type { LexicalSource } from '../../lib/retrieve/lexical-search.ts';
 import type { LightQueryPort } from '../../lib/embed/light-query.ts';
 import type { Importer } from '../../lib/import/client.ts';
+import type { PackReader } from '../../lib/pack/read.ts';
+import type { CorpusFileOpener } from '../../lib/corpus/open.ts';
 
 export type { EmbedderInfo, GeneratorInfo };
 
@@ -64,6 +66,10 @@ export interface UiServices {
   light: LightQueryPort;
   /** Files → a new SQLite database (the import worker in the page). */
   importer: Importer;
+  /** Checks and decodes corpus packs (the index worker in the page); in process when absent. */
+  readPack?: PackReader;
+  /** Parses and hashes corpus files (a corpus worker in the page); in process when absent. */
+  openCorpus?: CorpusFileOpener;
 }
 
 /** The key-value store, typed by key (src/lib/index/store.ts). */

@@ -57,7 +57,7 @@ export async function sectionRender(rec: BenchRun, browser: Browser, baseUrl: st
   try {
     const page = await ctx.newPage();
     await page.goto(baseUrl + 'index.html');
-    await page.getByTestId('status').getByText('Demo shop').waitFor({ timeout: 120_000 });
+    await page.getByTestId('status').getByText('Demo shop').first().waitFor({ timeout: 120_000 });
     const toTable: number[] = [],
       longest: number[] = [];
     for (let i = 0; i < S.render.repeats; i++) {
@@ -95,7 +95,7 @@ export async function sectionRender(rec: BenchRun, browser: Browser, baseUrl: st
       unit: 'ms',
       better: 'lower',
       runs: longest,
-      params: { target: 'under 200 ms' },
+      params: { budgetMs: LONG_TASK_BUDGET_MS, withinBudget: longest.every((x) => x <= LONG_TASK_BUDGET_MS) },
     });
   } finally {
     await ctx.close();

@@ -1,0 +1,260 @@
+/**
+ * Where the page's main thread blocks: the built app in Chromium, with a PerformanceObserver
+ * 'longtask' list and a CDP CPU profile of the main thread around each phase (load → ready, the
+ * first question, a 100k-row result; optionally loading the Spider train corpus). Every busy
+ * stretch of the profile over the budget is attributed to the functions that ran in it (self and
+ * inclusive time). A diagnosis tool for docs/main-thread.md; the budget itself is asserted by
+ * `npm run bench -- --only coldstart,render`.
+ *
+ *   npx vite build --minify false --outDir /tmp/app-prof   # readable function names
+ *   npx tsx scripts/main-thread-profile.ts --dist /tmp/app-prof [--port 4364] [--spider 60] [--out FILE]
+ */
+import { chromium, type CDPSession, type Page } from '@playwright/test';
+import { spawn } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+
+interface CallFrame {
+  functionName: string;
+  url: string;
+  lineNumber: number;
+  columnNumber: number;
+}
+interface ProfileNode {
+  id: number;
+  callFrame: CallFrame;
+  children?: number[];
+}
+interface Profile {
+  nodes: ProfileNode[];
+  startTime: number;
+  endTime: number;
+  samples: number[];
+  timeDeltas: number[];
+}
+
+const arg = (name: string, dflt?: string) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : dflt;
+};
+const DIST = path.resolve(arg('dist', 'dist')!);
+const PORT = Number(arg('port', '4364'));
+const SPIDER_S = Number(arg('spider', '0'));
+const OUT = arg('out');
+const BUDGET = 50;
+const SPIDER = path.resolve(import.meta.dirname, '../../shared/data/spider');
+
+const BIG_SQL =
+  'WITH RECURSIVE r(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM r LIMIT 100000) SELECT x, x % 7 AS g FROM r';
+
+function frameName(f: CallFrame): string {
+  const file = f.url ? f.url.split('/').pop()!.split('?')[0] : '';
+  return `${f.functionName || '(anonymous)'}${file ? ` ${file}:${f.lineNumber + 1}` : ''}`;
+}
+
+interface Stretch {
+  startMs: number;
+  ms: number;
+  self: [string, number][];
+  inclusive: [string, number][];
+}
+
+/** Inclusive main-thread time per function over a whole profile (ms), largest first. */
+function inclusiveTotals(p: Profile, top: number): [string, number][] {
+  const byId = new Map(p.nodes.map((n) => [n.id, n]));
+  const parent = new Map<number, number>();
+  for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const incl = new Map<string, number>();
+  for (let i = 0; i < p.samples.length; i++) {
+    const dt = (p.timeDeltas[i + 1] ?? 0) / 1000;
+    const seen = new Set<string>();
+    for (let x: number | undefined = p.samples[i]; x !== undefined; x = parent.get(x)) {
+      const f = byId.get(x)!.callFrame;
+      if (f.functionName === '(root)' || f.functionName === '(idle)') continue;
+      const k = frameName(f);
+      if (seen.has(k)) continue;
+      seen.add(k);
+      incl.set(k, (incl.get(k) ?? 0) + dt);
+    }
+  }
+  return [...incl]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, top)
+    .map(([k, v]) => [k, Math.round(v)]);
+}
+
+/** Busy stretches (consecutive non-idle samples) of at least `min` ms, each with its top functions. */
+function stretches(p: Profile, min: number): Stretch[] {
+  const byId = new Map(p.nodes.map((n) => [n.id, n]));
+  const parent = new Map<number, number>();
+  for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const out: Stretch[] = [];
+  let t = p.startTime;
+  let cur: { start: number; end: number; ids: number[]; dts: number[] } | null = null;
+  const flush = () => {
+    if (cur && (cur.end - cur.start) / 1000 >= min) {
+      const self = new Map<string, number>();
+      const incl = new Map<string, number>();
+      cur.ids.forEach((id, i) => {
+        const dt = cur!.dts[i] / 1000;
+        const n = byId.get(id)!;
+        self.set(frameName(n.callFrame), (self.get(frameName(n.callFrame)) ?? 0) + dt);
+        const seen = new Set<string>();
+        for (let x: number | undefined = id; x !== undefined; x = parent.get(x)) {
+          const f = byId.get(x)!.callFrame;
+          if (f.functionName === '(root)') continue;
+          const k = frameName(f);
+          if (seen.has(k)) continue;
+          seen.add(k);
+          incl.set(k, (incl.get(k) ?? 0) + dt);
+        }
+      });
+      const top = (m: Map<string, number>, n: number) =>
+        [...m]
+          .sort((a, b) => b[1] - a[1])
+          .slice(0, n)
+          .map(([k, v]) => [k, Math.round(v)] as [string, number]);
+      out.push({
+        startMs: Math.round((cur.start - p.startTime) / 1000),
+        ms: Math.round((cur.end - cur.start) / 1000),
+        self: top(self, 8),
+        inclusive: top(incl, 14),
+      });
+    }
+    cur = null;
+  };
+  for (let i = 0; i < p.samples.length; i++) {
+    t += p.timeDeltas[i];
+    const dt = p.timeDeltas[i + 1] ?? 0;
+    const name = byId.get(p.samples[i])!.callFrame.functionName;
+    if (name === '(idle)') {
+      flush();
+      continue;
+    }
+    cur ??= { start: t, end: t, ids: [], dts: [] };
+    cur.end = t + dt;
+    cur.ids.push(p.samples[i]);
+    cur.dts.push(dt);
+  }
+  flush();
+  return out;
+}
+
+async function phase(page: Page, cdp: CDPSession, label: string, act: () => Promise<void>) {
+  await page.evaluate('window.__long = []');
+  const t0 = (await page.evaluate('performance.now()')) as number;
+  await cdp.send('Profiler.start');
+  const w0 = Date.now();
+  await act();
+  const wall = Date.now() - w0;
+  await page.waitForTimeout(500);
+  const { profile } = (await cdp.send('Profiler.stop')) as unknown as { profile: Profile };
+  const long = (await page.evaluate(`window.__long.filter(([s]) => s >= ${t0})`)) as [number, number][];
+  const st = stretches(profile, BUDGET);
+  // main-thread time not idle over the phase (wall time of the non-idle samples)
+  const idle = new Set(profile.nodes.filter((n) => n.callFrame.functionName === '(idle)').map((n) => n.id));
+  let busyMs = 0;
+  for (let i = 0; i < profile.samples.length; i++)
+    if (!idle.has(profile.samples[i])) busyMs += (profile.timeDeltas[i + 1] ?? 0) / 1000;
+  const longest = Math.round(Math.max(0, ...long.map((l) => l[1])));
+  console.log(
+    `\n=== ${label}: ${wall} ms wall, main thread busy ${Math.round(busyMs)} ms; ${long.length} long tasks, longest ${longest} ms`,
+  );
+  for (const s of st.sort((a, b) => b.ms - a.ms).slice(0, 8)) {
+    console.log(`  busy ${s.ms} ms at +${s.startMs} ms`);
+    console.log(`    self: ${s.self.map(([k, v]) => `${k} ${v}`).join(' | ')}`);
+    console.log(`    incl: ${s.inclusive.map(([k, v]) => `${k} ${v}`).join(' | ')}`);
+  }
+  return {
+    label,
+    wallMs: wall,
+    busyMs: Math.round(busyMs),
+    longestTaskMs: longest,
+    longTasks: long.map(([s, d]) => [Math.round(s - t0), Math.round(d)]),
+    busy: st,
+    inclusive: inclusiveTotals(profile, 300),
+  };
+}
+
+async function main() {
+  if (!existsSync(path.join(DIST, 'index.html'))) throw new Error(`no build in ${DIST}`);
+  const server = spawn('npx', ['vite', 'preview', '--outDir', DIST, '--port', String(PORT), '--strictPort'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  const base = `http://localhost:${PORT}/`;
+  for (let i = 0; i < 100; i++) {
+    try {
+      if ((await fetch(base)).ok) break;
+    } catch {
+      /* not up yet */
+    }
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium' });
+  const results: unknown[] = [];
+  try {
+    const page = await (await browser.newContext()).newPage();
+    await page.addInitScript({
+      content: `window.__long = [];
+        new PerformanceObserver((l) => { for (const e of l.getEntries()) window.__long.push([e.startTime, e.duration]); })
+          .observe({ type: 'longtask', buffered: true });`,
+    });
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send('Profiler.enable');
+    await cdp.send('Profiler.setSamplingInterval', { interval: 500 });
+    results.push(
+      await phase(page, cdp, 'load → ready (demo)', async () => {
+        await page.goto(base + 'index.html');
+        await page.waitForFunction(
+          () => {
+            const i = document.querySelector('[data-testid=index-status]');
+            const g = document.querySelector('[data-testid=generator-status]');
+            return !!i && !!g && i.textContent!.includes('vectors') && g.textContent!.includes('on wasm');
+          },
+          null,
+          { timeout: 300_000, polling: 200 },
+        );
+      }),
+    );
+    await page.getByTestId('question').fill('Which customers have placed more than 5 orders?');
+    results.push(
+      await phase(page, cdp, 'first question (demo)', async () => {
+        await page.getByTestId('ask').click();
+        await page.getByTestId('result-table').or(page.getByTestId('error')).first().waitFor({ timeout: 180_000 });
+      }),
+    );
+    await page.getByTestId('manual-sql').fill(BIG_SQL);
+    results.push(
+      await phase(page, cdp, '100k-row result', async () => {
+        await page.getByTestId('run-sql').click();
+        await page.getByTestId('result').getByText('100,000 rows').first().waitFor({ timeout: 120_000 });
+      }),
+    );
+    if (SPIDER_S > 0 && existsSync(SPIDER)) {
+      results.push(
+        await phase(page, cdp, `Spider train corpus: load + ${SPIDER_S} s of indexing`, async () => {
+          await page.getByTestId('tab-data').click();
+          await page
+            .getByTestId('corpus-file')
+            .setInputFiles([path.join(SPIDER, 'train/train_queries.spiderman.csv'), path.join(SPIDER, 'tables.json')]);
+          await page.getByTestId('corpus-name').getByText('(6,726)').waitFor({ timeout: 120_000 });
+          await page.waitForTimeout(SPIDER_S * 1000);
+        }),
+      );
+    }
+  } finally {
+    await browser.close();
+    try {
+      process.kill(-server.pid!);
+    } catch {
+      /* gone */
+    }
+  }
+  if (OUT) writeFileSync(OUT, JSON.stringify(results, null, 1));
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

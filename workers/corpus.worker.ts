@@ -1,0 +1,17 @@
+/**
+ * Corpus worker: parses, checks and hashes a chosen corpus file (src/lib/corpus/open.ts) off the
+ * page's main thread. One per file; the page terminates it when done.
+ */
+import * as Comlink from 'comlink';
+import { registerErrorTransfer } from '../src/lib/errors-transfer.ts';
+import { openAndStoreCorpus, type CorpusFileInput } from '../src/lib/corpus/open.ts';
+import { IndexStore } from '../src/lib/index/store.ts';
+
+const api = {
+  /** Parse and hash; store the corpus too when asked (the page's key-value store, IndexedDB, is reachable here). */
+  open: (input: CorpusFileInput) => openAndStoreCorpus(input, () => IndexStore.open()),
+};
+
+export type CorpusApi = typeof api;
+registerErrorTransfer();
+Comlink.expose(api);

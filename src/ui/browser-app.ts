@@ -1,20 +1,16 @@
 /** Build the page's UI state over the real workers, IndexedDB and localStorage. */
 import type { CodeApi } from '../../workers/code.worker.ts';
-import { WorkerCodeCollections } from '../browser/code-client.ts';
-import { CodeSpaceState } from './state/code.svelte.ts';
 import * as Comlink from 'comlink';
 import type { TrainApi } from '../../workers/train.worker.ts';
 import { createBrowserServices, newWorkerImporter, newWorkerSql } from '../browser/services.ts';
 import { IndexStore } from '../lib/index/store.ts';
 import { AppState } from './app.svelte.ts';
 import { Conversation } from './conversation.svelte.ts';
-import { EvalState } from './evaluate.svelte.ts';
-import { TrainState } from './train.svelte.ts';
 import { lazyKv, type UiServices } from './state/ports.ts';
 import { pageStorage } from './settings.ts';
 import { quotaWarning } from './storage.ts';
 import { DEMO_CORPUS_NAME, DEMO_DB_NAME, DEMO_PACK_URL, demoCorpus, demoDatabaseSql } from './demo.ts';
-import type { Ui } from './context.ts';
+import type { LazyPages, Ui } from './context.ts';
 
 /** The training worker (rule-based pair generation and adapter training): the Fine-tune page's own port. */
 function trainService(): Comlink.Remote<TrainApi> {
@@ -24,12 +20,22 @@ function trainService(): Comlink.Remote<TrainApi> {
 }
 
 /** The code worker (ingestion, tree-sitter chunking, code search): the Code & docs page's own port. */
-function codeService(): WorkerCodeCollections {
-  return new WorkerCodeCollections(
-    Comlink.wrap<CodeApi>(
-      new Worker(new URL('../../workers/code.worker.ts', import.meta.url), { type: 'module', name: 'code' }),
-    ),
+function codeService(): Comlink.Remote<CodeApi> {
+  return Comlink.wrap<CodeApi>(
+    new Worker(new URL('../../workers/code.worker.ts', import.meta.url), { type: 'module', name: 'code' }),
   );
+}
+
+/** Build a page's state the first time it is asked for; later calls get the same one. */
+function once<T>(make: () => Promise<T>): () => Promise<T> {
+  let p: Promise<T> | null = null;
+  return () => {
+    p ??= make().catch((e) => {
+      p = null; // a failed load (e.g. a chunk that could not be fetched) is tried again next time
+      throw e;
+    });
+    return p;
+  };
 }
 
 export function createBrowserUi(): Ui {
@@ -65,20 +71,32 @@ export function createBrowserUi(): Ui {
     },
     quotaWarning,
   });
-  return {
-    app,
-    conversation: new Conversation({ app, services, kv }),
-    evaluation: new EvalState({ app, services, kv }),
-    training: new TrainState({ app, services, train: trainService() }),
-    code: new CodeSpaceState({
-      settings: app.settings,
-      jobs: app.jobs,
-      kv,
-      code: codeService(),
-      embedder: services.embedder,
-      embedderInfo: () => app.embedder.info,
-      generator: services.generator,
-      generatorReady: () => app.generator.ready,
+  // Evaluate, Fine-tune and Code & docs: code, state and workers when first opened.
+  const pages: LazyPages = {
+    evaluation: once(async () => {
+      const { EvalState } = await import('./evaluate.svelte.ts');
+      return new EvalState({ app, services, kv });
+    }),
+    training: once(async () => {
+      const { TrainState } = await import('./train.svelte.ts');
+      return new TrainState({ app, services, train: trainService() });
+    }),
+    code: once(async () => {
+      const [{ CodeSpaceState }, { WorkerCodeCollections }] = await Promise.all([
+        import('./state/code.svelte.ts'),
+        import('../browser/code-client.ts'),
+      ]);
+      return new CodeSpaceState({
+        settings: app.settings,
+        jobs: app.jobs,
+        kv,
+        code: new WorkerCodeCollections(codeService()),
+        embedder: services.embedder,
+        embedderInfo: () => app.embedder.info,
+        generator: services.generator,
+        generatorReady: () => app.generator.ready,
+      });
     }),
   };
+  return { app, conversation: new Conversation({ app, services, kv }), pages };
 }

@@ -9,10 +9,19 @@ import type { CodeSpaceState } from './state/code.svelte.ts';
 export interface Ui {
   app: AppState;
   conversation: Conversation;
-  evaluation: EvalState;
-  training: TrainState;
+  /** The pages whose state (and workers) start when first opened, each once per page load. */
+  pages: LazyPages;
+}
+
+/**
+ * Evaluate, Fine-tune and Code & docs: their code is loaded, their state built and their workers
+ * started the first time the page is opened, not while the app loads (see docs/instant-start.md).
+ */
+export interface LazyPages {
+  evaluation(): Promise<EvalState>;
+  training(): Promise<TrainState>;
   /** The Code & docs space. */
-  code: CodeSpaceState;
+  code(): Promise<CodeSpaceState>;
 }
 
 const KEY = Symbol('coderag-ui');

@@ -108,8 +108,8 @@ export interface BrowserServices extends Services {
  * `embedder.load(...)` and `generator.loadWebLlm(...)` / `generator.loadCpu(...)`.
  */
 export function createBrowserServices(o: { sqlTimeoutMs?: number } = {}): BrowserServices {
-  // The SQL worker first (SqlClient starts it at its first call: the database opens at boot);
-  // the others at their first call too, so nothing here competes with the first paint.
+  // The SQL worker first (SqlClient starts it at once: the database opens at boot); the others
+  // at their first call, so nothing here competes with the first paint and the database.
   const sql = newWorkerSql(o.sqlTimeoutMs);
   const embed = spawnOnUse<EmbedApi>(
     () => new Worker(new URL('../../workers/embed.worker.ts', import.meta.url), { type: 'module', name: 'embed' }),

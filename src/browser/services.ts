@@ -37,6 +37,27 @@ function spawn<T>(make: () => Worker): { api: Comlink.Remote<T>; worker: Worker 
   return { api: Comlink.wrap<T>(worker), worker };
 }
 
+/**
+ * A worker started at its first call, not when the page is built: the model workers (their
+ * transformers.js and ONNX runtime code) then start when the app first asks them for something,
+ * after the database has opened (AppState.boot), instead of competing with it for the few cores.
+ */
+function spawnOnUse<T>(make: () => Worker): {
+  api: Comlink.Remote<T>;
+  started: () => ReturnType<typeof spawn<T>> | null;
+} {
+  let w: ReturnType<typeof spawn<T>> | null = null;
+  const real = () => (w ??= spawn<T>(make)).api as unknown as Record<PropertyKey, unknown>;
+  const api = new Proxy({} as Record<PropertyKey, unknown>, {
+    get: (_, prop) => {
+      // not a thenable: awaiting the remote itself must not start the worker
+      if (prop === 'then') return undefined;
+      return real()[prop];
+    },
+  }) as unknown as Comlink.Remote<T>;
+  return { api, started: () => w };
+}
+
 /** A SQL worker behind `SqlClient` (an `SqlEngine` with a hard timeout: the worker is restarted). */
 export function newWorkerSql(timeoutMs = 5_000): SqlClient {
   return new SqlClient(() => {
@@ -109,19 +130,21 @@ export interface BrowserServices extends Services {
  * `embedder.load(...)` and `generator.loadWebLlm(...)` / `generator.loadCpu(...)`.
  */
 export function createBrowserServices(o: { sqlTimeoutMs?: number } = {}): BrowserServices {
-  const embed = spawn<EmbedApi>(
+  // The SQL worker first (SqlClient starts it at once: the database opens at boot); the others
+  // at their first call, so nothing here competes with the first paint and the database.
+  const sql = newWorkerSql(o.sqlTimeoutMs);
+  const embed = spawnOnUse<EmbedApi>(
     () => new Worker(new URL('../../workers/embed.worker.ts', import.meta.url), { type: 'module', name: 'embed' }),
   );
-  const index = spawn<IndexApi>(
+  const index = spawnOnUse<IndexApi>(
     () => new Worker(new URL('../../workers/index.worker.ts', import.meta.url), { type: 'module', name: 'index' }),
   );
-  const llm = spawn<LlmApi>(
+  const llm = spawnOnUse<LlmApi>(
     () => new Worker(new URL('../../workers/llm.worker.ts', import.meta.url), { type: 'module', name: 'llm' }),
   );
-  const lexical = spawn<LexicalApi>(
+  const lexical = spawnOnUse<LexicalApi>(
     () => new Worker(new URL('../../workers/lexical.worker.ts', import.meta.url), { type: 'module', name: 'lexical' }),
   );
-  const sql = newWorkerSql(o.sqlTimeoutMs);
   const embedder = new WorkerEmbedder(embed.api);
   let distill: { api: Comlink.Remote<DistillApi>; worker: Worker } | null = null;
   return {
@@ -142,7 +165,8 @@ export function createBrowserServices(o: { sqlTimeoutMs?: number } = {}): Browse
     remotes: { embed: embed.api, index: index.api, llm: llm.api },
     async dispose() {
       sql.dispose();
-      for (const w of [embed, index, llm, lexical, ...(distill ? [distill] : [])]) {
+      for (const w of [embed.started(), index.started(), llm.started(), lexical.started(), distill]) {
+        if (!w) continue;
         w.api[Comlink.releaseProxy]();
         w.worker.terminate();
       }

@@ -221,17 +221,19 @@ export class AppState {
   async boot(search: string, isolated: boolean): Promise<void> {
     try {
       const st = this.share.open(search);
-      // The database and the corpus need no model: they open while the model list and the GPU are
-      // probed, so SQL can run before any model work has started.
-      await Promise.all([
-        this.models.probe(isolated),
-        st.workspace
-          ? this.share.openWorkspace(st.workspace)
-          : st.db
-            ? this.share.openDb(st.db)
-            : this.database.restore(),
-        st.corpus ? this.share.openCorpus(st.corpus) : this.corpus.restore(),
-      ]);
+      // The database and the corpus need no model, and open first: the model side (the GPU probe
+      // starts the LLM worker) begins once the database is open, so SQL runs before any model
+      // work competes with it for the cores; the corpus's lexical indexes start as soon as it is
+      // there, so a question can be answered before the models have loaded.
+      const db = st.workspace
+        ? this.share.openWorkspace(st.workspace)
+        : st.db
+          ? this.share.openDb(st.db)
+          : this.database.restore();
+      const corpus = (st.corpus ? this.share.openCorpus(st.corpus) : this.corpus.restore()).then(() =>
+        this.indexes.prepareLexical(),
+      );
+      await Promise.all([db.finally(() => this.models.probe(isolated)), db, corpus]);
       this.#booted = true;
       this.indexes.prepareLexical();
       await Promise.all([this.loadEmbedderAndIndex(), this.generator.load()]);

@@ -1,8 +1,5 @@
 /** Build the page's UI state over the real workers, IndexedDB and localStorage. */
 import type { CodeApi } from '../../workers/code.worker.ts';
-import { WorkerCodeCollections } from '../browser/code-client.ts';
-import { CodeSpaceState } from './state/code.svelte.ts';
-import { CodeEvalState } from './state/code-eval.svelte.ts';
 import codeQuestionsUrl from '../../static-data/code-questions.json?url';
 import * as Comlink from 'comlink';
 import type { TrainApi } from '../../workers/train.worker.ts';
@@ -10,13 +7,11 @@ import { createBrowserServices, newWorkerImporter, newWorkerSql, openCorpusInWor
 import { IndexStore } from '../lib/index/store.ts';
 import { AppState } from './app.svelte.ts';
 import { Conversation } from './conversation.svelte.ts';
-import { EvalState } from './evaluate.svelte.ts';
-import { TrainState } from './train.svelte.ts';
 import { lazyKv, type UiServices } from './state/ports.ts';
 import { pageStorage } from './settings.ts';
 import { quotaWarning } from './storage.ts';
 import { DEMO_CORPUS_NAME, DEMO_DB_NAME, DEMO_PACK_URL, demoCorpus, demoDatabaseSql } from './demo.ts';
-import type { Ui } from './context.ts';
+import type { LazyPages, Ui } from './context.ts';
 
 /** The training worker (rule-based pair generation and adapter training): the Fine-tune page's own port. */
 function trainService(): Comlink.Remote<TrainApi> {
@@ -26,12 +21,22 @@ function trainService(): Comlink.Remote<TrainApi> {
 }
 
 /** The code worker (ingestion, tree-sitter chunking, code search): the Code & docs page's own port. */
-function codeService(): WorkerCodeCollections {
-  return new WorkerCodeCollections(
-    Comlink.wrap<CodeApi>(
-      new Worker(new URL('../../workers/code.worker.ts', import.meta.url), { type: 'module', name: 'code' }),
-    ),
+function codeService(): Comlink.Remote<CodeApi> {
+  return Comlink.wrap<CodeApi>(
+    new Worker(new URL('../../workers/code.worker.ts', import.meta.url), { type: 'module', name: 'code' }),
   );
+}
+
+/** Build a page's state the first time it is asked for; later calls get the same one. */
+function once<T>(make: () => Promise<T>): () => Promise<T> {
+  let p: Promise<T> | null = null;
+  return () => {
+    p ??= make().catch((e) => {
+      p = null; // a failed load (e.g. a chunk that could not be fetched) is tried again next time
+      throw e;
+    });
+    return p;
+  };
 }
 
 export function createBrowserUi(): Ui {
@@ -69,35 +74,55 @@ export function createBrowserUi(): Ui {
     },
     quotaWarning,
   });
-  const codeApi = codeService();
-  const code = new CodeSpaceState({
-    settings: app.settings,
-    jobs: app.jobs,
-    kv,
-    code: codeApi,
-    embedder: services.embedder,
-    embedderInfo: () => app.embedder.info,
-    generator: services.generator,
-    generatorReady: () => app.generator.ready,
-  });
-  return {
-    app,
-    conversation: new Conversation({ app, services, kv }),
-    evaluation: new EvalState({ app, services, kv }),
-    training: new TrainState({ app, services, train: trainService() }),
-    code,
-    codeEval: new CodeEvalState({
-      code,
-      api: codeApi,
+  // The Code & docs state and its worker, shared by its page, Storage and the Evaluate page's code section.
+  const codeParts = once(async () => {
+    const [{ CodeSpaceState }, { WorkerCodeCollections }] = await Promise.all([
+      import('./state/code.svelte.ts'),
+      import('../browser/code-client.ts'),
+    ]);
+    const api = new WorkerCodeCollections(codeService());
+    const code = new CodeSpaceState({
+      settings: app.settings,
+      jobs: app.jobs,
+      kv,
+      code: api,
       embedder: services.embedder,
       embedderInfo: () => app.embedder.info,
-      jobs: app.jobs,
-      settings: app.settings,
-      bundled: async () => {
-        const r = await fetch(codeQuestionsUrl);
-        if (!r.ok) throw new Error(`the bundled questions: HTTP ${r.status}`);
-        return r.text();
-      },
+      generator: services.generator,
+      generatorReady: () => app.generator.ready,
+    });
+    return { api, code };
+  });
+  // Evaluate, Fine-tune and Code & docs: code, state and workers when first opened.
+  const pages: LazyPages = {
+    evaluation: once(async () => {
+      const { EvalState } = await import('./evaluate.svelte.ts');
+      return new EvalState({ app, services, kv });
+    }),
+    training: once(async () => {
+      const { TrainState } = await import('./train.svelte.ts');
+      return new TrainState({ app, services, train: trainService() });
+    }),
+    code: () => codeParts().then((p) => p.code),
+    codeEval: once(async () => {
+      const [{ CodeEvalState }, { code, api }] = await Promise.all([
+        import('./state/code-eval.svelte.ts'),
+        codeParts(),
+      ]);
+      return new CodeEvalState({
+        code,
+        api,
+        embedder: services.embedder,
+        embedderInfo: () => app.embedder.info,
+        jobs: app.jobs,
+        settings: app.settings,
+        bundled: async () => {
+          const r = await fetch(codeQuestionsUrl);
+          if (!r.ok) throw new Error(`the bundled questions: HTTP ${r.status}`);
+          return r.text();
+        },
+      });
     }),
   };
+  return { app, conversation: new Conversation({ app, services, kv }), pages };
 }

@@ -10,12 +10,21 @@ import type { CodeEvalState } from './state/code-eval.svelte.ts';
 export interface Ui {
   app: AppState;
   conversation: Conversation;
-  evaluation: EvalState;
-  training: TrainState;
+  /** The pages whose state (and workers) start when first opened, each once per page load. */
+  pages: LazyPages;
+}
+
+/**
+ * Evaluate, Fine-tune and Code & docs: their code is loaded, their state built and their workers
+ * started the first time the page is opened, not while the app loads (see docs/instant-start.md).
+ */
+export interface LazyPages {
+  evaluation(): Promise<EvalState>;
+  training(): Promise<TrainState>;
   /** The Code & docs space. */
-  code: CodeSpaceState;
+  code(): Promise<CodeSpaceState>;
   /** The Evaluate page's code retrieval section (over the same CodeSpaceState). */
-  codeEval: CodeEvalState;
+  codeEval(): Promise<CodeEvalState>;
 }
 
 const KEY = Symbol('coderag-ui');

@@ -22,7 +22,8 @@ export async function demoDatabaseSql(): Promise<string> {
 }
 
 export async function demoCorpus(): Promise<Corpus> {
-  const shop = await demoDatabaseSql();
+  // both files at once (the page's first load waits for this corpus before a question can be asked)
+  const [shop, r] = await Promise.all([demoDatabaseSql(), fetch(corpusUrl)]);
   const schemas: Record<string, string> = {};
   for (const [file, text] of Object.entries(schemaFiles)) {
     schemas[
@@ -32,7 +33,6 @@ export async function demoCorpus(): Promise<Corpus> {
         .replace(/\.sql$/, '')
     ] = text;
   }
-  const r = await fetch(corpusUrl);
   if (!r.ok) throw new Error(`could not fetch the demo corpus (${r.status})`);
   return buildDemoCorpus(shop, schemas, await r.text());
 }

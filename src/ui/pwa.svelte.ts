@@ -15,22 +15,21 @@ class Pwa {
   installed = $state(false);
   private installEvent: InstallPromptEvent | null = null;
   private update: ((reload?: boolean) => Promise<void>) | null = null;
+  private registered = false;
 
-  start(): void {
+  /**
+   * Listen for the install prompt and the controller; the service worker itself is registered by
+   * `register()` once the app has started (App.svelte calls it when boot has settled), or after
+   * `registerAfterMs` at the latest: its install precaches the whole shell (about 40 MB with the
+   * ONNX runtime), which must not compete with the first load for the network, the disk and the cores.
+   */
+  start(registerAfterMs = 10_000): void {
     if (!('serviceWorker' in navigator)) return;
     this.controlled = !!navigator.serviceWorker.controller;
     navigator.serviceWorker.addEventListener('controllerchange', () => {
       this.controlled = !!navigator.serviceWorker.controller;
     });
-    this.update = registerSW({
-      immediate: true,
-      onNeedRefresh: () => {
-        this.needRefresh = true;
-      },
-      onOfflineReady: () => {
-        this.offlineReady = true;
-      },
-    });
+    setTimeout(() => this.register(), registerAfterMs);
     window.addEventListener('beforeinstallprompt', (e) => {
       e.preventDefault();
       this.installEvent = e as InstallPromptEvent;
@@ -39,6 +38,21 @@ class Pwa {
     window.addEventListener('appinstalled', () => {
       this.installed = true;
       this.canInstall = false;
+    });
+  }
+
+  /** Register the service worker (once; later calls do nothing). */
+  register(): void {
+    if (this.registered || !('serviceWorker' in navigator)) return;
+    this.registered = true;
+    this.update = registerSW({
+      immediate: true,
+      onNeedRefresh: () => {
+        this.needRefresh = true;
+      },
+      onOfflineReady: () => {
+        this.offlineReady = true;
+      },
     });
   }
 

@@ -20,6 +20,8 @@ export interface SqlEditorOptions {
   onChange(text: string): void;
   /** Ctrl/Cmd-Enter. */
   onRun?(): void;
+  /** Where the caret starts (the plain text box's, when the user was typing in it as the editor loaded). */
+  selection?: { anchor: number; head: number };
 }
 
 export interface Range {
@@ -156,6 +158,14 @@ export function createSqlEditor(parent: HTMLElement, o: SqlEditorOptions): SqlEd
     parent,
     state: EditorState.create({
       doc: o.doc,
+      ...(o.selection
+        ? {
+            selection: {
+              anchor: Math.min(o.selection.anchor, o.doc.length),
+              head: Math.min(o.selection.head, o.doc.length),
+            },
+          }
+        : {}),
       extensions: [
         Prec.highest(
           keymap.of([

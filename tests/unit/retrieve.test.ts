@@ -2,7 +2,7 @@ import { describe, expect, test } from 'vitest';
 import { maskQuestion, identWords } from '../../src/lib/retrieve/mask.ts';
 import { rrf, skeletonSimilarity, mmr } from '../../src/lib/retrieve/rank.ts';
 import { LexicalIndex } from '../../src/lib/retrieve/lexical.ts';
-import { Retrieval, parseRetriever } from '../../src/lib/retrieve/strategies.ts';
+import { RETRIEVERS, Retrieval, lexicalFallback, parseRetriever } from '../../src/lib/retrieve/strategies.ts';
 import type { Corpus, TableInfo } from '../../src/lib/types.ts';
 
 const singer: TableInfo[] = [
@@ -108,6 +108,21 @@ describe('strategies', () => {
     await expect(r.retrieve('dense', 'x', 1)).rejects.toThrow(/needs an embedder/);
     expect(() => parseRetriever('nope')).toThrow(/unknown retriever/);
     expect(parseRetriever('vote+mmr')).toEqual({ base: 'vote', mmr: true });
+  });
+  test('without a dense side every strategy has a lexical stand-in that answers', async () => {
+    const r = new Retrieval({ corpus });
+    expect(r.hasDense).toBe(false);
+    expect(lexicalFallback('dense')).toBe('bm25');
+    expect(lexicalFallback('hybrid+mmr')).toBe('bm25+mmr');
+    expect(lexicalFallback('masked-hybrid')).toBe('masked-bm25');
+    expect(lexicalFallback('masked-dense')).toBe('masked-bm25');
+    // vote and draft-rerank search a masked BM25 pool when there is no dense side
+    expect(lexicalFallback('vote')).toBe('vote');
+    for (const name of RETRIEVERS) {
+      const res = await r.retrieve(lexicalFallback(name), 'How many singers are there?', 2, { tables: singer });
+      expect(res.hits.length, name).toBeGreaterThan(0);
+      expect(res.embedMs, name).toBe(0);
+    }
   });
   test('lexical index tokens keep placeholders', () => {
     const l = new LexicalIndex(['how many [col] are there', 'list the [col] of [val]']);

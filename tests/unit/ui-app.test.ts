@@ -75,7 +75,9 @@ describe('AppState boot and readiness', () => {
     await app.indexes.delete(app.indexes.index!.record.key);
     expect(app.indexes.status).toBe('idle');
     expect(app.indexes.note).toMatch(/deleted/);
-    expect(app.answer.whyNot).toBe('Waiting for the index…');
+    // no question index: the lexical strategies answer meanwhile (ui-boot.test.ts)
+    expect(app.indexes.retrieval?.hasDense).toBe(false);
+    expect(app.answer.whyNot).toBeNull();
     app.settings.update({ k: 0 });
     expect(app.answer.whyNot).toBeNull();
     // a Hub model over the auto-download size waits for the user's go-ahead
@@ -97,7 +99,12 @@ describe('AppState boot and readiness', () => {
     expect(t.app.embedder.status).toBe('error');
     expect(t.app.embedder.error).toBe('model file missing');
     expect(t.app.indexes.status).toBe('idle');
-    expect(t.app.answer.whyNot).toBe('Waiting for the index…');
+    // questions are still answered, from the corpus's lexical (BM25) indexes
+    t.app.answer.question = 'How many customers?';
+    expect(t.app.answer.whyNot).toBeNull();
+    await t.app.answer.ask();
+    expect(t.app.answer.error).toBeNull();
+    expect(t.app.answer.retrievalNote).toMatch(/while the search index loads/);
   });
 });
 

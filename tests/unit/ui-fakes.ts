@@ -69,6 +69,8 @@ export interface Script {
   reply: (prompt: string) => string;
   /** Make the next embedder loads fail with this message. */
   embedFails?: string;
+  /** Finish loading the embedder only when this promise settles (a search model still loading). */
+  embedHold?: Promise<void>;
   /** Make loading another question dtype fail with this message (the documents' model loads). */
   queryDtypeFails?: string;
   /** Resolve generation only when this promise settles (to test Stop). */
@@ -169,6 +171,7 @@ export async function makeTestApp(
       embedInfo = null;
       queryEncoder = null; // like the embed worker: a new model drops the query-side decorator
       onP?.({ phase: 'load', done: 1, total: 1 });
+      if (script.embedHold) await script.embedHold;
       if (script.embedFails) throw new Error(script.embedFails);
       const other = queryDtype && queryDtype !== dtype;
       embedInfo = {

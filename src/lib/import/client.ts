@@ -8,7 +8,9 @@ import type { SqlJsStatic } from 'sql.js';
 import type { ProgressFn } from '../types.ts';
 import { CancelledError, ImportError } from '../errors.ts';
 import type { ImportInput } from './readers.ts';
-import { ImportSession, type ImportPlan, type ImportResult, type TableEdit } from './session.ts';
+// type-only: the session (and its file readers) loads when LocalImporter first runs, so a page that
+// imports in a worker does not carry the readers in its own bundle
+import type { ImportSession, ImportPlan, ImportResult, TableEdit } from './session.ts';
 
 export interface ImportCallOptions {
   signal?: AbortSignal;
@@ -30,6 +32,7 @@ export class LocalImporter implements Importer {
 
   async analyse(files: ImportInput[], opts: ImportCallOptions = {}): Promise<ImportPlan> {
     this.session = null;
+    const { ImportSession } = await import('./session.ts');
     this.session = await ImportSession.analyse(files, opts);
     return this.session.plan;
   }

@@ -31,19 +31,38 @@ import { minmax, mmr, rrf, skeletonSimilarity, type Scored } from './rank.ts';
 
 /** The strategies as data: what each needs and does (hosts list them from here). */
 export const RETRIEVER_INFO = {
-  dense: { masked: false, description: 'embedding similarity of the question (the original CodeRAG retrieval)' },
-  bm25: { masked: false, description: 'lexical BM25 on the question' },
-  hybrid: { masked: false, description: 'dense and BM25, reciprocal-rank fusion' },
-  'masked-dense': { masked: true, description: 'dense over masked questions (schema mentions and values replaced)' },
-  'masked-bm25': { masked: true, description: 'BM25 over masked questions' },
-  'masked-hybrid': { masked: true, description: 'dense and BM25 over masked questions, fused' },
+  dense: {
+    masked: false,
+    lexical: 'bm25',
+    description: 'embedding similarity of the question (the original CodeRAG retrieval)',
+  },
+  bm25: { masked: false, lexical: 'bm25', description: 'lexical BM25 on the question' },
+  hybrid: { masked: false, lexical: 'bm25', description: 'dense and BM25, reciprocal-rank fusion' },
+  'masked-dense': {
+    masked: true,
+    lexical: 'masked-bm25',
+    description: 'dense over masked questions (schema mentions and values replaced)',
+  },
+  'masked-bm25': { masked: true, lexical: 'masked-bm25', description: 'BM25 over masked questions' },
+  'masked-hybrid': {
+    masked: true,
+    lexical: 'masked-bm25',
+    description: 'dense and BM25 over masked questions, fused',
+  },
   'draft-rerank': {
     masked: true,
+    // its pool is masked BM25 when there is no dense side
+    lexical: 'draft-rerank',
     description:
       "a masked-hybrid pool reranked by similarity to a draft SQL's skeleton (the instant generator's, else the pool's top-1)",
   },
-  vote: { masked: true, description: 'a masked-hybrid pool ranked by SQL skeleton consensus' },
-} as const satisfies Record<string, { masked: boolean; description: string }>;
+  vote: {
+    masked: true,
+    // its pool is masked BM25 when there is no dense side
+    lexical: 'vote',
+    description: 'a masked-hybrid pool ranked by SQL skeleton consensus',
+  },
+} as const satisfies Record<string, { masked: boolean; lexical: string; description: string }>;
 
 export type BaseRetriever = keyof typeof RETRIEVER_INFO;
 export type RetrieverName = BaseRetriever | `${BaseRetriever}+mmr`;
@@ -52,6 +71,16 @@ export const RETRIEVERS = Object.keys(RETRIEVER_INFO) as BaseRetriever[];
 /** Strategies that search a second dense index over masked corpus questions. */
 export function needsMaskedIndex(name: string): boolean {
   return RETRIEVER_INFO[parseRetriever(name).base].masked;
+}
+
+/**
+ * The strategy that stands in for `name` while no dense index can be searched (the embedder or the
+ * index is still loading): its lexical side (RETRIEVER_INFO[…].lexical), keeping `+mmr`.
+ */
+export function lexicalFallback(name: RetrieverName): RetrieverName {
+  const { base, mmr: diversify } = parseRetriever(name);
+  const lex = RETRIEVER_INFO[base].lexical;
+  return diversify ? `${lex}+mmr` : lex;
 }
 
 export function parseRetriever(name: string): { base: BaseRetriever; mmr: boolean } {
@@ -142,6 +171,11 @@ export class Retrieval {
 
   get corpus(): Corpus {
     return this.deps.corpus;
+  }
+
+  /** Whether a dense index is searched (without one, only the lexical strategies answer: see lexicalFallback). */
+  get hasDense(): boolean {
+    return !!this.deps.dense;
   }
 
   /** Masked question of every corpus example, each masked with its own database's schema. */

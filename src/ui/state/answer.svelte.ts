@@ -10,6 +10,7 @@ import type { GenerateResult } from '../../lib/llm/generator.ts';
 import { promptLinker } from '../../lib/rag/linking.ts';
 import type { RetrievedExample } from '../../lib/rag/pipeline.ts';
 import { DEFAULT_CANDIDATES, askVoted, type VotedAnswer } from '../../lib/vote/pool.ts';
+import { lexicalFallback } from '../../lib/retrieve/strategies.ts';
 import type { ExecutedCandidate, VoteGroup } from '../../lib/vote/vote.ts';
 import { repairPrompt, repairUnavailableReason } from '../../lib/llm/repair.ts';
 import { CancelledError, errorMessage, isCancelled } from '../../lib/errors.ts';
@@ -92,6 +93,7 @@ export class AnswerState {
   #picked = $state<number | null>(null);
   #answeredBy = $state<AnsweredBy | null>(null);
   #instantNote = $state<string | null>(null);
+  #retrievalNote = $state<string | null>(null);
   #askedQuestion = $state('');
   #askAbort: AbortController | null = null;
   #hooks: AnswerHooks | null = null;
@@ -104,7 +106,8 @@ export class AnswerState {
     // the instant generator answers while the chosen model is not ready
     if (!this.deps.instant && generator.status === 'needs-confirm') return 'Load a model first (see above).';
     if (!this.deps.instant && generator.status !== 'ready') return 'Waiting for the model…';
-    if (settings.value.k > 0 && indexes.status !== 'ready') return 'Waiting for the index…';
+    // without the question index (the embedder or the index still loading) the lexical strategies answer
+    if (settings.value.k > 0 && indexes.status !== 'ready' && !indexes.retrieval) return 'Waiting for the index…';
     if (!this.#question.trim()) return 'Type a question.';
     return null;
   });
@@ -188,6 +191,10 @@ export class AnswerState {
   get instantNote(): string | null {
     return this.#instantNote;
   }
+  /** How the current answer's examples were found when the question index was not ready (null otherwise). */
+  get retrievalNote(): string | null {
+    return this.#retrievalNote;
+  }
   /** The model is ready now, and the current answer came from the instant generator meanwhile. */
   get canReask(): boolean {
     const g = this.deps.generator;
@@ -258,6 +265,7 @@ export class AnswerState {
     this.#picked = null;
     this.#answeredBy = null;
     this.#instantNote = null;
+    this.#retrievalNote = null;
     this.#generation = null;
     this.clearRetrieval();
     this.#sqlText = a.sql;
@@ -310,7 +318,13 @@ export class AnswerState {
       followUp = this.#hooks?.followUp() ?? null;
       const fu = followUp;
       const retrieval = indexes.retrieval;
-      const base = retrieval ? retrieval.retriever(s.retriever) : null;
+      // While the question index loads, the strategy's lexical side finds the examples (and the answer says so).
+      const lexicalOnly = !!retrieval && !retrieval.hasDense && s.k > 0;
+      const strategy = lexicalOnly ? lexicalFallback(s.retriever) : s.retriever;
+      this.#retrievalNote = lexicalOnly
+        ? `examples found by ${strategy === s.retriever ? `${strategy} on BM25 alone` : strategy} while the search index loads`
+        : null;
+      const base = retrieval ? retrieval.retriever(strategy) : null;
       const withMine = this.deps.mine?.decorate(base, corpus.current) ?? { retriever: base, corpus: corpus.current };
       await askVoted(
         {
@@ -445,6 +459,7 @@ export class AnswerState {
     this.#sqlText = text;
     this.#answeredBy = null;
     this.#instantNote = null;
+    this.#retrievalNote = null;
     try {
       this.#result = await this.deps.sql.exec(text, { timeoutMs: this.deps.settings.value.timeoutMs });
     } catch (e) {

@@ -56,10 +56,14 @@ export class IndexesState {
   readonly maskedStage = new StageStatus();
 
   #adapterOn = $derived.by(() => this.deps.settings.value.adapterOn);
-  /** The retrieval strategies over the current corpus; a new one when the corpus, adapter or masked index changes. */
+  /**
+   * The retrieval strategies over the current corpus; a new one when the corpus, adapter, question
+   * index or masked index changes. Until the question index is ready (the embedder and the index
+   * still loading) it has no dense side: the lexical strategies answer meanwhile (lexicalFallback).
+   */
   #retrieval = $derived.by(() => {
     const corpus = this.deps.corpus.current;
-    return corpus ? this.makeRetrieval(corpus, this.#adapterOn) : null;
+    return corpus ? this.makeRetrieval(corpus, this.#adapterOn, true, this.stage.status === 'ready') : null;
   });
 
   constructor(
@@ -345,7 +349,8 @@ export class IndexesState {
    * `withDraft`: draft-rerank drafts over the Ask page's open database; the Evaluate page (other
    * databases, its own SQL engine) passes false and gets the pool's top-1 stand-in.
    */
-  makeRetrieval(corpus: Corpus, useAdapter: boolean, withDraft = true): Retrieval {
+  /** `dense`: false for a lexical-only Retrieval (no dense index to search yet). */
+  makeRetrieval(corpus: Corpus, useAdapter: boolean, withDraft = true, dense = true): Retrieval {
     // The seams themselves: the embedder (Retrieval asks it for query embeddings) and the index.
     const { embed: queries, index: search } = this.deps;
     const adapter = useAdapter ? this.deps.adapter.current : null;
@@ -359,8 +364,10 @@ export class IndexesState {
       // question does not wait for them.
       lexical: this.deps.lexical.forCorpus(corpus),
       // The adapter (when on) decorates the plain-question side only; documents are untouched.
-      dense: { embedder: adapter && info ? withQueryAdapter(queries, adapter) : queries, index: search },
-      ...(this.maskedStage.status === 'ready' && maskedSlot
+      ...(dense
+        ? { dense: { embedder: adapter && info ? withQueryAdapter(queries, adapter) : queries, index: search } }
+        : {}),
+      ...(dense && this.maskedStage.status === 'ready' && maskedSlot
         ? { maskedDense: { embedder: queries, index: search, slot: maskedSlot } }
         : {}),
     });

@@ -1,0 +1,51 @@
+/**
+ * Interactive at once (issue 15 item 1): with every model file held back by the network (the
+ * search model and the SQL model never arrive), the page still runs SQL typed by hand and answers
+ * a demo question: the corpus's lexical (BM25) indexes find the examples, the instant generator
+ * writes the SQL next to the database, and the answer says both.
+ */
+import { test, expect } from '@playwright/test';
+
+test('SQL and a question are answered while no model has loaded', async ({ page }) => {
+  // Model files never answer (the list of local models does, so the app chooses them as usual).
+  await page.route(/\/models\/.+\/.+/, () => {});
+  await page.goto('./');
+  await page.getByTestId('manual-sql').fill('SELECT count(*) AS n FROM customers');
+  await page.getByTestId('run-sql').click();
+  await expect(page.getByTestId('result-table')).toBeVisible();
+
+  await page.getByTestId('question').fill('Which customers live in Paris?');
+  await expect(page.getByTestId('ask')).toBeEnabled();
+  // nothing has loaded: no search model, no index, no SQL model
+  await expect(page.getByTestId('embedder-status')).toContainText('loading');
+  await expect(page.getByTestId('index-status')).not.toContainText('vectors');
+  await expect(page.getByTestId('generator-status')).not.toContainText('on wasm');
+  await page.getByTestId('ask').click();
+  await expect(page.getByTestId('retrieval-note')).toContainText('while the search index loads');
+  await expect(page.getByTestId('instant-note')).toContainText('the model is still loading');
+  await expect(page.getByTestId('result-table')).toBeVisible();
+  const sql = await page.getByTestId('answer-sql').textContent();
+  expect(sql).toMatch(/customers/i);
+  expect(sql).toMatch(/Paris/);
+  await expect(page.getByTestId('retrieved-item').first()).toBeAttached();
+});
+
+test('Evaluate, Fine-tune and Code & docs load when first opened', async ({ page }) => {
+  const workers: string[] = [];
+  page.on('worker', (w) => workers.push(w.url()));
+  await page.goto('./');
+  await expect(page.getByTestId('status')).toContainText('Demo shop');
+  // their workers have not started with the app
+  expect(workers.filter((u) => /(train|code)\.worker/.test(u))).toEqual([]);
+  await page.getByTestId('tab-code').click();
+  await expect(page.locator('#panel-code')).toContainText(/\S/);
+  await expect(page.getByTestId('page-error')).toHaveCount(0);
+  await expect.poll(() => workers.some((u) => /code\.worker/.test(u))).toBe(true);
+  await page.getByTestId('tab-train').click();
+  await expect(page.getByTestId('page-loading')).toHaveCount(0);
+  await expect(page.getByTestId('page-error')).toHaveCount(0);
+  await page.getByTestId('tab-evaluate').click();
+  await expect(page.getByTestId('page-loading')).toHaveCount(0);
+  await expect(page.getByTestId('page-error')).toHaveCount(0);
+  await expect(page.locator('#panel-evaluate')).toContainText(/\S/);
+});

@@ -433,7 +433,7 @@ export const CONFIDENCE_TOP = 3;
  * calibrated on this project's question set (docs/code-docs.md): below it, the app says it found
  * nothing relevant instead of generating. Coverage is lexical, so it does not depend on the embedder.
  */
-export const DEFAULT_CODE_THRESHOLD = 0.34;
+export const DEFAULT_CODE_THRESHOLD = 0.48;
 
 /** Whether the best similarity among the hits reaches the threshold (the embedding-based signal). */
 export function isConfident(hits: CodeHit[], threshold: number): boolean {

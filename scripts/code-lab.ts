@@ -56,10 +56,18 @@ if (args.includes('--prep')) process.exit(0);
 const configs: { name: string; index?: CodeIndexOptions; denseWeight?: number; windows?: boolean; lambda?: number }[] =
   arg('--configs') ? JSON.parse(readFileSync(arg('--configs')!, 'utf8')) : [{ name: 'default' }];
 for (const c of configs) {
+  const tb = performance.now();
   const index = new CodeIndex(chunks, vectors, dim, {
     ...c.index,
     windows: c.windows ? { rows: windows.rows, vectors: wvectors } : undefined,
   });
+  const buildMs = performance.now() - tb;
+  const q0 = new Float32Array(dim);
+  const tq = performance.now();
+  for (const q of all) index.lexical(q.question, q0, 50);
+  console.error(
+    `[lab] ${c.name}: BM25 index ${Math.round(buildMs)} ms, ${((performance.now() - tq) / all.length).toFixed(1)} ms a query`,
+  );
   const search = new CodeSearch(index, embedder, { denseWeight: c.denseWeight, mmrLambda: c.lambda });
   const r = await evaluateCode(search, questions);
   const m = r.methods.map((x) => `${x.method} ${x.ndcg10.mean.toFixed(3)} (R ${x.recall.mean.toFixed(2)})`).join(' | ');

@@ -1,9 +1,11 @@
 /**
  * Search over a code & docs collection: dense (the app's Embedder over the chunks' header and
- * text), BM25 with code-aware tokens (camelCase and snake_case split, whole identifiers kept),
- * their reciprocal-rank fusion, and a rerank of the fused list (MMR here; a cross-encoder plugs in
- * as another `ChunkReranker`). Every hit keeps its dense cosine, which is what the "I don't know"
- * threshold reads: fused and MMR scores are ranks, not similarities.
+ * text; optionally the best of several windows of the embedder's token limit), BM25 with
+ * code-aware tokens (camelCase and snake_case split, whole identifiers kept, words lightly
+ * stemmed) over symbol, path and text fields with path and shape priors, their reciprocal-rank
+ * fusion, and a rerank of the fused list (MMR here; a cross-encoder plugs in as another
+ * `ChunkReranker`). Every hit keeps its dense cosine; the "I don't know" signal reads the
+ * coverage of the question's words by the top chunks (fused and MMR scores are ranks).
  */
 import MiniSearch from 'minisearch';
 import type { Embedder } from '../embed/embedder.ts';

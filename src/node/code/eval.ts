@@ -11,7 +11,19 @@ import { buildCollection } from '../../lib/code/collection.ts';
 import { evaluateCode, type CodeEvalReport, type CodeQuestion } from '../../lib/code/eval.ts';
 import { CodeParsers } from '../../lib/code/parsers.ts';
 import { missingGold, parseCodeQuestions } from '../../lib/code/questions.ts';
-import { CodeIndex, CodeSearch, DENSE_WEIGHT, NAME_BOOST } from '../../lib/code/search.ts';
+import {
+  chunkWindows,
+  CodeIndex,
+  CodeSearch,
+  ACRONYMS,
+  DENSE_WEIGHT,
+  FILE_LIFT,
+  NAME_BOOST,
+  PATH_BOOST,
+  SHAPE_PRIOR,
+  STEM,
+  TEST_PRIOR,
+} from '../../lib/code/search.ts';
 import { inputDir, inputFile, intArg, outputFile, parseStrict, UsageError, type CliIO } from '../cli/args.ts';
 import { writeAtomic } from '../cli/output.ts';
 import { cachingEmbedder, EMBED_CACHE_DIR } from '../embed-cache.ts';
@@ -25,7 +37,9 @@ export const CODE_EVAL_USAGE = `Usage: npm run eval -- --code DIR --questions FI
   --k N                 cut-off for precision/recall (default 10)
   --max-tokens N        largest chunk in tokens (default 512)
   --name-boost X        BM25 weight of chunk names (path, symbols) against text (default 4)
-  --dense-weight X      weight of the dense list in the fusion, BM25's being 1 (default 0.5)
+  --dense-weight X      weight of the dense list in the fusion, BM25's being 1 (default 0.1)
+  --windows             also embed each chunk in windows of the embedder's token limit and score
+                        a chunk by its best window (default: header and start, what the model reads)
   --only odd|even       half of the questions (tune on one half, report the other)
   --out FILE            write the JSON report here (default docs/code-eval.results.json)
 `;
@@ -72,6 +86,7 @@ export async function runCodeEval(argv: string[], io: CliIO, signal?: AbortSigna
     'max-tokens': { type: 'string' },
     'name-boost': { type: 'string' },
     'dense-weight': { type: 'string' },
+    windows: { type: 'boolean' },
     only: { type: 'string' },
     out: { type: 'string' },
   });
@@ -118,10 +133,22 @@ export async function runCodeEval(argv: string[], io: CliIO, signal?: AbortSigna
   io.err(
     `[code] ${built.chunks.length} chunks; chunking ${Math.round(built.ms.chunk)} ms, embedding ${Math.round(built.ms.embed)} ms`,
   );
+  let windows: { rows: number[]; vectors: Float32Array } | undefined;
+  let tWindows = 0;
+  if (values.windows) {
+    const t1 = performance.now();
+    const w = chunkWindows(built.chunks, spec.maxTokens);
+    const vectors = new Float32Array(w.texts.length * embedder.dim);
+    for (let i = 0; i < w.texts.length; i += 32)
+      vectors.set(await embedder.embed(w.texts.slice(i, i + 32), { role: 'doc', signal }), i * embedder.dim);
+    windows = { rows: w.rows, vectors };
+    tWindows = performance.now() - t1;
+    io.err(`[code] ${w.texts.length} extra windows of ${spec.maxTokens} tokens; embedding ${Math.round(tWindows)} ms`);
+  }
   const index =
-    nameBoost === undefined
+    nameBoost === undefined && !windows
       ? built.index
-      : new CodeIndex(built.chunks, built.index.vectors, built.index.dim, nameBoost);
+      : new CodeIndex(built.chunks, built.index.vectors, built.index.dim, { nameBoost, windows });
   const search = new CodeSearch(index, embedder, { denseWeight });
   // a gold symbol no chunk covers scores 0: listed, so an out-of-date question set shows
   const missing = missingGold(built.chunks, questions);
@@ -146,10 +173,17 @@ export async function runCodeEval(argv: string[], io: CliIO, signal?: AbortSigna
     embedder: embedderId,
     settings: {
       nameBoost: nameBoost ?? NAME_BOOST,
+      pathBoost: PATH_BOOST,
+      stem: STEM,
+      acronyms: ACRONYMS,
+      testPrior: TEST_PRIOR,
+      shapePrior: SHAPE_PRIOR,
+      fileLift: FILE_LIFT,
       denseWeight: denseWeight ?? DENSE_WEIGHT,
+      windows: windows ? { maxTokens: spec.maxTokens, count: windows.rows.length } : null,
       only: values.only ?? 'all',
     },
-    ms: { ingest: tIngest, chunk: built.ms.chunk, embed: built.ms.embed, eval: report.ms },
+    ms: { ingest: tIngest, chunk: built.ms.chunk, embed: built.ms.embed, windows: tWindows, eval: report.ms },
     date: new Date().toISOString().slice(0, 10),
   };
   writeAtomic(out, JSON.stringify(full, null, 1) + '\n');

@@ -37,6 +37,8 @@ export interface IvfOptions {
    * from TWO_LEVEL_FROM lists.
    */
   trainer?: 'auto' | 'flat' | 'two-level';
+  /** Top-level cells of the two-level trainer (default `topCells(nlist)`). */
+  cells?: number;
 }
 
 export const IVF_DEFAULTS = { candidates: 64, seed: 1, iterations: 8, trainPerList: 48 };
@@ -187,14 +189,44 @@ export function trainSampleSize(n: number, nlist: number, trainPerList = IVF_DEF
 /** Lists from which `trainer: 'auto'` trains two-level (a flat k-means costs sample × nlist per round). */
 export const TWO_LEVEL_FROM = 1024;
 
+/** Rounds over all rows after the two-level start, and how many nearest cells' leaves each row tries. */
+const REFINE_ROUNDS = 3;
+const REFINE_CELLS = 4;
+/** Nearest leaves each leaf keeps for the later refinement rounds. */
+const GRAPH_NEIGHBOURS = 24;
+
+/** For each of `count` centroids (codes at `centOff`), its `m` nearest others, best first. */
+function leafGraph(t: TrainCtx, centOff: number, count: number, cScales: Float32Array, m: number): Uint32Array {
+  const g = new Uint32Array(count * m);
+  const sc = new Float64Array(m);
+  const out = t.out;
+  for (let l = 0; l < count; l++) {
+    t.k.i8dot(centOff + l * t.stride, centOff, count, t.stride, t.outOff);
+    sc.fill(-Infinity);
+    for (let c = 0; c < count; c++) {
+      if (c === l) continue;
+      const v = out[c] * cScales[c];
+      if (v <= sc[m - 1]) continue;
+      let i = m - 1;
+      while (i > 0 && sc[i - 1] < v) {
+        sc[i] = sc[i - 1];
+        g[l * m + i] = g[l * m + i - 1];
+        i--;
+      }
+      sc[i] = v;
+      g[l * m + i] = c;
+    }
+  }
+  return g;
+}
+
 /** Top-level cells of the two-level trainer: about √nlist. */
 export function topCells(nlist: number): number {
   return Math.max(1, Math.min(nlist, Math.round(Math.sqrt(nlist))));
 }
 
 /** Training rows the two-level trainer copies at most (per k-means run). */
-function twoLevelSampleCap(n: number, nlist: number, trainPerList: number): number {
-  const k1 = topCells(nlist);
+function twoLevelSampleCap(n: number, nlist: number, trainPerList: number, k1: number): number {
   return Math.min(n, trainPerList * Math.max(k1, 4 * Math.ceil(nlist / k1)));
 }
 
@@ -365,36 +397,33 @@ export function leafQuota(sizes: ArrayLike<number>, nlist: number, cap: number):
  * sample × nlist. Leaves are numbered cell by cell, so lists near each other in space are mostly
  * neighbours in the shards file too.
  */
-function trainTwoLevel(t: TrainCtx, nlist: number, centOff: number, topOff: number): IvfLayout {
+function trainTwoLevel(t: TrainCtx, nlist: number, centOff: number, topOff: number, k1: number): IvfLayout {
   const { dim, stride, vectors } = t;
   const n = vectors.length / dim;
-  const k1 = topCells(nlist);
   const all = Uint32Array.from({ length: n }, (_, i) => i);
   const top = kmeansOf(t, all, k1, topOff, t.sampCap);
-  const cell1 = new Uint32Array(n);
-  const cell2 = new Uint32Array(n);
+  // each row's T nearest cells, best first
+  const T = Math.min(k1, REFINE_CELLS);
+  const cells = new Uint32Array(n * T);
+  const cellScore = new Float64Array(T);
   const out = t.out;
   for (let r = 0; r < n; r++) {
     t.k.i8dot(t.codesOff + r * stride, topOff, k1, stride, t.outOff);
-    let b1 = 0;
-    let b2 = 0;
-    let s1 = -Infinity;
-    let s2 = -Infinity;
+    cellScore.fill(-Infinity);
     for (let c = 0; c < k1; c++) {
       const v = out[c] * top.cScales[c];
-      if (v > s1) {
-        s2 = s1;
-        b2 = b1;
-        s1 = v;
-        b1 = c;
-      } else if (v > s2) {
-        s2 = v;
-        b2 = c;
+      if (v <= cellScore[T - 1]) continue;
+      let i = T - 1;
+      while (i > 0 && cellScore[i - 1] < v) {
+        cellScore[i] = cellScore[i - 1];
+        cells[r * T + i] = cells[r * T + i - 1];
+        i--;
       }
+      cellScore[i] = v;
+      cells[r * T + i] = c;
     }
-    cell1[r] = b1;
-    cell2[r] = k1 > 1 ? b2 : b1;
   }
+  const cell1 = Uint32Array.from({ length: n }, (_, r) => cells[r * T]);
   const byCell = listOrder(cell1, k1);
   const sizes = Array.from({ length: k1 }, (_, c) => byCell.listStart[c + 1] - byCell.listStart[c]);
   const leaves = leafQuota(sizes, nlist, t.sampCap);
@@ -410,39 +439,70 @@ function trainTwoLevel(t: TrainCtx, nlist: number, centOff: number, topOff: numb
     centroids.set(sub.centroids, leafStart[c] * dim);
     cScales.set(sub.cScales, leafStart[c]);
   }
-  // each row to the nearest leaf of its two nearest cells
+  // Lloyd rounds over all rows, each row against the leaves of its T nearest cells (a cluster that
+  // the cells split finds its way to one leaf), centroids = normalised means of their rows (a leaf
+  // left empty keeps its centroid)
   const assign = new Uint32Array(n);
-  for (let r = 0; r < n; r++) {
-    let bl = 0;
-    let bs = -Infinity;
-    for (const c of cell1[r] === cell2[r] ? [cell1[r]] : [cell1[r], cell2[r]]) {
-      if (!leaves[c]) continue;
-      const [l, s] = nearestOf(
-        t,
-        t.codesOff + r * stride,
-        centOff + leafStart[c] * stride,
-        leaves[c],
-        cScales.subarray(leafStart[c]),
-      );
-      if (s > bs) {
-        bs = s;
-        bl = leafStart[c] + l;
-      }
-    }
-    assign[r] = bl;
-  }
-  // centroids = normalised means of their rows (a leaf left empty keeps its centroid)
   const sums = new Float32Array(total * dim);
   const counts = new Uint32Array(total);
-  for (let r = 0; r < n; r++) {
-    const l = assign[r];
-    counts[l]++;
-    for (let j = 0; j < dim; j++) sums[l * dim + j] += vectors[r * dim + j];
-  }
-  for (let l = 0; l < total; l++) {
-    if (!counts[l]) continue;
-    normalizeRow(sums, l * dim, dim);
-    centroids.set(sums.subarray(l * dim, (l + 1) * dim), l * dim);
+  const M = Math.min(total - 1, GRAPH_NEIGHBOURS);
+  for (let round = 0; round < REFINE_ROUNDS; round++) {
+    if (round === 0 || M <= 0) {
+      for (let r = 0; r < n; r++) {
+        let bl = 0;
+        let bs = -Infinity;
+        for (let i = 0; i < T; i++) {
+          const c = cells[r * T + i];
+          if (!leaves[c]) continue;
+          const [l, v] = nearestOf(
+            t,
+            t.codesOff + r * stride,
+            centOff + leafStart[c] * stride,
+            leaves[c],
+            cScales.subarray(leafStart[c]),
+          );
+          if (v > bs) {
+            bs = v;
+            bl = leafStart[c] + l;
+          }
+        }
+        assign[r] = bl;
+      }
+    } else {
+      // later rounds: the row's leaf and that leaf's M nearest leaves (wherever their cells)
+      const graph = leafGraph(t, centOff, total, cScales, M);
+      const out = t.out;
+      for (let r = 0; r < n; r++) {
+        const cur = assign[r];
+        const q = t.codesOff + r * stride;
+        t.k.i8dot(q, centOff + cur * stride, 1, stride, t.outOff);
+        let bs = out[0] * cScales[cur];
+        let bl = cur;
+        for (let i = 0; i < M; i++) {
+          const l = graph[cur * M + i];
+          t.k.i8dot(q, centOff + l * stride, 1, stride, t.outOff);
+          const v = out[0] * cScales[l];
+          if (v > bs) {
+            bs = v;
+            bl = l;
+          }
+        }
+        assign[r] = bl;
+      }
+    }
+    sums.fill(0);
+    counts.fill(0);
+    for (let r = 0; r < n; r++) {
+      const l = assign[r];
+      counts[l]++;
+      for (let j = 0; j < dim; j++) sums[l * dim + j] += vectors[r * dim + j];
+    }
+    for (let l = 0; l < total; l++) {
+      if (!counts[l]) continue;
+      normalizeRow(sums, l * dim, dim);
+      centroids.set(sums.subarray(l * dim, (l + 1) * dim), l * dim);
+      cScales[l] = quantizeRow(centroids, l * dim, dim, t.mem, centOff + l * stride);
+    }
   }
   return { nlist: total, centroids, assign };
 }
@@ -575,18 +635,19 @@ export class IvfIndex implements VectorIndex {
           : 'flat'
         : (opts.trainer as 'flat' | 'two-level');
     this.trainer = trainer;
+    const k1 = Math.max(1, Math.min(nlist, Math.round(opts.cells ?? topCells(nlist))));
     const stride = this.stride;
     const sampCap =
       saved || n === 0
         ? 0
         : trainer === 'two-level'
-          ? twoLevelSampleCap(n, nlist, trainPerList)
+          ? twoLevelSampleCap(n, nlist, trainPerList, k1)
           : trainSampleSize(n, nlist, trainPerList);
     const o = this.offs;
     o.out = align(stride, 16);
     const cent = align(o.out + 4 * Math.max(n, nlist, sampCap), 16);
     const top = cent + (saved ? 0 : nlist * stride);
-    const samp = top + (trainer === 'two-level' ? topCells(nlist) * stride : 0);
+    const samp = top + (trainer === 'two-level' ? k1 * stride : 0);
     o.rows = samp + sampCap * stride;
     const k = (this.k = n === 0 ? null : i8Kernel(o.rows + n * stride, opts.wasm !== false));
     this.engine = k?.engine ?? (opts.wasm !== false && wasmSimdAvailable() ? 'wasm-simd' : 'js');
@@ -612,7 +673,7 @@ export class IvfIndex implements VectorIndex {
           iterations: opts.iterations ?? IVF_DEFAULTS.iterations,
           trainPerList,
         };
-        layout = trainer === 'two-level' ? trainTwoLevel(t, nlist, cent, top) : trainFlat(t, nlist, cent);
+        layout = trainer === 'two-level' ? trainTwoLevel(t, nlist, cent, top, k1) : trainFlat(t, nlist, cent);
       } else layout = { nlist: 0, centroids: new Float32Array(0), assign: new Uint32Array(0) };
     }
     this.layout = layout;

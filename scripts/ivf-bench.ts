@@ -14,7 +14,13 @@ import path from 'node:path';
 import { FlatIndex } from '../src/lib/index/flat.ts';
 import { Int8Index } from '../src/lib/index/int8.ts';
 import { IvfIndex, TWO_LEVEL_FROM, defaultNlist } from '../src/lib/index/ivf.ts';
-import { MapShardCache, ShardedIvf, writeIvfShards, type ShardCache } from '../src/lib/index/ivf-shards.ts';
+import {
+  MapShardCache,
+  ShardedIvf,
+  writeIvfShards,
+  type FetchLike,
+  type ShardCache,
+} from '../src/lib/index/ivf-shards.ts';
 import { synthClustered } from '../src/node/bench/synth.ts';
 import { UsageError, intArg, numArg, parseStrict, runCli } from '../src/node/cli/args.ts';
 import { startRangeServer } from '../tests/range-server.ts';
@@ -188,6 +194,20 @@ async function main(argv: string[]) {
     const sh = writeIvfShards(ivf, { embedder: { id: 'synthetic', dtype: 'fp32', dim } });
     ivf = null; // the index's memory can go before the shards are served
     const server = await startRangeServer({ files: new Map(Object.entries(sh.files)) });
+    // a request that fails at the network level (a stale keep-alive socket on this loaded machine) is
+    // retried once, as browsers retry idempotent requests; the retries are counted in the report
+    let retries = 0;
+    const fetchRetry: FetchLike = async (u, init) => {
+      try {
+        return await fetch(u, init);
+      } catch (e) {
+        retries++;
+        log(
+          `  retry after: ${e instanceof Error ? `${e.message} (${String((e as { cause?: unknown }).cause)})` : String(e)}`,
+        );
+        return fetch(u, init);
+      }
+    };
     try {
       const t0 = performance.now();
       await ShardedIvf.open({ baseUrl: server.url });
@@ -198,8 +218,8 @@ async function main(argv: string[]) {
         // warm: the same queries again over that cache
         const warmCache = new MapShardCache();
         const coldCache: ShardCache = { get: () => Promise.resolve(undefined), put: (k, b) => warmCache.put(k, b) };
-        const cold = await ShardedIvf.open({ baseUrl: server.url, cache: coldCache, nprobe: p });
-        const warm = await ShardedIvf.open({ baseUrl: server.url, cache: warmCache, nprobe: p });
+        const cold = await ShardedIvf.open({ baseUrl: server.url, cache: coldCache, nprobe: p, fetch: fetchRetry });
+        const warm = await ShardedIvf.open({ baseUrl: server.url, cache: warmCache, nprobe: p, fetch: fetchRetry });
         for (const [phase, idx] of [
           ['cold', cold],
           ['warm', warm],
@@ -235,6 +255,7 @@ async function main(argv: string[]) {
           shards: sh.header.shards.bytes,
         },
         openMs: r3(openMs),
+        networkRetries: retries,
         server: 'tests/range-server.ts on 127.0.0.1 (loopback, same process: no network latency)',
         results: sharded,
       };

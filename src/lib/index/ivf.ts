@@ -187,7 +187,7 @@ export function trainSampleSize(n: number, nlist: number, trainPerList = IVF_DEF
 }
 
 /** Lists from which `trainer: 'auto'` trains two-level (a flat k-means costs sample × nlist per round). */
-export const TWO_LEVEL_FROM = 1024;
+export const TWO_LEVEL_FROM = 4096;
 
 /** Rounds over all rows after the two-level start, and how many nearest cells' leaves each row tries. */
 const REFINE_ROUNDS = 3;

@@ -497,11 +497,13 @@ export class ShardedIvf {
   private async lists(ls: readonly number[], stats: ShardSearchStats): Promise<Uint8Array[]> {
     const got = new Map<number, Uint8Array>();
     const missing: number[] = [];
-    for (const l of ls) {
-      const hit = await this.cached(l, stats);
+    // cache look-ups together (the Cache API answers each asynchronously)
+    const hits = await Promise.all(ls.map((l) => this.cached(l, stats)));
+    ls.forEach((l, i) => {
+      const hit = hits[i];
       if (hit) got.set(l, hit);
       else missing.push(l);
-    }
+    });
     missing.sort((a, b) => a - b);
     const runs: number[][] = [];
     for (const l of missing) {

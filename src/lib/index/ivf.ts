@@ -8,7 +8,9 @@
  *
  * k-means is spherical (unit centroids, inner product), seeded (k-means++ from `seed`), trained on
  * a seeded sample of at most `trainPerList · nlist` rows for `iterations` rounds; the assignment steps
- * score with the int8 kernel (WASM SIMD from int8.ts when available, else the same loop in JS).
+ * score with the int8 kernel (WASM SIMD from int8.ts when available, else the same loop in JS). From
+ * TWO_LEVEL_FROM lists the trainer is two-level (trainTwoLevel). Queries rank the lists by int8
+ * centroid codes (CentroidRanker), as the sharded client does.
  * Everything is deterministic for a given seed, so restoring without the saved state rebuilds the
  * same index; the saved state (serializeExtra) holds the centroids and each row's list.
  */

@@ -94,6 +94,9 @@ export function startRangeServer(o: RangeServerOptions): Promise<RangeServer> {
     res.end(body);
     done(200, body.byteLength);
   });
+  // idle keep-alive sockets stay open for a minute: with Node's 5 s default, a client reusing one at
+  // the moment the server drops it (likely on a loaded machine, between benchmark phases) fails
+  server.keepAliveTimeout = 60_000;
   return new Promise((resolve) => {
     server.listen(0, '127.0.0.1', () => {
       const { port } = server.address() as AddressInfo;

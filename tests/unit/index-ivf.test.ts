@@ -5,7 +5,9 @@ import {
   createIvfFactory,
   defaultNlist,
   defaultNprobe,
+  leafQuota,
   listOrder,
+  topCells,
   parseLayout,
   serializeLayout,
 } from '../../src/lib/index/ivf.ts';
@@ -153,5 +155,54 @@ describe('IVF index', () => {
     const { order, listStart } = listOrder(Uint32Array.from([2, 0, 2, 1, 0]), 4);
     expect(Array.from(order)).toEqual([1, 4, 3, 0, 2]);
     expect(Array.from(listStart)).toEqual([0, 2, 3, 5, 5]);
+  });
+
+  test('two-level training: every row once, recall like the flat trainer, the same for the same seed', () => {
+    const two = new IvfIndex(v, dim, { nlist: 120, trainer: 'two-level' });
+    const flatTrained = new IvfIndex(v, dim, { nlist: 120, trainer: 'flat' });
+    expect(two.trainer).toBe('two-level');
+    expect(flatTrained.trainer).toBe('flat');
+    expect(two.nlist).toBe(120);
+    const seen = new Uint8Array(n);
+    for (const r of two.order) seen[r]++;
+    expect(seen.every((c) => c === 1)).toBe(true);
+    for (const p of [4, 16]) {
+      two.nprobe = p;
+      flatTrained.nprobe = p;
+      expect(recall(flat, two, qs, dim)).toBeGreaterThanOrEqual(recall(flat, flatTrained, qs, dim) - 0.05);
+    }
+    two.nprobe = 16;
+    expect(recall(flat, two, qs, dim)).toBeGreaterThanOrEqual(0.95);
+    // every row sits in the list whose centroid is nearest among a few, not in an arbitrary one
+    let worse = 0;
+    for (let r = 0; r < 300; r++) {
+      const row = v.subarray(r * dim, (r + 1) * dim);
+      let best = -Infinity;
+      for (let c = 0; c < two.nlist; c++) {
+        let s = 0;
+        for (let j = 0; j < dim; j++) s += row[j] * two.layout.centroids[c * dim + j];
+        best = Math.max(best, s);
+      }
+      let mine = 0;
+      const a = two.layout.assign[r];
+      for (let j = 0; j < dim; j++) mine += row[j] * two.layout.centroids[a * dim + j];
+      if (mine < best - 0.05) worse++;
+    }
+    expect(worse).toBeLessThan(15);
+    const again = new IvfIndex(v, dim, { nlist: 120, trainer: 'two-level' });
+    expect(again.layout.assign).toEqual(two.layout.assign);
+    // the auto trainer picks two-level only for thousands of lists
+    expect(new IvfIndex(v.subarray(0, 500 * dim), dim, { nlist: 20 }).trainer).toBe('flat');
+  });
+
+  test('leafQuota shares the lists by cell size, at least one per non-empty cell, within the cap', () => {
+    expect(Array.from(leafQuota([100, 100, 200], 8, 100))).toEqual([2, 2, 4]);
+    expect(Array.from(leafQuota([1000, 1, 0], 10, 100))).toEqual([9, 1, 0]);
+    expect(Array.from(leafQuota([10, 3], 20, 100))).toEqual([10, 3]);
+    expect(Array.from(leafQuota([50, 50], 10, 3))).toEqual([3, 3]);
+    // cells: about √nlist
+    expect([100, 1000, 10_000, 1].map(topCells)).toEqual([10, 32, 100, 1]);
+    const q = leafQuota([37, 12, 51, 0, 7], 17, 100);
+    expect(q.reduce((s, x) => s + x, 0)).toBe(17);
   });
 });

@@ -6,20 +6,26 @@
  * browser share this code. DOM-free.
  *
  *   ivf.json       IvfShardHeader (embedder, count, dim, nlist, file names, sizes, CRC-32s)
- *   centroids.bin  nlist×dim float32 LE centroids, then the shard table: nlist × 4 u32 LE
- *                  (offset low, offset high, length, CRC-32) into shards.bin
- *   shards.bin     per list: u32 count, count u32 row ids, count float32 scales, count×dim int8 codes
+ *   centroids.bin  version 2: nlist×dim int8 centroid codes, nlist float32 LE scales (centroid ≈
+ *                  code × scale), then the shard table: nlist × 4 u32 LE (offset low, offset high,
+ *                  length, CRC-32) into shards.bin
+ *   shards.bin     per list, starting on a 4-byte boundary: u32 count, u32 B, B bytes of row ids
+ *                  (ascending, LEB128 varints of the first id then the gaps), zero padding to 4
+ *                  bytes, count float32 scales, count×dim int8 codes, zero padding to 4 bytes
  *
- * A shard is scored asymmetrically (float query · int8 codes × row scale), so no float vectors
- * travel; the scores are the int8 rows' exact inner products with the query.
+ * Version 1 (float32 centroids, u32 row ids) is refused with a message to rebuild. A shard is
+ * scored asymmetrically (float query · int8 codes × row scale), so no float vectors travel; the
+ * scores are the int8 rows' exact inner products with the query. Lists that are neighbours in the
+ * file and both wanted by a query come in one Range request.
  */
 import { crc32, crc32Hex } from '../pack/crc32.ts';
 import { PackError, checkPackEmbedder, type PackEmbedder } from '../pack/format.ts';
 import type { TextMode } from '../rag/doc-text.ts';
-import { rankLists, type IvfIndex } from './ivf.ts';
+import { CentroidRanker, type IvfIndex } from './ivf.ts';
+import { quantizeRow } from './int8.ts';
 import { TopK, type SearchHit } from './vector-index.ts';
 
-export const IVF_SHARD_VERSION = 1;
+export const IVF_SHARD_VERSION = 2;
 export const IVF_HEADER_FILE = 'ivf.json';
 const TABLE_WORDS = 4;
 
@@ -32,8 +38,8 @@ export interface IvfShardHeader {
   count: number;
   dim: number;
   nlist: number;
-  centroids: { file: string; bytes: number; crc32: string };
-  shards: { file: string; bytes: number };
+  centroids: { file: string; bytes: number; crc32: string; codec: 'int8' };
+  shards: { file: string; bytes: number; codec: 'int8'; ids: 'delta-varint' };
 }
 
 export interface IvfShardFiles {
@@ -42,9 +48,50 @@ export interface IvfShardFiles {
   files: Record<string, Uint8Array>;
 }
 
+const pad4 = (x: number) => (x + 3) & ~3;
+
+/** LEB128 of the ascending `ids`: the first, then the gaps. */
+export function encodeIds(ids: ArrayLike<number>): Uint8Array {
+  const out: number[] = [];
+  let prev = 0;
+  for (let i = 0; i < ids.length; i++) {
+    let d = i === 0 ? ids[0] : ids[i] - prev;
+    if (d < 0) throw new Error('row ids must ascend within a list');
+    prev = ids[i];
+    while (d >= 0x80) {
+      out.push((d & 0x7f) | 0x80);
+      d = Math.floor(d / 128);
+    }
+    out.push(d);
+  }
+  return Uint8Array.from(out);
+}
+
+/** The inverse of encodeIds; null when the bytes do not hold exactly `count` ids. */
+export function decodeIds(b: Uint8Array, count: number): Uint32Array | null {
+  const ids = new Uint32Array(count);
+  let p = 0;
+  let prev = 0;
+  for (let i = 0; i < count; i++) {
+    let v = 0;
+    let mul = 1;
+    for (;;) {
+      if (p >= b.length || mul > 2 ** 28) return null;
+      const x = b[p++];
+      v += (x & 0x7f) * mul;
+      if (x < 0x80) break;
+      mul *= 128;
+    }
+    prev = i === 0 ? v : prev + v;
+    if (prev >= 2 ** 32) return null;
+    ids[i] = prev;
+  }
+  return p === b.length ? ids : null;
+}
+
 /**
  * Lay out a built IVF index as static files. The int8 codes are the index's own (quantizeRow), at
- * `dim` bytes per row (no padding).
+ * `dim` bytes per row (no padding); the centroids are quantized the same way.
  */
 export function writeIvfShards(
   index: IvfIndex,
@@ -55,8 +102,15 @@ export function writeIvfShards(
   const { nlist, centroids } = index.layout;
   const codes = index.codesInListOrder();
   const scales = index.scalesInListOrder();
+  const idBytes: Uint8Array[] = [];
   let total = 0;
-  for (let c = 0; c < nlist; c++) total += 4 + (index.listStart[c + 1] - index.listStart[c]) * (8 + dim);
+  for (let c = 0; c < nlist; c++) {
+    const a = index.listStart[c];
+    const cnt = index.listStart[c + 1] - a;
+    const ids = encodeIds(index.order.subarray(a, a + cnt));
+    idBytes.push(ids);
+    total += pad4(8 + ids.length) + pad4(cnt * (4 + dim));
+  }
   const shards = new Uint8Array(total);
   const dv = new DataView(shards.buffer);
   const table = new Uint32Array(nlist * TABLE_WORDS);
@@ -65,21 +119,27 @@ export function writeIvfShards(
     const a = index.listStart[c];
     const cnt = index.listStart[c + 1] - a;
     const start = off;
+    const ids = idBytes[c];
     dv.setUint32(off, cnt, true);
-    off += 4;
-    for (let p = a; p < a + cnt; p++, off += 4) dv.setUint32(off, index.order[p], true);
+    dv.setUint32(off + 4, ids.length, true);
+    shards.set(ids, off + 8);
+    off = start + pad4(8 + ids.length);
     for (let p = a; p < a + cnt; p++, off += 4) dv.setFloat32(off, scales[p], true);
-    for (let p = a; p < a + cnt; p++, off += dim)
-      shards.set(new Uint8Array(codes.buffer, codes.byteOffset + p * dim, dim), off);
+    shards.set(new Uint8Array(codes.buffer, codes.byteOffset + a * dim, cnt * dim), off);
+    off = pad4(off + cnt * dim);
     table[c * TABLE_WORDS] = start % 2 ** 32;
     table[c * TABLE_WORDS + 1] = Math.floor(start / 2 ** 32);
     table[c * TABLE_WORDS + 2] = off - start;
     table[c * TABLE_WORDS + 3] = crc32(shards.subarray(start, off));
   }
-  const cBytes = new Uint8Array(nlist * dim * 4 + table.byteLength);
+  const cOff = nlist * dim;
+  const tOff = pad4(cOff) + nlist * 4;
+  const cBytes = new Uint8Array(tOff + table.byteLength);
   const cdv = new DataView(cBytes.buffer);
-  for (let i = 0; i < nlist * dim; i++) cdv.setFloat32(i * 4, centroids[i], true);
-  for (let i = 0; i < table.length; i++) cdv.setUint32(nlist * dim * 4 + i * 4, table[i], true);
+  const cCodes = new Int8Array(cBytes.buffer, 0, nlist * dim);
+  for (let c = 0; c < nlist; c++)
+    cdv.setFloat32(pad4(cOff) + c * 4, quantizeRow(centroids, c * dim, dim, cCodes, c * dim), true);
+  for (let i = 0; i < table.length; i++) cdv.setUint32(tOff + i * 4, table[i], true);
   const header: IvfShardHeader = {
     format: 'coderag-ivf',
     version: IVF_SHARD_VERSION,
@@ -89,8 +149,8 @@ export function writeIvfShards(
     count: n,
     dim,
     nlist,
-    centroids: { file: 'centroids.bin', bytes: cBytes.byteLength, crc32: crc32Hex(cBytes) },
-    shards: { file: 'shards.bin', bytes: shards.byteLength },
+    centroids: { file: 'centroids.bin', bytes: cBytes.byteLength, crc32: crc32Hex(cBytes), codec: 'int8' },
+    shards: { file: 'shards.bin', bytes: shards.byteLength, codec: 'int8', ids: 'delta-varint' },
   };
   return {
     header,
@@ -204,7 +264,13 @@ function checkShardHeader(h: unknown): IvfShardHeader {
   if (!o || o.format !== 'coderag-ivf') throw new PackError('not a sharded CodeRAG index (ivf.json)', 'format');
   if (typeof o.version !== 'number' || o.version > IVF_SHARD_VERSION)
     throw new PackError(
-      `this sharded index has format version ${String(o.version)}; this app reads version ${IVF_SHARD_VERSION}`,
+      `this sharded index has format version ${String(o.version)}; this app reads version ${IVF_SHARD_VERSION}: update the app`,
+      'version',
+    );
+  if (o.version < IVF_SHARD_VERSION)
+    throw new PackError(
+      `this sharded index has format version ${o.version}, which this app no longer reads (it reads version ` +
+        `${IVF_SHARD_VERSION}: int8 centroids, compact row ids): rebuild it with \`npm run pack -- … --ivf\``,
       'version',
     );
   const ok =
@@ -216,10 +282,13 @@ function checkShardHeader(h: unknown): IvfShardHeader {
     o.centroids &&
     typeof o.centroids.file === 'string' &&
     typeof o.centroids.crc32 === 'string' &&
+    o.centroids.codec === 'int8' &&
     o.shards &&
     typeof o.shards.file === 'string' &&
-    Number.isInteger(o.shards.bytes);
-  if (!ok) throw new PackError('ivf.json lacks the count, width, lists, embedder or file names', 'format');
+    Number.isInteger(o.shards.bytes) &&
+    o.shards.codec === 'int8' &&
+    o.shards.ids === 'delta-varint';
+  if (!ok) throw new PackError('ivf.json lacks the count, width, lists, embedder, file names or codecs', 'format');
   return o as IvfShardHeader;
 }
 
@@ -238,7 +307,7 @@ export class ShardedIvf {
 
   private constructor(
     readonly header: IvfShardHeader,
-    readonly centroids: Float32Array,
+    private readonly ranker: CentroidRanker,
     private readonly table: ShardRef[],
     private readonly baseUrl: string,
     o: ShardedIvfOptions,
@@ -282,7 +351,8 @@ export class ShardedIvf {
         `${header.centroids.file} is truncated: ${c.byteLength} of ${header.centroids.bytes} bytes`,
         'truncated',
       );
-    if (c.byteLength !== nlist * dim * 4 + nlist * TABLE_WORDS * 4 || c.byteLength !== header.centroids.bytes)
+    const tOff = pad4(nlist * dim) + nlist * 4;
+    if (c.byteLength !== tOff + nlist * TABLE_WORDS * 4 || c.byteLength !== header.centroids.bytes)
       throw new PackError(
         `${header.centroids.file} has ${c.byteLength} bytes, expected ${header.centroids.bytes}`,
         'format',
@@ -290,21 +360,22 @@ export class ShardedIvf {
     if (crc32Hex(c) !== header.centroids.crc32)
       throw new PackError(`${header.centroids.file} fails its checksum: damaged or altered`, 'checksum');
     const dv = new DataView(c.buffer, c.byteOffset, c.byteLength);
-    const centroids = new Float32Array(nlist * dim);
-    for (let i = 0; i < nlist * dim; i++) centroids[i] = dv.getFloat32(i * 4, true);
+    const codes = new Int8Array(c.buffer, c.byteOffset, nlist * dim);
+    const scales = new Float32Array(nlist);
+    for (let l = 0; l < nlist; l++) scales[l] = dv.getFloat32(pad4(nlist * dim) + l * 4, true);
     const table: ShardRef[] = [];
     for (let l = 0; l < nlist; l++) {
-      const w = nlist * dim * 4 + l * TABLE_WORDS * 4;
+      const w = tOff + l * TABLE_WORDS * 4;
       const ref = {
         offset: dv.getUint32(w, true) + dv.getUint32(w + 4, true) * 2 ** 32,
         length: dv.getUint32(w + 8, true),
         crc: dv.getUint32(w + 12, true),
       };
-      if (ref.offset + ref.length > header.shards.bytes)
+      if (ref.offset + ref.length > header.shards.bytes || ref.offset % 4 || (ref.length && ref.length < 8))
         throw new PackError(`list ${l} lies outside ${header.shards.file}`, 'format');
       table.push(ref);
     }
-    return new ShardedIvf(header, centroids, table, base, o);
+    return new ShardedIvf(header, new CentroidRanker(codes, scales, dim), table, base, o);
   }
 
   private cacheKey(l: number): string {
@@ -346,47 +417,20 @@ export class ShardedIvf {
     return this.wholeLoad;
   }
 
-  /** One list's bytes: cache, then a Range request (or the whole file when Range is ignored). */
-  private async shard(l: number, stats: ShardSearchStats): Promise<Uint8Array> {
-    const key = this.cacheKey(l);
-    const hit = await this.cache.get(key);
+  /** A list's bytes from the cache, if there. */
+  private async cached(l: number, stats: ShardSearchStats): Promise<Uint8Array | undefined> {
+    const hit = await this.cache.get(this.cacheKey(l));
     // a cached list was checked before it was stored, and its key names its CRC: length check only
     if (hit && hit.byteLength === this.table[l].length) {
       stats.cacheHits++;
       return hit;
     }
-    const r = this.table[l];
-    let bytes: Uint8Array;
-    if (this.whole || this.rangeOk === false) {
-      const w = this.whole ?? (await this.loadWhole(stats));
-      bytes = w.slice(r.offset, r.offset + r.length);
-    } else {
-      const url = this.baseUrl + this.header.shards.file;
-      const res =
-        r.length === 0
-          ? new Response(new Uint8Array(0), { status: 206 })
-          : await this.fetchFn(url, { headers: { Range: `bytes=${r.offset}-${r.offset + r.length - 1}` } });
-      if (r.length) stats.requests++;
-      if (res.status === 206) {
-        this.rangeOk = true;
-        bytes = await bodyOf(res, url);
-        stats.bytesFetched += bytes.byteLength;
-      } else if (res.status === 200) {
-        this.rangeOk = false;
-        const w = await this.loadWhole(stats, res);
-        bytes = w.slice(r.offset, r.offset + r.length);
-      } else if (res.status === 416) {
-        throw new PackError(
-          `${this.header.shards.file} is shorter than its index says (HTTP 416 for list ${l}): truncated`,
-          'truncated',
-        );
-      } else {
-        bytes = await bodyOf(res, url); // throws with the status
-      }
-    }
-    this.verify(l, bytes);
+    return undefined;
+  }
+
+  private async store(l: number, bytes: Uint8Array): Promise<void> {
     try {
-      await this.cache.put(key, bytes);
+      await this.cache.put(this.cacheKey(l), bytes);
     } catch (e) {
       if (!this.cacheWarned)
         this.warn(
@@ -395,7 +439,83 @@ export class ShardedIvf {
         );
       this.cacheWarned = true;
     }
-    return bytes;
+  }
+
+  /**
+   * Lists that follow each other in the shards file (`run`, ascending and contiguous), from the
+   * network: one Range request (or the whole file when Range is ignored); each checked and cached.
+   */
+  private async fetchRun(run: number[], stats: ShardSearchStats): Promise<Uint8Array[]> {
+    const first = this.table[run[0]];
+    const last = this.table[run[run.length - 1]];
+    const from = first.offset;
+    const to = last.offset + last.length;
+    let bytes: Uint8Array;
+    if (this.whole || this.rangeOk === false) {
+      const w = this.whole ?? (await this.loadWhole(stats));
+      bytes = w.slice(from, to);
+    } else if (to === from) {
+      bytes = new Uint8Array(0);
+    } else {
+      const url = this.baseUrl + this.header.shards.file;
+      const res = await this.fetchFn(url, { headers: { Range: `bytes=${from}-${to - 1}` } });
+      stats.requests++;
+      if (res.status === 206) {
+        this.rangeOk = true;
+        bytes = await bodyOf(res, url);
+        stats.bytesFetched += bytes.byteLength;
+      } else if (res.status === 200) {
+        this.rangeOk = false;
+        const w = await this.loadWhole(stats, res);
+        bytes = w.slice(from, to);
+      } else if (res.status === 416) {
+        throw new PackError(
+          `${this.header.shards.file} is shorter than its index says (HTTP 416 for list ${run[0]}): truncated`,
+          'truncated',
+        );
+      } else {
+        bytes = await bodyOf(res, url); // throws with the status
+      }
+    }
+    if (bytes.byteLength < to - from)
+      throw new PackError(
+        `list ${run[0]} of ${this.header.shards.file} is truncated: ${bytes.byteLength} of ${to - from} bytes`,
+        'truncated',
+      );
+    const out: Uint8Array[] = [];
+    for (const l of run) {
+      const r = this.table[l];
+      const one = bytes.subarray(r.offset - from, r.offset - from + r.length);
+      this.verify(l, one);
+      await this.store(l, one);
+      out.push(one);
+    }
+    return out;
+  }
+
+  /** The lists' bytes (in the order asked): cached ones, then neighbours in the file fetched together. */
+  private async lists(ls: readonly number[], stats: ShardSearchStats): Promise<Uint8Array[]> {
+    const got = new Map<number, Uint8Array>();
+    const missing: number[] = [];
+    // cache look-ups together (the Cache API answers each asynchronously)
+    const hits = await Promise.all(ls.map((l) => this.cached(l, stats)));
+    ls.forEach((l, i) => {
+      const hit = hits[i];
+      if (hit) got.set(l, hit);
+      else missing.push(l);
+    });
+    missing.sort((a, b) => a - b);
+    const runs: number[][] = [];
+    for (const l of missing) {
+      const run = runs[runs.length - 1];
+      const prev = run?.[run.length - 1];
+      const t = this.table;
+      if (run && prev === l - 1 && t[prev].offset + t[prev].length === t[l].offset) run.push(l);
+      else runs.push([l]);
+    }
+    const fetched = await mapLimit(runs, this.concurrency, (run) => this.fetchRun(run, stats));
+    runs.forEach((run, i) => run.forEach((l, j) => got.set(l, fetched[i][j])));
+    return ls.map((l) => got.get(l)!);
   }
 
   /** Top-k rows by int8 inner product over the `nprobe` nearest lists, best first, with stats. */
@@ -410,17 +530,22 @@ export class ShardedIvf {
     const stats: ShardSearchStats = { lists: 0, rows: 0, bytesFetched: 0, requests: 0, cacheHits: 0, ms: 0 };
     const kk = Math.min(k, this.size);
     if (kk <= 0 || this.nlist === 0) return { hits: [], stats };
-    const order = rankLists(query, this.centroids, this.nlist);
-    const top = new TopK(kk);
     const probe = Math.max(1, Math.min(this.nprobe, this.nlist));
-    const scan = (raw: Uint8Array) => {
-      // typed views (little-endian, as every browser platform is) need 4-byte alignment: a fetched
-      // or cached shard is its own buffer, else copy
+    let order = this.ranker.top(query, probe);
+    const top = new TopK(kk);
+    const scan = (l: number, raw: Uint8Array) => {
+      // typed views (little-endian, as every browser platform is) need 4-byte alignment: lists start
+      // on 4-byte boundaries of the file, and a fetched or cached run is its own buffer; else copy
       const bytes = raw.byteOffset % 4 ? raw.slice() : raw;
-      const cnt = new DataView(bytes.buffer, bytes.byteOffset, 4).getUint32(0, true);
-      const ids = new Uint32Array(bytes.buffer, bytes.byteOffset + 4, cnt);
-      const scales = new Float32Array(bytes.buffer, bytes.byteOffset + 4 + 4 * cnt, cnt);
-      const codes = new Int8Array(bytes.buffer, bytes.byteOffset + 4 + 8 * cnt, cnt * dim);
+      const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      const cnt = dv.getUint32(0, true);
+      const idLen = dv.getUint32(4, true);
+      const sOff = pad4(8 + idLen);
+      const ids = sOff + cnt * (4 + dim) <= bytes.byteLength ? decodeIds(bytes.subarray(8, 8 + idLen), cnt) : null;
+      // checked by its CRC-32, so only a writer's bug gets here
+      if (!ids) throw new PackError(`list ${l} of ${this.header.shards.file} is malformed`, 'format');
+      const scales = new Float32Array(bytes.buffer, bytes.byteOffset + sOff, cnt);
+      const codes = new Int8Array(bytes.buffer, bytes.byteOffset + sOff + 4 * cnt, cnt * dim);
       stats.rows += cnt;
       for (let i = 0, o = 0; i < cnt; i++, o += dim) {
         const row = ids[i];
@@ -441,17 +566,18 @@ export class ShardedIvf {
     // send the whole file once per list), then the rest together
     let next = 0;
     if (this.rangeOk === null && !this.whole) {
-      scan(await this.shard(order[0], stats));
+      scan(order[0], (await this.lists([order[0]], stats))[0]);
       next = 1;
       stats.lists++;
     }
     const want = Array.from(order.subarray(next, probe));
-    const got = await mapLimit(want, this.concurrency, (l) => this.shard(l, stats));
-    for (const b of got) scan(b);
+    const got = await this.lists(want, stats);
+    want.forEach((l, i) => scan(l, got[i]));
     stats.lists += want.length;
     // more lists while exclusions left fewer than k rows
     for (let i = probe; i < this.nlist && top.hits.length < kk; i++) {
-      scan(await this.shard(order[i], stats));
+      if (i >= order.length) order = this.ranker.top(query, this.nlist);
+      scan(order[i], (await this.lists([order[i]], stats))[0]);
       stats.lists++;
     }
     stats.ms = performance.now() - t0;

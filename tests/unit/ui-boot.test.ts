@@ -12,6 +12,9 @@ describe('asking before the models have loaded', () => {
     const { app } = t;
     let release!: () => void;
     t.script.embedHold = new Promise<void>((r) => (release = r));
+    // the SQL model may or may not have loaded when the question is asked (it loads beside the
+    // held search model): whichever answers, the right SQL comes back, so the check is on retrieval
+    t.script.reply = () => "SELECT name FROM customers WHERE country = 'Spain'";
     const queries: string[] = [];
     const embed = t.services.embedder.embed.bind(t.services.embedder);
     t.services.embedder.embed = (texts, o) => {

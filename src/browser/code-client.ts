@@ -4,7 +4,14 @@
  */
 import * as Comlink from 'comlink';
 import type { CodeApi } from '../../workers/code.worker.ts';
-import type { CodeCollectionsApi, CodeInput, PrepareOptions, PreparedSources } from '../lib/code/service.ts';
+import type {
+  CodeCollectionsApi,
+  CodeInput,
+  ModelSource,
+  PrepareOptions,
+  PreparedSources,
+  RerankerStatus,
+} from '../lib/code/service.ts';
 import type { CodeHit, CodeMethod } from '../lib/code/search.ts';
 import type { Chunk } from '../lib/code/types.ts';
 import type { ProgressFn } from '../lib/types.ts';
@@ -29,5 +36,11 @@ export class WorkerCodeCollections implements CodeCollectionsApi {
   }
   close(id: string): Promise<void> {
     return this.api.close(id);
+  }
+  useReranker(id: string | null, source: ModelSource | null, onProgress?: ProgressFn): Promise<RerankerStatus> {
+    return this.api.useReranker(id, source, onProgress ? Comlink.proxy(onProgress) : undefined);
+  }
+  rerankerStatus(): Promise<RerankerStatus> {
+    return this.api.rerankerStatus();
   }
 }

@@ -6,12 +6,14 @@
  * the embedder lives.
  */
 import { fnv1a32Hex } from '../embed/light-file.ts';
-import { CancelledError } from '../errors.ts';
+import { findReranker, type CoreConfig, type RerankerSpec } from '../config.ts';
+import { CancelledError, errorMessage } from '../errors.ts';
 import type { ProgressFn } from '../types.ts';
 import { chunkFiles } from './chunk-files.ts';
 import { ingest, zipEntries, type FileEntry, type IngestLimits } from './ingest.ts';
 import type { CodeParsers } from './parsers.ts';
-import { CodeIndex, CodeSearch, type CodeHit, type CodeMethod } from './search.ts';
+import { crossEncoderReranker, withFallback, type PairScorer } from './rerank.ts';
+import { CodeIndex, CodeSearch, mmrReranker, type CodeHit, type CodeMethod } from './search.ts';
 import type { Chunk, SkippedFile } from './types.ts';
 
 /** A file handed over for a collection: a path and its bytes (a Blob in the page). */
@@ -35,6 +37,24 @@ export interface PreparedSources {
   bytes: number;
 }
 
+/** Where models come from (the page's model config; the same loader as the embedder's). */
+export type ModelSource = Pick<CoreConfig, 'localModelBase' | 'allowRemoteModels' | 'numThreads'>;
+
+/** Loads a registry cross-encoder (in the code worker: transformers.js in the worker; in Node: the host's). */
+export type RerankerLoader = (
+  spec: RerankerSpec,
+  source: ModelSource | null,
+  onProgress?: ProgressFn,
+) => Promise<PairScorer>;
+
+/** Which reranker `hybrid+rerank` uses, and why not the one asked for when it fell back to MMR. */
+export interface RerankerStatus {
+  /** `mmr`, or the cross-encoder's model id. */
+  active: string;
+  /** Set when a cross-encoder was asked for and MMR reranks instead (load failure, or the last question failed). */
+  fallbackReason?: string;
+}
+
 export interface CodeCollectionsApi {
   /** Ingest and chunk; a `.zip` among the inputs is opened (with its expansion capped). */
   prepare(inputs: CodeInput[], o?: PrepareOptions, onProgress?: ProgressFn): Promise<PreparedSources>;
@@ -46,6 +66,12 @@ export interface CodeCollectionsApi {
   /** How much of the query's rare vocabulary these chunks hold (CodeIndex.coverage): the "I don't know" signal. */
   coverage(id: string, query: string, rows: number[]): Promise<number>;
   close(id: string): Promise<void>;
+  /**
+   * Rerank `hybrid+rerank` with a registry cross-encoder (null: MMR, the default). A model that
+   * cannot be loaded leaves MMR in place and the status says why; nothing throws.
+   */
+  useReranker(id: string | null, source: ModelSource | null, onProgress?: ProgressFn): Promise<RerankerStatus>;
+  rerankerStatus(): Promise<RerankerStatus>;
 }
 
 const utf8 = new TextEncoder();
@@ -55,10 +81,16 @@ async function bytesOf(d: Blob | Uint8Array): Promise<Uint8Array> {
 }
 
 export class LocalCodeCollections implements CodeCollectionsApi {
-  private readonly open_ = new Map<string, CodeSearch>();
+  private readonly open_ = new Map<string, CodeIndex>();
   private abort: AbortController | null = null;
+  private scorer: { spec: RerankerSpec; scorer: PairScorer } | null = null;
+  private status: RerankerStatus = { active: 'mmr' };
 
-  constructor(private readonly parsers: CodeParsers | null) {}
+  constructor(
+    private readonly parsers: CodeParsers | null,
+    /** How a cross-encoder is loaded; without one, asking for it falls back to MMR with the reason. */
+    private readonly loadReranker: RerankerLoader | null = null,
+  ) {}
 
   async prepare(inputs: CodeInput[], o: PrepareOptions = {}, onProgress?: ProgressFn): Promise<PreparedSources> {
     this.abort?.abort();
@@ -117,21 +149,56 @@ export class LocalCodeCollections implements CodeCollectionsApi {
   }
 
   async open(id: string, chunks: Chunk[], vectors: Float32Array, dim: number): Promise<void> {
-    // the search needs only stored vectors here: queries arrive embedded
-    const index = new CodeIndex(chunks, vectors, dim);
-    this.open_.set(id, new CodeSearch(index, { id: 'precomputed', dim, dtype: '', device: '', embed: noEmbed }));
+    this.open_.set(id, new CodeIndex(chunks, vectors, dim));
   }
 
   async search(id: string, query: string, q: Float32Array, k: number, method: CodeMethod): Promise<CodeHit[]> {
-    const s = this.open_.get(id);
-    if (!s) throw new Error(`collection ${id} is not open`);
-    return s.searchVector(query, q, k, method);
+    const index = this.open_.get(id);
+    if (!index) throw new Error(`collection ${id} is not open`);
+    const loaded = this.scorer;
+    const reranker = loaded
+      ? withFallback(
+          crossEncoderReranker((row) => index.chunks[row], loaded.scorer, { maxTokens: loaded.spec.maxTokens }),
+          mmrReranker(index),
+          (reason) => (this.status = { active: 'mmr', fallbackReason: reason }),
+        )
+      : undefined;
+    if (loaded && method === 'hybrid+rerank') this.status = { active: loaded.spec.id };
+    // the search needs only stored vectors here: queries arrive embedded
+    const search = new CodeSearch(
+      index,
+      { id: 'precomputed', dim: index.dim, dtype: '', device: '', embed: noEmbed },
+      { reranker },
+    );
+    return search.searchVector(query, q, k, method);
   }
 
   async coverage(id: string, query: string, rows: number[]): Promise<number> {
-    const s = this.open_.get(id);
-    if (!s) throw new Error(`collection ${id} is not open`);
-    return s.index.coverage(query, rows);
+    const index = this.open_.get(id);
+    if (!index) throw new Error(`collection ${id} is not open`);
+    return index.coverage(query, rows);
+  }
+
+  async useReranker(id: string | null, source: ModelSource | null, onProgress?: ProgressFn): Promise<RerankerStatus> {
+    if (this.scorer && this.scorer.spec.id === id) return this.status;
+    const old = this.scorer;
+    this.scorer = null;
+    await old?.scorer.dispose?.().catch(() => {});
+    if (!id) return (this.status = { active: 'mmr' });
+    const spec = findReranker(id);
+    if (!spec) return (this.status = { active: 'mmr', fallbackReason: `unknown reranker "${id}"; MMR reranks` });
+    if (!this.loadReranker)
+      return (this.status = { active: 'mmr', fallbackReason: 'no cross-encoder can be loaded here; MMR reranks' });
+    try {
+      this.scorer = { spec, scorer: await this.loadReranker(spec, source, onProgress) };
+      return (this.status = { active: spec.id });
+    } catch (e) {
+      return (this.status = { active: 'mmr', fallbackReason: `${errorMessage(e)}; MMR reranks instead` });
+    }
+  }
+
+  async rerankerStatus(): Promise<RerankerStatus> {
+    return this.status;
   }
 
   async close(id: string): Promise<void> {

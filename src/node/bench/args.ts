@@ -7,7 +7,17 @@ import path from 'node:path';
 import { UsageError, outputFile, parseStrict } from '../cli/args.ts';
 import { repoRoot } from '../host.ts';
 
-export const SECTIONS = ['shell', 'embed', 'index', 'query', 'generate', 'train', 'coldstart', 'render'] as const;
+export const SECTIONS = [
+  'shell',
+  'embed',
+  'index',
+  'query',
+  'generate',
+  'train',
+  'coldstart',
+  'render',
+  'codeindex',
+] as const;
 export type Section = (typeof SECTIONS)[number];
 
 export const BENCH_USAGE = `Usage: npm run bench -- [--quick] [--build | --no-build] [--only embed,index,…] [--skip coldstart,…]
@@ -124,6 +134,7 @@ export function benchSettings(quick: boolean, webgpuFp32: boolean) {
         train: { pairs: 1500, epochs: 2, dim: 512, batchSize: 64 },
         coldstart: { reloads: 1 },
         render: { repeats: 1 },
+        codeindex: { batchSizes: [16, 32], sample: 96, timeoutMs: 1_800_000 },
       }
     : {
         embed: {
@@ -153,6 +164,7 @@ export function benchSettings(quick: boolean, webgpuFp32: boolean) {
         train: { pairs: 1500, epochs: 10, dim: 512, batchSize: 64 },
         coldstart: { reloads: 3 },
         render: { repeats: 3 },
+        codeindex: { batchSizes: [8, 16, 32, 64], sample: 256, timeoutMs: 1_800_000 },
       };
 }
 

@@ -8,7 +8,7 @@ import { buildCodePrompt, citationParts, type AnswerPart } from '../../lib/code/
 import { estimateTokens } from '../../lib/code/chunk.ts';
 import { EMBED_BATCH, embedRows } from '../../lib/code/collection.ts';
 import { CONFIDENCE_TOP, type CodeHit, type CodeMethod } from '../../lib/code/search.ts';
-import type { CodeCollectionsApi, CodeInput } from '../../lib/code/service.ts';
+import type { CodeCollectionsApi, CodeInput, ModelSource, RerankerStatus } from '../../lib/code/service.ts';
 import type { Chunk, SkippedFile } from '../../lib/code/types.ts';
 import { CancelledError, errorMessage, isCancelled } from '../../lib/errors.ts';
 import type { StoredCodeCollection } from '../../lib/index/store.ts';
@@ -57,6 +57,8 @@ export interface CodeAnswer {
   threshold: number;
   /** How the sources were found: `bm25` while the collection's vectors are still being embedded. */
   method: CodeMethod;
+  /** What reranked them (`mmr` or a cross-encoder), and why MMR when a cross-encoder was asked for. */
+  reranker: RerankerStatus | null;
   /** Nothing relevant enough: the app says so instead of generating. */
   dontKnow: boolean;
   /** The answer text as it streams (empty when there is no generator able to write prose). */
@@ -94,6 +96,8 @@ export class CodeSpaceState {
   #busy = $state<'building' | 'asking' | null>(null);
   #embedding = $state<EmbeddingProgress | null>(null);
   #running: Promise<void> | null = null;
+  #reranker: RerankerStatus | null = null;
+  #rerankerFor: string | null = null;
   #opened = new Set<string>();
   #reused = $state(0);
   #ask: AbortController | null = null;
@@ -110,6 +114,8 @@ export class CodeSpaceState {
       embedderInfo: () => EmbedderInfo | null;
       generator: AnswerGenerator;
       generatorReady: () => boolean;
+      /** Where models come from (for the opt-in cross-encoder); null: none can be loaded. */
+      modelSource?: () => ModelSource | null;
     },
   ) {}
 
@@ -379,7 +385,10 @@ export class CodeSpaceState {
       await this.ensureOpen(col.id);
       const qv = await embedder.embed([q], { role: 'query', signal: ac.signal });
       const method = col.pending ? KEYWORD_METHOD : METHOD;
+      const reranker = method === METHOD ? await this.#applyReranker() : null;
+      if (ac.signal.aborted) return;
       const hits: CodeHit[] = await code.search(col.id, q, qv, 5, method);
+      const rerankedBy = reranker?.active !== 'mmr' ? await code.rerankerStatus() : reranker;
       if (ac.signal.aborted) return;
       const stored = await (await this.deps.kv()).getKv(`${PREFIX}${col.id}`);
       const chunks = stored?.chunks ?? [];
@@ -400,6 +409,7 @@ export class CodeSpaceState {
         coverage,
         threshold,
         method,
+        reranker: rerankedBy,
         dontKnow,
         text: '',
         parts: [],
@@ -466,6 +476,26 @@ export class CodeSpaceState {
       if (this.#ask === ac) this.#ask = null;
       this.#busy = null;
     }
+  }
+
+  /**
+   * The reranker the settings ask for, loaded in the code worker on first use as a job with the
+   * download's progress; a model that cannot be loaded leaves MMR, and the status says why.
+   */
+  async #applyReranker(): Promise<RerankerStatus> {
+    const want = this.deps.settings.value.codeReranker || null;
+    if (this.#rerankerFor === want && this.#reranker) return this.#reranker;
+    const { jobs, code } = this.deps;
+    const onP = want ? jobs.start('code-reranker', `Loading the reranker ${want}`) : null;
+    try {
+      this.#reranker = await code.useReranker(want, this.deps.modelSource?.() ?? null, (p) =>
+        onP?.({ phase: p.phase, done: p.done, total: p.total }),
+      );
+    } finally {
+      if (want) jobs.end('code-reranker');
+    }
+    this.#rerankerFor = want;
+    return this.#reranker;
   }
 
   /** Stop the question in flight (retrieval is dropped, generation interrupted). */

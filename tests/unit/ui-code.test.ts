@@ -7,6 +7,7 @@ import { nodeGrammarLoader } from '../../src/node/code/files.ts';
 import { makeTestApp } from './ui-fakes.ts';
 import type { Embedder } from '../../src/lib/services.ts';
 import { EMBED_BATCH } from '../../src/lib/code/collection.ts';
+import { RERANKERS } from '../../src/lib/config.ts';
 
 const enc = new TextEncoder();
 const file = (path: string, text: string): CodeInput => ({ path, data: enc.encode(text) });
@@ -157,6 +158,20 @@ describe('CodeSpaceState', () => {
     expect(code.error).toBeNull();
     expect(texts).toBe(n - EMBED_BATCH);
     expect((await kv.getKv('code:many'))!.pending).toEqual([]);
+  });
+
+  test('the opt-in cross-encoder: a model that cannot be loaded leaves MMR, and the answer says why', async () => {
+    const { code, app } = await setup();
+    await code.add('repo', FILES);
+    await code.ask('convert currencies');
+    expect(code.answer!.reranker).toEqual({ active: 'mmr' });
+    app.settings.update({ codeReranker: RERANKERS[0].id });
+    await code.ask('convert currencies');
+    expect(code.answer!.method).toBe('hybrid+rerank');
+    expect(code.answer!.reranker!.active).toBe('mmr');
+    expect(code.answer!.reranker!.fallbackReason).toMatch(/no cross-encoder can be loaded here; MMR reranks/);
+    expect(code.answer!.sources[0].chunk.path).toBe('src/money.ts');
+    expect(app.jobs.get('code-reranker')).toBeUndefined();
   });
 
   test('a refresh embeds only chunks of changed files', async () => {

@@ -19,6 +19,8 @@ export const SECTIONS = [
   'codeindex',
 ] as const;
 export type Section = (typeof SECTIONS)[number];
+/** Sections that run only when --only names them (long: codeindex embeds this checkout in Chromium). */
+export const OPT_IN_SECTIONS: readonly Section[] = ['codeindex'];
 
 export const BENCH_USAGE = `Usage: npm run bench -- [--quick] [--build | --no-build] [--only embed,index,…] [--skip coldstart,…]
                         [--out FILE] [--webgpu-fp32] [--dist DIR]
@@ -33,6 +35,7 @@ table of medians with min and max over repeats, plus same-run ratios.
   --only LIST         run only these sections (comma-separated)
   --skip LIST         skip these sections
                       sections: ${SECTIONS.join(', ')}
+                      (${OPT_IN_SECTIONS.join(', ')}: only when --only names it)
   --build / --no-build  force / skip the build (default: rebuild when a source file is newer than
                       the last build)
   --webgpu-fp32       also run the fp32 embedder on WebGPU
@@ -88,7 +91,9 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
   if (v.build && v['no-build']) throw new UsageError('give --build or --no-build, not both');
   const only = sectionList('--only', v.only);
   const skip = sectionList('--skip', v.skip) ?? [];
-  const sections = SECTIONS.filter((s) => (!only || only.includes(s)) && !skip.includes(s));
+  const sections = SECTIONS.filter(
+    (s) => (only ? only.includes(s) : !OPT_IN_SECTIONS.includes(s)) && !skip.includes(s),
+  );
   const o: BenchOptions = {
     quick: v.quick ?? false,
     build: v.build ? 'force' : v['no-build'] ? 'skip' : 'auto',

@@ -74,14 +74,15 @@ describe('CodeSpaceState', () => {
   test('searchable by keywords as soon as chunked; hybrid once the vectors are stored', async () => {
     const t = await makeTestApp();
     await t.app.boot('', false);
-    // an embedder whose document batches wait for the test
+    // an embedder that waits for the test (a worker busy with the chunks' batches): a keyword
+    // question must not wait for it
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
     const inner = t.services.embedder;
     const gated: Embedder = Object.create(inner, {
       embed: {
         value: async (texts: string[], o: Parameters<Embedder['embed']>[1] = {}) => {
-          if ((o.role ?? 'doc') === 'doc') await gate;
+          await gate;
           return inner.embed(texts, o);
         },
       },

@@ -169,7 +169,7 @@ export function benchSettings(quick: boolean, webgpuFp32: boolean) {
         train: { pairs: 1500, epochs: 10, dim: 512, batchSize: 64 },
         coldstart: { reloads: 3 },
         render: { repeats: 3 },
-        codeindex: { batchSizes: [8, 16, 32, 64], sample: 256, timeoutMs: 1_800_000 },
+        codeindex: { batchSizes: [8, 32, 64], sample: 128, timeoutMs: 1_800_000 },
       };
 }
 

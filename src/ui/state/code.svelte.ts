@@ -37,6 +37,7 @@ export interface CollectionSummary {
   skipped: number;
   /** Chunks without a vector yet: the collection is searched by keywords (BM25) until it is 0. */
   pending: number;
+  dim: number;
 }
 
 export interface CodeSource {
@@ -383,8 +384,12 @@ export class CodeSpaceState {
     const { code, embedder, settings, generator } = this.deps;
     try {
       await this.ensureOpen(col.id);
-      const qv = await embedder.embed([q], { role: 'query', signal: ac.signal });
       const method = col.pending ? KEYWORD_METHOD : METHOD;
+      // Keyword search needs no query vector: not waiting for the embedder, busy with the chunks' batches.
+      const qv =
+        method === KEYWORD_METHOD
+          ? new Float32Array(col.dim)
+          : await embedder.embed([q], { role: 'query', signal: ac.signal });
       const reranker = method === METHOD ? await this.#applyReranker() : null;
       if (ac.signal.aborted) return;
       const hits: CodeHit[] = await code.search(col.id, q, qv, 5, method);
@@ -559,6 +564,7 @@ function summary(c: StoredCodeCollection): CollectionSummary {
     created: c.created,
     skipped: c.skipped.length,
     pending: c.pending?.length ?? 0,
+    dim: c.dim,
   };
 }
 

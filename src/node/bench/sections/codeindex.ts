@@ -137,8 +137,19 @@ export async function sectionCodeIndex(rec: BenchRun, browser: Browser, baseUrl:
     await page.addInitScript({ content: PROBE });
     await page.goto(baseUrl + 'index.html');
     log('codeindex: waiting for the app (embedder loaded, no job running)');
-    await page.getByTestId('index-status').getByText('vectors').waitFor({ timeout: 600_000 });
-    await page.locator('[data-testid=status][data-jobs="0"]').waitFor({ timeout: 600_000 });
+    const state = () =>
+      page
+        .evaluate(() => document.querySelector('[data-testid=status]')?.textContent?.replace(/\s+/g, ' ').slice(0, 400))
+        .catch(() => '?');
+    try {
+      await page
+        .getByTestId('index-status')
+        .filter({ hasText: 'vectors' })
+        .waitFor({ state: 'attached', timeout: 600_000 });
+      await page.locator('[data-testid=status][data-jobs="0"]').waitFor({ state: 'attached', timeout: 600_000 });
+    } catch (e) {
+      throw new Error(`the app did not get ready: ${(e as Error).message}; status: ${await state()}`);
+    }
     await page.getByTestId('tab-code').click();
     await page.getByLabel('Collection name').fill(NAME);
     log('codeindex: indexing the checkout in the page');
@@ -146,14 +157,14 @@ export async function sectionCodeIndex(rec: BenchRun, browser: Browser, baseUrl:
       .getByTestId('code-files')
       .setInputFiles({ name: 'checkout.zip', mimeType: 'application/zip', buffer: Buffer.from(zip) });
     const row = page.locator(`[data-testid=code-collection][data-name="${NAME}"]`);
-    await row.waitFor({ timeout: 600_000 });
+    await row.waitFor({ state: 'attached', timeout: 600_000 });
     // A question while the vectors are embedded: keyword search answers it.
     let keywordAsk: number | null = null;
     if ((await row.getAttribute('data-pending')) !== '0') {
       await page.getByTestId('code-question').fill(QUESTION);
       const t = (await page.evaluate('performance.now()')) as number;
       await page.getByTestId('code-ask').click();
-      await page.getByTestId('code-source-label').first().waitFor({ timeout: 120_000 });
+      await page.getByTestId('code-source-label').first().waitFor({ state: 'attached', timeout: 120_000 });
       keywordAsk = ((await page.evaluate('performance.now()')) as number) - t;
       const kw = await page.getByTestId('code-keyword-note').count();
       if (!kw) notes.push('codeindex: the question asked during embedding was not answered by keywords');
@@ -161,7 +172,7 @@ export async function sectionCodeIndex(rec: BenchRun, browser: Browser, baseUrl:
     }
     await page
       .locator(`[data-testid=code-collection][data-name="${NAME}"][data-pending="0"]`)
-      .waitFor({ timeout: C.timeoutMs });
+      .waitFor({ state: 'attached', timeout: C.timeoutMs });
     const r = await page.evaluate(() => {
       const c = (
         window as unknown as {

@@ -191,7 +191,10 @@ export class CodeSpaceState {
       return;
     }
     // (awaited only when something runs: a build started and cancelled at once must see its controller)
-    if (this.#running) await this.#stopRunning();
+    if (this.#running) {
+      await this.#stopRunning();
+      this.#error = null; // the stopped build's "embedding stopped" is not this build's news
+    }
     const ac = new AbortController();
     this.#build = ac;
     this.#busy = 'building';
@@ -351,7 +354,10 @@ export class CodeSpaceState {
   }
 
   async remove(id: string): Promise<void> {
-    if (this.#embedding?.id === id) await this.#stopRunning();
+    if (this.#embedding?.id === id) {
+      await this.#stopRunning();
+      this.#error = null;
+    }
     await (await this.deps.kv()).deleteKv(`${PREFIX}${id}`);
     await this.deps.code.close(id);
     this.#opened.delete(id);

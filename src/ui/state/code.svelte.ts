@@ -100,6 +100,8 @@ export class CodeSpaceState {
   #reranker: RerankerStatus | null = null;
   #rerankerFor: string | null = null;
   #opened = new Set<string>();
+  /** The chunks of the collections opened in the code worker (sources are read from here, not re-read from IndexedDB). */
+  #chunks = new Map<string, Chunk[]>();
   #reused = $state(0);
   #ask: AbortController | null = null;
   #build: AbortController | null = null;
@@ -233,7 +235,8 @@ export class CodeSpaceState {
         onP({ phase: 'Saving', done: 0, total: 1 });
         // first commit: the whole new collection replaces the previous one at once, keyword-searchable
         await kv.setKv(`${PREFIX}${stored.id}`, stored);
-        this.#opened.delete(stored.id);
+        // its BM25 index is built in the code worker now, so that it is listed when a question can be answered
+        await this.#openIn(stored);
         await this.refreshList();
         this.#active = stored.id;
         this.#busy = null;
@@ -328,11 +331,11 @@ export class CodeSpaceState {
       // second commit (or the checkpoint of a stop), unless the collection was deleted or rebuilt meanwhile
       if (done.size) {
         const kv = await this.deps.kv();
-        const cur = await kv.getKv(`${PREFIX}${stored.id}`);
-        if (cur?.created === stored.created) {
+        await this.refreshList();
+        if (this.#collections.some((c) => c.id === stored.id && c.created === stored.created)) {
           onP({ phase: 'Saving', done: 0, total: 1 });
           await kv.setKv(`${PREFIX}${stored.id}`, stored);
-          this.#opened.delete(stored.id);
+          await this.#openIn(stored);
           await this.refreshList();
         }
       }
@@ -361,6 +364,7 @@ export class CodeSpaceState {
     await (await this.deps.kv()).deleteKv(`${PREFIX}${id}`);
     await this.deps.code.close(id);
     this.#opened.delete(id);
+    this.#chunks.delete(id);
     await this.refreshList();
   }
 
@@ -401,8 +405,7 @@ export class CodeSpaceState {
       const hits: CodeHit[] = await code.search(col.id, q, qv, 5, method);
       const rerankedBy = reranker?.active !== 'mmr' ? await code.rerankerStatus() : reranker;
       if (ac.signal.aborted) return;
-      const stored = await (await this.deps.kv()).getKv(`${PREFIX}${col.id}`);
-      const chunks = stored?.chunks ?? [];
+      const chunks = this.#chunks.get(col.id) ?? [];
       const sources = hits.map((h, i) => ({ n: i + 1, chunk: chunks[h.row], similarity: h.similarity }));
       const threshold = settings.value.codeThreshold;
       const coverage = hits.length
@@ -522,8 +525,14 @@ export class CodeSpaceState {
     if (this.#opened.has(id)) return;
     const c = await (await this.deps.kv()).getKv(`${PREFIX}${id}`);
     if (!c) throw new Error('this collection is no longer stored; add it again');
-    await this.deps.code.open(id, c.chunks, c.vectors, c.dim);
-    this.#opened.add(id);
+    await this.#openIn(c);
+  }
+
+  /** Open a collection in the code worker (its BM25 index is built there) as it is now. */
+  async #openIn(c: Pick<StoredCodeCollection, 'id' | 'chunks' | 'vectors' | 'dim'>): Promise<void> {
+    await this.deps.code.open(c.id, c.chunks, c.vectors, c.dim);
+    this.#opened.add(c.id);
+    this.#chunks.set(c.id, c.chunks);
   }
 }
 

@@ -148,7 +148,7 @@ export async function sectionCodeIndex(rec: BenchRun, browser: Browser, baseUrl:
         .waitFor({ state: 'attached', timeout: 600_000 });
       await page.locator('[data-testid=status][data-jobs="0"]').waitFor({ state: 'attached', timeout: 600_000 });
     } catch (e) {
-      throw new Error(`the app did not get ready: ${(e as Error).message}; status: ${await state()}`);
+      throw new Error(`the app did not get ready: ${(e as Error).message}; status: ${await state()}`, { cause: e });
     }
     await page.getByTestId('tab-code').click();
     await page.getByLabel('Collection name').fill(NAME);
@@ -158,6 +158,9 @@ export async function sectionCodeIndex(rec: BenchRun, browser: Browser, baseUrl:
       .setInputFiles({ name: 'checkout.zip', mimeType: 'application/zip', buffer: Buffer.from(zip) });
     const row = page.locator(`[data-testid=code-collection][data-name="${NAME}"]`);
     await row.waitFor({ state: 'attached', timeout: 600_000 });
+    log(
+      `codeindex: listed (searchable) ${Math.round((await page.evaluate('window.__code.searchable - window.__code.t0')) as number)} ms after the files were given`,
+    );
     // A question while the vectors are embedded: keyword search answers it.
     let keywordAsk: number | null = null;
     if ((await row.getAttribute('data-pending')) !== '0') {

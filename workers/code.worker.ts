@@ -1,6 +1,7 @@
 /**
  * Code worker: ingestion, tree-sitter chunking and search of the code & docs collections, off the
- * page's main thread. Grammars are bundled assets fetched on first use of their language.
+ * page's main thread. Grammars are bundled assets fetched on first use of their language; the
+ * opt-in cross-encoder reranker is loaded here when the user turns it on.
  */
 import * as Comlink from 'comlink';
 import runtimeWasm from 'web-tree-sitter/web-tree-sitter.wasm?url';
@@ -12,7 +13,9 @@ import goWasm from '@vscode/tree-sitter-wasm/wasm/tree-sitter-go.wasm?url';
 import { registerErrorTransfer } from '../src/lib/errors-transfer.ts';
 import type { GrammarId } from '../src/lib/code/languages.ts';
 import { CodeParsers } from '../src/lib/code/parsers.ts';
+import { loadCrossEncoder } from '../src/lib/code/rerank.ts';
 import { LocalCodeCollections } from '../src/lib/code/service.ts';
+import { browserTransformers } from '../src/browser/runtime.ts';
 
 const GRAMMARS: Record<GrammarId, string> = {
   typescript: typescriptWasm,
@@ -31,7 +34,12 @@ const parsers = new CodeParsers({
   },
 });
 
-const api = new LocalCodeCollections(parsers);
+// The opt-in cross-encoder runs here too, beside the search it reranks (transformers.js on WASM,
+// from the same model base as the embedder; the download's progress goes back to the page).
+const api = new LocalCodeCollections(parsers, async (spec, source, onProgress) => {
+  if (!source) throw new Error('no model source was given');
+  return loadCrossEncoder(await browserTransformers(source), spec, { device: 'wasm', onProgress });
+});
 export type CodeApi = LocalCodeCollections;
 
 registerErrorTransfer();

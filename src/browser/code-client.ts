@@ -10,8 +10,10 @@ import type {
   CodeInput,
   CollectionEvalOptions,
   CollectionEvalReport,
+  ModelSource,
   PrepareOptions,
   PreparedSources,
+  RerankerStatus,
 } from '../lib/code/service.ts';
 import type { CodeHit, CodeMethod } from '../lib/code/search.ts';
 import type { Chunk } from '../lib/code/types.ts';
@@ -49,5 +51,11 @@ export class WorkerCodeCollections implements CodeCollectionsApi {
   }
   cancelEvaluate(): void {
     void this.api.cancelEvaluate();
+  }
+  useReranker(id: string | null, source: ModelSource | null, onProgress?: ProgressFn): Promise<RerankerStatus> {
+    return this.api.useReranker(id, source, onProgress ? Comlink.proxy(onProgress) : undefined);
+  }
+  rerankerStatus(): Promise<RerankerStatus> {
+    return this.api.rerankerStatus();
   }
 }

@@ -122,6 +122,47 @@ export const EMBEDDERS: EmbedderSpec[] = [
   },
 ];
 
+/**
+ * A cross-encoder that scores (question, passage) pairs: the opt-in reranker of the code & docs
+ * space (src/lib/code/rerank.ts), a transformers.js sequence-classification model.
+ */
+export interface RerankerSpec {
+  /** Model id as transformers.js resolves it: a Hub id, or a folder name under the local base. */
+  id: string;
+  label: string;
+  /** Max tokens of a pair (question + passage); longer passages are cut. */
+  maxTokens: number;
+  dtypes: Dtype[];
+  defaultDtype: Dtype;
+  /** Approximate download size in MB of the default dtype. */
+  sizeMB: number;
+  note?: string;
+}
+
+export const RERANKERS: RerankerSpec[] = [
+  {
+    id: 'Xenova/ms-marco-MiniLM-L-6-v2',
+    label: 'ms-marco MiniLM-L-6 cross-encoder',
+    maxTokens: 512,
+    dtypes: ['q8', 'fp32'],
+    defaultDtype: 'q8',
+    sizeMB: 23,
+    note: 'Trained on MS MARCO passage ranking (web questions → passages).',
+  },
+  {
+    id: 'Xenova/ms-marco-TinyBERT-L-2-v2',
+    label: 'ms-marco TinyBERT-L-2 cross-encoder (faster)',
+    maxTokens: 512,
+    dtypes: ['q8', 'fp32'],
+    defaultDtype: 'q8',
+    sizeMB: 5,
+  },
+];
+
+export function findReranker(id: string): RerankerSpec | undefined {
+  return RERANKERS.find((r) => r.id === id);
+}
+
 export type PromptFormat = 'tiny-sql' | 'mistral-inst' | 'chatml' | 'plain' | 'instant';
 
 /** Where a generator runs: WebLLM (WebGPU), transformers.js (CPU), or the model-free instant generator. */

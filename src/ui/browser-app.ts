@@ -90,6 +90,7 @@ export function createBrowserUi(): Ui {
       embedderInfo: () => app.embedder.info,
       generator: services.generator,
       generatorReady: () => app.generator.ready,
+      modelSource: () => app.models.modelConfig(),
     });
     return { api, code };
   });

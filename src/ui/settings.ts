@@ -2,7 +2,7 @@
 import { DEFAULT_CODE_THRESHOLD } from '../lib/code/search.ts';
 import { DEFAULT_TEXT_MODE, type TextMode } from '../lib/rag/doc-text.ts';
 import type { IndexSetting } from '../lib/index/choose.ts';
-import { CPU_GENERATORS, EMBEDDERS, WEBLLM_MODELS, type Dtype } from '../lib/config.ts';
+import { CPU_GENERATORS, EMBEDDERS, RERANKERS, WEBLLM_MODELS, type Dtype } from '../lib/config.ts';
 import { parseRetriever, type RetrieverName } from '../lib/retrieve/strategies.ts';
 
 export type ModelSource = 'auto' | 'hub' | 'local';
@@ -44,6 +44,11 @@ export interface Settings {
   codeThreshold: number;
   /** Code & docs: largest chunk in tokens (the embedder reads the first of them: the header and the start). */
   codeChunkTokens: number;
+  /**
+   * Code & docs: the cross-encoder that reranks the fused sources (a RERANKERS id, downloaded on
+   * first use), or '' for MMR (the default).
+   */
+  codeReranker: string;
   /** Model candidates voted per question (greedy + samples); 0 = the engine's default (DEFAULT_CANDIDATES). */
   candidates: number;
   /** One repair round when every candidate fails (models that follow instructions). */
@@ -77,6 +82,7 @@ export const DEFAULT_SETTINGS: Settings = {
   autoDownloadMB: 100,
   codeThreshold: DEFAULT_CODE_THRESHOLD,
   codeChunkTokens: 512,
+  codeReranker: '',
   candidates: 0,
   repair: true,
   voteBudgetMs: 30_000,
@@ -135,6 +141,7 @@ const CHECKS: { [K in keyof Settings]: Check<Settings[K]> } = {
   autoDownloadMB: (v): v is number => typeof v === 'number' && Number.isFinite(v) && v >= 0,
   codeThreshold: (v): v is number => typeof v === 'number' && Number.isFinite(v) && v >= 0 && v <= 1,
   codeChunkTokens: (v): v is number => isCount(v) && v >= 32 && v <= 8192,
+  codeReranker: idOrEmpty(RERANKERS.map((r) => r.id)),
   candidates: (v): v is number => isCount(v) && v <= 16,
   repair: isBoolean,
   voteBudgetMs: isPositive,

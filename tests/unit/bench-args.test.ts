@@ -4,16 +4,16 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { BENCH_BUILD_DIR, BENCH_USAGE, SECTIONS, parseBenchArgs } from '../../src/node/bench/args.ts';
+import { BENCH_BUILD_DIR, BENCH_USAGE, OPT_IN_SECTIONS, SECTIONS, parseBenchArgs } from '../../src/node/bench/args.ts';
 import { runBench } from '../../src/node/bench/main.ts';
 import { repoRoot } from '../../src/node/host.ts';
 import { runCaptured, STACK_LINE } from './cli-helpers.ts';
 
 describe('parseBenchArgs', () => {
-  test('defaults: every section, rebuild when stale, the private build', () => {
+  test('defaults: every section but the opt-in ones, rebuild when stale, the private build', () => {
     const o = parseBenchArgs([]);
     expect(o).toMatchObject({ quick: false, build: 'auto', webgpuFp32: false, dist: BENCH_BUILD_DIR });
-    expect(o.sections).toEqual([...SECTIONS]);
+    expect(o.sections).toEqual(SECTIONS.filter((s) => !OPT_IN_SECTIONS.includes(s)));
     expect(o.out).toBeUndefined();
   });
 
@@ -28,6 +28,9 @@ describe('parseBenchArgs', () => {
       'train',
     ]);
     expect(parseBenchArgs(['--only=embed,index', '--skip', 'index']).sections).toEqual(['embed']);
+    // codeindex is long: only when named
+    expect(parseBenchArgs([]).sections).not.toContain('codeindex');
+    expect(parseBenchArgs(['--only', 'codeindex']).sections).toEqual(['codeindex']);
     expect(parseBenchArgs(['--build']).build).toBe('force');
     expect(parseBenchArgs(['--no-build']).build).toBe('skip');
   });

@@ -59,8 +59,11 @@ export function scoreQuestion(
   };
 }
 
+/** A method of the evaluation: a search method, or hybrid reranked by a cross-encoder (rerank.ts). */
+export type EvalMethod = CodeMethod | 'hybrid+cross-encoder';
+
 export interface MethodReport {
-  method: CodeMethod;
+  method: EvalMethod;
   k: number;
   n: number;
   precision: MeanCI;

@@ -6,7 +6,8 @@
  * the embedder lives.
  */
 import { fnv1a32Hex } from '../embed/light-file.ts';
-import { CancelledError } from '../errors.ts';
+import { findReranker, type CoreConfig, type RerankerSpec } from '../config.ts';
+import { CancelledError, errorMessage } from '../errors.ts';
 import type { Embedder } from '../embed/embedder.ts';
 import type { ProgressFn } from '../types.ts';
 import { chunkFiles } from './chunk-files.ts';
@@ -14,7 +15,8 @@ import { evaluateCode, type CodeEvalReport, type CodeQuestion } from './eval.ts'
 import { ingest, zipEntries, type FileEntry, type IngestLimits } from './ingest.ts';
 import type { CodeParsers } from './parsers.ts';
 import { missingGold, type MissingGold } from './questions.ts';
-import { CodeIndex, CodeSearch, type CodeHit, type CodeMethod } from './search.ts';
+import { crossEncoderReranker, withFallback, type PairScorer } from './rerank.ts';
+import { CodeIndex, CodeSearch, mmrReranker, type ChunkReranker, type CodeHit, type CodeMethod } from './search.ts';
 import type { Chunk, SkippedFile } from './types.ts';
 
 /** A file handed over for a collection: a path and its bytes (a Blob in the page). */
@@ -48,6 +50,24 @@ export interface CollectionEvalReport extends CodeEvalReport {
   missingGold: MissingGold[];
 }
 
+/** Where models come from (the page's model config; the same loader as the embedder's). */
+export type ModelSource = Pick<CoreConfig, 'localModelBase' | 'allowRemoteModels' | 'numThreads'>;
+
+/** Loads a registry cross-encoder (in the code worker: transformers.js in the worker; in Node: the host's). */
+export type RerankerLoader = (
+  spec: RerankerSpec,
+  source: ModelSource | null,
+  onProgress?: ProgressFn,
+) => Promise<PairScorer>;
+
+/** Which reranker `hybrid+rerank` uses, and why not the one asked for when it fell back to MMR. */
+export interface RerankerStatus {
+  /** `mmr`, or the cross-encoder's model id. */
+  active: string;
+  /** Set when a cross-encoder was asked for and MMR reranks instead (load failure, or the last question failed). */
+  fallbackReason?: string;
+}
+
 export interface CodeCollectionsApi {
   /** Ingest and chunk; a `.zip` among the inputs is opened (with its expansion capped). */
   prepare(inputs: CodeInput[], o?: PrepareOptions, onProgress?: ProgressFn): Promise<PreparedSources>;
@@ -74,6 +94,12 @@ export interface CodeCollectionsApi {
   ): Promise<CollectionEvalReport>;
   /** Stop an `evaluate` in flight (it rejects with CancelledError). */
   cancelEvaluate(): void;
+  /**
+   * Rerank `hybrid+rerank` with a registry cross-encoder (null: MMR, the default). A model that
+   * cannot be loaded leaves MMR in place and the status says why; nothing throws.
+   */
+  useReranker(id: string | null, source: ModelSource | null, onProgress?: ProgressFn): Promise<RerankerStatus>;
+  rerankerStatus(): Promise<RerankerStatus>;
 }
 
 const utf8 = new TextEncoder();
@@ -83,10 +109,16 @@ async function bytesOf(d: Blob | Uint8Array): Promise<Uint8Array> {
 }
 
 export class LocalCodeCollections implements CodeCollectionsApi {
-  private readonly open_ = new Map<string, CodeSearch>();
+  private readonly open_ = new Map<string, CodeIndex>();
   private abort: AbortController | null = null;
+  private scorer: { spec: RerankerSpec; scorer: PairScorer } | null = null;
+  private status: RerankerStatus = { active: 'mmr' };
 
-  constructor(private readonly parsers: CodeParsers | null) {}
+  constructor(
+    private readonly parsers: CodeParsers | null,
+    /** How a cross-encoder is loaded; without one, asking for it falls back to MMR with the reason. */
+    private readonly loadReranker: RerankerLoader | null = null,
+  ) {}
 
   async prepare(inputs: CodeInput[], o: PrepareOptions = {}, onProgress?: ProgressFn): Promise<PreparedSources> {
     this.abort?.abort();
@@ -145,21 +177,60 @@ export class LocalCodeCollections implements CodeCollectionsApi {
   }
 
   async open(id: string, chunks: Chunk[], vectors: Float32Array, dim: number): Promise<void> {
-    // the search needs only stored vectors here: queries arrive embedded
-    const index = new CodeIndex(chunks, vectors, dim);
-    this.open_.set(id, new CodeSearch(index, { id: 'precomputed', dim, dtype: '', device: '', embed: noEmbed }));
+    this.open_.set(id, new CodeIndex(chunks, vectors, dim));
   }
 
   async search(id: string, query: string, q: Float32Array, k: number, method: CodeMethod): Promise<CodeHit[]> {
-    const s = this.open_.get(id);
-    if (!s) throw new Error(`collection ${id} is not open`);
-    return s.searchVector(query, q, k, method);
+    const index = this.open_.get(id);
+    if (!index) throw new Error(`collection ${id} is not open`);
+    const reranker = this.reranker(index);
+    if (this.scorer && method === 'hybrid+rerank') this.status = { active: this.scorer.spec.id };
+    // the search needs only stored vectors here: queries arrive embedded
+    const search = new CodeSearch(
+      index,
+      { id: 'precomputed', dim: index.dim, dtype: '', device: '', embed: noEmbed },
+      { reranker },
+    );
+    return search.searchVector(query, q, k, method);
+  }
+
+  /** The loaded cross-encoder over an index, falling back to MMR (with the reason) when it fails; none: MMR. */
+  private reranker(index: CodeIndex): ChunkReranker | undefined {
+    const loaded = this.scorer;
+    if (!loaded) return undefined;
+    return withFallback(
+      crossEncoderReranker((row) => index.chunks[row], loaded.scorer, { maxTokens: loaded.spec.maxTokens }),
+      mmrReranker(index),
+      (reason) => (this.status = { active: 'mmr', fallbackReason: reason }),
+    );
   }
 
   async coverage(id: string, query: string, rows: number[]): Promise<number> {
-    const s = this.open_.get(id);
-    if (!s) throw new Error(`collection ${id} is not open`);
-    return s.index.coverage(query, rows);
+    const index = this.open_.get(id);
+    if (!index) throw new Error(`collection ${id} is not open`);
+    return index.coverage(query, rows);
+  }
+
+  async useReranker(id: string | null, source: ModelSource | null, onProgress?: ProgressFn): Promise<RerankerStatus> {
+    if (this.scorer && this.scorer.spec.id === id) return this.status;
+    const old = this.scorer;
+    this.scorer = null;
+    await old?.scorer.dispose?.().catch(() => {});
+    if (!id) return (this.status = { active: 'mmr' });
+    const spec = findReranker(id);
+    if (!spec) return (this.status = { active: 'mmr', fallbackReason: `unknown reranker "${id}"; MMR reranks` });
+    if (!this.loadReranker)
+      return (this.status = { active: 'mmr', fallbackReason: 'no cross-encoder can be loaded here; MMR reranks' });
+    try {
+      this.scorer = { spec, scorer: await this.loadReranker(spec, source, onProgress) };
+      return (this.status = { active: spec.id });
+    } catch (e) {
+      return (this.status = { active: 'mmr', fallbackReason: `${errorMessage(e)}; MMR reranks instead` });
+    }
+  }
+
+  async rerankerStatus(): Promise<RerankerStatus> {
+    return this.status;
   }
 
   async close(id: string): Promise<void> {
@@ -173,17 +244,18 @@ export class LocalCodeCollections implements CodeCollectionsApi {
     o: CollectionEvalOptions = {},
     onProgress?: ProgressFn,
   ): Promise<CollectionEvalReport> {
-    const s = this.open_.get(id);
-    if (!s) throw new Error(`collection ${id} is not open`);
-    const dim = s.index.dim;
-    const index = o.exclude?.length ? without(s.index, new Set(o.exclude)) : s.index;
+    const open = this.open_.get(id);
+    if (!open) throw new Error(`collection ${id} is not open`);
+    const dim = open.dim;
+    const index = o.exclude?.length ? without(open, new Set(o.exclude)) : open;
     if (queries.length !== questions.length * dim)
       throw new Error(`${queries.length / dim} query vectors for ${questions.length} questions`);
     this.evalAbort?.abort();
     const ac = new AbortController();
     this.evalAbort = ac;
     try {
-      const search = new CodeSearch(index, precomputed(questions, queries, dim));
+      // hybrid+rerank as the page's questions get it: the opted-in cross-encoder, else MMR
+      const search = new CodeSearch(index, precomputed(questions, queries, dim), { reranker: this.reranker(index) });
       const report = await evaluateCode(search, questions, {
         k: o.k,
         signal: ac.signal,

@@ -73,11 +73,17 @@ export interface StoredCodeCollection {
   dim: number;
   files: { path: string; print: string; lines: number }[];
   chunks: import('../code/types.ts').Chunk[];
-  /** chunks.length × dim unit vectors. */
+  /** chunks.length × dim unit vectors (zero rows for the chunks still `pending`). */
   vectors: Float32Array;
+  /**
+   * Rows not embedded yet (absent or empty: every row has its vector). A collection is stored as
+   * soon as it is chunked, keyword-searchable, and again when its vectors are in (hybrid search);
+   * a stopped or interrupted embedding leaves the rows it did not reach here.
+   */
+  pending?: number[];
   skipped: { path: string; reason: string }[];
   bytes: number;
-  /** Wall time of the build (read + chunk, embed). */
+  /** Wall time of the build (read + chunk, embed; embedding summed over resumed runs). */
   ms: { prepare: number; embed: number };
 }
 

@@ -7,8 +7,20 @@ import path from 'node:path';
 import { UsageError, outputFile, parseStrict } from '../cli/args.ts';
 import { repoRoot } from '../host.ts';
 
-export const SECTIONS = ['shell', 'embed', 'index', 'query', 'generate', 'train', 'coldstart', 'render'] as const;
+export const SECTIONS = [
+  'shell',
+  'embed',
+  'index',
+  'query',
+  'generate',
+  'train',
+  'coldstart',
+  'render',
+  'codeindex',
+] as const;
 export type Section = (typeof SECTIONS)[number];
+/** Sections that run only when --only names them (long: codeindex embeds this checkout in Chromium). */
+export const OPT_IN_SECTIONS: readonly Section[] = ['codeindex'];
 
 export const BENCH_USAGE = `Usage: npm run bench -- [--quick] [--build | --no-build] [--only embed,index,…] [--skip coldstart,…]
                         [--out FILE] [--webgpu-fp32] [--dist DIR]
@@ -23,6 +35,7 @@ table of medians with min and max over repeats, plus same-run ratios.
   --only LIST         run only these sections (comma-separated)
   --skip LIST         skip these sections
                       sections: ${SECTIONS.join(', ')}
+                      (${OPT_IN_SECTIONS.join(', ')}: only when --only names it)
   --build / --no-build  force / skip the build (default: rebuild when a source file is newer than
                       the last build)
   --webgpu-fp32       also run the fp32 embedder on WebGPU
@@ -78,7 +91,9 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
   if (v.build && v['no-build']) throw new UsageError('give --build or --no-build, not both');
   const only = sectionList('--only', v.only);
   const skip = sectionList('--skip', v.skip) ?? [];
-  const sections = SECTIONS.filter((s) => (!only || only.includes(s)) && !skip.includes(s));
+  const sections = SECTIONS.filter(
+    (s) => (only ? only.includes(s) : !OPT_IN_SECTIONS.includes(s)) && !skip.includes(s),
+  );
   const o: BenchOptions = {
     quick: v.quick ?? false,
     build: v.build ? 'force' : v['no-build'] ? 'skip' : 'auto',
@@ -124,6 +139,7 @@ export function benchSettings(quick: boolean, webgpuFp32: boolean) {
         train: { pairs: 1500, epochs: 2, dim: 512, batchSize: 64 },
         coldstart: { reloads: 1 },
         render: { repeats: 1 },
+        codeindex: { batchSizes: [16, 32], sample: 96, timeoutMs: 1_800_000 },
       }
     : {
         embed: {
@@ -153,6 +169,7 @@ export function benchSettings(quick: boolean, webgpuFp32: boolean) {
         train: { pairs: 1500, epochs: 10, dim: 512, batchSize: 64 },
         coldstart: { reloads: 3 },
         render: { repeats: 3 },
+        codeindex: { batchSizes: [8, 32, 64], sample: 128, timeoutMs: 1_800_000 },
       };
 }
 

@@ -17,6 +17,7 @@ import { bytesOf, loadSpider } from './data.ts';
 import { DIM, SEED, errorText, newBenchRun } from './run.ts';
 import { STAMP, build, distFresh, evaluate, preview, stopProc } from './serve.ts';
 import { sectionColdStart, sectionRender } from './sections/app.ts';
+import { sectionCodeIndex } from './sections/codeindex.ts';
 import { sectionEmbed } from './sections/embed.ts';
 import { sectionGenerate } from './sections/generate.ts';
 import { sectionIndex } from './sections/index.ts';
@@ -77,7 +78,7 @@ export async function runBench(argv: string[], io: CliIO = processIO): Promise<v
       );
 
     const browserSections = (
-      ['embed', 'index', 'query', 'generate', 'train', 'coldstart', 'render'] as Section[]
+      ['embed', 'index', 'query', 'generate', 'train', 'coldstart', 'render', 'codeindex'] as Section[]
     ).filter(want);
     if (browserSections.length) {
       server = await preview(DIST);
@@ -146,7 +147,9 @@ export async function runBench(argv: string[], io: CliIO = processIO): Promise<v
                 ? 'coldstart'
                 : section === 'render'
                   ? 'render'
-                  : (section as Metric['group']),
+                  : section === 'codeindex'
+                    ? 'codeindex'
+                    : (section as Metric['group']),
             `${section}.failed`,
             `${section} section`,
             'driver',
@@ -177,6 +180,7 @@ export async function runBench(argv: string[], io: CliIO = processIO): Promise<v
       });
       await guard('generate', () => sectionGenerate(rec, page, spider));
       await guard('train', () => sectionTrain(rec, page));
+      await guard('codeindex', () => sectionCodeIndex(rec, browser!, server!.url, page));
       await ctx.close();
       await guard('coldstart', () => sectionColdStart(rec, browser!, server!.url));
       await guard('render', () => sectionRender(rec, browser!, server!.url));

@@ -5,7 +5,10 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { findEmbedder } from '../../lib/config.ts';
+import { findEmbedder, findReranker, RERANKERS } from '../../lib/config.ts';
+import { errorMessage } from '../../lib/errors.ts';
+import { crossEncoderReranker } from '../../lib/code/rerank.ts';
+import { loadNodeReranker, localReranker } from './reranker.ts';
 import { ingest } from '../../lib/code/ingest.ts';
 import { buildCollection } from '../../lib/code/collection.ts';
 import { evaluateCode, type CodeEvalReport, type CodeQuestion } from '../../lib/code/eval.ts';
@@ -27,7 +30,7 @@ import {
 import { inputDir, inputFile, intArg, outputFile, parseStrict, UsageError, type CliIO } from '../cli/args.ts';
 import { writeAtomic } from '../cli/output.ts';
 import { cachingEmbedder, EMBED_CACHE_DIR } from '../embed-cache.ts';
-import { defaultTestEmbedderId, loadEmbedder } from '../host.ts';
+import { defaultTestEmbedderId, loadEmbedder, localModelsDir } from '../host.ts';
 import { folderEntries, nodeGrammarLoader } from './files.ts';
 
 export const CODE_EVAL_USAGE = `Usage: npm run eval -- --code DIR --questions FILE [options]
@@ -41,6 +44,8 @@ export const CODE_EVAL_USAGE = `Usage: npm run eval -- --code DIR --questions FI
   --windows             also embed each chunk in windows of the embedder's token limit and score
                         a chunk by its best window (default: header and start, what the model reads)
   --only odd|even       half of the questions (tune on one half, report the other)
+  --reranker ID|none    cross-encoder for the "hybrid+cross-encoder" method (default: the first of the
+                        registry when ../shared/models holds it; otherwise the method is left out)
   --out FILE            write the JSON report here (default docs/code-eval.results.json)
 `;
 
@@ -88,8 +93,12 @@ export async function runCodeEval(argv: string[], io: CliIO, signal?: AbortSigna
     'dense-weight': { type: 'string' },
     windows: { type: 'boolean' },
     only: { type: 'string' },
+    reranker: { type: 'string' },
     out: { type: 'string' },
   });
+  const rerankerId = values.reranker ?? RERANKERS.find((r) => localReranker(r))?.id ?? 'none';
+  const rerankerSpec = rerankerId === 'none' ? null : findReranker(rerankerId);
+  if (rerankerSpec === undefined) throw new UsageError(`unknown --reranker "${rerankerId}"`);
   if (!values.code || !values.questions) throw new UsageError('--code DIR and --questions FILE are both needed');
   const dir = path.resolve(inputDir('--code', values.code));
   const qFile = path.resolve(inputFile('--questions', values.questions));
@@ -157,6 +166,25 @@ export async function runCodeEval(argv: string[], io: CliIO, signal?: AbortSigna
       `[code] question ${m.id}: gold ${m.path} ${m.symbol} is not in the collection${m.fileIndexed ? '' : ' (nor its file)'}`,
     );
   const report = await evaluateCode(search, questions, { k, signal });
+  // hybrid + cross-encoder: the same fused lists, reranked by the model (left out when it is not here)
+  let rerankNote: string | null = null;
+  if (rerankerSpec) {
+    try {
+      const scorer = await loadNodeReranker(rerankerSpec);
+      const ce = new CodeSearch(index, embedder, {
+        denseWeight,
+        reranker: crossEncoderReranker((r) => index.chunks[r], scorer, { maxTokens: rerankerSpec.maxTokens, signal }),
+      });
+      const r = await evaluateCode(ce, questions, { k, signal, methods: ['hybrid+rerank'] });
+      report.methods.push({ ...r.methods[0], method: 'hybrid+cross-encoder' });
+      report.ms += r.ms;
+      await scorer.dispose?.();
+    } catch (e) {
+      rerankNote = `hybrid+cross-encoder left out: ${errorMessage(e)}`;
+    }
+  } else
+    rerankNote = `hybrid+cross-encoder left out: no cross-encoder in ${localModelsDir() ?? '../shared/models'} (--reranker ID)`;
+  if (rerankNote) io.err(`[code] ${rerankNote}`);
   const lines = ing.files.reduce((n, f) => n + f.text.split('\n').length, 0);
   const full = {
     ...report,
@@ -182,6 +210,8 @@ export async function runCodeEval(argv: string[], io: CliIO, signal?: AbortSigna
       denseWeight: denseWeight ?? DENSE_WEIGHT,
       windows: windows ? { maxTokens: spec.maxTokens, count: windows.rows.length } : null,
       only: values.only ?? 'all',
+      reranker: rerankerSpec?.id ?? null,
+      ...(rerankNote ? { rerankNote } : {}),
     },
     ms: { ingest: tIngest, chunk: built.ms.chunk, embed: built.ms.embed, windows: tWindows, eval: report.ms },
     date: new Date().toISOString().slice(0, 10),

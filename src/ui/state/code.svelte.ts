@@ -6,8 +6,9 @@
  */
 import { buildCodePrompt, citationParts, type AnswerPart } from '../../lib/code/answer.ts';
 import { estimateTokens } from '../../lib/code/chunk.ts';
-import { chunkEmbedText, CONFIDENCE_TOP, type CodeHit, type CodeMethod } from '../../lib/code/search.ts';
-import type { CodeCollectionsApi, CodeInput } from '../../lib/code/service.ts';
+import { EMBED_BATCH, embedRows } from '../../lib/code/collection.ts';
+import { CONFIDENCE_TOP, type CodeHit, type CodeMethod } from '../../lib/code/search.ts';
+import type { CodeCollectionsApi, CodeInput, ModelSource, RerankerStatus } from '../../lib/code/service.ts';
 import type { Chunk, SkippedFile } from '../../lib/code/types.ts';
 import { CancelledError, errorMessage, isCancelled } from '../../lib/errors.ts';
 import type { StoredCodeCollection } from '../../lib/index/store.ts';
@@ -38,6 +39,9 @@ export interface CollectionSummary {
   bytes: number;
   /** About what the collection takes in the store: its vectors and chunk texts. */
   storedBytes: number;
+  /** Chunks without a vector yet: the collection is searched by keywords (BM25) until it is 0. */
+  pending: number;
+  dim: number;
 }
 
 export interface CodeSource {
@@ -56,6 +60,10 @@ export interface CodeAnswer {
    */
   coverage: number;
   threshold: number;
+  /** How the sources were found: `bm25` while the collection's vectors are still being embedded. */
+  method: CodeMethod;
+  /** What reranked them (`mmr` or a cross-encoder), and why MMR when a cross-encoder was asked for. */
+  reranker: RerankerStatus | null;
   /** Nothing relevant enough: the app says so instead of generating. */
   dontKnow: boolean;
   /** The answer text as it streams (empty when there is no generator able to write prose). */
@@ -69,6 +77,15 @@ export interface CodeAnswer {
 
 const PREFIX = 'code:';
 const METHOD: CodeMethod = 'hybrid+rerank';
+/** Before every chunk has its vector: keyword search (and the lexical "I don't know", which needs none). */
+const KEYWORD_METHOD: CodeMethod = 'bm25';
+
+/** The embedding of a collection in progress (the build's second half, or a resumed one). */
+export interface EmbeddingProgress {
+  id: string;
+  done: number;
+  total: number;
+}
 
 /** A search engine link for the question (opened in a new tab; the app itself fetches nothing). */
 export function webSearchUrl(question: string): string {
@@ -82,7 +99,13 @@ export class CodeSpaceState {
   #error = $state<string | null>(null);
   #answer = $state<CodeAnswer | null>(null);
   #busy = $state<'building' | 'asking' | null>(null);
+  #embedding = $state<EmbeddingProgress | null>(null);
+  #running: Promise<void> | null = null;
+  #reranker: RerankerStatus | null = null;
+  #rerankerFor: string | null = null;
   #opened = new Set<string>();
+  /** The chunks of the collections opened in the code worker (sources are read from here, not re-read from IndexedDB). */
+  #chunks = new Map<string, Chunk[]>();
   #reused = $state(0);
   #confirmDelete = $state<string | null>(null);
   #ask: AbortController | null = null;
@@ -99,6 +122,8 @@ export class CodeSpaceState {
       embedderInfo: () => EmbedderInfo | null;
       generator: AnswerGenerator;
       generatorReady: () => boolean;
+      /** Where models come from (for the opt-in cross-encoder); null: none can be loaded. */
+      modelSource?: () => ModelSource | null;
     },
   ) {}
 
@@ -121,12 +146,17 @@ export class CodeSpaceState {
   get answer(): CodeAnswer | null {
     return this.#answer;
   }
+  /** `building` while files are read and chunked (Ask waits); the embedding that follows does not block asking. */
   get busy(): 'building' | 'asking' | null {
     return this.#busy;
   }
   /** The collection whose delete waits for a confirmation (on the Code & docs page or in Storage). */
   get confirmingDelete(): string | null {
     return this.#confirmDelete;
+  }
+  /** The collection whose vectors are being embedded, with progress (questions meanwhile use keywords). */
+  get embedding(): EmbeddingProgress | null {
+    return this.#embedding;
   }
 
   select(id: string): void {
@@ -149,9 +179,16 @@ export class CodeSpaceState {
   }
 
   /**
-   * Build a collection from files as one job: read and chunk (code worker), embed (embedder),
-   * then store. Cancel stops it and stores nothing; an existing collection of the same name is
-   * replaced only once the new one is complete.
+   * Build a collection from files as one job in two commits. Read and chunk (code worker), then
+   * store the collection at once with the vectors a previous build of it already had: it is
+   * searchable by keywords (BM25 and the lexical "I don't know") seconds after the files are read.
+   * The rest of the job embeds the chunks still without a vector (embedder worker, in batches, with
+   * progress) and stores the collection again, complete: hybrid search from then on.
+   *
+   * Atomicity: a cancel while reading or chunking stores nothing (the previous collection of the
+   * same name stays as it was); a cancel while embedding keeps the new keyword-searchable
+   * collection with the vectors embedded so far, and `resume` embeds only the rest. A tab closed
+   * while embedding leaves the first commit (every row still pending).
    */
   async add(name: string, inputs: CodeInput[]): Promise<void> {
     const info = this.deps.embedderInfo();
@@ -164,62 +201,163 @@ export class CodeSpaceState {
       this.#error = 'no files were given';
       return;
     }
+    // (awaited only when something runs: a build started and cancelled at once must see its controller)
+    if (this.#running) {
+      await this.#stopRunning();
+      this.#error = null; // the stopped build's "embedding stopped" is not this build's news
+    }
     const ac = new AbortController();
     this.#build = ac;
     this.#busy = 'building';
-    const { jobs, code, embedder, settings } = this.deps;
+    const { jobs, code, settings } = this.deps;
     const onP = jobs.start('code', `Indexing ${name}`, () => this.cancelBuild());
-    try {
-      const t0 = performance.now();
-      const prepared = await code.prepare(inputs, { maxTokens: settings.value.codeChunkTokens }, (p) =>
-        onP({ phase: p.phase, done: p.done, total: p.total }),
-      );
-      if (ac.signal.aborted) throw new CancelledError('indexing');
-      this.#lastSkipped = prepared.skipped;
-      if (!prepared.chunks.length) throw new Error(`nothing to index: ${prepared.skipped.length} files were skipped`);
-      const t1 = performance.now();
-      // A refresh: chunks of unchanged files keep their stored vectors; only the rest is embedded.
-      const previous = await (await this.deps.kv()).getKv(`${PREFIX}${collectionId(name)}`);
-      const { vectors, todo } = reuseVectors(previous, prepared.chunks, info.id, info.dim);
-      const fresh = todo.length
-        ? await embedder.embed(
-            todo.map((i) => chunkEmbedText(prepared.chunks[i])),
-            {
-              role: 'doc',
-              signal: ac.signal,
-              onProgress: (p) => onP({ phase: 'Embedding chunks', done: p.done, total: p.total }),
-            },
-          )
-        : new Float32Array(0);
-      todo.forEach((row, j) => vectors.set(fresh.subarray(j * info.dim, (j + 1) * info.dim), row * info.dim));
-      this.#reused = prepared.chunks.length - todo.length;
-      if (ac.signal.aborted) throw new CancelledError('indexing');
-      const stored: StoredCodeCollection = {
-        version: 1,
-        id: collectionId(name),
-        name,
-        created: Date.now(),
-        embedderId: info.id,
-        dim: info.dim,
-        files: prepared.files,
-        chunks: prepared.chunks,
-        vectors,
-        skipped: prepared.skipped,
-        bytes: prepared.bytes,
-        ms: { prepare: t1 - t0, embed: performance.now() - t1 },
-      };
-      onP({ phase: 'Saving', done: 0, total: 1 });
-      await (await this.deps.kv()).setKv(`${PREFIX}${stored.id}`, stored);
-      this.#opened.delete(stored.id);
-      await this.refreshList();
-      this.#active = stored.id;
-    } catch (e) {
-      this.#error = isCancelled(e) || ac.signal.aborted ? 'indexing cancelled; nothing was saved' : errorMessage(e);
-    } finally {
-      jobs.end('code');
-      if (this.#build === ac) this.#build = null;
-      this.#busy = null;
+    let stored: StoredCodeCollection | null = null;
+    const run = (async () => {
+      try {
+        const t0 = performance.now();
+        const prepared = await code.prepare(inputs, { maxTokens: settings.value.codeChunkTokens }, (p) =>
+          onP({ phase: p.phase, done: p.done, total: p.total }),
+        );
+        if (ac.signal.aborted) throw new CancelledError('indexing');
+        this.#lastSkipped = prepared.skipped;
+        if (!prepared.chunks.length) throw new Error(`nothing to index: ${prepared.skipped.length} files were skipped`);
+        // A refresh: chunks of unchanged files keep their stored vectors; only the rest is embedded.
+        const kv = await this.deps.kv();
+        const previous = await kv.getKv(`${PREFIX}${collectionId(name)}`);
+        const { vectors, todo } = reuseVectors(previous, prepared.chunks, info.id, info.dim);
+        this.#reused = prepared.chunks.length - todo.length;
+        stored = {
+          version: 1,
+          id: collectionId(name),
+          name,
+          created: Date.now(),
+          embedderId: info.id,
+          dim: info.dim,
+          files: prepared.files,
+          chunks: prepared.chunks,
+          vectors,
+          pending: todo,
+          skipped: prepared.skipped,
+          bytes: prepared.bytes,
+          ms: { prepare: performance.now() - t0, embed: 0 },
+        };
+        onP({ phase: 'Saving', done: 0, total: 1 });
+        // first commit: the whole new collection replaces the previous one at once, keyword-searchable
+        await kv.setKv(`${PREFIX}${stored.id}`, stored);
+        // its BM25 index is built in the code worker now, so that it is listed when a question can be answered
+        await this.#openIn(stored);
+        await this.refreshList();
+        this.#active = stored.id;
+        this.#busy = null;
+        await this.#embedPending(stored, ac, onP);
+      } catch (e) {
+        const col = stored as StoredCodeCollection | null;
+        if (isCancelled(e) || ac.signal.aborted)
+          this.#error = col
+            ? `embedding stopped: ${col.name} is searchable by keywords; ${col.pending?.length ?? 0} of ${col.chunks.length} chunks have no vector yet (Finish embedding resumes)`
+            : 'indexing cancelled; nothing was saved';
+        else this.#error = errorMessage(e);
+      } finally {
+        jobs.end('code');
+        if (this.#build === ac) this.#build = null;
+        if (this.#busy === 'building') this.#busy = null;
+      }
+    })();
+    this.#running = run;
+    await run;
+    if (this.#running === run) this.#running = null;
+  }
+
+  /** Embed the chunks a stored collection still lacks (after a stop or a closed tab), as a job. */
+  async resume(id: string): Promise<void> {
+    this.#error = null;
+    const info = this.deps.embedderInfo();
+    if (!info) {
+      this.#error = 'the embedding model is not loaded yet';
+      return;
     }
+    await this.#stopRunning();
+    const stored = await (await this.deps.kv()).getKv(`${PREFIX}${id}`);
+    if (!stored) {
+      this.#error = 'this collection is no longer stored; add it again';
+      return;
+    }
+    if (stored.embedderId !== info.id || stored.dim !== info.dim) {
+      this.#error = `${stored.name} was indexed with ${stored.embedderId}, and ${info.id} is loaded now: add it again to re-index it`;
+      return;
+    }
+    if (!stored.pending?.length) return;
+    const ac = new AbortController();
+    this.#build = ac;
+    const onP = this.deps.jobs.start('code', `Embedding ${stored.name}`, () => this.cancelBuild());
+    const run = (async () => {
+      try {
+        await this.#embedPending(stored, ac, onP);
+      } catch (e) {
+        this.#error =
+          isCancelled(e) || ac.signal.aborted
+            ? `embedding stopped: ${stored.pending?.length ?? 0} of ${stored.chunks.length} chunks have no vector yet`
+            : errorMessage(e);
+      } finally {
+        this.deps.jobs.end('code');
+        if (this.#build === ac) this.#build = null;
+      }
+    })();
+    this.#running = run;
+    await run;
+    if (this.#running === run) this.#running = null;
+  }
+
+  /**
+   * The build's second half: embed the pending rows in batches (questions keep working, by
+   * keywords), then store the collection again with its vectors (the second commit). A stop
+   * stores the rows embedded so far, and throws CancelledError; `stored.pending` is updated.
+   */
+  async #embedPending(
+    stored: StoredCodeCollection,
+    ac: AbortController,
+    onP: (p: { phase: string; done: number; total: number }) => void,
+  ): Promise<void> {
+    const rows = stored.pending ?? [];
+    if (!rows.length) return;
+    const t0 = performance.now();
+    const done = new Set<number>();
+    this.#embedding = { id: stored.id, done: 0, total: rows.length };
+    try {
+      await embedRows(this.deps.embedder, stored.chunks, rows, stored.vectors, {
+        batchSize: EMBED_BATCH,
+        signal: ac.signal,
+        onProgress: (p) => {
+          onP({ phase: 'Embedding chunks (keyword search works meanwhile)', done: p.done, total: p.total });
+          this.#embedding = { id: stored.id, done: p.done, total: p.total };
+        },
+        onBatch: (b) => b.forEach((r) => done.add(r)),
+      });
+    } finally {
+      this.#embedding = null;
+      stored.pending = rows.filter((r) => !done.has(r));
+      stored.ms = { ...stored.ms, embed: stored.ms.embed + (performance.now() - t0) };
+      // second commit (or the checkpoint of a stop), unless the collection was deleted or rebuilt meanwhile
+      if (done.size) {
+        const kv = await this.deps.kv();
+        await this.refreshList();
+        if (this.#collections.some((c) => c.id === stored.id && c.created === stored.created)) {
+          onP({ phase: 'Saving', done: 0, total: 1 });
+          await kv.setKv(`${PREFIX}${stored.id}`, stored);
+          await this.#openIn(stored);
+          await this.refreshList();
+        }
+      }
+    }
+    if (ac.signal.aborted) throw new CancelledError('embedding');
+  }
+
+  /** Stop a build or embedding in flight and wait until it has stored what it keeps. */
+  async #stopRunning(): Promise<void> {
+    const r = this.#running;
+    if (!r) return;
+    this.cancelBuild();
+    await r.catch(() => {});
   }
 
   cancelBuild(): void {
@@ -262,9 +400,14 @@ export class CodeSpaceState {
 
   async remove(id: string): Promise<void> {
     if (this.#confirmDelete === id) this.#confirmDelete = null;
+    if (this.#embedding?.id === id) {
+      await this.#stopRunning();
+      this.#error = null;
+    }
     await (await this.deps.kv()).deleteKv(`${PREFIX}${id}`);
     await this.deps.code.close(id);
     this.#opened.delete(id);
+    this.#chunks.delete(id);
     await this.refreshList();
   }
 
@@ -294,11 +437,18 @@ export class CodeSpaceState {
     const { code, embedder, settings, generator } = this.deps;
     try {
       await this.ensureOpen(col.id);
-      const qv = await embedder.embed([q], { role: 'query', signal: ac.signal });
-      const hits: CodeHit[] = await code.search(col.id, q, qv, 5, METHOD);
+      const method = col.pending ? KEYWORD_METHOD : METHOD;
+      // Keyword search needs no query vector: not waiting for the embedder, busy with the chunks' batches.
+      const qv =
+        method === KEYWORD_METHOD
+          ? new Float32Array(col.dim)
+          : await embedder.embed([q], { role: 'query', signal: ac.signal });
+      const reranker = method === METHOD ? await this.#applyReranker() : null;
       if (ac.signal.aborted) return;
-      const stored = await (await this.deps.kv()).getKv(`${PREFIX}${col.id}`);
-      const chunks = stored?.chunks ?? [];
+      const hits: CodeHit[] = await code.search(col.id, q, qv, 5, method);
+      const rerankedBy = reranker?.active !== 'mmr' ? await code.rerankerStatus() : reranker;
+      if (ac.signal.aborted) return;
+      const chunks = this.#chunks.get(col.id) ?? [];
       const sources = hits.map((h, i) => ({ n: i + 1, chunk: chunks[h.row], similarity: h.similarity }));
       const threshold = settings.value.codeThreshold;
       const coverage = hits.length
@@ -315,6 +465,8 @@ export class CodeSpaceState {
         sources,
         coverage,
         threshold,
+        method,
+        reranker: rerankedBy,
         dontKnow,
         text: '',
         parts: [],
@@ -383,6 +535,26 @@ export class CodeSpaceState {
     }
   }
 
+  /**
+   * The reranker the settings ask for, loaded in the code worker on first use as a job with the
+   * download's progress; a model that cannot be loaded leaves MMR, and the status says why.
+   */
+  async #applyReranker(): Promise<RerankerStatus> {
+    const want = this.deps.settings.value.codeReranker || null;
+    if (this.#rerankerFor === want && this.#reranker) return this.#reranker;
+    const { jobs, code } = this.deps;
+    const onP = want ? jobs.start('code-reranker', `Loading the reranker ${want}`) : null;
+    try {
+      this.#reranker = await code.useReranker(want, this.deps.modelSource?.() ?? null, (p) =>
+        onP?.({ phase: p.phase, done: p.done, total: p.total }),
+      );
+    } finally {
+      if (want) jobs.end('code-reranker');
+    }
+    this.#rerankerFor = want;
+    return this.#reranker;
+  }
+
   /** Stop the question in flight (retrieval is dropped, generation interrupted). */
   stop(): void {
     if (!this.#ask) return;
@@ -397,14 +569,21 @@ export class CodeSpaceState {
     if (this.#opened.has(id)) return;
     const c = await (await this.deps.kv()).getKv(`${PREFIX}${id}`);
     if (!c) throw new Error('this collection is no longer stored; add it again');
-    await this.deps.code.open(id, c.chunks, c.vectors, c.dim);
-    this.#opened.add(id);
+    await this.#openIn(c);
+  }
+
+  /** Open a collection in the code worker (its BM25 index is built there) as it is now. */
+  async #openIn(c: Pick<StoredCodeCollection, 'id' | 'chunks' | 'vectors' | 'dim'>): Promise<void> {
+    await this.deps.code.open(c.id, c.chunks, c.vectors, c.dim);
+    this.#opened.add(c.id);
+    this.#chunks.set(c.id, c.chunks);
   }
 }
 
 /**
  * The vectors of a new build, with rows copied from the previous build of the same collection
- * where the chunk is identical (same file, lines and text) and the embedder is the same; `todo`
+ * where the chunk is identical (same file, lines and text), has its vector (is not pending) and the
+ * embedder is the same; `todo`
  * lists the rows still to embed.
  */
 export function reuseVectors(
@@ -415,8 +594,12 @@ export function reuseVectors(
 ): { vectors: Float32Array; todo: number[] } {
   const vectors = new Float32Array(chunks.length * dim);
   const old = new Map<string, number>();
-  if (previous && previous.embedderId === embedderId && previous.dim === dim)
-    previous.chunks.forEach((c, i) => old.set(chunkKey(c), i));
+  if (previous && previous.embedderId === embedderId && previous.dim === dim) {
+    const missing = new Set(previous.pending ?? []);
+    previous.chunks.forEach((c, i) => {
+      if (!missing.has(i)) old.set(chunkKey(c), i);
+    });
+  }
   const todo: number[] = [];
   chunks.forEach((c, i) => {
     const j = old.get(chunkKey(c));
@@ -441,6 +624,8 @@ function summary(c: StoredCodeCollection): CollectionSummary {
     skipped: c.skipped.length,
     bytes: c.bytes,
     storedBytes: c.vectors.byteLength + c.chunks.reduce((n, x) => n + x.text.length + x.header.length, 0),
+    pending: c.pending?.length ?? 0,
+    dim: c.dim,
   };
 }
 

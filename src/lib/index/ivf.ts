@@ -197,6 +197,23 @@ const REFINE_CELLS = 4;
 /** Nearest leaves each leaf keeps for the later refinement rounds. */
 const GRAPH_NEIGHBOURS = 24;
 
+/**
+ * Keep the best `scores.length` of a stream, best first: `id` with score `v` goes in at its place in
+ * `scores` and `ids[at…]` (the worst falls out), or nowhere when it is no better than the last.
+ */
+function pushTop(scores: Float64Array, ids: Uint32Array, at: number, v: number, id: number): void {
+  const m = scores.length;
+  if (v <= scores[m - 1]) return;
+  let i = m - 1;
+  while (i > 0 && scores[i - 1] < v) {
+    scores[i] = scores[i - 1];
+    ids[at + i] = ids[at + i - 1];
+    i--;
+  }
+  scores[i] = v;
+  ids[at + i] = id;
+}
+
 /** For each of `count` centroids (codes at `centOff`), its `m` nearest others, best first. */
 function leafGraph(t: TrainCtx, centOff: number, count: number, cScales: Float32Array, m: number): Uint32Array {
   const g = new Uint32Array(count * m);
@@ -207,16 +224,7 @@ function leafGraph(t: TrainCtx, centOff: number, count: number, cScales: Float32
     sc.fill(-Infinity);
     for (let c = 0; c < count; c++) {
       if (c === l) continue;
-      const v = out[c] * cScales[c];
-      if (v <= sc[m - 1]) continue;
-      let i = m - 1;
-      while (i > 0 && sc[i - 1] < v) {
-        sc[i] = sc[i - 1];
-        g[l * m + i] = g[l * m + i - 1];
-        i--;
-      }
-      sc[i] = v;
-      g[l * m + i] = c;
+      pushTop(sc, g, l * m, out[c] * cScales[c], c);
     }
   }
   return g;
@@ -416,16 +424,7 @@ function trainTwoLevel(t: TrainCtx, nlist: number, centOff: number, topOff: numb
     t.k.i8dot(t.codesOff + r * stride, topOff, k1, stride, t.outOff);
     cellScore.fill(-Infinity);
     for (let c = 0; c < k1; c++) {
-      const v = out[c] * top.cScales[c];
-      if (v <= cellScore[T - 1]) continue;
-      let i = T - 1;
-      while (i > 0 && cellScore[i - 1] < v) {
-        cellScore[i] = cellScore[i - 1];
-        cells[r * T + i] = cells[r * T + i - 1];
-        i--;
-      }
-      cellScore[i] = v;
-      cells[r * T + i] = c;
+      pushTop(cellScore, cells, r * T, out[c] * top.cScales[c], c);
     }
   }
   const cell1 = Uint32Array.from({ length: n }, (_, r) => cells[r * T]);

@@ -27,11 +27,12 @@ import { spawnNodeScanHelper } from '../src/node/scan-threads.ts';
 import { UsageError, intArg, parseStrict, runCli } from '../src/node/cli/args.ts';
 
 const USAGE = `Usage: npx tsx scripts/scan-bench.ts [--n N] [--dim D] [--queries Q] [--nprobe LIST] [--ef LIST]
-                 [--no-hnsw] [--seed S] [--out FILE]
+                 [--hnsw LIST] [--no-hnsw] [--seed S] [--out FILE]
 
   --n N        vectors (default 100000)     --dim D     width (default 512)
   --queries Q  queries (default 100)        --seed S    data seed (default 1)
   --nprobe     IVF sweep (default 8,16,32,64,128)   --ef  HNSW efSearch sweep (default 16,32,64,128,256)
+  --hnsw LIST  HNSW graphs to build, M:efConstruction each (default 16:100)
   --no-hnsw    skip HNSW (its build at 1M does not fit this machine's time)
   --vectors F  real vectors instead of synthetic ones: raw float32 rows of --dim (an embeddings
                cache file); the last --queries rows are the queries, the others the corpus
@@ -59,6 +60,7 @@ async function main(argv: string[]) {
     queries: { type: 'string' },
     nprobe: { type: 'string' },
     ef: { type: 'string' },
+    hnsw: { type: 'string' },
     'no-hnsw': { type: 'boolean' },
     seed: { type: 'string' },
     vectors: { type: 'string' },
@@ -70,6 +72,11 @@ async function main(argv: string[]) {
   const seed = intArg('seed', a.seed, 0) ?? 1;
   const probes = (a.nprobe ?? '8,16,32,64,128').split(',').map((x) => intArg('nprobe', x, 1)!);
   const efs = (a.ef ?? '16,32,64,128,256').split(',').map((x) => intArg('ef', x, 1)!);
+  const graphs = (a.hnsw ?? '16:100').split(',').map((x) => {
+    const [m, efc, extra] = x.split(':');
+    if (extra !== undefined || efc === undefined) throw new UsageError(`--hnsw wants M:efConstruction, got ${x}`);
+    return { m: intArg('hnsw M', m, 2)!, efConstruction: intArg('hnsw efConstruction', efc, 1)! };
+  });
   const log = (s: string) => process.stderr.write(s + '\n');
   const report: Record<string, unknown> = {
     date: new Date().toISOString(),
@@ -261,28 +268,40 @@ async function main(argv: string[]) {
   };
   save();
 
-  // ---- HNSW
+  // ---- HNSW: one graph per M:efConstruction, each over the efSearch sweep
   if (!a['no-hnsw']) {
     const lib = await loadHnswlib();
     const heap = () => (lib as unknown as { HEAP8: Int8Array }).HEAP8.buffer.byteLength;
-    const before = heap();
-    const h = new HnswIndex(lib, v, dim);
-    log(`hnsw build: ${(h.buildMs / 1000).toFixed(1)} s`);
-    const hRows = [];
-    for (const ef of efs) {
-      h.efSearch = ef;
-      hRows.push({
-        efSearch: ef,
-        ...timed('hnsw', `M 16, efConstruction 100, efSearch ${ef}`, (i) => h.search(q(i), 10)),
+    const builds = [];
+    for (const { m, efConstruction } of graphs) {
+      const before = heap();
+      const h = new HnswIndex(lib, v, dim, { m, efConstruction });
+      const perS = Math.round(n / (h.buildMs / 1000));
+      log(`hnsw M ${m}, efConstruction ${efConstruction} build: ${(h.buildMs / 1000).toFixed(1)} s (${perS} points/s)`);
+      const hRows = [];
+      for (const ef of efs) {
+        h.efSearch = ef;
+        hRows.push({
+          efSearch: ef,
+          ...timed('hnsw', `M ${m}, efConstruction ${efConstruction}, efSearch ${ef}`, (i) => h.search(q(i), 10)),
+        });
+      }
+      builds.push({
+        m,
+        efConstruction,
+        buildMs: Math.round(h.buildMs),
+        pointsPerS: perS,
+        // the heap grows and never shrinks: a later graph reuses what an earlier one freed
+        memoryMB: { vectors: mb(v.byteLength), wasmHeapGrowth: mb(heap() - before), wasmHeap: mb(heap()) },
+        sweep: hRows,
       });
+      h.dispose();
+      report.hnsw = {
+        note: 'search asks the graph for max(64, 4k) rows with a beam of max(efSearch, 64) and re-scores them exactly',
+        builds,
+      };
+      save();
     }
-    report.hnsw = {
-      buildMs: Math.round(h.buildMs),
-      memoryMB: { vectors: mb(v.byteLength), wasmHeapGrowth: mb(heap() - before) },
-      note: 'search asks the graph for max(64, 4k) rows with a beam of max(efSearch, 64) and re-scores them exactly',
-      sweep: hRows,
-    };
-    h.dispose();
   } else report.hnsw = { skipped: 'not run at this size (--no-hnsw)' };
   save();
 

@@ -10,7 +10,8 @@
  * scan is cheaper there anyway).
  *
  * The graph lives in the library's WebAssembly heap (a second copy of the vectors plus the links;
- * the heap is capped at 2 GB). It is not persisted: serializeExtra() is undefined and restore()
+ * the heap is capped at 2 GiB, so a graph estimated above that is refused with a clear error before
+ * anything is built: 1M × 512 does not fit). It is not persisted: serializeExtra() is undefined and restore()
  * rebuilds it from the vectors, which gives the same graph (points are inserted in row order with
  * a fixed seed, on one thread).
  *
@@ -35,9 +36,32 @@ export interface HnswOptions {
   candidates?: number;
   /** Level-generation seed. Default 100. */
   seed?: number;
+  /** Refuse to build a graph whose estimated size (hnswHeapBytes) exceeds this. Default 2 GiB, the heap cap. */
+  heapLimitBytes?: number;
 }
 
-export const HNSW_DEFAULTS = { m: 16, efConstruction: 100, efSearch: 64, candidates: 64, seed: 100 };
+/** hnswlib-wasm's heap cap: its emscripten build stops growing the memory at 2 GiB. */
+export const HNSW_HEAP_CAP = 2 ** 31;
+
+export const HNSW_DEFAULTS = {
+  m: 16,
+  efConstruction: 100,
+  efSearch: 64,
+  candidates: 64,
+  seed: 100,
+  heapLimitBytes: HNSW_HEAP_CAP,
+};
+
+/**
+ * Estimated bytes of the library's heap that a graph of `n` points of `dim` floats with `m` links
+ * takes: per point its vector copy, 2·m level-0 links with their count, its label, and about 64
+ * bytes of bookkeeping (level, lock, link-list pointer, label map entry, visited-list slot); plus
+ * the upper levels (about n/m points with m links each). An estimate from hnswlib's layout (wasm32:
+ * 4-byte labels and pointers), compared with the measured heap growth in docs/scan-bench.md.
+ */
+export function hnswHeapBytes(n: number, dim: number, m: number): number {
+  return n * (4 * dim + 8 * m + 4 + 4 + 64) + Math.ceil(n / m) * (4 * m + 4);
+}
 
 let libPromise: Promise<HnswlibModule> | null = null;
 
@@ -80,6 +104,13 @@ export class HnswIndex implements VectorIndex {
       throw new Error(`vector buffer of ${vectors.length} is not a multiple of dim ${dim}`);
     const n = (this.size = vectors.length / dim);
     this.o = { ...HNSW_DEFAULTS, ...opts };
+    const need = hnswHeapBytes(n, dim, this.o.m);
+    if (need > this.o.heapLimitBytes)
+      throw new Error(
+        `an HNSW graph of ${n} × ${dim} (M ${this.o.m}) needs about ${Math.round(need / 2 ** 20)} MiB of ` +
+          `hnswlib-wasm's heap, over its limit of ${Math.round(this.o.heapLimitBytes / 2 ** 20)} MiB: ` +
+          'use the int8 or IVF index for a corpus this size',
+      );
     const t0 = performance.now();
     if (n === 0) {
       this.graph = null;

@@ -1,10 +1,11 @@
 /**
- * Load → SQL result, A/B: two builds served side by side (`vite preview`), reloaded alternately in
+ * Load → SQL result, A/B: two builds served side by side (`vite preview`), loaded alternately in
  * one Chromium, so both see the same machine state. Per build: a first visit (waits until the app
- * is ready, so the models are cached and the service worker active), then N reloads; each reload
- * types the bench's SQL into the SQL box as soon as it is there, presses Run, and records (page
- * time from the navigation) DOMContentLoaded, when the result table is on screen, and the longest
- * main-thread task until then. The same definitions as `npm run bench -- --only coldstart`.
+ * is ready, so the models are cached and the service worker active), then N loads, each a
+ * navigation from about:blank (so the other build's page is idle meanwhile); each types the
+ * bench's SQL into the SQL box as soon as it is there, presses Run, and records (page time from
+ * the navigation) DOMContentLoaded, when the result table is on screen, and the longest main-thread
+ * task until then. The same definitions as `npm run bench -- --only coldstart`.
  *
  *   npx tsx scripts/sql-start-ab.ts --a DIST_A --b DIST_B [--reloads 8] [--out FILE]
  */
@@ -57,9 +58,14 @@ async function main() {
       await page.addInitScript({ content: PROBE });
       await page.goto(servers[k].url + 'index.html');
       // ready: the index and the generator loaded (models now cached), the service worker active
-      await page.getByTestId('generator-status').filter({ hasText: 'on wasm' }).waitFor({ timeout: 240_000 });
+      console.error(`${k}: first visit`);
+      await page
+        .getByTestId('generator-status')
+        .filter({ hasText: 'on wasm' })
+        .first()
+        .waitFor({ state: 'attached', timeout: 240_000 });
       await page.evaluate(() => navigator.serviceWorker?.ready);
-      await page.waitForTimeout(1000);
+      await page.goto('about:blank');
       pages[k] = page;
     }
     const out: Record<'a' | 'b', { sql: number[]; dcl: number[]; long: number[] }> = {
@@ -69,7 +75,8 @@ async function main() {
     for (let i = 0; i < reloads; i++) {
       for (const k of (i % 2 ? ['b', 'a'] : ['a', 'b']) as ('a' | 'b')[]) {
         const page = pages[k];
-        await page.reload({ waitUntil: 'commit' });
+        console.error(`${k}: reload ${i + 1}/${reloads}`);
+        await page.goto(servers[k].url + 'index.html', { waitUntil: 'commit' });
         await page.getByTestId('manual-sql').fill(SQL, { timeout: 120_000 });
         await page.getByTestId('run-sql').click({ timeout: 120_000 });
         await page.waitForFunction(() => (window as unknown as { __sqlAt: number | null }).__sqlAt != null, null, {
@@ -88,8 +95,9 @@ async function main() {
         out[k].sql.push(Math.round(r.sql));
         out[k].dcl.push(Math.round(r.dcl));
         out[k].long.push(Math.round(r.long));
-        // let the background model load settle a little before the next reload
-        await page.waitForTimeout(1500);
+        // leave the page, so its model loading does not compete with the other build's next load
+        await page.goto('about:blank');
+        await page.waitForTimeout(500);
       }
     }
     const summary = Object.fromEntries(

@@ -1,8 +1,11 @@
-import { mount } from 'svelte';
-import App from './ui/App.svelte';
-import { pwa } from './ui/pwa.svelte.ts';
+/**
+ * The page's entry, kept small: it starts the SQL worker and the demo database's fetch
+ * (./browser/early.ts), then loads the app. Those run while the app's chunk is fetched, parsed
+ * and evaluated, so Run is enabled sooner after a load (docs/instant-start.md, round 5).
+ */
+import { startEarly } from './browser/early.ts';
+import { DEMO_DB_URL } from './ui/demo-urls.ts';
 import './ui/app.css';
 
-pwa.start();
-const app = mount(App, { target: document.getElementById('app')! });
-export default app;
+startEarly([DEMO_DB_URL]);
+void import('./app-main.ts');

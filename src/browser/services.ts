@@ -17,6 +17,7 @@ import type { AnswerGenerator, Services } from '../lib/services.ts';
 import { createInstantGenerator } from '../lib/instant/engine.ts';
 import { SqlClient } from '../lib/sql/client.ts';
 import { registerErrorTransfer } from '../lib/errors-transfer.ts';
+import { spawnSqlWorker, takeEarlySqlWorker } from './early.ts';
 import type { LexicalApi } from '../lib/retrieve/lexical-search.ts';
 import type { PackReader } from '../lib/pack/read.ts';
 import {
@@ -61,9 +62,8 @@ function spawnOnUse<T>(make: () => Worker): {
 /** A SQL worker behind `SqlClient` (an `SqlEngine` with a hard timeout: the worker is restarted). */
 export function newWorkerSql(timeoutMs = 5_000): SqlClient {
   return new SqlClient(() => {
-    const { api, worker } = spawn<SqlApi>(
-      () => new Worker(new URL('../../workers/sql.worker.ts', import.meta.url), { type: 'module', name: 'sql' }),
-    );
+    // the worker the page's entry started (src/browser/early.ts), else a new one (a restart)
+    const { api, worker } = spawn<SqlApi>(() => takeEarlySqlWorker() ?? spawnSqlWorker());
     return {
       remote: api,
       terminate: () => {

@@ -1,8 +1,9 @@
 /** The built-in demo: the team's shop database and question→SQL corpus from static-data/. */
-import shopSqlUrl from '../../static-data/demo/shop.sql?url';
 import corpusUrl from '../../static-data/demo/corpus.jsonl?url';
 import { DEMO_CORPUS_NAME, buildDemoCorpus, onlyDdl } from '../lib/corpus/demo.ts';
 import type { Corpus } from '../lib/types.ts';
+import { takeEarlyFetch } from '../browser/early.ts';
+import { DEMO_DB_URL } from './demo-urls.ts';
 
 const schemaFiles = import.meta.glob('../../static-data/demo/schemas/*.sql', {
   query: '?raw',
@@ -16,7 +17,8 @@ export { DEMO_CORPUS_NAME, onlyDdl };
 export const DEMO_PACK_URL = `${import.meta.env.BASE_URL}packs/demo.pack`;
 
 export async function demoDatabaseSql(): Promise<string> {
-  const r = await fetch(shopSqlUrl);
+  // the page's entry may have started this fetch already (src/browser/early.ts)
+  const r = (await takeEarlyFetch(DEMO_DB_URL)) ?? (await fetch(DEMO_DB_URL));
   if (!r.ok) throw new Error(`could not fetch the demo database (${r.status})`);
   return r.text();
 }

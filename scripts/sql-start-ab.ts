@@ -10,6 +10,7 @@
  *   npx tsx scripts/sql-start-ab.ts --a DIST_A --b DIST_B [--reloads 8] [--out FILE]
  */
 import { chromium } from '@playwright/test';
+import { LONG_TASK_PROBE } from '../src/node/bench/sections/app.ts';
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { preview, stopProc } from '../src/node/bench/serve.ts';
@@ -25,12 +26,7 @@ const reloads = Number(opt('reloads', '8'));
 
 const PROBE = `
   window.__sqlAt = null;
-  window.__long = [];
-  try {
-    new PerformanceObserver((l) => {
-      for (const e of l.getEntries()) window.__long.push([e.startTime, e.duration]);
-    }).observe({ type: 'longtask', buffered: true });
-  } catch {}
+${LONG_TASK_PROBE}
   const check = () => {
     if (window.__sqlAt == null && document.querySelector('[data-testid=result-table]')) window.__sqlAt = performance.now();
   };

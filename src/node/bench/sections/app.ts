@@ -2,6 +2,15 @@
 import type { Browser } from '@playwright/test';
 import type { BenchRun } from '../run.ts';
 
+/** Page script: every long task (start, duration) into `window.__long`, from the navigation on. */
+export const LONG_TASK_PROBE = `
+  window.__long = [];
+  try {
+    new PerformanceObserver((l) => {
+      for (const e of l.getEntries()) window.__long.push([e.startTime, e.duration]);
+    }).observe({ type: 'longtask', buffered: true });
+  } catch {}`;
+
 /**
  * Records, in page time from the navigation: when the app first shows a ready index and generator
  * (the e2e tests' definition of ready); when a question can be typed (`__typeAt`); when the SQL
@@ -14,12 +23,7 @@ const READY_PROBE = `
   window.__typeAt = null;
   window.__sqlAt = null;
   window.__askAt = null;
-  window.__long = [];
-  try {
-    new PerformanceObserver((l) => {
-      for (const e of l.getEntries()) window.__long.push([e.startTime, e.duration]);
-    }).observe({ type: 'longtask', buffered: true });
-  } catch {}
+${LONG_TASK_PROBE}
   const check = () => {
     const now = performance.now();
     const q = document.querySelector('[data-testid=question]');

@@ -22,6 +22,8 @@ import {
   type ShardCache,
 } from '../src/lib/index/ivf-shards.ts';
 import { synthClustered } from '../src/node/bench/synth.ts';
+import { p50, p95, recallAtK } from '../src/bench/common.ts';
+import { mean } from '../src/lib/eval/stats.ts';
 import { UsageError, intArg, numArg, parseStrict, runCli } from '../src/node/cli/args.ts';
 import { startRangeServer } from '../tests/range-server.ts';
 
@@ -39,10 +41,6 @@ const USAGE = `Usage: npx tsx scripts/ivf-bench.ts [--n N] [--dim D] [--queries 
 
 const synth = synthClustered;
 
-const pct = (xs: number[], p: number) => {
-  const s = xs.slice().sort((a, b) => a - b);
-  return s.length ? s[Math.min(s.length - 1, Math.floor(p * s.length))] : NaN;
-};
 const r3 = (x: number) => Math.round(x * 1000) / 1000;
 
 async function main(argv: string[]) {
@@ -103,10 +101,17 @@ async function main(argv: string[]) {
     mkdirSync(path.dirname(truthFile), { recursive: true });
     writeFileSync(truthFile, JSON.stringify({ exactMs, truthRows }));
   }
-  const truth = truthRows.map((r) => new Set(r));
-  log(`exact scan: p50 ${pct(exactMs, 0.5).toFixed(1)} ms`);
+  log(`exact scan: p50 ${p50(exactMs).toFixed(1)} ms`);
   const recallOf = (hits: { row: number }[][]) =>
-    hits.reduce((s, h, i) => s + h.filter((x) => truth[i].has(x.row)).length, 0) / (nq * 10);
+    mean(
+      hits.map((h, i) =>
+        recallAtK(
+          truthRows[i],
+          h.map((x) => x.row),
+          10,
+        ),
+      ),
+    );
 
   let int8Scan: Record<string, unknown> | null = null;
   if (!a['no-int8']) {
@@ -123,8 +128,8 @@ async function main(argv: string[]) {
     int8.dispose();
     int8Scan = {
       buildMs: Math.round(int8Build),
-      p50Ms: r3(pct(int8Ms, 0.5)),
-      p95Ms: r3(pct(int8Ms, 0.95)),
+      p50Ms: r3(p50(int8Ms)),
+      p95Ms: r3(p95(int8Ms)),
       recallAt10: r3(recallOf(int8Hits)),
     };
     log(`int8 scan: ${JSON.stringify(int8Scan)}`);
@@ -135,7 +140,7 @@ async function main(argv: string[]) {
     date: new Date().toISOString(),
     machine: 'shared 2-core VM, niced; Node ' + process.version,
     data: { n, dim, clusters, noise, seed, queries: nq },
-    exactScan: { p50Ms: r3(pct(exactMs, 0.5)), p95Ms: r3(pct(exactMs, 0.95)) },
+    exactScan: { p50Ms: r3(p50(exactMs)), p95Ms: r3(p95(exactMs)) },
     ...(int8Scan ? { int8Scan } : {}),
     ivf: runs,
   };
@@ -155,7 +160,7 @@ async function main(argv: string[]) {
     const buildMs = performance.now() - t;
     const sizes = Array.from({ length: ivf.nlist }, (_, c) => ivf!.listStart[c + 1] - ivf!.listStart[c]);
     log(
-      `ivf nlist ${nlist} (${ivf.trainer}): built in ${(buildMs / 1000).toFixed(1)} s, ${ivf.nlist} lists (sizes p50 ${pct(sizes, 0.5)}, max ${Math.max(...sizes)}, empty ${sizes.filter((x) => !x).length})`,
+      `ivf nlist ${nlist} (${ivf.trainer}): built in ${(buildMs / 1000).toFixed(1)} s, ${ivf.nlist} lists (sizes p50 ${p50(sizes)}, max ${Math.max(...sizes)}, empty ${sizes.filter((x) => !x).length})`,
     );
     const memory = [];
     for (const p of probes) {
@@ -171,8 +176,8 @@ async function main(argv: string[]) {
       });
       memory.push({
         nprobe: p,
-        p50Ms: r3(pct(ms, 0.5)),
-        p95Ms: r3(pct(ms, 0.95)),
+        p50Ms: r3(p50(ms)),
+        p95Ms: r3(p95(ms)),
         rowsPerQuery: Math.round(rows / nq),
         recallAt10: r3(recallOf(hits)),
       });
@@ -184,7 +189,7 @@ async function main(argv: string[]) {
       trainer: ivf.trainer,
       engine: ivf.engine,
       buildMs: Math.round(buildMs),
-      listSize: { p50: pct(sizes, 0.5), max: Math.max(...sizes), empty: sizes.filter((x) => !x).length },
+      listSize: { p50: p50(sizes), max: Math.max(...sizes), empty: sizes.filter((x) => !x).length },
       memory,
       shards: { results: sharded },
     };
@@ -236,9 +241,9 @@ async function main(argv: string[]) {
             hits.push(res.hits);
           }
           row[phase] = {
-            p50Ms: r3(pct(ms, 0.5)),
-            p95Ms: r3(pct(ms, 0.95)),
-            bytesP50: pct(bytes, 0.5),
+            p50Ms: r3(p50(ms)),
+            p95Ms: r3(p95(ms)),
+            bytesP50: p50(bytes),
             bytesMean: Math.round(bytes.reduce((s, x) => s + x, 0) / nq),
             bytesMax: Math.max(...bytes),
             requestsMean: r3(requests / nq),

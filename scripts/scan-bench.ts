@@ -23,6 +23,8 @@ import { IvfIndex, defaultNlist } from '../src/lib/index/ivf.ts';
 import { HnswIndex, loadHnswlib } from '../src/lib/index/hnsw.ts';
 import { TopK, type SearchHit } from '../src/lib/index/vector-index.ts';
 import { synthClustered } from '../src/node/bench/synth.ts';
+import { p50, p95, recallAtK } from '../src/bench/common.ts';
+import { mean } from '../src/lib/eval/stats.ts';
 import { spawnNodeScanHelper } from '../src/node/scan-threads.ts';
 import { UsageError, intArg, parseStrict, runCli } from '../src/node/cli/args.ts';
 
@@ -38,10 +40,6 @@ const USAGE = `Usage: npx tsx scripts/scan-bench.ts [--n N] [--dim D] [--queries
                cache file); the last --queries rows are the queries, the others the corpus
   --out FILE   JSON report`;
 
-const pct = (xs: number[], p: number) => {
-  const s = xs.slice().sort((a, b) => a - b);
-  return s.length ? s[Math.min(s.length - 1, Math.floor(p * s.length))] : NaN;
-};
 const r3 = (x: number) => Math.round(x * 1000) / 1000;
 const mb = (b: number) => Math.round(b / 1e5) / 10;
 
@@ -115,10 +113,20 @@ async function main(argv: string[]) {
     const t1 = performance.now();
     const h = flat.search(q(i), 10);
     flatMs.push(performance.now() - t1);
-    return new Set(h.map((x) => x.row));
+    return h.map((x) => x.row);
   });
   const recall = (hits: SearchHit[][]) =>
-    r3(hits.reduce((s, h, i) => s + h.filter((x) => truth[i].has(x.row)).length, 0) / (nq * 10));
+    r3(
+      mean(
+        hits.map((h, i) =>
+          recallAtK(
+            truth[i],
+            h.map((x) => x.row),
+            10,
+          ),
+        ),
+      ),
+    );
   const rows: Row[] = [];
   const timed = (kind: string, setting: string, run: (i: number) => SearchHit[]) => {
     const ms: number[] = [];
@@ -128,7 +136,7 @@ async function main(argv: string[]) {
       ms.push(performance.now() - t1);
       return h;
     });
-    const row = { kind, setting, p50Ms: r3(pct(ms, 0.5)), p95Ms: r3(pct(ms, 0.95)), recallAt10: recall(hits) };
+    const row = { kind, setting, p50Ms: r3(p50(ms)), p95Ms: r3(p95(ms)), recallAt10: recall(hits) };
     rows.push(row);
     log(`  ${kind} ${setting}: p50 ${row.p50Ms} ms, p95 ${row.p95Ms} ms, recall@10 ${row.recallAt10}`);
     return row;
@@ -136,8 +144,8 @@ async function main(argv: string[]) {
   rows.push({
     kind: 'flat',
     setting: 'exact float32 scan',
-    p50Ms: r3(pct(flatMs, 0.5)),
-    p95Ms: r3(pct(flatMs, 0.95)),
+    p50Ms: r3(p50(flatMs)),
+    p95Ms: r3(p95(flatMs)),
     recallAt10: 1,
   });
   report.results = rows;
@@ -196,7 +204,7 @@ async function main(argv: string[]) {
     phase.selectNow.push(performance.now() - t1);
     if (p1.hits[0]?.row !== p2.hits[0]?.row) throw new Error('the two selections disagree');
   }
-  const readP50 = pct(phase.read, 0.5);
+  const readP50 = p50(phase.read);
   const gbps = (ms: number) => r3(codeBytes / ms / 1e6);
   const int8Row = timed('int8', 'scan + 64 re-scored', (i) => int8.search(q(i), 10));
   const scan = {
@@ -207,19 +215,16 @@ async function main(argv: string[]) {
       what: 'WASM SIMD sequential read of a buffer the size of the int8 codes (4×16-byte loads per step)',
     },
     kernel: Object.fromEntries(
-      kernels.map(({ variant }) => [
-        variant,
-        { p50Ms: r3(pct(phase[variant], 0.5)), GBps: gbps(pct(phase[variant], 0.5)) },
-      ]),
+      kernels.map(({ variant }) => [variant, { p50Ms: r3(p50(phase[variant])), GBps: gbps(p50(phase[variant])) }]),
     ),
     selection: {
-      firstP50Ms: r3(pct(phase.selectFirst, 0.5)),
-      nowP50Ms: r3(pct(phase.selectNow, 0.5)),
+      firstP50Ms: r3(p50(phase.selectFirst)),
+      nowP50Ms: r3(p50(phase.selectNow)),
       what: 'top-64 of n scores with an exclude callback that keeps every row',
     },
     search: { buildMs: Math.round(int8Build), p50Ms: int8Row.p50Ms, recallAt10: int8Row.recallAt10 },
     ratioToBandwidthLimit: {
-      kernel: r3(pct(phase.simple, 0.5) / readP50),
+      kernel: r3(p50(phase.simple) / readP50),
       search: r3(int8Row.p50Ms / readP50),
       what: 'p50 time / p50 time of the plain read of the same bytes, same run (1 = at the limit)',
     },

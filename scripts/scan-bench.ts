@@ -280,7 +280,18 @@ async function main(argv: string[]) {
     const builds = [];
     for (const { m, efConstruction } of graphs) {
       const before = heap();
-      const h = new HnswIndex(lib, v, dim, { m, efConstruction });
+      const t0 = performance.now();
+      const h = new HnswIndex(lib, v, dim, {
+        m,
+        efConstruction,
+        progressEvery: Math.max(1000, Math.round(n / 50)),
+        onProgress: (done, total) => {
+          const s = (performance.now() - t0) / 1000;
+          log(
+            `hnsw M ${m}/${efConstruction}: ${done}/${total} points in ${s.toFixed(0)} s (${Math.round(done / s)} points/s)`,
+          );
+        },
+      });
       const perS = Math.round(n / (h.buildMs / 1000));
       log(`hnsw M ${m}, efConstruction ${efConstruction} build: ${(h.buildMs / 1000).toFixed(1)} s (${perS} points/s)`);
       const hRows = [];

@@ -38,6 +38,9 @@ export interface HnswOptions {
   seed?: number;
   /** Refuse to build a graph whose estimated size (hnswHeapBytes) exceeds this. Default 2 GiB, the heap cap. */
   heapLimitBytes?: number;
+  /** Called every `progressEvery` points while the graph is built (done, total). */
+  onProgress?: (done: number, total: number) => void;
+  progressEvery?: number;
 }
 
 /** hnswlib-wasm's heap cap: its emscripten build stops growing the memory at 2 GiB. */
@@ -50,6 +53,8 @@ export const HNSW_DEFAULTS = {
   candidates: 64,
   seed: 100,
   heapLimitBytes: HNSW_HEAP_CAP,
+  onProgress: (): void => {},
+  progressEvery: 10_000,
 };
 
 /**
@@ -118,7 +123,11 @@ export class HnswIndex implements VectorIndex {
       const g = new lib.HierarchicalNSW('ip', dim, '');
       try {
         g.initIndex(n, this.o.m, this.o.efConstruction, this.o.seed);
-        for (let r = 0; r < n; r++) g.addPoint(vectors.subarray(r * dim, (r + 1) * dim), r, false);
+        const every = Math.max(1, this.o.progressEvery);
+        for (let r = 0; r < n; r++) {
+          g.addPoint(vectors.subarray(r * dim, (r + 1) * dim), r, false);
+          if ((r + 1) % every === 0 || r + 1 === n) this.o.onProgress(r + 1, n);
+        }
       } catch (e) {
         (g as unknown as { delete(): void }).delete();
         throw e;

@@ -4,8 +4,11 @@
  * and evaluated, so Run is enabled sooner after a load (docs/instant-start.md, round 5).
  */
 import { startEarly } from './browser/early.ts';
-import { DEMO_DB_URL } from './ui/demo-urls.ts';
+import { DEMO_DB_NAME, DEMO_DB_URL } from './ui/demo-urls.ts';
 import './ui/app.css';
+import { mark } from './lib/marks.ts';
 
-startEarly([DEMO_DB_URL]);
+mark('entry');
+
+startEarly([], { url: DEMO_DB_URL, name: DEMO_DB_NAME });
 void import('./app-main.ts');

@@ -7,15 +7,37 @@ import { SqlEngine, type DbSource, type ExecOptions } from '../src/lib/sql/engin
 import { locateSqlError } from '../src/lib/sql/locate-error.ts';
 import { InstantHost, type InstantWireRequest } from '../src/lib/instant/host.ts';
 import { toWire, wireBuffers } from '../src/lib/sql/columnar.ts';
+import { EarlyOpener } from '../src/lib/sql/early-open.ts';
+import { mark } from '../src/lib/marks.ts';
 
-const enginePromise = initSqlJs({ locateFile: () => sqlWasm }).then((SQL) => new SqlEngine(SQL));
+mark('sql-worker');
+
+const enginePromise = initSqlJs({ locateFile: () => sqlWasm }).then((SQL) => {
+  mark('sql-engine');
+  return new SqlEngine(SQL);
+});
 const instant = new InstantHost(() => enginePromise);
+// The demo's source posted by the page's entry before the app loads (src/lib/sql/early-open.ts):
+// handled here, ahead of comlink's listener, which never sees it.
+const early = new EarlyOpener(async (src) => {
+  const engine = await enginePromise;
+  mark('sql-open-start');
+  const info = engine.open(src);
+  mark('sql-open-done');
+  instant.reset();
+  return info;
+});
+self.addEventListener('message', (ev: MessageEvent) => {
+  if (early.onMessage(ev.data)) {
+    mark('sql-early-message');
+    ev.stopImmediatePropagation();
+  }
+});
 
 const api = {
   async open(src: DbSource) {
-    const info = (await enginePromise).open(src);
-    instant.reset();
-    return info;
+    mark('sql-app-open');
+    return early.open(src);
   },
   /** The instant generator next to the database (src/lib/instant/host.ts). */
   async instant(req: InstantWireRequest) {

@@ -6,6 +6,8 @@
  * anyway. In Node and tests nothing here runs: every `take…` returns null until `startEarly()`.
  */
 
+import { earlyOpenMessage } from '../lib/sql/early-open.ts';
+
 /** The SQL worker (the one place its URL is written, so the build bundles it once). */
 export function spawnSqlWorker(): Worker {
   return new Worker(new URL('../../workers/sql.worker.ts', import.meta.url), { type: 'module', name: 'sql' });
@@ -14,16 +16,30 @@ export function spawnSqlWorker(): Worker {
 let sqlWorker: Worker | null = null;
 const fetches = new Map<string, Promise<Response>>();
 
-/** Start the SQL worker and the fetches of `urls` now. Called once, by the page's entry. */
-export function startEarly(urls: readonly string[] = []): void {
+/**
+ * Start the SQL worker and the fetches of `urls` now. Called once, by the page's entry. With
+ * `openSql`, the SQL text fetched from its URL is also posted to the worker to be opened as a
+ * database at once (src/lib/sql/early-open.ts): the app's later open of the same source is then
+ * answered with it. The response handed over by `takeEarlyFetch` keeps its body (a copy is read).
+ */
+export function startEarly(urls: readonly string[] = [], openSql?: { url: string; name: string }): void {
   if (typeof Worker === 'undefined') return;
-  sqlWorker ??= spawnSqlWorker();
-  for (const url of urls) {
+  const worker = (sqlWorker ??= spawnSqlWorker());
+  for (const url of [...urls, ...(openSql ? [openSql.url] : [])]) {
     if (fetches.has(url)) continue;
     const p = fetch(url);
     p.catch(() => {}); // a failure is the taker's to see (it fetches again)
     fetches.set(url, p);
   }
+  if (openSql)
+    fetches
+      .get(openSql.url)!
+      // this callback is registered before any taker's, so the copy is made before a body is read
+      .then((r) => (r.ok ? r.clone().text() : null))
+      .then((sql) => {
+        if (sql !== null) worker.postMessage(earlyOpenMessage({ kind: 'sql', sql, name: openSql.name }));
+      })
+      .catch(() => {}); // the app opens the database itself either way
 }
 
 /** The SQL worker started early, once (a restarted worker after a timeout is a new one). */

@@ -11,7 +11,7 @@ const schemaFiles = import.meta.glob('../../static-data/demo/schemas/*.sql', {
   eager: true,
 }) as Record<string, string>;
 
-export const DEMO_DB_NAME = 'Demo shop';
+export { DEMO_DB_NAME } from './demo-urls.ts';
 export { DEMO_CORPUS_NAME, onlyDdl };
 /** The demo corpus's pack (scripts/demo-pack.ts writes it; vite copies public/ into the build). */
 export const DEMO_PACK_URL = `${import.meta.env.BASE_URL}packs/demo.pack`;

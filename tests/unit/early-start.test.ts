@@ -76,3 +76,41 @@ describe('early start', () => {
     expect(await early.takeEarlyFetch('/missing')).toBeNull();
   });
 });
+
+describe('early open of the demo database', () => {
+  class PostingWorker extends FakeWorker {
+    posted: unknown[] = [];
+    postMessage(m: unknown) {
+      this.posted.push(m);
+    }
+  }
+
+  it('posts the fetched SQL to the worker once, and the response handed over keeps its body', async () => {
+    vi.stubGlobal('Worker', PostingWorker);
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(async () => new Response('CREATE TABLE t (x);')),
+    );
+    const early = await fresh();
+    early.startEarly([], { url: '/demo.sql', name: 'Demo shop' });
+    const r = await early.takeEarlyFetch('/demo.sql');
+    expect(await r!.text()).toBe('CREATE TABLE t (x);');
+    const w = early.takeEarlySqlWorker() as unknown as PostingWorker;
+    await vi.waitFor(() => expect(w.posted).toHaveLength(1));
+    const { EARLY_OPEN } = await import('../../src/lib/sql/early-open.ts');
+    expect(w.posted[0]).toEqual({ [EARLY_OPEN]: { kind: 'sql', sql: 'CREATE TABLE t (x);', name: 'Demo shop' } });
+  });
+
+  it('posts nothing when the fetch fails or is not OK', async () => {
+    vi.stubGlobal('Worker', PostingWorker);
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(async () => new Response('gone', { status: 404 })),
+    );
+    const early = await fresh();
+    early.startEarly([], { url: '/demo.sql', name: 'Demo shop' });
+    expect(await early.takeEarlyFetch('/demo.sql')).toBeNull();
+    await new Promise((r) => setTimeout(r, 10));
+    expect((early.takeEarlySqlWorker() as unknown as PostingWorker).posted).toEqual([]);
+  });
+});

@@ -14,6 +14,7 @@ import { lexicalFallback } from '../../lib/retrieve/strategies.ts';
 import type { ExecutedCandidate, VoteGroup } from '../../lib/vote/vote.ts';
 import { repairPrompt, repairUnavailableReason } from '../../lib/llm/repair.ts';
 import { CancelledError, errorMessage, isCancelled } from '../../lib/errors.ts';
+import { mark } from '../../lib/marks.ts';
 import type { AdapterState } from './adapter.svelte.ts';
 import type { CorpusState } from './corpus.svelte.ts';
 import type { DatabaseState } from './database.svelte.ts';
@@ -460,8 +461,10 @@ export class AnswerState {
     this.#answeredBy = null;
     this.#instantNote = null;
     this.#retrievalNote = null;
+    mark('sql-run');
     try {
       this.#result = await this.deps.sql.exec(text, { timeoutMs: this.deps.settings.value.timeoutMs });
+      mark('sql-result');
     } catch (e) {
       this.#error = { stage: 'execute', message: errorMessage(e) };
     } finally {

@@ -4,6 +4,7 @@ import type { TableInfo } from '../../lib/types.ts';
 import type { ImportResult } from '../../lib/import/session.ts';
 import type { ShareState } from '../../lib/share/codec.ts';
 import { errorMessage } from '../../lib/errors.ts';
+import { mark } from '../../lib/marks.ts';
 import { applyNotes, dbIdentity, emptyNotes, parseNotes, withNote, type NotesDoc } from '../../lib/notes/notes.ts';
 import type { SchemaNote } from '../../lib/types.ts';
 import type { OpenKv, PageEnv, UiServices } from './ports.ts';
@@ -107,7 +108,9 @@ export class DatabaseState {
   }
 
   async restore(): Promise<void> {
+    mark('db-restore');
     const saved = await (await this.deps.kv()).getKv(DB_KEY);
+    mark('db-saved-read');
     if (saved && saved.kind !== 'demo') {
       try {
         await this.open(saved, false);
@@ -132,7 +135,9 @@ export class DatabaseState {
     this.#error = null;
     try {
       const { url: _url, ...plain } = src;
+      mark('db-open');
       this.#info = await this.deps.sql.open(plain as DbSource);
+      mark('db-opened');
       this.#source = plain as DbSource;
       this.#notes = emptyNotes();
       // read in the background (opening does not wait on the store); a later write wins

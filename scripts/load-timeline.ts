@@ -1,0 +1,134 @@
+/**
+ * Where the time to a first SQL result goes after a load: the built app in Chromium, a first visit
+ * (until ready, so the models are cached and the service worker active), then N loads — `page.reload`
+ * as `npm run bench -- --only coldstart` does, or with --nav a navigation from about:blank as
+ * scripts/sql-start-ab.ts does. Each load types the bench's SQL as soon as the box is there and
+ * presses Run, like the bench. Per load it records, in page time from the navigation: the
+ * navigation's own timings, the app's `coderag:*` performance marks (src/lib/marks.ts), when the
+ * harness's input and click reached the page, when the result table appeared, and the long tasks.
+ * Prints the median of each point; JSON to --out.
+ *
+ *   npx vite build && npx tsx scripts/load-timeline.ts [--dist dist] [--loads 5] [--nav] [--out FILE]
+ */
+import { chromium } from '@playwright/test';
+import { writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { LONG_TASK_PROBE } from '../src/node/bench/sections/app.ts';
+import { preview, stopProc } from '../src/node/bench/serve.ts';
+import { MARK_PREFIX } from '../src/lib/marks.ts';
+
+const args = process.argv.slice(2);
+const opt = (k: string, d?: string) => {
+  const i = args.indexOf(`--${k}`);
+  return i >= 0 ? args[i + 1] : d;
+};
+const DIST = opt('dist', 'dist')!;
+const LOADS = Number(opt('loads', '5'));
+const NAV = args.includes('--nav');
+const OUT = opt('out');
+const SQL = 'SELECT count(*) AS n FROM customers';
+
+const PROBE = `
+${LONG_TASK_PROBE}
+  window.__pts = {};
+  const at = (k) => { if (window.__pts[k] == null) window.__pts[k] = performance.now(); };
+  const box = () => document.querySelector('[data-testid=manual-sql]');
+  new MutationObserver(() => {
+    if (box()) at('sql-box');
+    const run = document.querySelector('[data-testid=run-sql]');
+    if (run && !run.disabled) at('run-enabled');
+    if (document.querySelector('[data-testid=result-table]')) at('result-table');
+  }).observe(document, { subtree: true, childList: true, attributes: true });
+  document.addEventListener('input', (e) => { if (e.target?.closest?.('[data-testid=manual-sql]')) at('harness-input'); }, true);
+  document.addEventListener('click', (e) => { if (e.target?.closest?.('[data-testid=run-sql]')) at('harness-click'); }, true);
+`;
+
+const median = (xs: number[]) => {
+  const s = xs.filter((x) => Number.isFinite(x)).sort((x, y) => x - y);
+  if (!s.length) return NaN;
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+async function main() {
+  const server = await preview(DIST);
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: ['--no-sandbox'],
+  });
+  const load0 = os.loadavg()[0];
+  const loads: Record<string, number>[] = [];
+  try {
+    const ctx = await browser.newContext();
+    const page = await ctx.newPage();
+    await page.addInitScript({ content: PROBE });
+    await page.goto(server.url + 'index.html');
+    console.error('first visit: waiting until ready');
+    await page
+      .getByTestId('generator-status')
+      .filter({ hasText: 'on wasm' })
+      .first()
+      .waitFor({ state: 'attached', timeout: 240_000 });
+    await page.evaluate(() => navigator.serviceWorker?.ready);
+    for (let i = 0; i < LOADS; i++) {
+      if (NAV) {
+        await page.goto('about:blank');
+        await page.goto(server.url + 'index.html', { waitUntil: 'commit' });
+      } else await page.reload({ waitUntil: 'commit' });
+      await page.getByTestId('manual-sql').fill(SQL, { timeout: 120_000 });
+      await page.getByTestId('run-sql').click({ timeout: 120_000 });
+      await page.getByTestId('result-table').first().waitFor({ timeout: 120_000 });
+      await page.waitForTimeout(300);
+      const row = (await page.evaluate(`(() => {
+        const out = {};
+        const nav = performance.getEntriesByType('navigation')[0];
+        if (nav) for (const k of ['responseStart', 'domInteractive', 'domContentLoadedEventEnd', 'loadEventEnd'])
+          out['nav:' + k] = nav[k];
+        for (const m of performance.getEntriesByType('mark'))
+          if (m.name.startsWith(${JSON.stringify(MARK_PREFIX)})) out[m.name.slice(${MARK_PREFIX.length})] = m.startTime;
+        for (const r of performance.getEntriesByType('resource')) {
+          const f = r.name.split('/').pop().split('?')[0];
+          if (/^(main|app-main)-.*\\.js$/.test(f)) out['res:' + f.split('-')[0]] = r.responseEnd;
+        }
+        Object.assign(out, window.__pts);
+        const until = out['result-table'] ?? performance.now();
+        const long = window.__long.filter(([s]) => s <= until);
+        out['longest task'] = long.reduce((m, [, d]) => Math.max(m, d), 0);
+        out['long tasks (ms in all)'] = long.reduce((m, [, d]) => m + d, 0);
+        out.longTasks = JSON.stringify(long.map(([s, d]) => [Math.round(s), Math.round(d)]));
+        return out;
+      })()`)) as Record<string, number>;
+      // the SQL worker's own marks, moved onto the page's clock
+      const pageOrigin = (await page.evaluate('performance.timeOrigin')) as number;
+      for (const w of page.workers()) {
+        if (!/sql\.worker/.test(w.url())) continue;
+        const got = (await w
+          .evaluate(`[performance.timeOrigin, performance.getEntriesByType('mark').map((m) => [m.name, m.startTime])]`)
+          .catch(() => null)) as [number, [string, number][]] | null;
+        if (!got) continue;
+        for (const [name, t] of got[1])
+          if (name.startsWith(MARK_PREFIX)) row['worker:' + name.slice(MARK_PREFIX.length)] = got[0] + t - pageOrigin;
+      }
+      loads.push(row);
+      console.error(
+        `load ${i + 1}/${LOADS}: result at ${Math.round(row['result-table'])} ms; long tasks ${row.longTasks}`,
+      );
+    }
+  } finally {
+    await browser.close();
+    stopProc(server.proc);
+  }
+  const keys = [...new Set(loads.flatMap((r) => Object.keys(r)))].filter((k) => k !== 'longTasks');
+  const med = Object.fromEntries(keys.map((k) => [k, Math.round(median(loads.map((r) => r[k])))]));
+  const order = Object.entries(med).sort((x, y) => x[1] - y[1]);
+  for (const [k, v] of order) console.log(`${String(v).padStart(6)} ms  ${k}`);
+  const report = {
+    what: `load timeline, ${NAV ? 'navigation from about:blank' : 'page.reload'}, models cached, medians of ${LOADS}`,
+    dist: DIST,
+    machine: { cpus: os.cpus().length, loadavg: [load0, os.loadavg()[0]] },
+    medians: Object.fromEntries(order),
+    loads,
+  };
+  if (OUT) writeFileSync(OUT, JSON.stringify(report, null, 2) + '\n');
+}
+
+await main();

@@ -24,6 +24,14 @@ export interface SqlEditorOptions {
   selection?: { anchor: number; head: number };
 }
 
+/** An editor's state built ahead of its view (see `prepareSqlEditor`). */
+export interface PreparedSqlEditor {
+  /** The text the state was built with. */
+  readonly doc: string;
+  /** Build the view into `parent` (the second half of the work), optionally with a caret. */
+  mount(parent: HTMLElement, selection?: { anchor: number; head: number }): SqlEditorHandle;
+}
+
 export interface Range {
   from: number;
   to: number;
@@ -148,85 +156,112 @@ function columnSource(tables: () => TableInfo[]) {
 }
 
 export function createSqlEditor(parent: HTMLElement, o: SqlEditorOptions): SqlEditorHandle {
+  return prepareSqlEditor(o).mount(parent, o.selection);
+}
+
+const schemaKey = (tables: TableInfo[]) => JSON.stringify(tables.map((t) => [t.name, t.columns]));
+
+/**
+ * Build the editor in two steps, each a shorter task than both at once (issue 15, item 2): the
+ * state (extensions, the SQL dialect with the schema, the document) now, the view on `mount`.
+ * The setters skip work that changes nothing (the page sets the schema, error and highlight right
+ * after creating an editor), so a fresh editor costs no extra transactions.
+ */
+export function prepareSqlEditor(o: SqlEditorOptions): PreparedSqlEditor {
   let tables = o.tables;
+  let shownSchema = schemaKey(tables);
+  let hasError = false;
+  let hasHighlight = false;
   const lang = new Compartment();
   const langExt = (): Extension => {
     const support = sql({ dialect: SQLite, schema: namespace(tables), upperCaseKeywords: true });
     return [support, support.language.data.of({ autocomplete: columnSource(() => tables) })];
   };
-  const view = new EditorView({
-    parent,
-    state: EditorState.create({
-      doc: o.doc,
-      ...(o.selection
-        ? {
-            selection: {
-              anchor: Math.min(o.selection.anchor, o.doc.length),
-              head: Math.min(o.selection.head, o.doc.length),
+  const state = EditorState.create({
+    doc: o.doc,
+    extensions: [
+      Prec.highest(
+        keymap.of([
+          {
+            key: 'Mod-Enter',
+            run: () => {
+              o.onRun?.();
+              return true;
             },
-          }
-        : {}),
-      extensions: [
-        Prec.highest(
-          keymap.of([
-            {
-              key: 'Mod-Enter',
-              run: () => {
-                o.onRun?.();
-                return true;
-              },
-            },
-          ]),
-        ),
-        basicSetup,
-        lang.of(langExt()),
-        highlightField,
-        errorField,
-        theme,
-        EditorView.lineWrapping,
-        EditorView.contentAttributes.of({ 'data-testid': o.testid, 'aria-label': o.label }),
-        EditorView.updateListener.of((u) => {
-          if (u.docChanged) o.onChange(u.state.doc.toString());
-        }),
-      ],
-    }),
+          },
+        ]),
+      ),
+      basicSetup,
+      lang.of(langExt()),
+      highlightField,
+      errorField,
+      theme,
+      EditorView.lineWrapping,
+      EditorView.contentAttributes.of({ 'data-testid': o.testid, 'aria-label': o.label }),
+      EditorView.updateListener.of((u) => {
+        if (u.docChanged) o.onChange(u.state.doc.toString());
+      }),
+    ],
   });
-  const clamp = (r: Range): Range => {
-    const n = view.state.doc.length;
-    return { from: Math.max(0, Math.min(n, r.from)), to: Math.max(0, Math.min(n, r.to)) };
-  };
-  return {
-    setDoc(text) {
-      if (text === view.state.doc.toString()) return;
-      view.dispatch({ changes: { from: 0, to: view.state.doc.length, insert: text } });
-    },
-    setSchema(next) {
-      tables = next;
-      view.dispatch({ effects: lang.reconfigure(langExt()) });
-    },
-    setError(spot) {
-      const r = spot ? clamp(spot) : null;
-      const diags =
-        spot && r && r.to > r.from
-          ? [{ from: r.from, to: r.to, severity: 'error' as const, message: spot.message, source: 'SQLite' }]
-          : [];
-      view.dispatch(setDiagnostics(view.state, diags));
-      view.dispatch({ effects: setErrorMark.of(r) });
-    },
-    setHighlight(range) {
-      const r = range ? clamp(range) : null;
-      view.dispatch({
-        effects: [
-          setHighlight.of(r),
-          ...(r && r.to > r.from ? [EditorView.scrollIntoView(r.from, { y: 'nearest' })] : []),
-        ],
-      });
-    },
-    focus() {
-      view.focus();
-    },
-    destroy() {
-      view.destroy();
-    },
-  };
+  return { doc: o.doc, mount: (parent, selection) => mountView(parent, state, selection) };
+
+  function mountView(
+    parent: HTMLElement,
+    state: EditorState,
+    selection?: { anchor: number; head: number },
+  ): SqlEditorHandle {
+    const n0 = state.doc.length;
+    const view = new EditorView({
+      parent,
+      state: selection
+        ? state.update({ selection: { anchor: Math.min(selection.anchor, n0), head: Math.min(selection.head, n0) } })
+            .state
+        : state,
+    });
+    const clamp = (r: Range): Range => {
+      const n = view.state.doc.length;
+      return { from: Math.max(0, Math.min(n, r.from)), to: Math.max(0, Math.min(n, r.to)) };
+    };
+    return {
+      setDoc(text) {
+        if (text === view.state.doc.toString()) return;
+        view.dispatch({ changes: { from: 0, to: view.state.doc.length, insert: text } });
+      },
+      setSchema(next) {
+        tables = next;
+        const key = schemaKey(next);
+        if (key === shownSchema) return;
+        shownSchema = key;
+        view.dispatch({ effects: lang.reconfigure(langExt()) });
+      },
+      setError(spot) {
+        if (!spot && !hasError) return;
+        hasError = !!spot;
+        const r = spot ? clamp(spot) : null;
+        const diags =
+          spot && r && r.to > r.from
+            ? [{ from: r.from, to: r.to, severity: 'error' as const, message: spot.message, source: 'SQLite' }]
+            : [];
+        view.dispatch(setDiagnostics(view.state, diags));
+        view.dispatch({ effects: setErrorMark.of(r) });
+      },
+      setHighlight(range) {
+        if (!range && !hasHighlight) return;
+        hasHighlight = !!range;
+        const r = range ? clamp(range) : null;
+        view.dispatch({
+          effects: [
+            setHighlight.of(r),
+            ...(r && r.to > r.from ? [EditorView.scrollIntoView(r.from, { y: 'nearest' })] : []),
+          ],
+        });
+      },
+      focus() {
+        view.focus();
+      },
+      destroy() {
+        view.destroy();
+      },
+    };
+  }
 }

@@ -6,10 +6,13 @@ import * as Comlink from 'comlink';
 import { registerErrorTransfer } from '../src/lib/errors-transfer.ts';
 import { openAndStoreCorpus, type CorpusFileInput } from '../src/lib/corpus/open.ts';
 import { IndexStore } from '../src/lib/index/store.ts';
+import { buildDemoCorpus } from '../src/lib/corpus/demo.ts';
 
 const api = {
   /** Parse and hash; store the corpus too when asked (the page's key-value store, IndexedDB, is reachable here). */
   open: (input: CorpusFileInput) => openAndStoreCorpus(input, () => IndexStore.open()),
+  /** The built-in demo corpus: parsed, given its schemas and hashed here, not on the page at load. */
+  demo: (shopSql: string, schemas: Record<string, string>, jsonl: string) => buildDemoCorpus(shopSql, schemas, jsonl),
 };
 
 export type CorpusApi = typeof api;

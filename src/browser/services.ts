@@ -12,6 +12,8 @@ import type { SqlApi } from '../../workers/sql.worker.ts';
 import type { ImportApi } from '../../workers/import.worker.ts';
 import type { CorpusApi } from '../../workers/corpus.worker.ts';
 import type { CorpusFileOpener } from '../lib/corpus/open.ts';
+import { buildDemoCorpus } from '../lib/corpus/demo.ts';
+import type { Corpus } from '../lib/types.ts';
 import { ImportClient } from '../lib/import/client.ts';
 import type { AnswerGenerator, Services } from '../lib/services.ts';
 import { createInstantGenerator } from '../lib/instant/engine.ts';
@@ -91,14 +93,16 @@ export function newWorkerImporter(): ImportClient {
   });
 }
 
+/** A corpus worker (the one place its URL is written, so the build bundles it once). */
+const corpusWorker = () =>
+  new Worker(new URL('../../workers/corpus.worker.ts', import.meta.url), { type: 'module', name: 'corpus' });
+
 /**
  * Corpus files are parsed and hashed in a worker of their own (started per file, then ended):
  * the data is moved there, the corpus comes back.
  */
 export const openCorpusInWorker: CorpusFileOpener = async (input) => {
-  const { api, worker } = spawn<CorpusApi>(
-    () => new Worker(new URL('../../workers/corpus.worker.ts', import.meta.url), { type: 'module', name: 'corpus' }),
-  );
+  const { api, worker } = spawn<CorpusApi>(corpusWorker);
   try {
     const moved = typeof input.data === 'string' ? [] : [input.data];
     return await api.open(Comlink.transfer(input, moved));
@@ -107,6 +111,30 @@ export const openCorpusInWorker: CorpusFileOpener = async (input) => {
     worker.terminate();
   }
 };
+
+/**
+ * The demo corpus built in a corpus worker (started for it, then ended): its parsing and hashing
+ * took 50-110 ms of the page's main thread at every load (cold code; docs/instant-start.md).
+ * Where the worker cannot run, it is built here as before.
+ */
+export async function buildDemoCorpusInWorker(
+  shopSql: string,
+  schemas: Record<string, string>,
+  jsonl: string,
+): Promise<Corpus> {
+  let spawned: { api: Comlink.Remote<CorpusApi>; worker: Worker } | null = null;
+  try {
+    spawned = spawn<CorpusApi>(corpusWorker);
+    return await spawned.api.demo(shopSql, schemas, jsonl);
+  } catch {
+    return buildDemoCorpus(shopSql, schemas, jsonl);
+  } finally {
+    if (spawned) {
+      spawned.api[Comlink.releaseProxy]();
+      spawned.worker.terminate();
+    }
+  }
+}
 
 export interface BrowserServices extends Services {
   embedder: WorkerEmbedder;

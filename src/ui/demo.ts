@@ -1,8 +1,9 @@
 /** The built-in demo: the team's shop database and question→SQL corpus from static-data/. */
 import corpusUrl from '../../static-data/demo/corpus.jsonl?url';
-import { DEMO_CORPUS_NAME, buildDemoCorpus, onlyDdl } from '../lib/corpus/demo.ts';
+import { DEMO_CORPUS_NAME, onlyDdl } from '../lib/corpus/demo.ts';
 import type { Corpus } from '../lib/types.ts';
 import { takeEarlyFetch } from '../browser/early.ts';
+import { buildDemoCorpusInWorker } from '../browser/services.ts';
 import { DEMO_DB_URL } from './demo-urls.ts';
 
 const schemaFiles = import.meta.glob('../../static-data/demo/schemas/*.sql', {
@@ -36,5 +37,5 @@ export async function demoCorpus(): Promise<Corpus> {
     ] = text;
   }
   if (!r.ok) throw new Error(`could not fetch the demo corpus (${r.status})`);
-  return buildDemoCorpus(shop, schemas, await r.text());
+  return buildDemoCorpusInWorker(shop, schemas, await r.text());
 }

@@ -101,6 +101,15 @@ export default defineConfig({
   worker: { format: 'es' },
   build: {
     target: 'esnext',
+    modulePreload: {
+      // The page's entry imports the app's chunk at once: no link element per dependency for it
+      // (its static imports load with it), only its stylesheet. Inserting a dozen link elements
+      // cost the entry's task 30-50 ms on the 2-core machine (docs/instant-start.md, round 6).
+      resolveDependencies: (filename, deps, ctx) =>
+        ctx.hostType === 'js' && /(^|\/)app-main-[\w-]+\.js$/.test(filename)
+          ? deps.filter((d) => d.endsWith('.css'))
+          : deps,
+    },
     chunkSizeWarningLimit: 8000,
     // bench.html is the in-browser benchmark harness driven by `npm run bench`.
     rollupOptions: { input: { main: 'index.html', bench: 'bench.html' } },

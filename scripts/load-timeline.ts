@@ -30,6 +30,25 @@ const SQL = 'SELECT count(*) AS n FROM customers';
 
 const PROBE = `
 ${LONG_TASK_PROBE}
+  window.__loaf = [];
+  try {
+    new PerformanceObserver((l) => {
+      for (const e of l.getEntries())
+        window.__loaf.push({
+          start: Math.round(e.startTime),
+          ms: Math.round(e.duration),
+          blocking: Math.round(e.blockingDuration),
+          render: Math.round(e.renderStart ? e.startTime + e.duration - e.renderStart : 0),
+          scripts: e.scripts.map((s) => ({
+            ms: Math.round(s.duration),
+            invoker: s.invoker,
+            fn: s.sourceFunctionName,
+            src: (s.sourceURL || '').split('/').pop(),
+            at: s.sourceCharPosition,
+          })),
+        });
+    }).observe({ type: 'long-animation-frame', buffered: true });
+  } catch {}
   window.__pts = {};
   const at = (k) => { if (window.__pts[k] == null) window.__pts[k] = performance.now(); };
   const box = () => document.querySelector('[data-testid=manual-sql]');
@@ -95,6 +114,7 @@ async function main() {
         out['longest task'] = long.reduce((m, [, d]) => Math.max(m, d), 0);
         out['long tasks (ms in all)'] = long.reduce((m, [, d]) => m + d, 0);
         out.longTasks = JSON.stringify(long.map(([s, d]) => [Math.round(s), Math.round(d)]));
+        out.frames = JSON.stringify(window.__loaf.filter((f) => f.start <= until && f.blocking > 0));
         return out;
       })()`)) as Record<string, number>;
       // the SQL worker's own marks, moved onto the page's clock
@@ -117,7 +137,19 @@ async function main() {
     await browser.close();
     stopProc(server.proc);
   }
-  const keys = [...new Set(loads.flatMap((r) => Object.keys(r)))].filter((k) => k !== 'longTasks');
+  for (const [i, r] of loads.entries())
+    for (const f of JSON.parse(String(r.frames ?? '[]')) as {
+      start: number;
+      ms: number;
+      blocking: number;
+      render: number;
+      scripts: { ms: number; invoker: string; fn: string; src: string }[];
+    }[])
+      console.error(
+        `load ${i + 1}: frame at ${f.start} ms, ${f.ms} ms (blocking ${f.blocking}, render ${f.render}): ` +
+          f.scripts.map((s) => `${s.ms} ms ${s.invoker} ${s.fn || ''} ${s.src}`).join(' | '),
+      );
+  const keys = [...new Set(loads.flatMap((r) => Object.keys(r)))].filter((k) => k !== 'longTasks' && k !== 'frames');
   const med = Object.fromEntries(keys.map((k) => [k, Math.round(median(loads.map((r) => r[k])))]));
   const order = Object.entries(med).sort((x, y) => x[1] - y[1]);
   for (const [k, v] of order) console.log(`${String(v).padStart(6)} ms  ${k}`);

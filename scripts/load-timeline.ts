@@ -8,7 +8,9 @@
  * harness's input and click reached the page, when the result table appeared, and the long tasks.
  * Prints the median of each point; JSON to --out.
  *
- *   npx vite build && npx tsx scripts/load-timeline.ts [--dist dist] [--loads 5] [--nav] [--out FILE]
+ *   npx vite build && npx tsx scripts/load-timeline.ts [--dist dist] [--loads 5] [--nav] [--settle] [--out FILE]
+ *
+ * --settle waits until the app is ready (index and SQL model) before the next load, as the bench does.
  */
 import { chromium } from '@playwright/test';
 import { writeFileSync } from 'node:fs';
@@ -25,6 +27,8 @@ const opt = (k: string, d?: string) => {
 const DIST = opt('dist', 'dist')!;
 const LOADS = Number(opt('loads', '5'));
 const NAV = args.includes('--nav');
+/** Wait until the app is ready (index and SQL model) before each next load, as the bench does. */
+const SETTLE = args.includes('--settle');
 const OUT = opt('out');
 const SQL = 'SELECT count(*) AS n FROM customers';
 
@@ -106,7 +110,12 @@ async function main() {
           if (m.name.startsWith(${JSON.stringify(MARK_PREFIX)})) out[m.name.slice(${MARK_PREFIX.length})] = m.startTime;
         for (const r of performance.getEntriesByType('resource')) {
           const f = r.name.split('/').pop().split('?')[0];
-          if (/^(main|app-main)-.*\\.js$/.test(f)) out['res:' + f.split('-')[0]] = r.responseEnd;
+          if (!/^(main|app-main)-.*\\.js$/.test(f)) continue;
+          const k = 'res:' + f.split('-')[0];
+          out[k] = r.responseEnd;
+          out[k + ':start'] = r.startTime;
+          if (r.workerStart) out[k + ':workerStart'] = r.workerStart;
+          out[k + ':responseStart'] = r.responseStart;
         }
         Object.assign(out, window.__pts);
         const until = out['result-table'] ?? performance.now();
@@ -129,6 +138,16 @@ async function main() {
           if (name.startsWith(MARK_PREFIX)) row['worker:' + name.slice(MARK_PREFIX.length)] = got[0] + t - pageOrigin;
       }
       loads.push(row);
+      if (SETTLE)
+        await page.waitForFunction(
+          () => {
+            const i = document.querySelector('[data-testid=index-status]');
+            const g = document.querySelector('[data-testid=generator-status]');
+            return !!i && !!g && i.textContent!.includes('vectors') && g.textContent!.includes('on wasm');
+          },
+          null,
+          { timeout: 240_000, polling: 200 },
+        );
       console.error(
         `load ${i + 1}/${LOADS}: result at ${Math.round(row['result-table'])} ms; long tasks ${row.longTasks}`,
       );

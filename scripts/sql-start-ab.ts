@@ -23,6 +23,17 @@ const opt = (k: string, d?: string) => {
 const dists = { a: opt('a')!, b: opt('b')! };
 if (!dists.a || !dists.b) throw new Error('usage: --a DIST_A --b DIST_B [--reloads N] [--out FILE]');
 const reloads = Number(opt('reloads', '8'));
+/**
+ * --settle: as `npm run bench` does, each load is a reload of the page left ready (index and SQL
+ * model loaded) by the one before, whose teardown is then part of the load; without it, each load
+ * is a navigation from about:blank.
+ */
+const SETTLE = args.includes('--settle');
+const READY = () => {
+  const i = document.querySelector('[data-testid=index-status]');
+  const g = document.querySelector('[data-testid=generator-status]');
+  return !!i && !!g && i.textContent!.includes('vectors') && g.textContent!.includes('on wasm');
+};
 
 const PROBE = `
   window.__sqlAt = null;
@@ -61,7 +72,7 @@ async function main() {
         .first()
         .waitFor({ state: 'attached', timeout: 240_000 });
       await page.evaluate(() => navigator.serviceWorker?.ready);
-      await page.goto('about:blank');
+      if (!SETTLE) await page.goto('about:blank');
       pages[k] = page;
     }
     const out: Record<'a' | 'b', { sql: number[]; dcl: number[]; long: number[] }> = {
@@ -72,7 +83,8 @@ async function main() {
       for (const k of (i % 2 ? ['b', 'a'] : ['a', 'b']) as ('a' | 'b')[]) {
         const page = pages[k];
         console.error(`${k}: reload ${i + 1}/${reloads}`);
-        await page.goto(servers[k].url + 'index.html', { waitUntil: 'commit' });
+        if (SETTLE) await page.reload({ waitUntil: 'commit' });
+        else await page.goto(servers[k].url + 'index.html', { waitUntil: 'commit' });
         await page.getByTestId('manual-sql').fill(SQL, { timeout: 120_000 });
         await page.getByTestId('run-sql').click({ timeout: 120_000 });
         await page.waitForFunction(() => (window as unknown as { __sqlAt: number | null }).__sqlAt != null, null, {
@@ -91,9 +103,15 @@ async function main() {
         out[k].sql.push(Math.round(r.sql));
         out[k].dcl.push(Math.round(r.dcl));
         out[k].long.push(Math.round(r.long));
-        // leave the page, so its model loading does not compete with the other build's next load
-        await page.goto('about:blank');
-        await page.waitForTimeout(500);
+        if (SETTLE) {
+          // ready again before the next load (of either build), as the bench's reloads are
+          await page.waitForFunction(READY, null, { timeout: 240_000, polling: 200 });
+          await page.waitForTimeout(500);
+        } else {
+          // leave the page, so its model loading does not compete with the other build's next load
+          await page.goto('about:blank');
+          await page.waitForTimeout(500);
+        }
       }
     }
     const summary = Object.fromEntries(
@@ -109,7 +127,11 @@ async function main() {
       ]),
     );
     const result = {
-      what: 'load → SQL result on screen after a reload (models cached), two builds alternated in one browser',
+      what: `load → SQL result on screen after a reload (models cached), two builds alternated in one browser; ${
+        SETTLE
+          ? 'each load a reload of the page left ready by the one before'
+          : 'each load a navigation from about:blank'
+      }`,
       reloads,
       chromium: browser.version(),
       loadavgStart: load0,

@@ -24,6 +24,21 @@ describe('HnswIndex', () => {
     expect(found / 300).toBeGreaterThanOrEqual(0.95);
   });
 
+  it('reports its build progress every N points and at the end', async () => {
+    const lib = await loadHnswlib();
+    const dim = 8;
+    const { v } = synthClustered(250, dim, 5, 1, 3);
+    const seen: [number, number][] = [];
+    const h = new HnswIndex(lib, v, dim, { progressEvery: 100, onProgress: (done, total) => seen.push([done, total]) });
+    expect(seen).toEqual([
+      [100, 250],
+      [200, 250],
+      [250, 250],
+    ]);
+    expect(h.size).toBe(250);
+    h.dispose();
+  });
+
   it('estimates its heap from the layout: vectors, links and bookkeeping', () => {
     // the vector copy dominates; links grow with M
     expect(hnswHeapBytes(1000, 512, 16)).toBeGreaterThan(1000 * 512 * 4);

@@ -167,7 +167,7 @@ export function benchSettings(quick: boolean, webgpuFp32: boolean) {
         query: { questions: 30, sizes: [6726, 100_000], kinds: ['flat', 'int8'] as const, repeats: 3, k: 3 },
         generate: { prompts: 5, maxNewTokens: 48, repeats: 3, threads: [1, 2], dtype: 'q8' as const },
         train: { pairs: 1500, epochs: 10, dim: 512, batchSize: 64 },
-        coldstart: { reloads: 3 },
+        coldstart: { reloads: 5 },
         render: { repeats: 3 },
         codeindex: { batchSizes: [8, 32, 64], sample: 128, timeoutMs: 1_800_000 },
       };

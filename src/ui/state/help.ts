@@ -54,7 +54,8 @@ function examplesFor(examples: readonly Example[], dbName: string, tables: reado
   // the database whose schema (as the examples carry it) is made of this database's tables
   const fits = new Map<string, boolean>();
   for (const e of examples) {
-    if (!e.dbId || !e.schema || fits.get(e.dbId) === false) continue;
+    // one DDL parse per database (not per example: this runs on the page when a database opens)
+    if (!e.dbId || !e.schema || fits.has(e.dbId)) continue;
     const ts = ddlTables(e.schema);
     fits.set(e.dbId, ts.length > 0 && ts.every((t) => names.has(t)));
   }

@@ -15,7 +15,7 @@
 import { chromium } from '@playwright/test';
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
-import { LONG_TASK_PROBE } from '../src/node/bench/sections/app.ts';
+import { LONG_TASK_PROBE, waitUntilReady } from '../src/node/bench/sections/app.ts';
 import { preview, stopProc } from '../src/node/bench/serve.ts';
 import { MARK_PREFIX } from '../src/lib/marks.ts';
 
@@ -86,11 +86,7 @@ async function main() {
     await page.addInitScript({ content: PROBE });
     await page.goto(server.url + 'index.html');
     console.error('first visit: waiting until ready');
-    await page
-      .getByTestId('generator-status')
-      .filter({ hasText: 'on wasm' })
-      .first()
-      .waitFor({ state: 'attached', timeout: 240_000 });
+    await waitUntilReady(page);
     await page.evaluate(() => navigator.serviceWorker?.ready);
     for (let i = 0; i < LOADS; i++) {
       if (NAV) {
@@ -138,16 +134,7 @@ async function main() {
           if (name.startsWith(MARK_PREFIX)) row['worker:' + name.slice(MARK_PREFIX.length)] = got[0] + t - pageOrigin;
       }
       loads.push(row);
-      if (SETTLE)
-        await page.waitForFunction(
-          () => {
-            const i = document.querySelector('[data-testid=index-status]');
-            const g = document.querySelector('[data-testid=generator-status]');
-            return !!i && !!g && i.textContent!.includes('vectors') && g.textContent!.includes('on wasm');
-          },
-          null,
-          { timeout: 240_000, polling: 200 },
-        );
+      if (SETTLE) await waitUntilReady(page);
       console.error(
         `load ${i + 1}/${LOADS}: result at ${Math.round(row['result-table'])} ms; long tasks ${row.longTasks}`,
       );

@@ -10,7 +10,7 @@
  *   npx tsx scripts/sql-start-ab.ts --a DIST_A --b DIST_B [--reloads 8] [--out FILE]
  */
 import { chromium } from '@playwright/test';
-import { LONG_TASK_PROBE } from '../src/node/bench/sections/app.ts';
+import { LONG_TASK_PROBE, waitUntilReady } from '../src/node/bench/sections/app.ts';
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { preview, stopProc } from '../src/node/bench/serve.ts';
@@ -29,11 +29,6 @@ const reloads = Number(opt('reloads', '8'));
  * is a navigation from about:blank.
  */
 const SETTLE = args.includes('--settle');
-const READY = () => {
-  const i = document.querySelector('[data-testid=index-status]');
-  const g = document.querySelector('[data-testid=generator-status]');
-  return !!i && !!g && i.textContent!.includes('vectors') && g.textContent!.includes('on wasm');
-};
 
 const PROBE = `
   window.__sqlAt = null;
@@ -66,11 +61,7 @@ async function main() {
       await page.goto(servers[k].url + 'index.html');
       // ready: the index and the generator loaded (models now cached), the service worker active
       console.error(`${k}: first visit`);
-      await page
-        .getByTestId('generator-status')
-        .filter({ hasText: 'on wasm' })
-        .first()
-        .waitFor({ state: 'attached', timeout: 240_000 });
+      await waitUntilReady(page);
       await page.evaluate(() => navigator.serviceWorker?.ready);
       if (!SETTLE) await page.goto('about:blank');
       pages[k] = page;
@@ -105,7 +96,7 @@ async function main() {
         out[k].long.push(Math.round(r.long));
         if (SETTLE) {
           // ready again before the next load (of either build), as the bench's reloads are
-          await page.waitForFunction(READY, null, { timeout: 240_000, polling: 200 });
+          await waitUntilReady(page);
           await page.waitForTimeout(500);
         } else {
           // leave the page, so its model loading does not compete with the other build's next load

@@ -1,5 +1,5 @@
 /** `npm run bench` sections `coldstart` and `render`: the real app's load-to-ready time and a 100k-row result. */
-import type { Browser } from '@playwright/test';
+import type { Browser, Page } from '@playwright/test';
 import type { BenchRun } from '../run.ts';
 
 /** Page script: every long task (start, duration) into `window.__long`, from the navigation on. */
@@ -42,6 +42,22 @@ ${LONG_TASK_PROBE}
   new MutationObserver(check).observe(document, { subtree: true, childList: true, characterData: true, attributes: true });
   document.addEventListener('input', check, true);
 `;
+
+/**
+ * Wait until the page shows a ready index and SQL model (the e2e tests' definition of ready, as
+ * READY_PROBE's): for the scripts that load the app as this section does.
+ */
+export async function waitUntilReady(page: Page, timeoutMs = 240_000): Promise<void> {
+  await page.waitForFunction(
+    () => {
+      const i = document.querySelector('[data-testid=index-status]');
+      const g = document.querySelector('[data-testid=generator-status]');
+      return !!i && !!g && i.textContent!.includes('vectors') && g.textContent!.includes('on wasm');
+    },
+    null,
+    { timeout: timeoutMs, polling: 200 },
+  );
+}
 
 /** The main-thread long-task budget the issue sets (ms). */
 export const LONG_TASK_BUDGET_MS = 50;

@@ -102,6 +102,7 @@ export class AppState {
       env,
       demo: { name: demo.dbName, sql: demo.dbSql },
       onOpen: () => void this.mine.load(),
+      hints: deps.settingsStorage,
     });
     this.mine = new MyExamplesState({ database: this.database, embedder, embed: sv.embedder, index: sv.index, kv });
     this.imports = new ImportState({ importer: sv.importer, database: this.database, sql: sv.sql, jobs });

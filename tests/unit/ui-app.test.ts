@@ -1,5 +1,6 @@
 import { describe, expect, test, vi } from 'vitest';
 import { makeTestApp, makeCorpus, DEMO_CORPUS } from './ui-fakes.ts';
+import { START_DB_HINT_KEY } from '../../src/ui/demo-urls.ts';
 import { defaultIndexKind } from '../../src/lib/index/choose.ts';
 import { decodeShare } from '../../src/lib/share/codec.ts';
 import type { RetrieverName } from '../../src/lib/retrieve/strategies.ts';
@@ -357,6 +358,8 @@ describe('database and corpus', () => {
   test('a database opened from a URL is reopened after a reload; a failed URL keeps the current one', async () => {
     const first = await makeTestApp({ dbName: 'coderag-ui-db' });
     await first.app.boot('', false);
+    // the hint the page's entry reads before the app loads (src/main.ts: open the demo early or not)
+    expect(first.storage.get(START_DB_HINT_KEY)).toBe('demo');
     first.served.set('http://data.test/missing.sqlite', '');
     first.served.delete('http://data.test/missing.sqlite');
     await first.app.database.openUrl('http://data.test/missing.sqlite');
@@ -366,6 +369,7 @@ describe('database and corpus', () => {
     expect(first.app.database.info?.name).toBe('Schema context');
     expect(first.app.database.origin).toBeNull();
     expect(first.app.database.tables.map((t) => t.name)).toEqual(['t']);
+    expect(first.storage.get(START_DB_HINT_KEY)).toBe('other');
     const second = await makeTestApp({ dbName: 'coderag-ui-db', storage: first.storage });
     await second.app.boot('', false);
     expect(second.app.database.info?.name).toBe('Schema context');

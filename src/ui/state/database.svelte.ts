@@ -5,6 +5,8 @@ import type { ImportResult } from '../../lib/import/session.ts';
 import type { ShareState } from '../../lib/share/codec.ts';
 import { errorMessage } from '../../lib/errors.ts';
 import { mark } from '../../lib/marks.ts';
+import { START_DB_HINT_KEY } from '../demo-urls.ts';
+import type { SettingsStorage } from '../settings.ts';
 import { applyNotes, dbIdentity, emptyNotes, parseNotes, withNote, type NotesDoc } from '../../lib/notes/notes.ts';
 import type { SchemaNote } from '../../lib/types.ts';
 import type { OpenKv, PageEnv, UiServices } from './ports.ts';
@@ -38,6 +40,8 @@ export class DatabaseState {
       demo: { name: string; sql: () => Promise<string> };
       /** Called after each database opened (the learning loop loads its examples). */
       onOpen?: () => void;
+      /** Where the page's entry reads which database comes back (START_DB_HINT_KEY). */
+      hints?: SettingsStorage | null;
     },
   ) {}
 
@@ -100,6 +104,11 @@ export class DatabaseState {
   }
 
   private async save(src: SavedDb): Promise<void> {
+    try {
+      this.deps.hints?.setItem(START_DB_HINT_KEY, src.kind === 'demo' ? 'demo' : 'other');
+    } catch {
+      /* no localStorage: the entry opens the demo early, which the app then replaces */
+    }
     try {
       await (await this.deps.kv()).setKv(DB_KEY, src);
     } catch {

@@ -22,8 +22,7 @@ import {
   type ShardCache,
 } from '../src/lib/index/ivf-shards.ts';
 import { synthClustered } from '../src/node/bench/synth.ts';
-import { p50, p95, recallAtK } from '../src/bench/common.ts';
-import { mean } from '../src/lib/eval/stats.ts';
+import { meanRecallAtK, p50, p95 } from '../src/bench/common.ts';
 import { UsageError, intArg, numArg, parseStrict, runCli } from '../src/node/cli/args.ts';
 import { startRangeServer } from '../tests/range-server.ts';
 
@@ -103,14 +102,10 @@ async function main(argv: string[]) {
   }
   log(`exact scan: p50 ${p50(exactMs).toFixed(1)} ms`);
   const recallOf = (hits: { row: number }[][]) =>
-    mean(
-      hits.map((h, i) =>
-        recallAtK(
-          truthRows[i],
-          h.map((x) => x.row),
-          10,
-        ),
-      ),
+    meanRecallAtK(
+      truthRows,
+      hits.map((h) => h.map((x) => x.row)),
+      10,
     );
 
   let int8Scan: Record<string, unknown> | null = null;

@@ -23,8 +23,7 @@ import { IvfIndex, defaultNlist } from '../src/lib/index/ivf.ts';
 import { HnswIndex, loadHnswlib } from '../src/lib/index/hnsw.ts';
 import { TopK, type SearchHit } from '../src/lib/index/vector-index.ts';
 import { synthClustered } from '../src/node/bench/synth.ts';
-import { p50, p95, recallAtK } from '../src/bench/common.ts';
-import { mean } from '../src/lib/eval/stats.ts';
+import { meanRecallAtK, p50, p95 } from '../src/bench/common.ts';
 import { spawnNodeScanHelper } from '../src/node/scan-threads.ts';
 import { UsageError, intArg, parseStrict, runCli } from '../src/node/cli/args.ts';
 
@@ -117,14 +116,10 @@ async function main(argv: string[]) {
   });
   const recall = (hits: SearchHit[][]) =>
     r3(
-      mean(
-        hits.map((h, i) =>
-          recallAtK(
-            truth[i],
-            h.map((x) => x.row),
-            10,
-          ),
-        ),
+      meanRecallAtK(
+        truth,
+        hits.map((h) => h.map((x) => x.row)),
+        10,
       ),
     );
   const rows: Row[] = [];

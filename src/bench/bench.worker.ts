@@ -23,7 +23,7 @@ import {
   p50,
   p95,
   randomUnitVectors,
-  recallAtK,
+  meanRecallAtK,
   trainPairs,
   type EmbedRequest,
   type EmbedResult,
@@ -225,7 +225,7 @@ const api = {
     }
     if (req.kind === 'flat' && !ds.truth) ds.truth = got;
     const truth = exactTruth(ds, req.k);
-    res.recall = got.reduce((s, g, i) => s + recallAtK(truth[i], g, req.k), 0) / Math.max(1, got.length);
+    res.recall = meanRecallAtK(truth, got, req.k);
     // IndexedDB: save (one atomic transaction), then load (read + restore) as the index worker does.
     if (req.idbRepeats > 0) {
       const store = await IndexStore.open('coderag-bench');

@@ -51,6 +51,14 @@ export function recallAtK(want: number[], got: number[], k: number): number {
   return hit / w.size;
 }
 
+/**
+ * Mean recall@k over queries: `got[i]` (rows found for query i) against `want[i]` (its exact top
+ * k). 0 for no queries.
+ */
+export function meanRecallAtK(want: number[][], got: number[][], k: number): number {
+  return got.reduce((s, g, i) => s + recallAtK(want[i], g, k), 0) / Math.max(1, got.length);
+}
+
 /** Run `fn` but give up after `ms` (the work itself may keep running; the caller cleans up). */
 export function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;

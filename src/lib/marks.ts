@@ -5,12 +5,15 @@
  */
 export const MARK_PREFIX = 'coderag:';
 
+/** Names marked in this realm: only the first of each counts (the timeline is about first times). */
+const marked = new Set<string>();
+
 export function mark(name: string): void {
   const p = globalThis.performance as Performance | undefined;
-  if (typeof p?.mark !== 'function') return;
+  if (typeof p?.mark !== 'function' || marked.has(name)) return;
+  marked.add(name);
   try {
-    // only the first of each name counts: the timeline is about the first time a step happens
-    if (p.getEntriesByName(MARK_PREFIX + name, 'mark').length === 0) p.mark(MARK_PREFIX + name);
+    p.mark(MARK_PREFIX + name);
   } catch {
     /* a mark is never worth an error */
   }

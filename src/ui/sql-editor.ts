@@ -20,15 +20,13 @@ export interface SqlEditorOptions {
   onChange(text: string): void;
   /** Ctrl/Cmd-Enter. */
   onRun?(): void;
-  /** Where the caret starts (the plain text box's, when the user was typing in it as the editor loaded). */
-  selection?: { anchor: number; head: number };
 }
 
 /** An editor's state built ahead of its view (see `prepareSqlEditor`). */
 export interface PreparedSqlEditor {
   /** The text the state was built with. */
   readonly doc: string;
-  /** Build the view into `parent` (the second half of the work), optionally with a caret. */
+  /** Build the view into `parent` (the second half of the work), with the plain box's caret when the user was typing in it. */
   mount(parent: HTMLElement, selection?: { anchor: number; head: number }): SqlEditorHandle;
 }
 
@@ -153,10 +151,6 @@ function columnSource(tables: () => TableInfo[]) {
     }));
     return { from: word.from, options, validFor: /^[\w$]*$/ };
   };
-}
-
-export function createSqlEditor(parent: HTMLElement, o: SqlEditorOptions): SqlEditorHandle {
-  return prepareSqlEditor(o).mount(parent, o.selection);
 }
 
 const schemaKey = (tables: TableInfo[]) => JSON.stringify(tables.map((t) => [t.name, t.columns]));

@@ -24,7 +24,7 @@ export function earlyOpenMessage(src: EarlySource): Record<string, EarlySource> 
 export class EarlyOpener {
   private early: { src: EarlySource; info: Promise<DbInfo> } | null = null;
   private appOpened = false;
-  /** Early opens that were used by the app's open (for tests and the timeline). */
+  /** Early opens that were used by the app's open (for tests). */
   reused = 0;
 
   constructor(private readonly openNow: (src: DbSource) => Promise<DbInfo>) {}

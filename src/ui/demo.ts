@@ -17,11 +17,18 @@ export { DEMO_CORPUS_NAME, onlyDdl };
 /** The demo corpus's pack (scripts/demo-pack.ts writes it; vite copies public/ into the build). */
 export const DEMO_PACK_URL = `${import.meta.env.BASE_URL}packs/demo.pack`;
 
-export async function demoDatabaseSql(): Promise<string> {
-  // the page's entry may have started this fetch already (src/browser/early.ts)
-  const r = (await takeEarlyFetch(DEMO_DB_URL)) ?? (await fetch(DEMO_DB_URL));
-  if (!r.ok) throw new Error(`could not fetch the demo database (${r.status})`);
-  return r.text();
+let demoSqlText: Promise<string> | null = null;
+
+/** The demo database's SQL, fetched once per page (the database and the demo corpus both read it). */
+export function demoDatabaseSql(): Promise<string> {
+  demoSqlText ??= (async () => {
+    // the page's entry may have started this fetch already (src/browser/early.ts)
+    const r = (await takeEarlyFetch(DEMO_DB_URL)) ?? (await fetch(DEMO_DB_URL));
+    if (!r.ok) throw new Error(`could not fetch the demo database (${r.status})`);
+    return r.text();
+  })();
+  demoSqlText.catch(() => (demoSqlText = null)); // a failed fetch is tried again next time
+  return demoSqlText;
 }
 
 export async function demoCorpus(): Promise<Corpus> {

@@ -18,18 +18,27 @@ import os from 'node:os';
 import { LONG_TASK_PROBE, waitUntilReady } from '../src/node/bench/sections/app.ts';
 import { preview, stopProc } from '../src/node/bench/serve.ts';
 import { MARK_PREFIX } from '../src/lib/marks.ts';
+import { intArg, parseStrict, runCli } from '../src/node/cli/args.ts';
+import { median } from '../src/lib/eval/stats.ts';
 
-const args = process.argv.slice(2);
-const opt = (k: string, d?: string) => {
-  const i = args.indexOf(`--${k}`);
-  return i >= 0 ? args[i + 1] : d;
-};
-const DIST = opt('dist', 'dist')!;
-const LOADS = Number(opt('loads', '5'));
-const NAV = args.includes('--nav');
-/** Wait until the app is ready (index and SQL model) before each next load, as the bench does. */
-const SETTLE = args.includes('--settle');
-const OUT = opt('out');
+const USAGE = 'Usage: npx tsx scripts/load-timeline.ts [--dist dist] [--loads 5] [--nav] [--settle] [--out FILE]';
+function readArgs() {
+  const o = parseStrict(process.argv.slice(2), {
+    dist: { type: 'string', default: 'dist' },
+    loads: { type: 'string' },
+    nav: { type: 'boolean' },
+    // wait until the app is ready (index and SQL model) before each next load, as the bench does
+    settle: { type: 'boolean' },
+    out: { type: 'string' },
+  });
+  return {
+    DIST: o.dist,
+    LOADS: intArg('loads', o.loads, 1) ?? 5,
+    NAV: o.nav === true,
+    SETTLE: o.settle === true,
+    OUT: o.out,
+  };
+}
 const SQL = 'SELECT count(*) AS n FROM customers';
 
 const PROBE = `
@@ -66,13 +75,8 @@ ${LONG_TASK_PROBE}
   document.addEventListener('click', (e) => { if (e.target?.closest?.('[data-testid=run-sql]')) at('harness-click'); }, true);
 `;
 
-const median = (xs: number[]) => {
-  const s = xs.filter((x) => Number.isFinite(x)).sort((x, y) => x - y);
-  if (!s.length) return NaN;
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
-
 async function main() {
+  const { DIST, LOADS, NAV, SETTLE, OUT } = readArgs();
   const server = await preview(DIST);
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
@@ -156,7 +160,9 @@ async function main() {
           f.scripts.map((s) => `${s.ms} ms ${s.invoker} ${s.fn || ''} ${s.src}`).join(' | '),
       );
   const keys = [...new Set(loads.flatMap((r) => Object.keys(r)))].filter((k) => k !== 'longTasks' && k !== 'frames');
-  const med = Object.fromEntries(keys.map((k) => [k, Math.round(median(loads.map((r) => r[k])))]));
+  const med = Object.fromEntries(
+    keys.map((k) => [k, Math.round(median(loads.map((r) => r[k]).filter((x) => Number.isFinite(x))))]),
+  );
   const order = Object.entries(med).sort((x, y) => x[1] - y[1]);
   for (const [k, v] of order) console.log(`${String(v).padStart(6)} ms  ${k}`);
   const report = {
@@ -169,4 +175,4 @@ async function main() {
   if (OUT) writeFileSync(OUT, JSON.stringify(report, null, 2) + '\n');
 }
 
-await main();
+process.exitCode = await runCli('load-timeline', USAGE, main);

@@ -7,28 +7,38 @@
  * the navigation) DOMContentLoaded, when the result table is on screen, and the longest main-thread
  * task until then. The same definitions as `npm run bench -- --only coldstart`.
  *
- *   npx tsx scripts/sql-start-ab.ts --a DIST_A --b DIST_B [--reloads 8] [--out FILE]
+ *   npx tsx scripts/sql-start-ab.ts --a DIST_A --b DIST_B [--reloads 8] [--settle] [--out FILE]
  */
 import { chromium } from '@playwright/test';
 import { LONG_TASK_PROBE, waitUntilReady } from '../src/node/bench/sections/app.ts';
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { preview, stopProc } from '../src/node/bench/serve.ts';
+import { UsageError, intArg, parseStrict, runCli } from '../src/node/cli/args.ts';
+import { median } from '../src/lib/eval/stats.ts';
 
-const args = process.argv.slice(2);
-const opt = (k: string, d?: string) => {
-  const i = args.indexOf(`--${k}`);
-  return i >= 0 ? args[i + 1] : d;
-};
-const dists = { a: opt('a')!, b: opt('b')! };
-if (!dists.a || !dists.b) throw new Error('usage: --a DIST_A --b DIST_B [--reloads N] [--out FILE]');
-const reloads = Number(opt('reloads', '8'));
+const USAGE = 'Usage: npx tsx scripts/sql-start-ab.ts --a DIST_A --b DIST_B [--reloads 8] [--settle] [--out FILE]';
 /**
- * --settle: as `npm run bench` does, each load is a reload of the page left ready (index and SQL
- * model loaded) by the one before, whose teardown is then part of the load; without it, each load
- * is a navigation from about:blank.
+ * The command line. --settle: as `npm run bench` does, each load is a reload of the page left ready
+ * (index and SQL model loaded) by the one before, whose teardown is then part of the load; without
+ * it, each load is a navigation from about:blank.
  */
-const SETTLE = args.includes('--settle');
+function readArgs() {
+  const o = parseStrict(process.argv.slice(2), {
+    a: { type: 'string' },
+    b: { type: 'string' },
+    reloads: { type: 'string' },
+    settle: { type: 'boolean' },
+    out: { type: 'string' },
+  });
+  if (!o.a || !o.b) throw new UsageError('--a and --b name the two builds');
+  return {
+    dists: { a: o.a, b: o.b },
+    reloads: intArg('reloads', o.reloads, 1) ?? 8,
+    SETTLE: o.settle === true,
+    out: o.out,
+  };
+}
 
 const PROBE = `
   window.__sqlAt = null;
@@ -40,12 +50,8 @@ ${LONG_TASK_PROBE}
 `;
 const SQL = 'SELECT count(*) AS n FROM customers';
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((x, y) => x - y);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
-
 async function main() {
+  const { dists, reloads, SETTLE, out: outFile } = readArgs();
   const servers = { a: await preview(dists.a), b: await preview(dists.b) };
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
@@ -131,7 +137,7 @@ async function main() {
       ...summary,
     };
     console.log(JSON.stringify(result, null, 2));
-    const file = opt('out');
+    const file = outFile;
     if (file) writeFileSync(file, JSON.stringify(result, null, 2) + '\n');
   } finally {
     await browser.close();
@@ -139,4 +145,4 @@ async function main() {
     stopProc(servers.b.proc);
   }
 }
-await main();
+process.exitCode = await runCli('sql-start-ab', USAGE, main);

@@ -6,7 +6,7 @@
  */
 import { afterEach, describe, expect, test } from 'vitest';
 import * as Comlink from 'comlink';
-import { WorkerLexicalSource } from '../../src/browser/clients.ts';
+import { LEXICAL_PART_ROWS, WorkerLexicalSource } from '../../src/browser/clients.ts';
 import {
   LocalLexicalSearch,
   LocalLexicalSource,
@@ -65,17 +65,27 @@ afterEach(() => {
   for (const p of ports.splice(0)) p.close();
 });
 
-/** The worker's API served over a MessageChannel; counts the loads. */
-function workerShaped(): { source: WorkerLexicalSource; loads: string[] } {
+/** The worker's API served over a MessageChannel; counts the loads (a corpus sent in parts: its `begin`) and the parts. */
+function workerShaped(): { source: WorkerLexicalSource; loads: string[]; parts: number[] } {
   registerErrorTransfer();
   const api = lexicalWorkerApi();
   const loads: string[] = [];
+  const parts: number[] = [];
   const served = {
     load: async (c: Corpus) => {
       loads.push(c.hash);
       if (c.name === 'broken') throw new Error('cannot build');
       return api.load(c);
     },
+    begin: async (head: Omit<Corpus, 'examples'>, total: number) => {
+      loads.push(head.hash);
+      return api.begin(head, total);
+    },
+    append: async (hash: string, examples: Corpus['examples']) => {
+      parts.push(examples.length);
+      return api.append(hash, examples);
+    },
+    finish: api.finish,
     search: api.search,
     docTexts: api.docTexts,
     skeletons: api.skeletons,
@@ -83,7 +93,11 @@ function workerShaped(): { source: WorkerLexicalSource; loads: string[] } {
   const { port1, port2 } = new MessageChannel();
   ports.push(port1, port2);
   Comlink.expose(served, port1 as unknown as Comlink.Endpoint);
-  return { source: new WorkerLexicalSource(Comlink.wrap<LexicalApi>(port2 as unknown as Comlink.Endpoint)), loads };
+  return {
+    source: new WorkerLexicalSource(Comlink.wrap<LexicalApi>(port2 as unknown as Comlink.Endpoint)),
+    loads,
+    parts,
+  };
 }
 
 describe('LexicalSearch', () => {
@@ -117,6 +131,54 @@ describe('LexicalSearch', () => {
     // once per corpus
     source.forCorpus(c);
     expect(loads).toEqual([c.hash]);
+  });
+
+  test('a large corpus goes to the worker in parts of LEXICAL_PART_ROWS and searches as in process', async () => {
+    const { source, loads, parts } = workerShaped();
+    const n = 2 * LEXICAL_PART_ROWS + 345;
+    const base = corpus();
+    const big: Corpus = {
+      ...base,
+      hash: 'big',
+      examples: Array.from({ length: n }, (_, i) => {
+        const [dbId, question, sql] = rows[i % rows.length];
+        return { id: `b${i}`, dbId, question: `${question} (variant ${i % 97})`, sql };
+      }),
+    };
+    const remote = source.forCorpus(big);
+    const local = new LocalLexicalSource().forCorpus(big);
+    for (const [q] of QUESTIONS)
+      for (const o of [{}, { masked: true }, { exclude: [0, 1500, n - 1] }]) {
+        const hits = await remote.search(q, 6, o);
+        expect(hits).toEqual(await local.search(q, 6, o));
+        expect(hits.length).toBe(6);
+      }
+    expect(await remote.skeletons()).toEqual(await local.skeletons());
+    expect(loads).toEqual(['big']);
+    expect(parts).toEqual([LEXICAL_PART_ROWS, LEXICAL_PART_ROWS, 345]);
+    // a corpus of at most one part still goes in one message
+    source.forCorpus(base);
+    await remote.search('singers', 1);
+    expect(parts).toHaveLength(3);
+  });
+
+  test('the worker refuses a corpus received short, long or never begun', async () => {
+    const api = lexicalWorkerApi();
+    const { examples, ...head } = corpus('parts');
+    await expect(api.append('parts', examples)).rejects.toThrow(/not begun/);
+    await api.begin(head, examples.length + 1);
+    await api.append('parts', examples);
+    await expect(api.finish('parts')).rejects.toThrow(/10 rows received, 11 announced/);
+    await expect(api.search('parts', 'singers', 3)).rejects.toThrow(/not loaded/);
+    await api.begin(head, 3);
+    await expect(api.append('parts', examples)).rejects.toThrow(/10 rows received, 3 announced/);
+    await api.begin(head, examples.length);
+    await api.append('parts', examples.slice(0, 4));
+    await api.append('parts', examples.slice(4));
+    await api.finish('parts');
+    expect(await api.search('parts', 'singers', 3)).toEqual(
+      await new LocalLexicalSearch(corpus('parts')).search('singers', 3),
+    );
   });
 
   test('a failed build is reported by the search and tried again for the next question', async () => {

@@ -116,20 +116,51 @@ export class LocalLexicalSource implements LexicalSource {
  */
 export function lexicalWorkerApi() {
   const loaded = new Map<string, LocalLexicalSearch>();
+  /** Corpora being received in parts (`begin`, `append`…, `finish`), by hash. */
+  const receiving = new Map<string, { corpus: Corpus; total: number }>();
   const get = (hash: string) => {
     const s = loaded.get(hash);
     if (!s) throw new Error(`the lexical index of corpus ${hash} is not loaded`);
     return s;
   };
+  const build = (corpus: Corpus): number => {
+    const t0 = performance.now();
+    const s = new LocalLexicalSearch(corpus);
+    s.prepare();
+    loaded.set(corpus.hash, s);
+    while (loaded.size > 2) loaded.delete(loaded.keys().next().value!);
+    return performance.now() - t0;
+  };
+  const receivingOf = (hash: string) => {
+    const r = receiving.get(hash);
+    if (!r) throw new Error(`corpus ${hash} was not begun (begin before append and finish)`);
+    return r;
+  };
   return {
     /** Build both indexes and the skeletons of `corpus`; returns the build time in ms. */
     async load(corpus: Corpus): Promise<number> {
-      const t0 = performance.now();
-      const s = new LocalLexicalSearch(corpus);
-      s.prepare();
-      loaded.set(corpus.hash, s);
-      while (loaded.size > 2) loaded.delete(loaded.keys().next().value!);
-      return performance.now() - t0;
+      return build(corpus);
+    },
+    /**
+     * A large corpus comes in parts (the worker client's LEXICAL_PART_ROWS): `begin` with everything but the
+     * examples and their count, `append` each part in order, then `finish` builds as `load` does.
+     */
+    async begin(head: Omit<Corpus, 'examples'>, total: number): Promise<void> {
+      receiving.set(head.hash, { corpus: { ...head, examples: [] }, total });
+    },
+    async append(hash: string, examples: Corpus['examples']): Promise<number> {
+      const r = receivingOf(hash);
+      for (const e of examples) r.corpus.examples.push(e);
+      if (r.corpus.examples.length > r.total)
+        throw new Error(`corpus ${hash}: ${r.corpus.examples.length} rows received, ${r.total} announced`);
+      return r.corpus.examples.length;
+    },
+    async finish(hash: string): Promise<number> {
+      const r = receivingOf(hash);
+      receiving.delete(hash);
+      if (r.corpus.examples.length !== r.total)
+        throw new Error(`corpus ${hash}: ${r.corpus.examples.length} rows received, ${r.total} announced`);
+      return build(r.corpus);
     },
     async search(hash: string, query: string, k: number, o: LexicalSearchOptions = {}): Promise<LexicalHit[]> {
       return get(hash).searchNow(query, k, o);

@@ -7,6 +7,7 @@ import type { Corpus, RowIssue } from '../types.ts';
 import type { KvStore, SavedCorpus } from '../index/store.ts';
 import { corpusHash } from './hash.ts';
 import { loadCorpusFile } from './detect.ts';
+import { saveCorpus } from './saved.ts';
 
 export interface CorpusFileInput {
   /** The file's name (its extension picks the format; it names the corpus). */
@@ -18,7 +19,7 @@ export interface CorpusFileInput {
   /** …or as text (parsed where the file is). */
   tablesText?: string;
   /**
-   * Also store the corpus as the current one ('corpus:current', with this origin) where it is
+   * Also store the corpus as the current one (corpus/saved.ts, with this origin) where it is
    * parsed, when the opener can reach the key-value store (the corpus worker can: IndexedDB's
    * copy of a large corpus then costs the page's main thread nothing). `stored` says if it did.
    */
@@ -63,7 +64,7 @@ export async function openAndStoreCorpus(input: CorpusFileInput, kv: () => Promi
   const r = await openCorpusFile(input);
   if (input.store && r.corpus) {
     try {
-      await (await kv()).setKv('corpus:current', { ...r.corpus, origin: input.store.origin });
+      await saveCorpus(await kv(), { ...r.corpus, origin: input.store.origin });
       r.stored = true;
     } catch {
       r.stored = false;

@@ -49,8 +49,18 @@ export interface IndexRecord {
 /** The database to reopen after a reload: the demo, or a source (and the URL it came from). */
 export type SavedDb = { kind: 'demo' } | (DbSource & { url?: string });
 
-/** The corpus to load after a reload, and where it came from (for share links). */
-export type SavedCorpus = Corpus & { origin?: ShareState['corpus'] };
+/**
+ * The corpus to load after a reload, and where it came from (for share links). A large corpus is
+ * stored in parts (corpus/saved.ts): then `examples` is empty here and `parts` says how many
+ * 'corpus:current#i' records hold them.
+ */
+export type SavedCorpus = Corpus & { origin?: ShareState['corpus']; parts?: number };
+
+/** One part of a corpus stored in parts: the corpus's hash (checked on reading) and its rows. */
+export interface SavedCorpusPart {
+  hash: string;
+  examples: Corpus['examples'];
+}
 
 /** A database's question history (history/store.ts); read back through `validTurns`. */
 export interface StoredHistory {
@@ -90,6 +100,8 @@ export interface StoredCodeCollection {
 export interface KvSchema {
   'db:current': SavedDb;
   'corpus:current': SavedCorpus;
+  /** Part i of a corpus stored in parts (corpus/saved.ts). */
+  [key: `corpus:current#${number}`]: SavedCorpusPart;
   /** The Evaluate page's dataset and run, for resuming after a reload. */
   'eval:dataset': StoredEvalDataset;
   'eval:progress': StoredEvalProgress;
@@ -116,6 +128,19 @@ export interface KvStore {
   /** Every stored key, including any an older version wrote. */
   kvKeys(): Promise<string[]>;
   deleteKv(key: string): Promise<void>;
+  /**
+   * Replace every key that starts with `prefix` by `entries`, in one transaction: a value stored in
+   * several records is written whole or not at all (the previous one stays on any failure).
+   */
+  replaceKvPrefix(prefix: string, entries: readonly (readonly [KvKey, unknown])[]): Promise<void>;
+  /**
+   * `key`'s value, then, in the same transaction, the values of the keys `then` names for it (one
+   * request each, so each value is read back in a task of its own); undefined for a missing key.
+   */
+  getKvChain<K extends KvKey>(
+    key: K,
+    then: (value: KvSchema[K]) => readonly KvKey[],
+  ): Promise<{ value: KvSchema[K] | undefined; more: unknown[] }>;
 }
 
 interface CodeRagDB extends DBSchema {
@@ -259,6 +284,40 @@ export class IndexStore implements KvStore {
       if (isQuotaError(e)) throw new QuotaError(0, 0);
       throw e;
     }
+  }
+
+  async replaceKvPrefix(prefix: string, entries: readonly (readonly [KvKey, unknown])[]): Promise<void> {
+    if (!prefix) throw new Error('replaceKvPrefix needs a prefix');
+    for (const [k] of entries) if (!k.startsWith(prefix)) throw new Error(`${k} does not start with ${prefix}`);
+    const tx = this.db.transaction('kv', 'readwrite');
+    try {
+      await tx.store.delete(IDBKeyRange.bound(prefix, `${prefix}\uffff`));
+      for (const [k, v] of entries) await tx.store.put(v, k);
+      await tx.done;
+    } catch (e) {
+      // a request that throws (a value that cannot be stored) does not end the transaction by
+      // itself: what was done before it would be committed
+      try {
+        tx.abort();
+      } catch {
+        /* already ended */
+      }
+      tx.done.catch(() => {});
+      if (isQuotaError(e)) throw new QuotaError(0, 0);
+      throw e;
+    }
+  }
+
+  async getKvChain<K extends KvKey>(
+    key: K,
+    then: (value: KvSchema[K]) => readonly KvKey[],
+  ): Promise<{ value: KvSchema[K] | undefined; more: unknown[] }> {
+    const tx = this.db.transaction('kv', 'readonly');
+    const value = (await tx.store.get(key)) as KvSchema[K] | undefined;
+    const more: unknown[] = [];
+    if (value !== undefined) for (const k of then(value)) more.push(await tx.store.get(k));
+    await tx.done;
+    return { value, more };
   }
 
   async kvKeys(): Promise<string[]> {

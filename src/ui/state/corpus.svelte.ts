@@ -3,9 +3,10 @@ import type { Corpus, RowIssue } from '../../lib/types.ts';
 import type { ShareState } from '../../lib/share/codec.ts';
 import type { CorpusFileInput, CorpusFileOpener } from '../../lib/corpus/open.ts';
 import { errorMessage } from '../../lib/errors.ts';
+import { deleteSavedCorpus, readSavedCorpus, saveCorpus } from '../../lib/corpus/saved.ts';
 import type { OpenKv, PageEnv } from './ports.ts';
 
-export const CORPUS_KEY = 'corpus:current' as const;
+export { CORPUS_KEY } from '../../lib/corpus/saved.ts';
 
 type CorpusOrigin = ShareState['corpus'] | null;
 
@@ -52,7 +53,8 @@ export class CorpusState {
   }
 
   async restore(): Promise<void> {
-    const saved = await (await this.deps.kv()).getKv(CORPUS_KEY);
+    // in parts, each read back in a task of its own (a large corpus at once was a long task)
+    const saved = await readSavedCorpus(await this.deps.kv());
     if (saved?.examples?.length) {
       const { origin, ...corpus } = saved;
       this.#current = corpus;
@@ -159,8 +161,8 @@ export class CorpusState {
     if (!stored)
       try {
         const store = await this.deps.kv();
-        if (corpus.name === this.deps.demo.name) await store.deleteKv(CORPUS_KEY);
-        else await store.setKv(CORPUS_KEY, { ...corpus, origin: origin ?? undefined });
+        if (corpus.name === this.deps.demo.name) await deleteSavedCorpus(store);
+        else await saveCorpus(store, { ...corpus, origin: origin ?? undefined });
       } catch (e) {
         this.#error = `the corpus is loaded but could not be saved for the next visit: ${errorMessage(e)}`;
       }

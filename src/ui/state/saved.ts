@@ -1,5 +1,5 @@
 /** What the app keeps in the key-value store, listed with readable labels for the Storage page. */
-import { CORPUS_KEY } from './corpus.svelte.ts';
+import { CORPUS_KEY, deleteSavedCorpus, isCorpusKey } from '../../lib/corpus/saved.ts';
 import { DB_KEY } from './database.svelte.ts';
 import type { OpenKv } from './ports.ts';
 
@@ -24,11 +24,15 @@ export class SavedData {
 
   async list(): Promise<{ key: string; label: string }[]> {
     // code & docs collections have their own list (with refresh) in Storage
-    const keys = (await (await this.kv()).kvKeys()).filter((k) => !k.startsWith('code:'));
+    // a large corpus's parts are listed (and deleted) as the corpus
+    const keys = (await (await this.kv()).kvKeys()).filter(
+      (k) => !k.startsWith('code:') && (k === CORPUS_KEY || !isCorpusKey(k)),
+    );
     return keys.map((key) => ({ key, label: savedLabel(key) }));
   }
 
   async delete(key: string): Promise<void> {
-    await (await this.kv()).deleteKv(key);
+    if (key === CORPUS_KEY) await deleteSavedCorpus(await this.kv());
+    else await (await this.kv()).deleteKv(key);
   }
 }

@@ -13,6 +13,7 @@ import type { ImportApi } from '../../workers/import.worker.ts';
 import type { CorpusApi } from '../../workers/corpus.worker.ts';
 import type { CorpusFileOpener } from '../lib/corpus/open.ts';
 import { buildDemoCorpus } from '../lib/corpus/demo.ts';
+import { takeRows } from '../lib/corpus/in-parts.ts';
 import type { Corpus } from '../lib/types.ts';
 import { ImportClient } from '../lib/import/client.ts';
 import type { AnswerGenerator, Services } from '../lib/services.ts';
@@ -99,13 +100,13 @@ const corpusWorker = () =>
 
 /**
  * Corpus files are parsed and hashed in a worker of their own (started per file, then ended):
- * the data is moved there, the corpus comes back.
+ * the data is moved there, the corpus comes back (a large one's rows in parts).
  */
 export const openCorpusInWorker: CorpusFileOpener = async (input) => {
   const { api, worker } = spawn<CorpusApi>(corpusWorker);
   try {
     const moved = typeof input.data === 'string' ? [] : [input.data];
-    return await api.open(Comlink.transfer(input, moved));
+    return await takeRows(await api.open(Comlink.transfer(input, moved)), (start, end) => api.rows(start, end));
   } finally {
     api[Comlink.releaseProxy]();
     worker.terminate();

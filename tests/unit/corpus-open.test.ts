@@ -18,6 +18,9 @@ import { loadCorpusFile } from '../../src/lib/corpus/detect.ts';
 import { corpusHash } from '../../src/lib/corpus/hash.ts';
 import { registerErrorTransfer } from '../../src/lib/errors-transfer.ts';
 import { CorpusFormatError } from '../../src/lib/corpus/records.ts';
+import { HeldRows, takeRows, type OpenedHead } from '../../src/lib/corpus/in-parts.ts';
+import { CORPUS_PART_ROWS } from '../../src/lib/corpus/saved.ts';
+import type { Example } from '../../src/lib/types.ts';
 
 const fixture = (name: string) =>
   readFileSync(fileURLToPath(new URL(`../fixtures/corpus/${name}`, import.meta.url)), 'utf8');
@@ -87,5 +90,58 @@ describe('openCorpusFile', () => {
     });
     expect(failed.stored).toBe(false);
     expect(failed.corpus?.examples.length).toBe(r.corpus?.examples.length);
+  });
+
+  test('a large corpus comes back from the worker in parts of CORPUS_PART_ROWS rows, the same corpus', async () => {
+    registerErrorTransfer();
+    const n = 2 * CORPUS_PART_ROWS + 11;
+    const csv = [
+      'question,sql',
+      ...Array.from({ length: n }, (_, i) => `How many rows in t${i}?,SELECT count(*) FROM t${i}`),
+    ];
+    const input = () => ({ name: 'big.csv', data: bytes(csv.join('\n')) });
+    const here = await openCorpusFile(input());
+    expect(here.corpus?.examples).toHaveLength(n);
+    const held = new HeldRows();
+    const calls: [number, number][] = [];
+    const { port1, port2 } = new MessageChannel();
+    Comlink.expose(
+      {
+        open: async (i: CorpusFileInput) => held.hold(await openCorpusFile(i)),
+        rows: (start: number, end: number) => {
+          calls.push([start, end]);
+          return held.rows(start, end);
+        },
+      },
+      port1 as unknown as Comlink.Endpoint,
+    );
+    const remote = Comlink.wrap<{
+      open: (i: CorpusFileInput) => Promise<OpenedHead>;
+      rows: (s: number, e: number) => Promise<Example[]>;
+    }>(port2 as unknown as Comlink.Endpoint);
+    try {
+      const head = await remote.open(input());
+      // the reply carries no rows, only their number
+      expect(head.rows).toBe(n);
+      expect(head.corpus?.examples).toEqual([]);
+      expect(head.corpus?.hash).toBe(here.corpus?.hash);
+      const there = await takeRows(head, (a, b) => remote.rows(a, b));
+      expect(there).toEqual(here);
+      expect(calls).toEqual([
+        [0, CORPUS_PART_ROWS],
+        [CORPUS_PART_ROWS, 2 * CORPUS_PART_ROWS],
+        [2 * CORPUS_PART_ROWS, 3 * CORPUS_PART_ROWS],
+      ]);
+      // a small corpus comes whole
+      const small = await remote.open({ name: 's.csv', data: bytes('question,sql\nHow many?,SELECT 1') });
+      expect(small.rows).toBeUndefined();
+      expect(small.corpus?.examples).toHaveLength(1);
+      await expect(remote.rows(0, 10)).rejects.toThrow(/no corpus rows are held/);
+      // rows lost on the way are an error, not a shorter corpus
+      await expect(takeRows({ ...head }, async () => [])).rejects.toThrow(/sent 0 of 2011 rows/);
+    } finally {
+      port1.close();
+      port2.close();
+    }
   });
 });

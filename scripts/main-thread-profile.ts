@@ -7,7 +7,10 @@
  * `npm run bench -- --only coldstart,render`.
  *
  *   npx vite build --minify false --outDir /tmp/app-prof   # readable function names
- *   npx tsx scripts/main-thread-profile.ts --dist /tmp/app-prof [--port 4364] [--spider 60] [--out FILE]
+ *   npx tsx scripts/main-thread-profile.ts --dist /tmp/app-prof [--port 4364] [--spider 60 [--spider-ask]] [--out FILE]
+ *
+ * `--spider-ask` waits until the Spider corpus's index is built, then profiles a question asked with
+ * it (and the first question after the reload that restores it from IndexedDB).
  */
 import { chromium, type CDPSession, type Page } from '@playwright/test';
 import { waitUntilReady } from '../src/node/bench/sections/app.ts';
@@ -41,6 +44,8 @@ const arg = (name: string, dflt?: string) => {
 const DIST = path.resolve(arg('dist', 'dist')!);
 const PORT = Number(arg('port', '4364'));
 const SPIDER_S = Number(arg('spider', '0'));
+/** After the Spider corpus is indexed: ask a question (and again after the reload that restores it). */
+const SPIDER_ASK = process.argv.includes('--spider-ask');
 const OUT = arg('out');
 const BUDGET = 50;
 const SPIDER = path.resolve(import.meta.dirname, '../../shared/data/spider');
@@ -250,6 +255,28 @@ async function main() {
         }),
       );
     }
+    const spiderQuestion = async (label: string) => {
+      const t0 = Date.now();
+      for (;;) {
+        // textContent: the status sits in a folded part of the header
+        const text = ((await page.getByTestId('index-status').textContent()) ?? '').replace(/\s+/g, ' ');
+        if (text.includes('6,726 vectors')) break;
+        if (Date.now() - t0 > 900_000) throw new Error(`the Spider corpus was not indexed in 15 min: ${text}`);
+        console.log(`  … ${Math.round((Date.now() - t0) / 1000)} s: ${text}`);
+        await page.waitForTimeout(15_000);
+      }
+      await waitUntilReady(page, 300_000);
+      await page.getByTestId('tab-ask').click();
+      await page.getByTestId('question').fill('How many customers placed an order in 2023?');
+      results.push(
+        await phase(page, cdp, label, async () => {
+          await page.getByTestId('ask').click();
+          await page.getByTestId('retrieved-item').first().waitFor({ state: 'attached', timeout: 180_000 });
+          await page.getByTestId('result-table').or(page.getByTestId('error')).first().waitFor({ timeout: 180_000 });
+        }),
+      );
+    };
+    if (SPIDER_ASK && SPIDER_S > 0 && existsSync(SPIDER)) await spiderQuestion('first question (Spider corpus)');
     if (SPIDER_S > 0 && existsSync(SPIDER)) {
       // a reload with the Spider corpus saved: its examples are read back from IndexedDB
       results.push(
@@ -259,6 +286,7 @@ async function main() {
           await page.waitForTimeout(1000);
         }),
       );
+      if (SPIDER_ASK) await spiderQuestion('first question after a reload (Spider corpus restored)');
     }
   } finally {
     await browser.close();

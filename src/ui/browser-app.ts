@@ -42,6 +42,12 @@ function once<T>(make: () => Promise<T>): () => Promise<T> {
 export function createBrowserUi(): Ui {
   // The workers, each behind its seam; built once for the page.
   const bs = createBrowserServices();
+  // A page left for good (not kept in the back/forward cache) ends its workers at once, as the
+  // browser would a little later: the model workers' heaps are then freed while the next page
+  // (a reload) starts, not while its first chunks load.
+  addEventListener('pagehide', (e: PageTransitionEvent) => {
+    if (!e.persisted) void bs.dispose();
+  });
   const services: UiServices = {
     embedder: bs.embedder,
     index: bs.index,

@@ -114,7 +114,14 @@ export default defineConfig({
     // bench.html is the in-browser benchmark harness driven by `npm run bench`.
     rollupOptions: { input: { main: 'index.html', bench: 'bench.html' } },
   },
-  optimizeDeps: { exclude: ['voy-search', 'onnxruntime-web', '@huggingface/transformers'] },
+  optimizeDeps: {
+    exclude: ['voy-search', 'onnxruntime-web', '@huggingface/transformers'],
+    // The dev server's dependency scan starts from the pages; the workers (started with
+    // `new Worker(new URL(…))`) are entries too, or their dependencies (sql.js, web-llm, …) are
+    // found only when a worker starts, and the re-optimisation that follows broke the first load
+    // of `npm run demo` on a fresh clone ("Failed to fetch dynamically imported module").
+    entries: ['index.html', 'bench.html', 'workers/*.worker.ts'],
+  },
   server: { headers: isolation, fs: { allow: ['..'] } },
   preview: { headers: isolation },
   test: {

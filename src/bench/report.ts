@@ -6,7 +6,8 @@ import { percentile } from '../lib/eval/stats.ts';
 
 export const RESULT_SCHEMA = 'coderag-bench/1';
 
-export type Group = 'embed' | 'index' | 'query' | 'generate' | 'train' | 'coldstart' | 'render' | 'shell' | 'codeindex';
+export type Group =
+  'embed' | 'index' | 'query' | 'generate' | 'train' | 'coldstart' | 'render' | 'spider' | 'shell' | 'codeindex';
 
 export interface Metric {
   /** Stable id, e.g. `embed.q8.b32.browser-wasm-1t`; ratios refer to metrics by id. */

@@ -4,7 +4,14 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { BENCH_BUILD_DIR, BENCH_USAGE, OPT_IN_SECTIONS, SECTIONS, parseBenchArgs } from '../../src/node/bench/args.ts';
+import {
+  BENCH_BUILD_DIR,
+  BENCH_USAGE,
+  FULL_ONLY_SECTIONS,
+  OPT_IN_SECTIONS,
+  SECTIONS,
+  parseBenchArgs,
+} from '../../src/node/bench/args.ts';
 import { runBench } from '../../src/node/bench/main.ts';
 import { repoRoot } from '../../src/node/host.ts';
 import { runCaptured, STACK_LINE } from './cli-helpers.ts';
@@ -31,6 +38,11 @@ describe('parseBenchArgs', () => {
     // codeindex is long: only when named
     expect(parseBenchArgs([]).sections).not.toContain('codeindex');
     expect(parseBenchArgs(['--only', 'codeindex']).sections).toEqual(['codeindex']);
+    // spider is in a full run, not in a quick one unless named
+    expect(FULL_ONLY_SECTIONS).toEqual(['spider']);
+    expect(parseBenchArgs([]).sections).toContain('spider');
+    expect(parseBenchArgs(['--quick']).sections).not.toContain('spider');
+    expect(parseBenchArgs(['--quick', '--only', 'spider,coldstart']).sections).toEqual(['coldstart', 'spider']);
     expect(parseBenchArgs(['--build']).build).toBe('force');
     expect(parseBenchArgs(['--no-build']).build).toBe('skip');
   });

@@ -16,11 +16,14 @@ export const SECTIONS = [
   'train',
   'coldstart',
   'render',
+  'spider',
   'codeindex',
 ] as const;
 export type Section = (typeof SECTIONS)[number];
 /** Sections that run only when --only names them (long: codeindex embeds this checkout in Chromium). */
 export const OPT_IN_SECTIONS: readonly Section[] = ['codeindex'];
+/** Sections of a full run that a quick run leaves out unless --only names them (spider indexes 6,726 questions in the page). */
+export const FULL_ONLY_SECTIONS: readonly Section[] = ['spider'];
 
 export const BENCH_USAGE = `Usage: npm run bench -- [--quick] [--build | --no-build] [--only embed,index,…] [--skip coldstart,…]
                         [--out FILE] [--webgpu-fp32] [--dist DIR]
@@ -35,7 +38,8 @@ table of medians with min and max over repeats, plus same-run ratios.
   --only LIST         run only these sections (comma-separated)
   --skip LIST         skip these sections
                       sections: ${SECTIONS.join(', ')}
-                      (${OPT_IN_SECTIONS.join(', ')}: only when --only names it)
+                      (${OPT_IN_SECTIONS.join(', ')}: only when --only names it;
+                      ${FULL_ONLY_SECTIONS.join(', ')}: not in --quick unless --only names it)
   --build / --no-build  force / skip the build (default: rebuild when a source file is newer than
                       the last build)
   --webgpu-fp32       also run the fp32 embedder on WebGPU
@@ -92,7 +96,9 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
   const only = sectionList('--only', v.only);
   const skip = sectionList('--skip', v.skip) ?? [];
   const sections = SECTIONS.filter(
-    (s) => (only ? only.includes(s) : !OPT_IN_SECTIONS.includes(s)) && !skip.includes(s),
+    (s) =>
+      (only ? only.includes(s) : !OPT_IN_SECTIONS.includes(s) && !(v.quick && FULL_ONLY_SECTIONS.includes(s))) &&
+      !skip.includes(s),
   );
   const o: BenchOptions = {
     quick: v.quick ?? false,

@@ -17,6 +17,7 @@ import { bytesOf, loadSpider } from './data.ts';
 import { DIM, SEED, errorText, newBenchRun } from './run.ts';
 import { STAMP, build, distFresh, evaluate, preview, stopProc } from './serve.ts';
 import { sectionColdStart, sectionRender } from './sections/app.ts';
+import { sectionSpider } from './sections/spider.ts';
 import { sectionCodeIndex } from './sections/codeindex.ts';
 import { sectionEmbed } from './sections/embed.ts';
 import { sectionGenerate } from './sections/generate.ts';
@@ -78,7 +79,7 @@ export async function runBench(argv: string[], io: CliIO = processIO): Promise<v
       );
 
     const browserSections = (
-      ['embed', 'index', 'query', 'generate', 'train', 'coldstart', 'render', 'codeindex'] as Section[]
+      ['embed', 'index', 'query', 'generate', 'train', 'coldstart', 'render', 'spider', 'codeindex'] as Section[]
     ).filter(want);
     if (browserSections.length) {
       server = await preview(DIST);
@@ -147,9 +148,11 @@ export async function runBench(argv: string[], io: CliIO = processIO): Promise<v
                 ? 'coldstart'
                 : section === 'render'
                   ? 'render'
-                  : section === 'codeindex'
-                    ? 'codeindex'
-                    : (section as Metric['group']),
+                  : section === 'spider'
+                    ? 'spider'
+                    : section === 'codeindex'
+                      ? 'codeindex'
+                      : (section as Metric['group']),
             `${section}.failed`,
             `${section} section`,
             'driver',
@@ -184,6 +187,7 @@ export async function runBench(argv: string[], io: CliIO = processIO): Promise<v
       await ctx.close();
       await guard('coldstart', () => sectionColdStart(rec, browser!, server!.url));
       await guard('render', () => sectionRender(rec, browser!, server!.url));
+      await guard('spider', () => sectionSpider(rec, browser!, server!.url));
     }
   } finally {
     await browser?.close().catch(() => {});

@@ -8,28 +8,59 @@
  */
 import { test, expect } from '@playwright/test';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer, type AddressInfo } from 'node:net';
 import path from 'node:path';
 
-const PORT = Number(process.env.E2E_DEV_PORT ?? Number(process.env.E2E_PORT ?? 4173) + 17);
 const ROOT = path.resolve(import.meta.dirname, '../..');
 
 let server: ChildProcess | null = null;
+let base = '';
+
+/** A port nothing listens on now (the OS picks it). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
 
 test.beforeAll(async () => {
-  server = spawn('npx', ['vite', '--port', String(PORT), '--strictPort', '--force'], {
-    cwd: ROOT,
-    stdio: 'ignore',
-    detached: true,
-  });
-  for (let i = 0; i < 200; i++) {
+  test.setTimeout(180_000);
+  const port = Number(process.env.E2E_DEV_PORT ?? (await freePort()));
+  base = `http://127.0.0.1:${port}/`;
+  let output = '';
+  server = spawn(
+    process.execPath,
+    [
+      path.join(ROOT, 'node_modules/vite/bin/vite.js'),
+      '--host',
+      '127.0.0.1',
+      '--port',
+      String(port),
+      '--strictPort',
+      '--force',
+    ],
+    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: true },
+  );
+  server.stdout!.on('data', (d) => (output += d));
+  server.stderr!.on('data', (d) => (output += d));
+  const deadline = Date.now() + 150_000;
+  while (Date.now() < deadline) {
+    if (server.exitCode !== null) break;
     try {
-      if ((await fetch(`http://localhost:${PORT}/`)).ok) return;
+      if ((await fetch(base)).ok) return;
     } catch {
       /* not up yet */
     }
-    await new Promise((r) => setTimeout(r, 300));
+    await new Promise((r) => setTimeout(r, 500));
   }
-  throw new Error(`the dev server did not start on port ${PORT}`);
+  throw new Error(
+    `the dev server did not answer at ${base} (exit code ${server.exitCode}); its output:\n${output.slice(-3000)}`,
+  );
 });
 
 test.afterAll(() => {
@@ -53,7 +84,7 @@ test('npm run demo on a fresh dependency cache: one load, SQL runs, no re-optimi
     if (/Failed to fetch dynamically imported module/.test(String(e))) problems.push(String(e));
   });
   page.on('load', () => loads++);
-  await page.goto(`http://localhost:${PORT}/`);
+  await page.goto(base);
   await page.getByTestId('manual-sql').fill('SELECT count(*) AS n FROM customers');
   await page.getByTestId('run-sql').click({ timeout: 120_000 });
   await expect(page.getByTestId('result-table')).toContainText('40', { timeout: 120_000 });

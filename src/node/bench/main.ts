@@ -8,7 +8,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser } from '@playwright/test';
-import { RESULT_SCHEMA, formatTable, type BenchFile, type Metric } from '../../bench/report.ts';
+import { RESULT_SCHEMA, formatTable, type BenchFile } from '../../bench/report.ts';
 import { processIO, type CliIO } from '../cli/args.ts';
 import { saveResult, savedNote } from '../cli/output.ts';
 import { repoRoot } from '../host.ts';
@@ -141,18 +141,9 @@ export async function runBench(argv: string[], io: CliIO = processIO): Promise<v
           await fn();
         } catch (e) {
           notes.push(`${section}: section failed: ${errorText(e)}`);
+          // every section is a metric group of the same name
           failed(
-            section === 'query'
-              ? 'query'
-              : section === 'coldstart'
-                ? 'coldstart'
-                : section === 'render'
-                  ? 'render'
-                  : section === 'spider'
-                    ? 'spider'
-                    : section === 'codeindex'
-                      ? 'codeindex'
-                      : (section as Metric['group']),
+            section,
             `${section}.failed`,
             `${section} section`,
             'driver',

@@ -142,14 +142,7 @@ export async function runBench(argv: string[], io: CliIO = processIO): Promise<v
         } catch (e) {
           notes.push(`${section}: section failed: ${errorText(e)}`);
           // every section is a metric group of the same name
-          failed(
-            section,
-            `${section}.failed`,
-            `${section} section`,
-            'driver',
-            '',
-            errorText(e),
-          );
+          failed(section, `${section}.failed`, `${section} section`, 'driver', '', errorText(e));
         }
         settings.sectionSeconds ??= {} as Record<string, number>;
         (settings.sectionSeconds as Record<string, number>)[section] = Math.round((Date.now() - ts) / 1000);

@@ -28,6 +28,7 @@ import type {
   LexicalSearchOptions,
   LexicalSource,
 } from '../lib/retrieve/lexical-search.ts';
+import { CORPUS_PART_ROWS } from '../lib/corpus/saved.ts';
 import { registerErrorTransfer } from '../lib/errors-transfer.ts';
 import { throwIfAborted } from '../lib/errors.ts';
 
@@ -252,17 +253,11 @@ export class WorkerGenerator implements AnswerGenerator {
 }
 
 /**
- * Rows per message when the page sends a corpus to the lexical worker: each part is serialised in
- * a task of its own (the 6,726 Spider rows in one message took 40–60 ms of the page's main thread,
- * plus the garbage collection it caused; docs/main-thread.md).
- */
-export const LEXICAL_PART_ROWS = 1000;
-
-/**
  * The lexical worker as a `LexicalSource`: `forCorpus` sends the corpus to the worker at once (a
- * large one in parts), which builds both BM25 indexes and the skeletons there; searches (and the
- * derived texts) wait for that build. The worker keeps the two corpora loaded last, as this
- * client does.
+ * large one in parts of CORPUS_PART_ROWS, each serialised in a task of its own: the 6,726 Spider
+ * rows in one message took 40–60 ms of the page's main thread plus GC; docs/main-thread.md), which
+ * builds both BM25 indexes and the skeletons there; searches (and the derived texts) wait for that
+ * build. The worker keeps the two corpora loaded last, as this client does.
  */
 export class WorkerLexicalSource implements LexicalSource {
   private readonly loads = new Map<string, Promise<number>>();
@@ -273,7 +268,7 @@ export class WorkerLexicalSource implements LexicalSource {
     const hash = corpus.hash;
     let ready = this.loads.get(hash);
     if (!ready) {
-      ready = corpus.examples.length <= LEXICAL_PART_ROWS ? this.api.load(corpus) : this.sendInParts(corpus);
+      ready = corpus.examples.length <= CORPUS_PART_ROWS ? this.api.load(corpus) : this.sendInParts(corpus);
       this.loads.set(hash, ready);
       while (this.loads.size > 2) this.loads.delete(this.loads.keys().next().value!);
       // a failed build is tried again by the next forCorpus
@@ -299,14 +294,14 @@ export class WorkerLexicalSource implements LexicalSource {
   }
 
   /**
-   * A large corpus in parts of LEXICAL_PART_ROWS, each sent when the previous one has arrived, so
+   * A large corpus in parts of CORPUS_PART_ROWS, each sent when the previous one has arrived, so
    * that every part is serialised in a task of its own instead of one long task on the page.
    */
   private async sendInParts(corpus: Corpus): Promise<number> {
     const { examples, ...head } = corpus;
     await this.api.begin(head, examples.length);
-    for (let i = 0; i < examples.length; i += LEXICAL_PART_ROWS)
-      await this.api.append(head.hash, examples.slice(i, i + LEXICAL_PART_ROWS));
+    for (let i = 0; i < examples.length; i += CORPUS_PART_ROWS)
+      await this.api.append(head.hash, examples.slice(i, i + CORPUS_PART_ROWS));
     return this.api.finish(head.hash);
   }
 }

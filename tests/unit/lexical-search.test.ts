@@ -6,7 +6,8 @@
  */
 import { afterEach, describe, expect, test } from 'vitest';
 import * as Comlink from 'comlink';
-import { LEXICAL_PART_ROWS, WorkerLexicalSource } from '../../src/browser/clients.ts';
+import { WorkerLexicalSource } from '../../src/browser/clients.ts';
+import { CORPUS_PART_ROWS } from '../../src/lib/corpus/saved.ts';
 import {
   LocalLexicalSearch,
   LocalLexicalSource,
@@ -133,9 +134,9 @@ describe('LexicalSearch', () => {
     expect(loads).toEqual([c.hash]);
   });
 
-  test('a large corpus goes to the worker in parts of LEXICAL_PART_ROWS and searches as in process', async () => {
+  test('a large corpus goes to the worker in parts of CORPUS_PART_ROWS and searches as in process', async () => {
     const { source, loads, parts } = workerShaped();
-    const n = 2 * LEXICAL_PART_ROWS + 345;
+    const n = 2 * CORPUS_PART_ROWS + 345;
     const base = corpus();
     const big: Corpus = {
       ...base,
@@ -155,7 +156,7 @@ describe('LexicalSearch', () => {
       }
     expect(await remote.skeletons()).toEqual(await local.skeletons());
     expect(loads).toEqual(['big']);
-    expect(parts).toEqual([LEXICAL_PART_ROWS, LEXICAL_PART_ROWS, 345]);
+    expect(parts).toEqual([CORPUS_PART_ROWS, CORPUS_PART_ROWS, 345]);
     // a corpus of at most one part still goes in one message
     source.forCorpus(base);
     await remote.search('singers', 1);

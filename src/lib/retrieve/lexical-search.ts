@@ -142,7 +142,7 @@ export function lexicalWorkerApi() {
       return build(corpus);
     },
     /**
-     * A large corpus comes in parts (the worker client's LEXICAL_PART_ROWS): `begin` with everything but the
+     * A large corpus comes in parts (CORPUS_PART_ROWS rows each, corpus/saved.ts): `begin` with everything but the
      * examples and their count, `append` each part in order, then `finish` builds as `load` does.
      */
     async begin(head: Omit<Corpus, 'examples'>, total: number): Promise<void> {

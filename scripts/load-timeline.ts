@@ -8,7 +8,7 @@
  * harness's input and click reached the page, when the result table appeared, and the long tasks.
  * Prints the median of each point; JSON to --out.
  *
- *   npx vite build && npx tsx scripts/load-timeline.ts [--dist dist] [--loads 5] [--nav] [--settle] [--out FILE]
+ *   npx vite build && npx tsx scripts/load-timeline.ts [--dist dist] [--loads 5] [--nav] [--settle] [--no-sw | --cold-sw] [--out FILE]
  *
  * --settle waits until the app is ready (index and SQL model) before the next load, as the bench does.
  */
@@ -21,7 +21,8 @@ import { MARK_PREFIX } from '../src/lib/marks.ts';
 import { intArg, parseStrict, runCli } from '../src/node/cli/args.ts';
 import { median } from '../src/lib/eval/stats.ts';
 
-const USAGE = 'Usage: npx tsx scripts/load-timeline.ts [--dist dist] [--loads 5] [--nav] [--settle] [--out FILE]';
+const USAGE =
+  'Usage: npx tsx scripts/load-timeline.ts [--dist dist] [--loads 5] [--nav] [--settle] [--no-sw | --cold-sw] [--out FILE]';
 function readArgs() {
   const o = parseStrict(process.argv.slice(2), {
     dist: { type: 'string', default: 'dist' },
@@ -29,6 +30,10 @@ function readArgs() {
     nav: { type: 'boolean' },
     // wait until the app is ready (index and SQL model) before each next load, as the bench does
     settle: { type: 'boolean' },
+    // no service worker: every request goes to the preview server (which sends the isolation headers)
+    'no-sw': { type: 'boolean' },
+    // the service worker stopped before each load (the app opened again after a while)
+    'cold-sw': { type: 'boolean' },
     out: { type: 'string' },
   });
   return {
@@ -36,6 +41,8 @@ function readArgs() {
     LOADS: intArg('loads', o.loads, 1) ?? 5,
     NAV: o.nav === true,
     SETTLE: o.settle === true,
+    NO_SW: o['no-sw'] === true,
+    COLD_SW: o['cold-sw'] === true,
     OUT: o.out,
   };
 }
@@ -76,7 +83,7 @@ ${LONG_TASK_PROBE}
 `;
 
 async function main() {
-  const { DIST, LOADS, NAV, SETTLE, OUT } = readArgs();
+  const { DIST, LOADS, NAV, SETTLE, NO_SW, COLD_SW, OUT } = readArgs();
   const server = await preview(DIST);
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
@@ -85,18 +92,23 @@ async function main() {
   const load0 = os.loadavg()[0];
   const loads: Record<string, number>[] = [];
   try {
-    const ctx = await browser.newContext();
+    const ctx = await browser.newContext(NO_SW ? { serviceWorkers: 'block' } : {});
     const page = await ctx.newPage();
     await page.addInitScript({ content: PROBE });
     await page.goto(server.url + 'index.html');
     console.error('first visit: waiting until ready');
     await waitUntilReady(page);
-    await page.evaluate(() => navigator.serviceWorker?.ready);
+    if (!NO_SW) await page.evaluate(() => navigator.serviceWorker?.ready);
     for (let i = 0; i < LOADS; i++) {
-      if (NAV) {
-        await page.goto('about:blank');
-        await page.goto(server.url + 'index.html', { waitUntil: 'commit' });
-      } else await page.reload({ waitUntil: 'commit' });
+      if (NAV) await page.goto('about:blank');
+      if (COLD_SW) {
+        const cdp = await ctx.newCDPSession(page);
+        await cdp.send('ServiceWorker.enable');
+        await cdp.send('ServiceWorker.stopAllWorkers');
+        await cdp.detach();
+      }
+      if (NAV) await page.goto(server.url + 'index.html', { waitUntil: 'commit' });
+      else await page.reload({ waitUntil: 'commit' });
       await page.getByTestId('manual-sql').fill(SQL, { timeout: 120_000 });
       await page.getByTestId('run-sql').click({ timeout: 120_000 });
       await page.getByTestId('result-table').first().waitFor({ timeout: 120_000 });
@@ -116,6 +128,8 @@ async function main() {
           out[k + ':start'] = r.startTime;
           if (r.workerStart) out[k + ':workerStart'] = r.workerStart;
           out[k + ':responseStart'] = r.responseStart;
+          // 'cache' when a service worker's static route served it without the worker (Chromium 13x+)
+          if (r.workerFinalSourceType) out[k + ':source'] = r.workerFinalSourceType;
         }
         Object.assign(out, window.__pts);
         const until = out['result-table'] ?? performance.now();

@@ -7,10 +7,11 @@
  * `npm run bench -- --only coldstart,render`.
  *
  *   npx vite build --minify false --outDir /tmp/app-prof   # readable function names
- *   npx tsx scripts/main-thread-profile.ts --dist /tmp/app-prof [--port 4364] [--spider 60 [--spider-ask]] [--out FILE]
+ *   npx tsx scripts/main-thread-profile.ts --dist /tmp/app-prof [--port 4364] [--open-again 3] [--spider 60 [--spider-ask]] [--out FILE]
  *
  * `--spider-ask` waits until the Spider corpus's index is built, then profiles a question asked with
- * it (and the first question after the reload that restores it from IndexedDB).
+ * it (and the first question after the reload that restores it from IndexedDB). `--open-again N`:
+ * after the reload, N navigations from about:blank with the service worker stopped (default 3).
  */
 import { chromium, type CDPSession, type Page } from '@playwright/test';
 import { waitUntilReady } from '../src/node/bench/sections/app.ts';
@@ -46,6 +47,8 @@ const PORT = Number(arg('port', '4364'));
 const SPIDER_S = Number(arg('spider', '0'));
 /** After the Spider corpus is indexed: ask a question (and again after the reload that restores it). */
 const SPIDER_ASK = process.argv.includes('--spider-ask');
+/** How many times the app is opened again (navigation, service worker stopped) after the reload. */
+const OPEN_AGAIN = Number(arg('open-again', '3'));
 const OUT = arg('out');
 const BUDGET = 50;
 const SPIDER = path.resolve(import.meta.dirname, '../../shared/data/spider');
@@ -154,6 +157,14 @@ async function reloadAndRunSql(page: Page) {
   await page.getByTestId('result-table').first().waitFor({ timeout: 120_000 });
 }
 
+/** The app opened again: a navigation (from about:blank), then as reloadAndRunSql. */
+async function openAndRunSql(page: Page) {
+  await page.goto(`http://localhost:${PORT}/index.html`, { waitUntil: 'commit' });
+  await page.getByTestId('manual-sql').fill('SELECT count(*) AS n FROM customers', { timeout: 120_000 });
+  await page.getByTestId('run-sql').click({ timeout: 120_000 });
+  await page.getByTestId('result-table').first().waitFor({ timeout: 120_000 });
+}
+
 async function phase(page: Page, cdp: CDPSession, label: string, act: () => Promise<void>) {
   await page.evaluate('window.__long = []');
   let t0 = (await page.evaluate('performance.now()')) as number;
@@ -243,6 +254,18 @@ async function main() {
     // the bench's cold start with the models cached: reload, type SQL, Run, until the result shows
     await page.evaluate(() => navigator.serviceWorker?.ready);
     results.push(await phase(page, cdp, 'reload → SQL result (models cached)', () => reloadAndRunSql(page)));
+    // the app opened again later: a navigation from about:blank with the service worker stopped
+    for (let i = 1; i <= OPEN_AGAIN; i++) {
+      await waitUntilReady(page);
+      await page.goto('about:blank');
+      await cdp.send('ServiceWorker.enable');
+      await cdp.send('ServiceWorker.stopAllWorkers');
+      results.push(
+        await phase(page, cdp, `open again ${i}/${OPEN_AGAIN} → SQL result (service worker stopped)`, () =>
+          openAndRunSql(page),
+        ),
+      );
+    }
     if (SPIDER_S > 0 && existsSync(SPIDER)) {
       results.push(
         await phase(page, cdp, `Spider train corpus: load + ${SPIDER_S} s of indexing`, async () => {

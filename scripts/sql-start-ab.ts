@@ -7,7 +7,7 @@
  * the navigation) DOMContentLoaded, when the result table is on screen, and the longest main-thread
  * task until then. The same definitions as `npm run bench -- --only coldstart`.
  *
- *   npx tsx scripts/sql-start-ab.ts --a DIST_A --b DIST_B [--reloads 8] [--settle] [--out FILE]
+ *   npx tsx scripts/sql-start-ab.ts --a DIST_A --b DIST_B [--reloads 8] [--settle | --cold-sw] [--out FILE]
  */
 import { chromium } from '@playwright/test';
 import { LONG_TASK_PROBE, waitUntilReady } from '../src/node/bench/sections/app.ts';
@@ -17,11 +17,14 @@ import { preview, stopProc } from '../src/node/bench/serve.ts';
 import { UsageError, intArg, parseStrict, runCli } from '../src/node/cli/args.ts';
 import { median } from '../src/lib/eval/stats.ts';
 
-const USAGE = 'Usage: npx tsx scripts/sql-start-ab.ts --a DIST_A --b DIST_B [--reloads 8] [--settle] [--out FILE]';
+const USAGE =
+  'Usage: npx tsx scripts/sql-start-ab.ts --a DIST_A --b DIST_B [--reloads 8] [--settle | --cold-sw] [--out FILE]';
 /**
  * The command line. --settle: as `npm run bench` does, each load is a reload of the page left ready
  * (index and SQL model loaded) by the one before, whose teardown is then part of the load; without
- * it, each load is a navigation from about:blank.
+ * it, each load is a navigation from about:blank. --cold-sw: the service workers are stopped before
+ * each navigation, as when the app is opened again after a while (Chromium stops an idle one within
+ * a minute), so the load includes the worker's start.
  */
 function readArgs() {
   const o = parseStrict(process.argv.slice(2), {
@@ -29,13 +32,16 @@ function readArgs() {
     b: { type: 'string' },
     reloads: { type: 'string' },
     settle: { type: 'boolean' },
+    'cold-sw': { type: 'boolean' },
     out: { type: 'string' },
   });
   if (!o.a || !o.b) throw new UsageError('--a and --b name the two builds');
+  if (o.settle && o['cold-sw']) throw new UsageError('--cold-sw goes with navigations, not --settle');
   return {
     dists: { a: o.a, b: o.b },
     reloads: intArg('reloads', o.reloads, 1) ?? 8,
     SETTLE: o.settle === true,
+    COLD_SW: o['cold-sw'] === true,
     out: o.out,
   };
 }
@@ -51,7 +57,7 @@ ${LONG_TASK_PROBE}
 const SQL = 'SELECT count(*) AS n FROM customers';
 
 async function main() {
-  const { dists, reloads, SETTLE, out: outFile } = readArgs();
+  const { dists, reloads, SETTLE, COLD_SW, out: outFile } = readArgs();
   const servers = { a: await preview(dists.a), b: await preview(dists.b) };
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
@@ -80,6 +86,12 @@ async function main() {
       for (const k of (i % 2 ? ['b', 'a'] : ['a', 'b']) as ('a' | 'b')[]) {
         const page = pages[k];
         console.error(`${k}: reload ${i + 1}/${reloads}`);
+        if (COLD_SW) {
+          const cdp = await page.context().newCDPSession(page);
+          await cdp.send('ServiceWorker.enable');
+          await cdp.send('ServiceWorker.stopAllWorkers');
+          await cdp.detach();
+        }
         if (SETTLE) await page.reload({ waitUntil: 'commit' });
         else await page.goto(servers[k].url + 'index.html', { waitUntil: 'commit' });
         await page.getByTestId('manual-sql').fill(SQL, { timeout: 120_000 });
@@ -127,7 +139,7 @@ async function main() {
       what: `load → SQL result on screen after a reload (models cached), two builds alternated in one browser; ${
         SETTLE
           ? 'each load a reload of the page left ready by the one before'
-          : 'each load a navigation from about:blank'
+          : `each load a navigation from about:blank${COLD_SW ? ', the service workers stopped before it' : ''}`
       }`,
       reloads,
       chromium: browser.version(),

@@ -26,8 +26,19 @@ export interface SqlEditorOptions {
 export interface PreparedSqlEditor {
   /** The text the state was built with. */
   readonly doc: string;
-  /** Build the view into `parent` (the second half of the work), with the plain box's caret when the user was typing in it. */
-  mount(parent: HTMLElement, selection?: { anchor: number; head: number }): SqlEditorHandle;
+  /** Build the view, outside the page (the second step: no style or layout work yet). */
+  create(): DetachedSqlEditor;
+}
+
+/** A built editor not yet in the page: it takes text, schema and marks as an attached one does. */
+export interface DetachedSqlEditor extends SqlEditorHandle {
+  /** The text it holds now. */
+  readonly doc: string;
+  /**
+   * Put it into `parent` (the third step: its style and layout), with the plain box's caret when
+   * the user was typing in it.
+   */
+  attach(parent: HTMLElement, selection?: { anchor: number; head: number }): void;
 }
 
 export interface Range {
@@ -156,8 +167,9 @@ function columnSource(tables: () => TableInfo[]) {
 const schemaKey = (tables: TableInfo[]) => JSON.stringify(tables.map((t) => [t.name, t.columns]));
 
 /**
- * Build the editor in two steps, each a shorter task than both at once (issue 15, item 2): the
- * state (extensions, the SQL dialect with the schema, the document) now, the view on `mount`.
+ * Build the editor in three steps, each a shorter task than all at once (issue 15, item 2): the
+ * state (extensions, the SQL dialect with the schema, the document) now, the view on `create`
+ * (outside the page), its place in the page on `attach`.
  * The setters skip work that changes nothing (the page sets the schema, error and highlight right
  * after creating an editor), so a fresh editor costs no extra transactions.
  */
@@ -197,26 +209,27 @@ export function prepareSqlEditor(o: SqlEditorOptions): PreparedSqlEditor {
       }),
     ],
   });
-  return { doc: o.doc, mount: (parent, selection) => mountView(parent, state, selection) };
+  return { doc: o.doc, create: () => createView(state) };
 
-  function mountView(
-    parent: HTMLElement,
-    state: EditorState,
-    selection?: { anchor: number; head: number },
-  ): SqlEditorHandle {
-    const n0 = state.doc.length;
-    const view = new EditorView({
-      parent,
-      state: selection
-        ? state.update({ selection: { anchor: Math.min(selection.anchor, n0), head: Math.min(selection.head, n0) } })
-            .state
-        : state,
-    });
+  function createView(state: EditorState): DetachedSqlEditor {
+    // No parent: CodeMirror measures once the element is in the page (its observers see it).
+    const view = new EditorView({ state });
     const clamp = (r: Range): Range => {
       const n = view.state.doc.length;
       return { from: Math.max(0, Math.min(n, r.from)), to: Math.max(0, Math.min(n, r.to)) };
     };
     return {
+      get doc() {
+        return view.state.doc.toString();
+      },
+      attach(parent, selection) {
+        if (selection) {
+          const n = view.state.doc.length;
+          view.dispatch({ selection: { anchor: Math.min(selection.anchor, n), head: Math.min(selection.head, n) } });
+        }
+        parent.appendChild(view.dom);
+        view.requestMeasure();
+      },
       setDoc(text) {
         if (text === view.state.doc.toString()) return;
         view.dispatch({ changes: { from: 0, to: view.state.doc.length, insert: text } });

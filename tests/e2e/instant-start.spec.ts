@@ -49,3 +49,26 @@ test('Evaluate, Fine-tune and Code & docs load when first opened', async ({ page
   await expect(page.getByTestId('page-error')).toHaveCount(0);
   await expect(page.locator('#panel-evaluate')).toContainText(/\S/);
 });
+
+test('SQL typed before the editor exists stays whole when the editor takes over, with the focus and the caret', async ({
+  page,
+}) => {
+  await page.route(/\/models\/.+\/.+/, () => {}); // no model work competing with the page
+  await page.goto('./');
+  const box = page.getByTestId('manual-sql');
+  await box.click();
+  // Typing with short gaps: the editor never takes over while the keys come…
+  for (const part of ['SELECT name', ' FROM', ' customers']) {
+    await page.keyboard.type(part, { delay: 20 });
+    await page.waitForTimeout(400);
+    await expect(page.locator('.cm-content[data-testid=manual-sql]')).toHaveCount(0);
+  }
+  // …it does once they pause: the same text, still focused, the caret where it was (at the end).
+  const editor = page.locator('.cm-content[data-testid=manual-sql]');
+  await expect(editor).toBeVisible({ timeout: 30_000 });
+  await expect(editor).toBeFocused();
+  await page.keyboard.type(' LIMIT 2');
+  await expect(editor).toHaveText('SELECT name FROM customers LIMIT 2');
+  await page.getByTestId('run-sql').click();
+  await expect(page.getByTestId('result')).toContainText('2 rows');
+});

@@ -19,3 +19,11 @@ try {
 }
 startEarly([], hint === 'other' ? undefined : { url: DEMO_DB_URL, name: DEMO_DB_NAME });
 void import('./app-main.ts');
+
+// The first number or date formatted on a page loads ICU's formats (about 15-20 ms, once per page;
+// the app's first render formats counts): done now, in a task of its own while the app's chunk is
+// fetched, so that render's task is that much shorter (docs/main-thread.md, round 8).
+setTimeout(() => {
+  (0).toLocaleString('en-US');
+  new Date(0).toLocaleString();
+}, 0);

@@ -62,6 +62,12 @@ test('first use: schema, example questions, a status chip; the answer comes firs
   await expect(page.getByTestId('result-table').or(page.getByTestId('error'))).toBeVisible();
   await expect(page.getByTestId('sql')).toBeInViewport();
   await expect(page.getByTestId('answer-empty')).toHaveCount(0);
+  // With an answer on the page the schema folds away, and its list is built again when opened.
+  await expect(schema).not.toHaveAttribute('open', '');
+  await expect(schema.getByTestId('schema-table')).toHaveCount(0);
+  await schema.locator('summary').click();
+  await expect(schema.getByTestId('schema-table').filter({ hasText: 'customers' })).toBeVisible();
+  await schema.locator('summary').click();
   const how = page.getByTestId('how');
   await expect(how).not.toHaveAttribute('open', '');
   await expect(page.getByTestId('prompt')).toBeHidden();

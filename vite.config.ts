@@ -2,7 +2,6 @@
 import { defineConfig, type Plugin } from 'vite';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { VitePWA } from 'vite-plugin-pwa';
-import { compileHints } from './src/node/build/compile-hints.ts';
 import { createReadStream, existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -69,9 +68,6 @@ export default defineConfig({
     // in the app: runes stay reactive and $derived/$effect behave as they do on the page.
     svelte(process.env.VITEST ? { dynamicCompileOptions: () => ({ generate: 'client' }) } : {}),
     localModels(),
-    // V8 compiles the app's chunk and its static imports while they stream in, off the main thread
-    // (docs/main-thread.md, round 8: the editor's chunks too cost more on busy reloads than they gave)
-    compileHints(/src\/app-main\.ts$/),
     VitePWA({
       strategies: 'injectManifest',
       srcDir: 'src',

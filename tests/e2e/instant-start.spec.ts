@@ -73,16 +73,3 @@ test('SQL typed before the editor exists stays whole when the editor takes over,
   await page.getByTestId('run-sql').click();
   await expect(page.getByTestId('result')).toContainText('2 rows');
 });
-
-test('the code that runs at start carries V8 compile hints (compiled off the main thread)', async ({ request }) => {
-  const html = await (await request.get('./index.html')).text();
-  const entry = /src="\.\/(assets\/main-[\w-]+\.js)"/.exec(html)?.[1];
-  expect(entry).toBeTruthy();
-  const main = await (await request.get(`./${entry}`)).text();
-  const app = /\.\/(app-main-[\w-]+\.js)/.exec(main)?.[1];
-  expect(app).toBeTruthy();
-  const appCode = await (await request.get(`./assets/${app}`)).text();
-  expect(appCode.startsWith('//# allFunctionsCalledOnLoad\n')).toBe(true);
-  // the entry itself is small and runs once: no hint needed there
-  expect(main.startsWith('//# allFunctionsCalledOnLoad')).toBe(false);
-});

@@ -15,7 +15,7 @@
 import { chromium } from '@playwright/test';
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
-import { LONG_TASK_PROBE, waitUntilReady } from '../src/node/bench/sections/app.ts';
+import { LONG_TASK_PROBE, stopServiceWorkers, waitUntilReady } from '../src/node/bench/sections/app.ts';
 import { preview, stopProc } from '../src/node/bench/serve.ts';
 import { MARK_PREFIX } from '../src/lib/marks.ts';
 import { intArg, parseStrict, runCli } from '../src/node/cli/args.ts';
@@ -101,12 +101,7 @@ async function main() {
     if (!NO_SW) await page.evaluate(() => navigator.serviceWorker?.ready);
     for (let i = 0; i < LOADS; i++) {
       if (NAV) await page.goto('about:blank');
-      if (COLD_SW) {
-        const cdp = await ctx.newCDPSession(page);
-        await cdp.send('ServiceWorker.enable');
-        await cdp.send('ServiceWorker.stopAllWorkers');
-        await cdp.detach();
-      }
+      if (COLD_SW) await stopServiceWorkers(page);
       if (NAV) await page.goto(server.url + 'index.html', { waitUntil: 'commit' });
       else await page.reload({ waitUntil: 'commit' });
       await page.getByTestId('manual-sql').fill(SQL, { timeout: 120_000 });

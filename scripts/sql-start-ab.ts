@@ -10,7 +10,7 @@
  *   npx tsx scripts/sql-start-ab.ts --a DIST_A --b DIST_B [--reloads 8] [--settle | --cold-sw] [--out FILE]
  */
 import { chromium } from '@playwright/test';
-import { LONG_TASK_PROBE, waitUntilReady } from '../src/node/bench/sections/app.ts';
+import { LONG_TASK_PROBE, stopServiceWorkers, waitUntilReady } from '../src/node/bench/sections/app.ts';
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { preview, stopProc } from '../src/node/bench/serve.ts';
@@ -86,12 +86,7 @@ async function main() {
       for (const k of (i % 2 ? ['b', 'a'] : ['a', 'b']) as ('a' | 'b')[]) {
         const page = pages[k];
         console.error(`${k}: reload ${i + 1}/${reloads}`);
-        if (COLD_SW) {
-          const cdp = await page.context().newCDPSession(page);
-          await cdp.send('ServiceWorker.enable');
-          await cdp.send('ServiceWorker.stopAllWorkers');
-          await cdp.detach();
-        }
+        if (COLD_SW) await stopServiceWorkers(page);
         if (SETTLE) await page.reload({ waitUntil: 'commit' });
         else await page.goto(servers[k].url + 'index.html', { waitUntil: 'commit' });
         await page.getByTestId('manual-sql').fill(SQL, { timeout: 120_000 });

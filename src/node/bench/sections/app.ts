@@ -59,6 +59,17 @@ export async function waitUntilReady(page: Page, timeoutMs = 240_000): Promise<v
   );
 }
 
+/**
+ * Stop the browser's service workers (over CDP), as Chromium stops an idle one: the next load of
+ * the app starts its worker again, as when a user comes back to it later.
+ */
+export async function stopServiceWorkers(page: Page): Promise<void> {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('ServiceWorker.enable');
+  await cdp.send('ServiceWorker.stopAllWorkers');
+  await cdp.detach();
+}
+
 /** The main-thread long-task budget the issue sets (ms). */
 export const LONG_TASK_BUDGET_MS = 50;
 /** What the harness types, as a user would, as soon as the page lets it. */
@@ -136,10 +147,7 @@ export async function sectionColdStart(rec: BenchRun, browser: Browser, baseUrl:
         // The app opened again later: the previous page left (about:blank), the service worker
         // stopped as Chromium stops an idle one, then a navigation to the app.
         await page.goto('about:blank');
-        const cdp = await ctx.newCDPSession(page);
-        await cdp.send('ServiceWorker.enable');
-        await cdp.send('ServiceWorker.stopAllWorkers');
-        await cdp.detach();
+        await stopServiceWorkers(page);
       }
       const t = Date.now();
       if (label === 'reload') await page.reload({ waitUntil: 'commit' });

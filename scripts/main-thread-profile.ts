@@ -149,17 +149,13 @@ function stretches(p: Profile, min: number): Stretch[] {
   return out;
 }
 
-/** The bench's cold start: reload, type SQL as soon as the box is there, Run, until the result shows. */
-async function reloadAndRunSql(page: Page) {
-  await page.reload({ waitUntil: 'commit' });
-  await page.getByTestId('manual-sql').fill('SELECT count(*) AS n FROM customers', { timeout: 120_000 });
-  await page.getByTestId('run-sql').click({ timeout: 120_000 });
-  await page.getByTestId('result-table').first().waitFor({ timeout: 120_000 });
-}
-
-/** The app opened again: a navigation (from about:blank), then as reloadAndRunSql. */
-async function openAndRunSql(page: Page) {
-  await page.goto(`http://localhost:${PORT}/index.html`, { waitUntil: 'commit' });
+/**
+ * The bench's cold start: a reload (or, `open`, a navigation to the app), type SQL as soon as the
+ * box is there, Run, until the result shows.
+ */
+async function loadAndRunSql(page: Page, open = false) {
+  if (open) await page.goto(`http://localhost:${PORT}/index.html`, { waitUntil: 'commit' });
+  else await page.reload({ waitUntil: 'commit' });
   await page.getByTestId('manual-sql').fill('SELECT count(*) AS n FROM customers', { timeout: 120_000 });
   await page.getByTestId('run-sql').click({ timeout: 120_000 });
   await page.getByTestId('result-table').first().waitFor({ timeout: 120_000 });
@@ -253,7 +249,7 @@ async function main() {
     );
     // the bench's cold start with the models cached: reload, type SQL, Run, until the result shows
     await page.evaluate(() => navigator.serviceWorker?.ready);
-    results.push(await phase(page, cdp, 'reload → SQL result (models cached)', () => reloadAndRunSql(page)));
+    results.push(await phase(page, cdp, 'reload → SQL result (models cached)', () => loadAndRunSql(page)));
     // the app opened again later: a navigation from about:blank with the service worker stopped
     for (let i = 1; i <= OPEN_AGAIN; i++) {
       await waitUntilReady(page);
@@ -262,7 +258,7 @@ async function main() {
       await cdp.send('ServiceWorker.stopAllWorkers');
       results.push(
         await phase(page, cdp, `open again ${i}/${OPEN_AGAIN} → SQL result (service worker stopped)`, () =>
-          openAndRunSql(page),
+          loadAndRunSql(page, true),
         ),
       );
     }
@@ -304,7 +300,7 @@ async function main() {
       // a reload with the Spider corpus saved: its examples are read back from IndexedDB
       results.push(
         await phase(page, cdp, 'reload with the Spider corpus saved → SQL result', async () => {
-          await reloadAndRunSql(page);
+          await loadAndRunSql(page);
           await page.getByText('6,726').first().waitFor({ state: 'attached', timeout: 120_000 });
           await page.waitForTimeout(1000);
         }),

@@ -72,6 +72,30 @@ export async function stopServiceWorkers(page: Page): Promise<void> {
 
 /** The main-thread long-task budget the issue sets (ms). */
 export const LONG_TASK_BUDGET_MS = 50;
+
+/** A long-task metric's params: the budget and whether every run kept within it. */
+export function budgetParams(runs: number[]): { budgetMs: number; withinBudget: boolean } {
+  return { budgetMs: LONG_TASK_BUDGET_MS, withinBudget: runs.every((x) => x <= LONG_TASK_BUDGET_MS) };
+}
+
+/**
+ * Click Ask on the question typed in the page (whose init script is LONG_TASK_PROBE or
+ * READY_PROBE): the time from the click to the answer on screen, and the longest main-thread task
+ * from the click until 300 ms after it.
+ */
+export async function askAndMeasure(page: Page, timeoutMs: number): Promise<{ ms: number; long: number }> {
+  const t0 = (await page.evaluate('performance.now()')) as number;
+  await page.getByTestId('ask').click();
+  // The retrieved examples sit in a folded disclosure: attached, not visible.
+  await page.getByTestId('retrieved-item').first().waitFor({ state: 'attached', timeout: timeoutMs });
+  await page.getByTestId('result-table').or(page.getByTestId('error')).first().waitFor({ timeout: timeoutMs });
+  const ms = ((await page.evaluate('performance.now()')) as number) - t0;
+  await page.waitForTimeout(300);
+  const long = (await page.evaluate(
+    `Math.max(0, ...window.__long.filter(([s]) => s >= ${t0}).map(([, d]) => d))`,
+  )) as number;
+  return { ms, long };
+}
 /** What the harness types, as a user would, as soon as the page lets it. */
 const FIRST_SQL = 'SELECT count(*) AS n FROM customers';
 const FIRST_QUESTION = 'Which customers have placed more than 5 orders?';
@@ -126,7 +150,7 @@ export async function sectionRender(rec: BenchRun, browser: Browser, baseUrl: st
       unit: 'ms',
       better: 'lower',
       runs: longest,
-      params: { budgetMs: LONG_TASK_BUDGET_MS, withinBudget: longest.every((x) => x <= LONG_TASK_BUDGET_MS) },
+      params: budgetParams(longest),
     });
   } finally {
     await ctx.close();
@@ -186,84 +210,31 @@ export async function sectionColdStart(rec: BenchRun, browser: Browser, baseUrl:
       return { ...r, wall: Date.now() - t };
     };
     /** Ask the typed question; the longest main-thread task from the click to the answer on screen. */
-    const firstQuestion = async () => {
-      const t0 = (await page.evaluate('performance.now()')) as number;
-      await page.getByTestId('ask').click();
-      // The retrieved examples sit in a folded disclosure: attached, not visible.
-      await page.getByTestId('retrieved-item').first().waitFor({ state: 'attached', timeout: 120_000 });
-      await page.getByTestId('result-table').or(page.getByTestId('error')).first().waitFor({ timeout: 120_000 });
-      const ms = ((await page.evaluate('performance.now()')) as number) - t0;
-      await page.waitForTimeout(300);
-      const long = (await page.evaluate(
-        `Math.max(0, ...window.__long.filter(([s]) => s >= ${t0}).map(([, d]) => d))`,
-      )) as number;
-      return { ms, long };
-    };
-    const budget = (runs: number[]) => ({
-      budgetMs: LONG_TASK_BUDGET_MS,
-      withinBudget: runs.every((x) => x <= LONG_TASK_BUDGET_MS),
-    });
+    const firstQuestion = () => askAndMeasure(page, 120_000);
+    const metric = (id: string, name: string, runs: number[], params?: Record<string, unknown>) =>
+      add({ id, group: 'coldstart', name, host: 'browser', unit: 'ms', better: 'lower', runs, params });
     log('cold start: first visit (models fetched from the preview server, demo index built)');
     const first = await once('first');
-    add({
-      id: 'coldstart.first',
-      group: 'coldstart',
-      name: 'app load → ready, first visit',
-      host: 'browser',
-      unit: 'ms',
-      better: 'lower',
-      runs: [first.ready],
-      params: { status: first.text },
-    });
+    metric('coldstart.first', 'app load → ready, first visit', [first.ready], { status: first.text });
     const q1 = await firstQuestion();
-    add({
-      id: 'coldstart.first.sql',
-      group: 'coldstart',
-      name: '  · load → can type and run SQL (result on screen), first visit',
-      host: 'browser',
-      unit: 'ms',
-      better: 'lower',
-      runs: [first.sqlAt],
-      params: { typeAt: Math.round(first.typeAt), goal: 'under 1500 ms' },
+    metric('coldstart.first.sql', '  · load → can type and run SQL (result on screen), first visit', [first.sqlAt], {
+      typeAt: Math.round(first.typeAt),
+      goal: 'under 1500 ms',
     });
-    add({
-      id: 'coldstart.first.ask',
-      group: 'coldstart',
-      name: '  · load → can ask (Ask enabled), first visit',
-      host: 'browser',
-      unit: 'ms',
-      better: 'lower',
-      runs: [first.askAt],
-    });
-    add({
-      id: 'coldstart.first.longtask',
-      group: 'coldstart',
-      name: '  · longest main-thread task while loading and indexing, first visit',
-      host: 'browser',
-      unit: 'ms',
-      better: 'lower',
-      runs: [first.longLoad],
-      params: budget([first.longLoad]),
-    });
-    add({
-      id: 'coldstart.first.question',
-      group: 'coldstart',
-      name: 'first question on the demo: Ask → answer on screen',
-      host: 'browser',
-      unit: 'ms',
-      better: 'lower',
-      runs: [q1.ms],
-    });
-    add({
-      id: 'coldstart.first.question.longtask',
-      group: 'coldstart',
-      name: '  · longest main-thread task during the first question',
-      host: 'browser',
-      unit: 'ms',
-      better: 'lower',
-      runs: [q1.long],
-      params: budget([q1.long]),
-    });
+    metric('coldstart.first.ask', '  · load → can ask (Ask enabled), first visit', [first.askAt]);
+    metric(
+      'coldstart.first.longtask',
+      '  · longest main-thread task while loading and indexing, first visit',
+      [first.longLoad],
+      budgetParams([first.longLoad]),
+    );
+    metric('coldstart.first.question', 'first question on the demo: Ask → answer on screen', [q1.ms]);
+    metric(
+      'coldstart.first.question.longtask',
+      '  · longest main-thread task during the first question',
+      [q1.long],
+      budgetParams([q1.long]),
+    );
     // Let the service worker finish installing (precaching the app) before the timed reloads:
     // a reload during the install competes with it for the network and the disk.
     const sw = await page.evaluate(async () => {
@@ -279,121 +250,80 @@ export async function sectionColdStart(rec: BenchRun, browser: Browser, baseUrl:
     });
     notes.push(`coldstart: ${sw}`);
     await page.waitForTimeout(1000);
-    const runs: number[] = [],
-      dcl: number[] = [],
-      sql: number[] = [],
-      ask: number[] = [],
-      long: number[] = [],
-      qLong: number[] = [];
-    let last = first;
-    for (let i = 0; i < C.reloads; i++) {
-      log(`cold start: reload ${i + 1}/${C.reloads} (models cached)`);
-      last = await once('reload');
-      runs.push(last.ready);
-      dcl.push(last.dcl);
-      sql.push(last.sqlAt);
-      ask.push(last.askAt);
-      long.push(last.longLoad);
-      qLong.push((await firstQuestion()).long);
-    }
-    add({
-      id: 'coldstart.cached',
-      group: 'coldstart',
-      name: 'app load → ready, models cached (reload)',
-      host: 'browser',
-      unit: 'ms',
-      better: 'lower',
-      runs,
-      params: { status: last.text, serviceWorker: last.controlled },
+    /** C.reloads loads of one kind, each followed by the first question. */
+    const series = async (label: 'reload' | 'open', what: string, how: string) => {
+      const r = {
+        ready: [] as number[],
+        dcl: [] as number[],
+        sql: [] as number[],
+        ask: [] as number[],
+        long: [] as number[],
+        qLong: [] as number[],
+      };
+      let last = first;
+      for (let i = 0; i < C.reloads; i++) {
+        log(`cold start: ${what} ${i + 1}/${C.reloads} (${how})`);
+        last = await once(label);
+        r.ready.push(last.ready);
+        r.dcl.push(last.dcl);
+        r.sql.push(last.sqlAt);
+        r.ask.push(last.askAt);
+        r.long.push(last.longLoad);
+        r.qLong.push((await firstQuestion()).long);
+      }
+      return { ...r, last };
+    };
+    const reloads = await series('reload', 'reload', 'models cached');
+    metric('coldstart.cached', 'app load → ready, models cached (reload)', reloads.ready, {
+      status: reloads.last.text,
+      serviceWorker: reloads.last.controlled,
     });
-    add({
-      id: 'coldstart.cached.dcl',
-      group: 'coldstart',
-      name: '  · DOMContentLoaded',
-      host: 'browser',
-      unit: 'ms',
-      better: 'lower',
-      runs: dcl,
+    metric('coldstart.cached.dcl', '  · DOMContentLoaded', reloads.dcl);
+    metric('coldstart.cached.sql', '  · load → can type and run SQL (result on screen), models cached', reloads.sql, {
+      goal: 'under 1500 ms',
     });
-    add({
-      id: 'coldstart.cached.sql',
-      group: 'coldstart',
-      name: '  · load → can type and run SQL (result on screen), models cached',
-      host: 'browser',
-      unit: 'ms',
-      better: 'lower',
-      runs: sql,
-      params: { goal: 'under 1500 ms' },
+    metric('coldstart.cached.ask', '  · load → can ask (Ask enabled), models cached', reloads.ask, {
+      goal: 'under 3000 ms',
     });
-    add({
-      id: 'coldstart.cached.ask',
-      group: 'coldstart',
-      name: '  · load → can ask (Ask enabled), models cached',
-      host: 'browser',
-      unit: 'ms',
-      better: 'lower',
-      runs: ask,
-      params: { goal: 'under 3000 ms' },
-    });
-    add({
-      id: 'coldstart.cached.longtask',
-      group: 'coldstart',
-      name: '  · longest main-thread task while loading, models cached',
-      host: 'browser',
-      unit: 'ms',
-      better: 'lower',
-      runs: long,
-      params: budget(long),
-    });
-    add({
-      id: 'coldstart.cached.question.longtask',
-      group: 'coldstart',
-      name: '  · longest main-thread task during the first question after a reload',
-      host: 'browser',
-      unit: 'ms',
-      better: 'lower',
-      runs: qLong,
-      params: budget(qLong),
-    });
-    if (!/restored/.test(last.text))
-      notes.push(`coldstart: the reload did not restore the index from IndexedDB: "${last.text}"`);
+    metric(
+      'coldstart.cached.longtask',
+      '  · longest main-thread task while loading, models cached',
+      reloads.long,
+      budgetParams(reloads.long),
+    );
+    metric(
+      'coldstart.cached.question.longtask',
+      '  · longest main-thread task during the first question after a reload',
+      reloads.qLong,
+      budgetParams(reloads.qLong),
+    );
+    if (!/restored/.test(reloads.last.text))
+      notes.push(`coldstart: the reload did not restore the index from IndexedDB: "${reloads.last.text}"`);
 
     // Opening the app again (a navigation, not a reload of a page that is still busy; the service
     // worker stopped): what a user who comes back to the app sees.
-    const open = { ready: [] as number[], sql: [] as number[], ask: [] as number[], long: [] as number[] };
-    const openQLong: number[] = [];
-    for (let i = 0; i < C.reloads; i++) {
-      log(`cold start: open again ${i + 1}/${C.reloads} (navigation, service worker stopped)`);
-      last = await once('open');
-      open.ready.push(last.ready);
-      open.sql.push(last.sqlAt);
-      open.ask.push(last.askAt);
-      open.long.push(last.longLoad);
-      openQLong.push((await firstQuestion()).long);
-    }
-    const opened = (id: string, name: string, runs: number[], params?: Record<string, unknown>) =>
-      add({ id, group: 'coldstart', name, host: 'browser', unit: 'ms', better: 'lower', runs, params });
-    opened('coldstart.open', 'app opened again → ready (navigation, service worker stopped)', open.ready, {
-      status: last.text,
-      serviceWorker: last.controlled,
+    const opens = await series('open', 'open again', 'navigation, service worker stopped');
+    metric('coldstart.open', 'app opened again → ready (navigation, service worker stopped)', opens.ready, {
+      status: opens.last.text,
+      serviceWorker: opens.last.controlled,
     });
-    opened('coldstart.open.sql', '  · load → can type and run SQL (result on screen), opened again', open.sql, {
+    metric('coldstart.open.sql', '  · load → can type and run SQL (result on screen), opened again', opens.sql, {
       goal: 'under 1500 ms',
     });
-    opened('coldstart.open.ask', '  · load → can ask (Ask enabled), opened again', open.ask, {
+    metric('coldstart.open.ask', '  · load → can ask (Ask enabled), opened again', opens.ask, {
       goal: 'under 3000 ms',
     });
-    opened(
+    metric(
       'coldstart.open.longtask',
       '  · longest main-thread task while loading, opened again',
-      open.long,
-      budget(open.long),
+      opens.long,
+      budgetParams(opens.long),
     );
-    opened(
+    metric(
       'coldstart.open.question.longtask',
       '  · longest main-thread task during the first question, opened again',
-      openQLong,
-      budget(openQLong),
+      opens.qLong,
+      budgetParams(opens.qLong),
     );
   } finally {
     await ctx.close();

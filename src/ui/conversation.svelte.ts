@@ -29,6 +29,7 @@ import type { SqlErrorSpot } from '../lib/sql/locate-error.ts';
 import type { BuiltPrompt } from '../lib/llm/prompts.ts';
 import type { PromptFormat } from '../lib/config.ts';
 import { TOO_MANY_STATEMENTS, errorMessage } from '../lib/errors.ts';
+import { nextTask } from './tasks.ts';
 
 export class Conversation {
   /** The database whose history is loaded. */
@@ -44,6 +45,8 @@ export class Conversation {
   #errorSpot = $state.raw<(SqlErrorSpot & { sql: string }) | null>(null);
   /** The result on screen is a stored one (first rows only). */
   #storedResult = $state(false);
+  /** Counts the answers whose explanation is due (only the latest is explained). */
+  private afterSeq = 0;
 
   #current = $derived(byId(this.#turns, this.#currentId));
   #thread = $derived(threadOf(this.#turns, this.#currentId));
@@ -225,6 +228,7 @@ export class Conversation {
     question: string,
     error: { stage: string; message: string } | null,
   ): Promise<void> {
+    const seq = ++this.afterSeq;
     this.explainer.setHighlight(null);
     this.#errorSpot = null;
     // SQL refused for its number of statements is not explained or parsed again (one item per statement).
@@ -241,6 +245,11 @@ export class Conversation {
         /* no mark: the message is still shown */
       }
     }
+    // The explanation in a task of its own: the result's render (a 100k-row table among it) and the
+    // rule-based explanation of the SQL were one long main-thread task together.
+    await nextTask();
+    // a later answer (or turn shown) explains its own SQL
+    if (seq !== this.afterSeq) return;
     await this.explainer.explain(sqlText, question);
   }
 

@@ -84,3 +84,24 @@ test('follow-up mode ends with its answer, and the box is cleared of the old tex
   expect(conversation.current?.kind).toBe('ask');
   expect(conversation.current?.parentId).toBeNull();
 });
+
+test('the explanation is made in a task after the answer’s, and only for the answer on screen', async () => {
+  const { app, conversation } = await setup();
+  await app.answer.runSql('SELECT count(*) FROM customers');
+  const first = conversation.current!;
+  // the answer's own task (where its result is rendered) does not explain the SQL as well: not even
+  // once every microtask of that task has run
+  for (let i = 0; i < 50; i++) await Promise.resolve();
+  expect(conversation.explainer.current).toBeNull();
+  await vi.waitFor(() => expect(conversation.explainer.current?.sql).toBe('SELECT count(*) FROM customers'));
+  await app.answer.runSql('SELECT name FROM customers');
+  const second = conversation.current!;
+  await vi.waitFor(() => expect(conversation.explainer.current?.sql).toBe('SELECT name FROM customers'));
+  // two turns opened one after the other: the first one's explanation is never made
+  const explain = vi.spyOn(conversation.explainer, 'explain');
+  conversation.open(first.id);
+  conversation.open(second.id);
+  await vi.waitFor(() => expect(explain).toHaveBeenCalled());
+  await new Promise((r) => setTimeout(r, 20));
+  expect(explain.mock.calls.map((c) => c[0])).toEqual(['SELECT name FROM customers']);
+});

@@ -9,11 +9,12 @@ import {
   cellReader,
   fromWire,
   isColumnar,
+  knownOrdered,
   toWire,
   wireBuffers,
   type ColumnarResult,
 } from '../../src/lib/sql/columnar.ts';
-import { chartData, chooseChart } from '../../src/lib/chart/choose.ts';
+import { chartData, chooseChart, profileColumns } from '../../src/lib/chart/choose.ts';
 import { SqlClient } from '../../src/lib/sql/client.ts';
 import type { QueryResult } from '../../src/lib/types.ts';
 
@@ -116,6 +117,27 @@ describe('columnar results', () => {
       expect(chooseChart(got)).toEqual(a);
       expect(chartData(got, a!)).toEqual(chartData(r, a!));
     }
+  });
+
+  test('a number column’s order is found in the worker; the page’s chart choice uses it without a scan', async () => {
+    const n = COLUMNAR_MIN_ROWS * 3;
+    const rows = Array.from({ length: n }, (_, i) => [
+      i % 10 === 3 ? null : i, // ordered, with nulls
+      n - i, // decreasing
+      i === n - 1 ? -1 : i, // ordered until the last row
+      (i * 7) % 5, // not ordered
+    ]);
+    const r: QueryResult = { columns: ['a', 'b', 'c', 'd'], rows, ms: 1 };
+    const { got } = await across(r);
+    expect([0, 1, 2, 3].map((c) => knownOrdered(got, c))).toEqual([true, false, false, false]);
+    expect(profileColumns(got)).toEqual(profileColumns(r));
+    expect(knownOrdered(r, 0)).toBeUndefined(); // plain rows: not known, the rows are read
+    // the flag is what the page trusts: a column sent as ordered is not read row by row again
+    const wire = toWire({ columns: ['x', 'y'], rows: Array.from({ length: n }, (_, i) => [i % 3, i]), ms: 1 });
+    if (!isColumnar(wire) || wire.data[0].kind !== 'num') throw new Error('expected a number column');
+    expect(wire.data[0].ordered).toBe(false);
+    wire.data[0].ordered = true;
+    expect(profileColumns(fromWire(wire))[0].ordered).toBe(true);
   });
 
   test('SqlClient turns a columnar answer of its worker back into a QueryResult', async () => {

@@ -18,7 +18,7 @@
  * become series (bar, line); a scatter plots one pair.
  */
 
-import { cellReader } from '../sql/columnar.ts';
+import { cellReader, knownOrdered } from '../sql/columnar.ts';
 
 export type ColumnType = 'number' | 'date' | 'category' | 'other' | 'empty';
 export type ChartKind = 'bar' | 'line' | 'scatter';
@@ -91,7 +91,10 @@ export function profileColumns(r: ResultLike): ColumnProfile[] {
     else if (dates === total) type = 'date';
     else type = 'category';
     let ordered = false;
-    if (type === 'number') {
+    // a big result's order is known from the SQL worker (it had the column at hand); else every row is read
+    const known = type === 'number' ? knownOrdered(r, c) : undefined;
+    if (known !== undefined) ordered = known;
+    else if (type === 'number') {
       ordered = true;
       let prev = -Infinity;
       for (let i = 0; i < n; i++) {

@@ -19,8 +19,12 @@ import type { QueryResult } from '../types.ts';
 export const COLUMNAR_MIN_ROWS = 2_000;
 
 export type WireColumn =
-  /** Every value a number or null. */
-  | { kind: 'num'; values: Float64Array; nulls: Uint8Array | null }
+  /**
+   * Every value a number or null. `ordered`: the values never decrease from row to row (nulls
+   * ignored), found here in the worker so that the page need not read every row to know it (the
+   * chart's choice asks; on the page that scan was a long task at 100k rows).
+   */
+  | { kind: 'num'; values: Float64Array; nulls: Uint8Array | null; ordered?: boolean }
   /** Every value a string or null: UTF-8 bytes, row i is bytes[offsets[i] .. offsets[i+1]). */
   | { kind: 'text'; bytes: Uint8Array; offsets: Uint32Array; nulls: Uint8Array | null }
   /** Anything else (blobs, bigints, mixed types), cloned as values. */
@@ -60,8 +64,15 @@ function column(rows: readonly (readonly unknown[])[], c: number): WireColumn {
   if (nulls) for (let i = 0; i < n; i++) if (rows[i][c] === null || rows[i][c] === undefined) nulls[i] = 1;
   if (nums) {
     const values = new Float64Array(n);
-    for (let i = 0; i < n; i++) if (!nulls?.[i]) values[i] = rows[i][c] as number;
-    return { kind: 'num', values, nulls };
+    let ordered = true,
+      prev = -Infinity;
+    for (let i = 0; i < n; i++) {
+      if (nulls?.[i]) continue;
+      const x = (values[i] = rows[i][c] as number);
+      if (!(x >= prev)) ordered = false;
+      prev = x;
+    }
+    return { kind: 'num', values, nulls, ordered };
   }
   if (texts) {
     const enc = new TextEncoder();
@@ -179,6 +190,16 @@ export function fromWire(r: QueryResult | ColumnarResult): QueryResult {
   const out: QueryResult = { columns: r.columns, rows: lazyRows(new Cells(r.data), r.rowCount), ms: r.ms };
   if (r.truncated !== undefined) out.truncated = r.truncated;
   return out;
+}
+
+/**
+ * Whether column `c` of a big (lazy) result never decreases from row to row, as the worker found
+ * when it sent the result; `undefined` when not known (a small result, a column not all numbers):
+ * the caller scans the rows.
+ */
+export function knownOrdered(r: { rows: readonly (readonly unknown[])[] }, c: number): boolean | undefined {
+  const d = (r.rows as unknown as Record<symbol, Cells | undefined>)[CELLS]?.data[c];
+  return d?.kind === 'num' ? d.ordered : undefined;
 }
 
 /**

@@ -102,59 +102,87 @@ const FIRST_QUESTION = 'Which customers have placed more than 5 orders?';
 
 /**
  * A 100k-row result in the real app: time from Run to the table on screen, and the longest
- * main-thread long task (PerformanceObserver 'longtask', tasks over 50 ms) meanwhile.
+ * main-thread long task (PerformanceObserver 'longtask', tasks over 50 ms) meanwhile. Two series:
+ * the result run again in one page (its code warm: the first run is the page's first result), and
+ * the page's first result, each in a page loaded for it (ready, then left idle 3 s, as a user
+ * who opens the app and runs a big query: the result's code runs for the first time).
  */
 const BIG_RESULT_SQL =
   'WITH RECURSIVE r(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM r LIMIT 100000) SELECT x, x % 7 AS g FROM r';
 export async function sectionRender(rec: BenchRun, browser: Browser, baseUrl: string) {
   const { S, add, log } = rec;
-  const ctx = await browser.newContext();
-  try {
+  /** Run the big query in `page` (the app ready): ms from the click to "100,000 rows", longest task. */
+  const runBig = async (page: Page, sql: string) => {
+    await page.getByTestId('manual-sql').fill(sql);
+    // What the typing sets off (the SQL editor's completion list opens a moment later) belongs to
+    // the typing, not to the result: it settles before the measurement starts.
+    await page.waitForTimeout(1000);
+    await page.evaluate(`(() => {
+      window.__long = [];
+      window.__obs?.disconnect();
+      window.__obs = new PerformanceObserver((l) => { for (const e of l.getEntries()) window.__long.push(e.duration); });
+      window.__obs.observe({ type: 'longtask' });
+      window.__t0 = performance.now();
+    })()`);
+    await page.getByTestId('run-sql').click();
+    await page.getByTestId('result').getByText('100,000 rows').first().waitFor({ timeout: 60_000 });
+    const shown = (await page.evaluate('performance.now() - window.__t0')) as number;
+    await page.waitForTimeout(300);
+    const long = (await page.evaluate('Math.max(0, ...window.__long)')) as number;
+    return { shown, long };
+  };
+  const openApp = async () => {
+    const ctx = await browser.newContext();
     const page = await ctx.newPage();
     await page.goto(baseUrl + 'index.html');
     await page.getByTestId('status').getByText('Demo shop').first().waitFor({ timeout: 120_000 });
-    const toTable: number[] = [],
-      longest: number[] = [];
+    return { ctx, page };
+  };
+  const series = (label: string, runs: { shown: number; long: number }[]) => {
+    const long = runs.map((r) => r.long);
+    add({
+      id: `render.100k${label}.table`,
+      group: 'render',
+      name: `100k-row result${label ? ' (the page’s first result)' : ''}: Run → table on screen`,
+      host: 'browser',
+      unit: 'ms',
+      better: 'lower',
+      runs: runs.map((r) => r.shown),
+    });
+    add({
+      id: `render.100k${label}.longtask`,
+      group: 'render',
+      name: `100k-row result${label ? ' (the page’s first result)' : ''}: longest main-thread task`,
+      host: 'browser',
+      unit: 'ms',
+      better: 'lower',
+      runs: long,
+      params: budgetParams(long),
+    });
+  };
+  const again: { shown: number; long: number }[] = [];
+  const { ctx, page } = await openApp();
+  try {
     for (let i = 0; i < S.render.repeats; i++) {
       log(`render: 100k-row result ${i + 1}/${S.render.repeats}`);
-      await page.getByTestId('manual-sql').fill(i % 2 ? BIG_RESULT_SQL + ' ' : BIG_RESULT_SQL);
-      await page.evaluate(`(() => {
-        window.__long = [];
-        window.__obs?.disconnect();
-        window.__obs = new PerformanceObserver((l) => { for (const e of l.getEntries()) window.__long.push(e.duration); });
-        window.__obs.observe({ type: 'longtask' });
-        window.__t0 = performance.now();
-      })()`);
-      await page.getByTestId('run-sql').click();
-      await page.getByTestId('result').getByText('100,000 rows').first().waitFor({ timeout: 60_000 });
-      const shown = (await page.evaluate('performance.now() - window.__t0')) as number;
-      await page.waitForTimeout(300);
-      const long = (await page.evaluate('Math.max(0, ...window.__long)')) as number;
-      toTable.push(shown);
-      longest.push(long);
+      again.push(await runBig(page, i % 2 ? BIG_RESULT_SQL + ' ' : BIG_RESULT_SQL));
     }
-    add({
-      id: 'render.100k.table',
-      group: 'render',
-      name: '100k-row result: Run → table on screen',
-      host: 'browser',
-      unit: 'ms',
-      better: 'lower',
-      runs: toTable,
-    });
-    add({
-      id: 'render.100k.longtask',
-      group: 'render',
-      name: '100k-row result: longest main-thread task',
-      host: 'browser',
-      unit: 'ms',
-      better: 'lower',
-      runs: longest,
-      params: budgetParams(longest),
-    });
   } finally {
     await ctx.close();
   }
+  series('', again);
+  const first: { shown: number; long: number }[] = [];
+  for (let i = 0; i < S.render.repeats; i++) {
+    log(`render: 100k-row result as the page's first result ${i + 1}/${S.render.repeats}`);
+    const { ctx, page } = await openApp();
+    try {
+      await page.waitForTimeout(3000);
+      first.push(await runBig(page, BIG_RESULT_SQL));
+    } finally {
+      await ctx.close();
+    }
+  }
+  series('.first', first);
 }
 
 export async function sectionColdStart(rec: BenchRun, browser: Browser, baseUrl: string) {

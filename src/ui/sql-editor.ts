@@ -83,6 +83,9 @@ const errorField = markField(
   Decoration.mark({ class: 'cm-sql-error', attributes: { 'data-testid': 'sql-error-mark' } }),
 );
 
+/** The editor's font: the app's code font (app.css). */
+const MONO = "ui-monospace, 'SFMono-Regular', Menlo, Consolas, monospace";
+
 const theme = EditorView.theme({
   '&': {
     fontSize: '0.85rem',
@@ -93,7 +96,7 @@ const theme = EditorView.theme({
   },
   '&.cm-focused': { outline: '2px solid var(--focus, #1d4ed8)' },
   '.cm-scroller': {
-    fontFamily: "ui-monospace, 'SFMono-Regular', Menlo, Consolas, monospace",
+    fontFamily: MONO,
     minHeight: '4.5em',
     maxHeight: '18rem',
   },
@@ -107,22 +110,27 @@ const theme = EditorView.theme({
     textUnderlineOffset: '3px',
   },
   '.cm-tooltip': { background: 'var(--panel, #fff)', color: 'var(--ink, #1b1f24)', borderColor: 'var(--line)' },
+  // The completion list in the editor's own font (family, size, weight, upright): each face or size
+  // the page has not drawn yet costs a font lookup in the first layout that needs it (a synchronous
+  // request to the browser process on Linux: up to hundreds of ms while the typing waits), and the
+  // default theme's generic monospace, italic details and small bold icons were three new ones.
+  '.cm-tooltip.cm-tooltip-autocomplete > ul': { fontFamily: MONO },
+  '.cm-completionDetail': { fontStyle: 'normal', opacity: '0.75' },
   '.cm-tooltip-autocomplete ul li[aria-selected]': {
     background: 'var(--accent, #1d4ed8)',
     color: 'var(--on-accent, #fff)',
   },
   // Completion icons as letters in a box (CSS only): the default icons are symbols that need an emoji font.
   '.cm-completionIcon': {
-    width: '1.1em',
-    height: '1.1em',
-    lineHeight: '1.1em',
+    width: '1.2em',
+    height: '1.2em',
+    lineHeight: '1.2em',
     padding: '0',
     marginRight: '0.4em',
     borderRadius: '3px',
     border: '1px solid currentColor',
-    fontSize: '0.75em',
-    fontWeight: '700',
-    fontFamily: 'system-ui, sans-serif',
+    fontSize: '1em',
+    fontFamily: MONO,
     textAlign: 'center',
     opacity: '0.8',
     boxSizing: 'border-box',

@@ -111,6 +111,24 @@ test('first use: schema, example questions, a status chip; the answer comes firs
     .locator('.cm-completionIcon')
     .evaluateAll((els) => els.map((e) => getComputedStyle(e, '::after').content));
   for (const g of glyphs) expect(g).toMatch(/^"[A-Z?]"$/);
+  // The list is drawn in the editor's own font (family, size, style, weight): a face or size the page
+  // has not drawn yet costs a font lookup in the layout that shows the list (docs/main-thread.md, round 9).
+  const fonts = await page.evaluate(() => {
+    const font = (e: Element | null) => {
+      if (!e) return null;
+      const s = getComputedStyle(e);
+      return [s.fontFamily, s.fontSize, s.fontStyle, s.fontWeight].join(' | ');
+    };
+    return {
+      content: font(document.querySelector('[data-testid=manual-sql]')),
+      item: font(document.querySelector('.cm-tooltip-autocomplete li')),
+      icon: font(document.querySelector('.cm-completionIcon')),
+      details: [...document.querySelectorAll('.cm-completionDetail')].map(font),
+    };
+  });
+  expect(fonts.item).toBe(fonts.content);
+  expect(fonts.icon).toBe(fonts.content);
+  for (const d of fonts.details) expect(d).toBe(fonts.content);
 });
 
 test('tabs are a tablist: roles, aria-selected, panels and arrow keys', async ({ page }) => {

@@ -25,6 +25,28 @@ async function overflow(page: Page) {
   });
 }
 
+/**
+ * The font faces (first family, size, weight, style) of the text on screen: a face the page has not
+ * drawn yet costs a font lookup in the layout that first needs it (docs/main-thread.md, round 9).
+ */
+async function drawnFaces(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const faces = new Set<string>();
+    const face = (s: CSSStyleDeclaration) =>
+      [s.fontFamily.split(',')[0], s.fontSize, s.fontWeight, s.fontStyle].join(' | ');
+    const walk = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    for (let n = walk.nextNode(); n; n = walk.nextNode()) {
+      const e = n.parentElement;
+      if (n.textContent?.trim() && e?.checkVisibility()) faces.add(face(getComputedStyle(e)));
+    }
+    for (const e of document.querySelectorAll('body *')) {
+      const after = getComputedStyle(e, '::after');
+      if (after.content !== 'none' && after.content !== 'normal' && e.checkVisibility()) faces.add(face(after));
+    }
+    return [...faces].sort();
+  });
+}
+
 test('first use: schema, example questions, a status chip; the answer comes first, in view, in one editor', async ({
   page,
 }) => {
@@ -56,10 +78,15 @@ test('first use: schema, example questions, a status chip; the answer comes firs
   await expect(page.locator('label', { has: page.getByTestId('k') })).toContainText('Examples shown to the model');
 
   // Clicking an example asks it; the answer is right under the question and scrolled into view.
+  const facesAtFirstUse = await drawnFaces(page);
   const question = (await tries.first().innerText()).trim();
   await tries.first().click();
   await expect(page.getByTestId('question')).toHaveValue(question);
   await expect(page.getByTestId('result-table').or(page.getByTestId('error'))).toBeVisible();
+  // The first answer (result, explanation, conversation, history) is drawn in faces already drawn.
+  await expect(page.getByTestId('explanation')).toBeVisible();
+  const newFaces = (await drawnFaces(page)).filter((f) => !facesAtFirstUse.includes(f));
+  expect(newFaces).toEqual([]);
   await expect(page.getByTestId('sql')).toBeInViewport();
   await expect(page.getByTestId('answer-empty')).toHaveCount(0);
   // With an answer on the page the schema folds away, and its list is built again when opened.

@@ -18,7 +18,7 @@
  * become series (bar, line); a scatter plots one pair.
  */
 
-import { cellReader, knownOrdered } from '../sql/columnar.ts';
+import { cellReader, knownOrdered, nonDecreasing } from '../sql/columnar.ts';
 
 export type ColumnType = 'number' | 'date' | 'category' | 'other' | 'empty';
 export type ChartKind = 'bar' | 'line' | 'scatter';
@@ -90,24 +90,8 @@ export function profileColumns(r: ResultLike): ColumnProfile[] {
     else if (nums === total) type = 'number';
     else if (dates === total) type = 'date';
     else type = 'category';
-    let ordered = false;
     // a big result's order is known from the SQL worker (it had the column at hand); else every row is read
-    const known = type === 'number' ? knownOrdered(r, c) : undefined;
-    if (known !== undefined) ordered = known;
-    else if (type === 'number') {
-      ordered = true;
-      let prev = -Infinity;
-      for (let i = 0; i < n; i++) {
-        const v = at(i, c);
-        if (v === null || v === undefined) continue;
-        const x = Number(v);
-        if (!(x >= prev)) {
-          ordered = false;
-          break;
-        }
-        prev = x;
-      }
-    }
+    const ordered = type === 'number' && (knownOrdered(r, c) ?? nonDecreasing(n, (i) => at(i, c)));
     return { index: c, name, type, ordered };
   });
 }

@@ -64,15 +64,8 @@ function column(rows: readonly (readonly unknown[])[], c: number): WireColumn {
   if (nulls) for (let i = 0; i < n; i++) if (rows[i][c] === null || rows[i][c] === undefined) nulls[i] = 1;
   if (nums) {
     const values = new Float64Array(n);
-    let ordered = true,
-      prev = -Infinity;
-    for (let i = 0; i < n; i++) {
-      if (nulls?.[i]) continue;
-      const x = (values[i] = rows[i][c] as number);
-      if (!(x >= prev)) ordered = false;
-      prev = x;
-    }
-    return { kind: 'num', values, nulls, ordered };
+    for (let i = 0; i < n; i++) if (!nulls?.[i]) values[i] = rows[i][c] as number;
+    return { kind: 'num', values, nulls, ordered: nonDecreasing(n, (i) => (nulls?.[i] ? null : values[i])) };
   }
   if (texts) {
     const enc = new TextEncoder();
@@ -190,6 +183,22 @@ export function fromWire(r: QueryResult | ColumnarResult): QueryResult {
   const out: QueryResult = { columns: r.columns, rows: lazyRows(new Cells(r.data), r.rowCount), ms: r.ms };
   if (r.truncated !== undefined) out.truncated = r.truncated;
   return out;
+}
+
+/**
+ * Whether the values `at(0) … at(n - 1)` never decrease as numbers (NULLs skipped; a NaN breaks the
+ * order): the one definition the SQL worker (`WireColumn.ordered`) and the chart's choice share.
+ */
+export function nonDecreasing(n: number, at: (i: number) => unknown): boolean {
+  let prev = -Infinity;
+  for (let i = 0; i < n; i++) {
+    const v = at(i);
+    if (v === null || v === undefined) continue;
+    const x = Number(v);
+    if (!(x >= prev)) return false;
+    prev = x;
+  }
+  return true;
 }
 
 /**

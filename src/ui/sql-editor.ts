@@ -84,7 +84,7 @@ const errorField = markField(
 );
 
 /** The editor's font: the app's code font (app.css). */
-const MONO = "ui-monospace, 'SFMono-Regular', Menlo, Consolas, monospace";
+const MONO = 'var(--font-code)';
 
 const theme = EditorView.theme({
   '&': {

@@ -4,12 +4,12 @@ import { pwa } from './ui/pwa.svelte.ts';
 import { createBrowserUi } from './ui/browser-app.ts';
 
 import { mark } from './lib/marks.ts';
+import { nextTask } from './lib/tasks.ts';
 
 mark('app-chunk');
 pwa.start();
 // The chunk's evaluation, the app's state and services, and the first render as three tasks, not
 // one (issue 15, item 2: no main-thread task over 50 ms at load).
-const nextTask = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 await nextTask();
 const ui = createBrowserUi();
 await nextTask();

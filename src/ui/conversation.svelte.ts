@@ -29,7 +29,7 @@ import type { SqlErrorSpot } from '../lib/sql/locate-error.ts';
 import type { BuiltPrompt } from '../lib/llm/prompts.ts';
 import type { PromptFormat } from '../lib/config.ts';
 import { TOO_MANY_STATEMENTS, errorMessage } from '../lib/errors.ts';
-import { nextTask } from './tasks.ts';
+import { nextTask } from '../lib/tasks.ts';
 
 export class Conversation {
   /** The database whose history is loaded. */

@@ -18,6 +18,7 @@ import { missingGold, type MissingGold } from './questions.ts';
 import { crossEncoderReranker, withFallback, type PairScorer } from './rerank.ts';
 import { CodeIndex, CodeSearch, mmrReranker, type ChunkReranker, type CodeHit, type CodeMethod } from './search.ts';
 import type { Chunk, SkippedFile } from './types.ts';
+import { nextTask } from '../tasks.ts';
 
 /** A file handed over for a collection: a path and its bytes (a Blob in the page). */
 export interface CodeInput {
@@ -302,7 +303,7 @@ function precomputed(questions: CodeQuestion[], queries: Float32Array, dim: numb
     dtype: '',
     device: '',
     async embed(texts, o) {
-      await new Promise((r) => setTimeout(r, 0));
+      await nextTask();
       if (o?.signal?.aborted) throw new CancelledError('the evaluation');
       const v = byText.get(texts[0]);
       if (!v || texts.length !== 1) throw new Error('only the given questions can be embedded here');

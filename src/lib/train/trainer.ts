@@ -11,6 +11,7 @@ import type { Progress } from '../types.ts';
 import { LinearAdapter } from './adapter.ts';
 import { evalSetFromPairs, evaluateRetrieval, type EvalSet } from './evaluate.ts';
 import { Adam, MnrlWorkspace, mnrlLoss } from './mnrl.ts';
+import { nextTask } from '../tasks.ts';
 
 export interface TrainProgress extends Progress {
   /** 'batch' after each step, 'epoch' after each validation. done/total count steps. */
@@ -103,8 +104,6 @@ export interface TrainResult {
  */
 export const TRAIN_DEFAULTS = { epochs: 10, batchSize: 64, lr: 1e-3, scale: 40, seed: 1, patience: 5, weightDecay: 0 };
 
-const yieldToLoop = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
-
 function isZeroRow(m: Float32Array, off: number, d: number): boolean {
   for (let k = 0; k < d; k++) if (m[off + k] !== 0) return false;
   return true;
@@ -161,7 +160,7 @@ export async function trainAdapter(opts: TrainAdapterOptions): Promise<TrainResu
   const cancelled = () => new CancelledError('adapter training');
   const maybeYield = async () => {
     if (yieldMs > 0 && performance.now() - lastYield > yieldMs) {
-      await yieldToLoop();
+      await nextTask();
       lastYield = performance.now();
     }
     if (signal?.aborted) throw cancelled();

@@ -17,6 +17,7 @@
 import type { QueryResult } from '../types.ts';
 import { valueKey } from '../sql/compare.ts';
 import { hasOrderBy } from '../sql/normalize.ts';
+import { nextTask } from '../tasks.ts';
 
 /** Where a candidate came from. */
 export type CandidateSource = 'greedy' | 'sample' | 'example' | 'instant' | 'repair';
@@ -138,7 +139,7 @@ export async function prepareVote(
   opts: { sliceRows?: number; pause?: () => Promise<void> } = {},
 ): Promise<void> {
   const slice = opts.sliceRows ?? 1000;
-  const pause = opts.pause ?? (() => new Promise<void>((r) => setTimeout(r, 0)));
+  const pause = opts.pause ?? nextTask;
   const byShape = new Map<string, Set<QueryResult>>();
   for (const c of cands) {
     if (!c.outcome.ok) continue;

@@ -1,8 +1,0 @@
-/**
- * Splitting the page's work into tasks: what follows `await nextTask()` runs in a later task of
- * the event loop, after the current one (and the DOM updates it makes) has ended, so the two do
- * not add up to one long main-thread task.
- */
-export function nextTask(): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, 0));
-}

@@ -12,6 +12,7 @@ import {
   IndexMismatchError,
   ModelLoadError,
   QuotaError,
+  RuntimeBuildError,
   ShaderF16MissingError,
   SqlError,
   SqlRowLimitError,
@@ -35,6 +36,7 @@ const CLASSES: Record<string, ErrorClass> = {
   WebGpuUnavailableError,
   ShaderF16MissingError,
   QuotaError,
+  RuntimeBuildError,
   IndexMismatchError,
   ImportError,
   CorpusFormatError,
@@ -46,6 +48,20 @@ const CLASSES: Record<string, ErrorClass> = {
   SyntaxError,
   ReferenceError,
 };
+
+const PLATFORM = new Set<object>([Error, TypeError, RangeError, SyntaxError, ReferenceError].map((c) => c.prototype));
+
+/**
+ * The name an error crosses under: the table's name of the nearest class of ours it is an
+ * instance of, else its own `name`. Not `name` alone: a minified worker's classes are anonymous
+ * (`var w = class extends C`), so `new.target.name` is the short variable name there.
+ */
+function transferName(e: Error): string {
+  for (let p: object | null = Object.getPrototypeOf(e); p && !PLATFORM.has(p); p = Object.getPrototypeOf(p)) {
+    for (const [name, cls] of Object.entries(CLASSES)) if (cls.prototype === p) return name;
+  }
+  return e.name;
+}
 
 /** A structured-clone-safe picture of a thrown value. */
 export type SerializedThrown =
@@ -70,7 +86,7 @@ export function serializeThrown(value: unknown, depth = 0): SerializedThrown {
     const hasCause = 'cause' in e && depth < MAX_CAUSE_DEPTH;
     return {
       isError: true,
-      name: e.name,
+      name: value instanceof Error ? transferName(e) : e.name,
       message: e.message,
       stack: e.stack,
       ...(typeof e.code === 'string' ? { code: e.code } : {}),

@@ -9,6 +9,7 @@ import {
   CodeRagError,
   IndexMismatchError,
   ModelLoadError,
+  RuntimeBuildError,
   SqlTimeoutError,
   isCancelled,
 } from '../../src/lib/errors.ts';
@@ -35,6 +36,20 @@ describe('error serialisation round trip', () => {
       expect(back.code).toBe(e.code);
       expect(back.stack).toBe(e.stack);
     }
+  });
+
+  test('the class survives a minified worker, where class names are short variable names', () => {
+    // A minified bundle writes `var w = class extends C {…}`: `new.target.name` is then "w".
+    for (const e of [new RuntimeBuildError('cpu', 'webgpu'), new CancelledError('embedding')]) {
+      Object.defineProperty(e, 'name', { value: 'w' });
+      const back = roundTrip(e) as CodeRagError;
+      expect(back).toBeInstanceOf(e.constructor);
+      expect(back.name).toBe(e.constructor.name);
+      expect(back.code).toBe(e.code);
+    }
+    // An error of the platform keeps its own name (a library's Error named AbortError is a cancel).
+    const abort = Object.assign(new Error('aborted'), { name: 'AbortError' });
+    expect((roundTrip(abort) as Error).name).toBe('AbortError');
   });
 
   test('ModelLoadError keeps its cause, recursively and with the cause class', () => {

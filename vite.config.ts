@@ -90,10 +90,12 @@ export default defineConfig({
         ],
       },
       injectManifest: {
-        // The ORT wasm is about 27 MB; precache it so the CPU engine works offline.
+        // The ORT wasm of the CPU engine is about 14 MB; precache it so the CPU engine works offline.
+        // The WebGPU build (27 MB, src/browser/runtime.ts) is left to the first WebGPU load, which
+        // stores it in transformers.js's cache: machines without WebGPU never fetch it.
         maximumFileSizeToCacheInBytes: 64 * 1024 * 1024,
         globPatterns: ['**/*.{js,mjs,css,html,wasm,svg,png,sql,jsonl,webmanifest}'],
-        globIgnores: ['**/bench*'],
+        globIgnores: ['**/bench*', '**/ort-wasm-simd-threaded.asyncify*.wasm'],
       },
       devOptions: { enabled: false },
     }),

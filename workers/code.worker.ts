@@ -38,7 +38,7 @@ const parsers = new CodeParsers({
 // from the same model base as the embedder; the download's progress goes back to the page).
 const api = new LocalCodeCollections(parsers, async (spec, source, onProgress) => {
   if (!source) throw new Error('no model source was given');
-  return loadCrossEncoder(await browserTransformers(source), spec, { device: 'wasm', onProgress });
+  return loadCrossEncoder(await browserTransformers(source, 'wasm'), spec, { device: 'wasm', onProgress });
 });
 export type CodeApi = LocalCodeCollections;
 

@@ -72,7 +72,7 @@ const api = {
   ) {
     const spec = findEmbedder(id);
     if (!spec) throw new Error(`unknown embedder "${id}"`);
-    const tf = await browserTransformers(modelCfg);
+    const tf = await browserTransformers(modelCfg, dev);
     await teacher?.dispose();
     await compact?.dispose();
     await dropProbes();
@@ -148,7 +148,11 @@ const api = {
       let p = probes.get(variant.dtype);
       if (!p) {
         const spec = findEmbedder(teacher.id)!;
-        p = await TransformersEmbedder.load(await browserTransformers(cfg), { spec, dtype: variant.dtype, device });
+        p = await TransformersEmbedder.load(await browserTransformers(cfg, device), {
+          spec,
+          dtype: variant.dtype,
+          device,
+        });
         probes.set(variant.dtype, p);
       }
       e = p;

@@ -52,7 +52,7 @@ const api = {
   async loadCpu(modelCfg: BrowserModelConfig, id: string, dtype: Dtype, onProgress?: ProgressFn) {
     const spec = findCpuGenerator(id);
     if (!spec) throw new Error(`unknown CPU model "${id}"`);
-    const tf = await browserTransformers(modelCfg);
+    const tf = await browserTransformers(modelCfg, 'wasm');
     loadAbort = new AbortController();
     await gen?.dispose?.();
     gen = null;

@@ -47,7 +47,7 @@ function modelCfg(threads: number): BrowserModelConfig {
 }
 
 async function loadEmbedder(threads: number, dtype: 'q8' | 'fp32', device: 'wasm' | 'webgpu') {
-  const tf = await browserTransformers(modelCfg(threads));
+  const tf = await browserTransformers(modelCfg(threads), device);
   const spec = findEmbedder(EMBEDDER)!;
   return TransformersEmbedder.load(tf, { spec, dtype, device });
 }
@@ -348,7 +348,7 @@ const api = {
 
   async generate(req: GenerateRequest): Promise<GenerateRun> {
     const t0 = performance.now();
-    const tf = await browserTransformers(modelCfg(req.threads));
+    const tf = await browserTransformers(modelCfg(req.threads), 'wasm');
     const spec = findCpuGenerator(GENERATOR)!;
     const gen = await TransformersGenerator.load(tf, spec, 'wasm', req.dtype);
     const run: GenerateRun = {

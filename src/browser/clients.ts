@@ -30,7 +30,7 @@ import type {
 } from '../lib/retrieve/lexical-search.ts';
 import { CORPUS_PART_ROWS } from '../lib/corpus/saved.ts';
 import { registerErrorTransfer } from '../lib/errors-transfer.ts';
-import { throwIfAborted } from '../lib/errors.ts';
+import { RuntimeBuildError, throwIfAborted } from '../lib/errors.ts';
 
 registerErrorTransfer();
 
@@ -48,9 +48,14 @@ export interface EmbedderInfo {
 
 /** The embed worker as an `Embedder` (id/dim/… are those of the model loaded last). */
 export class WorkerEmbedder implements Embedder {
+  /**
+   * @param restart replaces the worker (its next call starts a new one): a load on a device whose
+   *   ONNX runtime build differs from the one the worker started (RuntimeBuildError) needs it.
+   */
   constructor(
     private readonly api: Comlink.Remote<EmbedApi>,
     private info: EmbedderInfo | null = null,
+    private readonly restart?: () => void,
   ) {}
 
   get id(): string {
@@ -78,14 +83,15 @@ export class WorkerEmbedder implements Embedder {
     queryDtype?: Dtype,
   ): Promise<EmbedderInfo> {
     this.info = null;
-    this.info = await this.api.load(
-      cfg,
-      id,
-      dtype,
-      device,
-      onProgress ? Comlink.proxy(onProgress) : undefined,
-      queryDtype,
-    );
+    const load = () =>
+      this.api.load(cfg, id, dtype, device, onProgress ? Comlink.proxy(onProgress) : undefined, queryDtype);
+    try {
+      this.info = await load();
+    } catch (e) {
+      if (!(e instanceof RuntimeBuildError) || !this.restart) throw e;
+      this.restart();
+      this.info = await load();
+    }
     return this.info;
   }
 

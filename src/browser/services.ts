@@ -49,6 +49,8 @@ function spawn<T>(make: () => Worker): { api: Comlink.Remote<T>; worker: Worker 
 function spawnOnUse<T>(make: () => Worker): {
   api: Comlink.Remote<T>;
   started: () => ReturnType<typeof spawn<T>> | null;
+  /** End the worker now; the next call starts a new one. */
+  restart: () => void;
 } {
   let w: ReturnType<typeof spawn<T>> | null = null;
   const real = () => (w ??= spawn<T>(make)).api as unknown as Record<PropertyKey, unknown>;
@@ -59,7 +61,13 @@ function spawnOnUse<T>(make: () => Worker): {
       return real()[prop];
     },
   }) as unknown as Comlink.Remote<T>;
-  return { api, started: () => w };
+  const restart = () => {
+    if (!w) return;
+    w.api[Comlink.releaseProxy]();
+    w.worker.terminate();
+    w = null;
+  };
+  return { api, started: () => w, restart };
 }
 
 /** A SQL worker behind `SqlClient` (an `SqlEngine` with a hard timeout: the worker is restarted). */
@@ -174,7 +182,7 @@ export function createBrowserServices(o: { sqlTimeoutMs?: number } = {}): Browse
   const lexical = spawnOnUse<LexicalApi>(
     () => new Worker(new URL('../../workers/lexical.worker.ts', import.meta.url), { type: 'module', name: 'lexical' }),
   );
-  const embedder = new WorkerEmbedder(embed.api);
+  const embedder = new WorkerEmbedder(embed.api, null, embed.restart);
   let distill: { api: Comlink.Remote<DistillApi>; worker: Worker } | null = null;
   return {
     embedder,

@@ -24,6 +24,7 @@ export type ErrorCode =
   | 'import-format'
   | 'instant-abstained'
   | 'code-questions'
+  | 'runtime-build'
   | 'internal';
 
 export function isErrorCode(code: unknown): code is ErrorCode {
@@ -51,6 +52,7 @@ const ERROR_CODES = [
   'import-format',
   'instant-abstained',
   'code-questions',
+  'runtime-build',
   'internal',
 ] as const satisfies readonly ErrorCode[];
 
@@ -62,6 +64,20 @@ export class CodeRagError extends Error {
   ) {
     super(message, options);
     this.name = new.target.name;
+  }
+}
+
+/**
+ * A worker's ONNX runtime was started as one build (the plain WASM build, or the WebGPU-capable
+ * one) and a model load asked for a device that needs the other: a runtime starts once per
+ * worker, so the worker must be replaced (the worker clients do that, then load again).
+ */
+export class RuntimeBuildError extends CodeRagError {
+  constructor(
+    readonly have: string,
+    readonly want: string,
+  ) {
+    super(`this worker's ONNX runtime is the ${have} build; the ${want} build needs a new worker`, 'runtime-build');
   }
 }
 

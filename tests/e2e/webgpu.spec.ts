@@ -46,15 +46,36 @@ test('choosing WebLLM asks before the download, then fails with a clear error of
   }
 });
 
-test('the embedder runs on WebGPU (software adapter) or falls back to WASM with a message', async ({ page }) => {
+test('the embedder runs on WebGPU (software adapter) or falls back to WASM with a message', async ({
+  page,
+  context,
+}) => {
   test.skip(!HAS_LOCAL_MODELS, 'needs ../shared/models');
+  // Which ONNX runtime builds the workers fetch (src/browser/runtime.ts): the plain one for WASM,
+  // the asyncify one only for WebGPU.
+  const builds: string[] = [];
+  context.on('request', (r) => {
+    const m = r.url().match(/ort-wasm-simd-threaded(\.asyncify)?-[\w-]+\.wasm$/);
+    if (m) builds.push(m[1] ? 'webgpu' : 'cpu');
+  });
   await page.goto('./');
   await expect(page.getByTestId('embedder-status')).toContainText('on wasm', { timeout: 120_000 });
+  await expect(page.getByTestId('generator-status')).toContainText('on wasm', { timeout: 120_000 });
+  expect(builds).toContain('cpu');
+  expect(builds, 'the WASM engine must not fetch the WebGPU build').not.toContain('webgpu');
   await page.getByTestId('tab-settings').click();
-  await page.locator('select').filter({ hasText: 'auto device' }).selectOption('webgpu');
+  const device = page.locator('select').filter({ hasText: 'auto device' });
+  await device.selectOption('webgpu');
   const st = page.getByTestId('embedder-status');
   await expect(st).toContainText(/on webgpu|WebGPU failed/, { timeout: 120_000 });
-  const text = await st.innerText();
-  console.log(`[webgpu.spec] embedder status with WebGPU requested: ${text}`);
+  const text = (await st.textContent()) ?? '';
+  console.log(`[webgpu.spec] embedder status with WebGPU requested: ${text.replace(/\s+/g, ' ').trim()}`);
+  // The embed worker had started the WASM build: it is replaced, not refused.
+  expect(text).not.toContain('needs a new worker');
+  if (text.includes('on webgpu')) expect(builds).toContain('webgpu');
   await expect(page.getByTestId('index-status')).toContainText('vectors', { timeout: 170_000 });
+  // And back: the embedder runs on WASM again, with no message.
+  await device.selectOption('wasm');
+  await expect(st).toContainText('on wasm', { timeout: 120_000 });
+  await expect(st).not.toContainText('failed');
 });

@@ -83,6 +83,23 @@ export function shellSize(rec: BenchRun): void {
     runs: [d.gzip],
     params: { raw: d.bytes },
   });
+  // What the service worker downloads at install (its precache manifest, injected into sw.js): a
+  // first visit's download beside the page's own, whatever the page itself asks for.
+  const sw = existsSync(path.join(rec.dist, 'sw.js')) ? readFileSync(path.join(rec.dist, 'sw.js'), 'utf8') : '';
+  const precached = [...sw.matchAll(/"url":"([^"]+)"/g)].map((m) => m[1]).filter((n) => files.includes(n));
+  if (precached.length) {
+    const p = sum(precached, /./);
+    add({
+      id: 'shell.precache.gzip',
+      group: 'shell',
+      name: `service worker precache, gzip (${p.count} files, a first visit's install)`,
+      host: 'build',
+      unit: 'bytes',
+      better: 'lower',
+      runs: [p.gzip],
+      params: { raw: p.bytes, files: p.count },
+    });
+  }
   const top = app
     .map(stat)
     .sort((x, y) => y.gzip - x.gzip)

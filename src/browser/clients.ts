@@ -30,7 +30,7 @@ import type {
 } from '../lib/retrieve/lexical-search.ts';
 import { CORPUS_PART_ROWS } from '../lib/corpus/saved.ts';
 import { registerErrorTransfer } from '../lib/errors-transfer.ts';
-import { RuntimeBuildError, throwIfAborted } from '../lib/errors.ts';
+import { CancelledError, RuntimeBuildError, throwIfAborted } from '../lib/errors.ts';
 
 registerErrorTransfer();
 
@@ -57,6 +57,20 @@ export class WorkerEmbedder implements Embedder {
     private info: EmbedderInfo | null = null,
     private readonly restart?: () => void,
   ) {}
+
+  #end: (e: Error) => void = () => {};
+  /** Rejects when the worker is replaced: a call to an ended worker would never settle. */
+  #ended = this.endSignal();
+
+  private endSignal(): Promise<never> {
+    const p = new Promise<never>((_, reject) => (this.#end = reject));
+    p.catch(() => {}); // only ever raced against a call
+    return p;
+  }
+
+  private whileAlive<T>(call: Promise<T>): Promise<T> {
+    return Promise.race([call, this.#ended]);
+  }
 
   get id(): string {
     return this.info?.id ?? '';
@@ -86,18 +100,21 @@ export class WorkerEmbedder implements Embedder {
     const load = () =>
       this.api.load(cfg, id, dtype, device, onProgress ? Comlink.proxy(onProgress) : undefined, queryDtype);
     try {
-      this.info = await load();
+      this.info = await this.whileAlive(load());
     } catch (e) {
       if (!(e instanceof RuntimeBuildError) || !this.restart) throw e;
+      // Calls still running in the old worker end with a cancel, as they would with a reload there.
+      this.#end(new CancelledError('embedding (the embedder was reloaded)'));
+      this.#ended = this.endSignal();
       this.restart();
-      this.info = await load();
+      this.info = await this.whileAlive(load());
     }
     return this.info;
   }
 
   async embed(texts: string[], opts: EmbedOptions = {}): Promise<Float32Array> {
     throwIfAborted(opts.signal, 'embedding');
-    return this.api.embed(texts, opts.role ?? 'doc', opts.batchSize);
+    return this.whileAlive(this.api.embed(texts, opts.role ?? 'doc', opts.batchSize));
   }
 }
 

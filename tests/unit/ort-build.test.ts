@@ -6,7 +6,7 @@
 import { describe, expect, test, vi } from 'vitest';
 import { claimOrtBuild, ortBuildFor } from '../../src/browser/runtime.ts';
 import { WorkerEmbedder } from '../../src/browser/clients.ts';
-import { CodeRagError, ModelLoadError, RuntimeBuildError } from '../../src/lib/errors.ts';
+import { CancelledError, CodeRagError, ModelLoadError, RuntimeBuildError } from '../../src/lib/errors.ts';
 
 describe('ONNX runtime build', () => {
   test('WASM loads use the plain build, WebGPU the asyncify one; a realm keeps its first', () => {
@@ -53,6 +53,25 @@ describe('WorkerEmbedder.load and the runtime build', () => {
     // The same build again: no restart.
     await e.load(cfg, 'm', 'q8', 'webgpu');
     expect(restart).toHaveBeenCalledTimes(1);
+  });
+
+  test('a call still running in the replaced worker ends with a cancel instead of never settling', async () => {
+    let started: string | null = 'cpu';
+    const api = {
+      load: vi.fn(async (_c: unknown, _id: string, _d: string, device: string) => {
+        const want = device === 'webgpu' ? 'webgpu' : 'cpu';
+        if (started && started !== want) throw new RuntimeBuildError(started, want);
+        started = want;
+        return info;
+      }),
+      // the old worker is terminated mid-call: its answer never comes
+      embed: vi.fn(() => new Promise<Float32Array>(() => {})),
+    };
+    const e = new WorkerEmbedder(api as never, null, () => (started = null));
+    const pending = e.embed(['a question'], { role: 'query' });
+    await e.load(cfg, 'm', 'q8', 'webgpu');
+    const late = new Promise((r) => setTimeout(() => r('never settled'), 1000));
+    await expect(Promise.race([pending, late])).rejects.toBeInstanceOf(CancelledError);
   });
 
   test('other load errors are not retried', async () => {

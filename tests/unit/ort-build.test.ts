@@ -31,8 +31,11 @@ describe('WorkerEmbedder.load and the runtime build', () => {
   const info = { id: 'm', dim: 4, dtype: 'q8', device: 'webgpu' };
   const cfg = { localModelBase: null, allowRemoteModels: true, numThreads: 0 };
 
-  test('a RuntimeBuildError replaces the worker and loads again, once', async () => {
-    // A fake embed worker: a fresh one starts whichever build its first load asks for, then keeps it.
+  /**
+   * A fake embed worker: a fresh one starts whichever build its first load asks for, then keeps it;
+   * `restart` replaces it. Its `embed` never answers (a worker terminated mid-call).
+   */
+  function fakeEmbedWorker() {
     let started: string | null = 'cpu';
     const api = {
       load: vi.fn(async (_c: unknown, _id: string, _d: string, device: string) => {
@@ -41,11 +44,16 @@ describe('WorkerEmbedder.load and the runtime build', () => {
         started = want;
         return info;
       }),
+      embed: vi.fn(() => new Promise<Float32Array>(() => {})),
     };
     const restart = vi.fn(() => {
       started = null;
     });
-    const e = new WorkerEmbedder(api as never, null, restart);
+    return { api, restart, embedder: new WorkerEmbedder(api as never, null, restart) };
+  }
+
+  test('a RuntimeBuildError replaces the worker and loads again, once', async () => {
+    const { api, restart, embedder: e } = fakeEmbedWorker();
     await expect(e.load(cfg, 'm', 'q8', 'webgpu')).resolves.toEqual(info);
     expect(restart).toHaveBeenCalledTimes(1);
     expect(api.load).toHaveBeenCalledTimes(2);
@@ -56,18 +64,7 @@ describe('WorkerEmbedder.load and the runtime build', () => {
   });
 
   test('a call still running in the replaced worker ends with a cancel instead of never settling', async () => {
-    let started: string | null = 'cpu';
-    const api = {
-      load: vi.fn(async (_c: unknown, _id: string, _d: string, device: string) => {
-        const want = device === 'webgpu' ? 'webgpu' : 'cpu';
-        if (started && started !== want) throw new RuntimeBuildError(started, want);
-        started = want;
-        return info;
-      }),
-      // the old worker is terminated mid-call: its answer never comes
-      embed: vi.fn(() => new Promise<Float32Array>(() => {})),
-    };
-    const e = new WorkerEmbedder(api as never, null, () => (started = null));
+    const { embedder: e } = fakeEmbedWorker();
     const pending = e.embed(['a question'], { role: 'query' });
     await e.load(cfg, 'm', 'q8', 'webgpu');
     const late = new Promise((r) => setTimeout(() => r('never settled'), 1000));

@@ -68,7 +68,8 @@ export class WorkerEmbedder implements Embedder {
     return p;
   }
 
-  private whileAlive<T>(call: Promise<T>): Promise<T> {
+  /** A call to the embed worker, ended with a CancelledError if the worker is replaced meanwhile. */
+  whileAlive<T>(call: Promise<T>): Promise<T> {
     return Promise.race([call, this.#ended]);
   }
 
@@ -136,8 +137,8 @@ export class WorkerLightQuery implements LightQueryPort {
     this.distiller ??= this.spawnDistiller();
     const { id, dim, dtype, device } = this.embedder;
     const embed = (texts: string[], role: 'query' | 'doc', batchSize: number) =>
-      this.embed.embedTeacher(texts, role, batchSize);
-    const cfg = await this.embed.modelConfig();
+      this.embedder.whileAlive(this.embed.embedTeacher(texts, role, batchSize));
+    const cfg = await this.embedder.whileAlive(this.embed.modelConfig());
     if (!cfg) throw new Error('no embedder loaded');
     return this.distiller.distill(
       cfg,
@@ -151,13 +152,13 @@ export class WorkerLightQuery implements LightQueryPort {
     await this.distiller?.cancel();
   }
   timeQueries(texts: string[], variant: QueryVariantSpec): Promise<{ vectors: Float32Array; ms: number[] }> {
-    return this.embed.timeQueries(texts, variant);
+    return this.embedder.whileAlive(this.embed.timeQueries(texts, variant));
   }
   releaseProbes(): Promise<void> {
-    return this.embed.releaseProbes();
+    return this.embedder.whileAlive(this.embed.releaseProbes());
   }
   useQueryEncoder(blobs: LightBlobs | null): Promise<{ light: boolean; fallbackReason?: string }> {
-    return this.embed.useQueryEncoder(blobs);
+    return this.embedder.whileAlive(this.embed.useQueryEncoder(blobs));
   }
 }
 

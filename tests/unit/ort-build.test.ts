@@ -5,7 +5,7 @@
  */
 import { describe, expect, test, vi } from 'vitest';
 import { claimOrtBuild, ortBuildFor } from '../../src/browser/runtime.ts';
-import { WorkerEmbedder } from '../../src/browser/clients.ts';
+import { WorkerEmbedder, WorkerLightQuery } from '../../src/browser/clients.ts';
 import { CancelledError, CodeRagError, ModelLoadError, RuntimeBuildError } from '../../src/lib/errors.ts';
 
 describe('ONNX runtime build', () => {
@@ -45,6 +45,7 @@ describe('WorkerEmbedder.load and the runtime build', () => {
         return info;
       }),
       embed: vi.fn(() => new Promise<Float32Array>(() => {})),
+      timeQueries: vi.fn(() => new Promise<never>(() => {})),
     };
     const restart = vi.fn(() => {
       started = null;
@@ -64,11 +65,17 @@ describe('WorkerEmbedder.load and the runtime build', () => {
   });
 
   test('a call still running in the replaced worker ends with a cancel instead of never settling', async () => {
-    const { embedder: e } = fakeEmbedWorker();
-    const pending = e.embed(['a question'], { role: 'query' });
+    const { api, embedder: e } = fakeEmbedWorker();
+    const light = new WorkerLightQuery(api as never, e, () => {
+      throw new Error('no distiller here');
+    });
+    const pending = [
+      e.embed(['a question'], { role: 'query' }),
+      light.timeQueries(['a question'], { kind: 'teacher' }),
+    ];
     await e.load(cfg, 'm', 'q8', 'webgpu');
     const late = new Promise((r) => setTimeout(() => r('never settled'), 1000));
-    await expect(Promise.race([pending, late])).rejects.toBeInstanceOf(CancelledError);
+    for (const p of pending) await expect(Promise.race([p, late])).rejects.toBeInstanceOf(CancelledError);
   });
 
   test('other load errors are not retried', async () => {

@@ -30,7 +30,7 @@ import type {
 } from '../lib/retrieve/lexical-search.ts';
 import { CORPUS_PART_ROWS } from '../lib/corpus/saved.ts';
 import { registerErrorTransfer } from '../lib/errors-transfer.ts';
-import { CancelledError, RuntimeBuildError, throwIfAborted } from '../lib/errors.ts';
+import { RuntimeBuildError, throwIfAborted } from '../lib/errors.ts';
 
 registerErrorTransfer();
 
@@ -49,29 +49,15 @@ export interface EmbedderInfo {
 /** The embed worker as an `Embedder` (id/dim/… are those of the model loaded last). */
 export class WorkerEmbedder implements Embedder {
   /**
-   * @param restart replaces the worker (its next call starts a new one): a load on a device whose
-   *   ONNX runtime build differs from the one the worker started (RuntimeBuildError) needs it.
+   * @param restart replaces the worker (its next call starts a new one; calls still running in the
+   *   old one end with a CancelledError): a load on a device whose ONNX runtime build differs from
+   *   the one the worker started (RuntimeBuildError) needs it.
    */
   constructor(
     private readonly api: Comlink.Remote<EmbedApi>,
     private info: EmbedderInfo | null = null,
     private readonly restart?: () => void,
   ) {}
-
-  #end: (e: Error) => void = () => {};
-  /** Rejects when the worker is replaced: a call to an ended worker would never settle. */
-  #ended = this.endSignal();
-
-  private endSignal(): Promise<never> {
-    const p = new Promise<never>((_, reject) => (this.#end = reject));
-    p.catch(() => {}); // only ever raced against a call
-    return p;
-  }
-
-  /** A call to the embed worker, ended with a CancelledError if the worker is replaced meanwhile. */
-  whileAlive<T>(call: Promise<T>): Promise<T> {
-    return Promise.race([call, this.#ended]);
-  }
 
   get id(): string {
     return this.info?.id ?? '';
@@ -101,21 +87,18 @@ export class WorkerEmbedder implements Embedder {
     const load = () =>
       this.api.load(cfg, id, dtype, device, onProgress ? Comlink.proxy(onProgress) : undefined, queryDtype);
     try {
-      this.info = await this.whileAlive(load());
+      this.info = await load();
     } catch (e) {
       if (!(e instanceof RuntimeBuildError) || !this.restart) throw e;
-      // Calls still running in the old worker end with a cancel, as they would with a reload there.
-      this.#end(new CancelledError('embedding (the embedder was reloaded)'));
-      this.#ended = this.endSignal();
       this.restart();
-      this.info = await this.whileAlive(load());
+      this.info = await load();
     }
     return this.info;
   }
 
   async embed(texts: string[], opts: EmbedOptions = {}): Promise<Float32Array> {
     throwIfAborted(opts.signal, 'embedding');
-    return this.whileAlive(this.api.embed(texts, opts.role ?? 'doc', opts.batchSize));
+    return this.api.embed(texts, opts.role ?? 'doc', opts.batchSize);
   }
 }
 
@@ -137,8 +120,8 @@ export class WorkerLightQuery implements LightQueryPort {
     this.distiller ??= this.spawnDistiller();
     const { id, dim, dtype, device } = this.embedder;
     const embed = (texts: string[], role: 'query' | 'doc', batchSize: number) =>
-      this.embedder.whileAlive(this.embed.embedTeacher(texts, role, batchSize));
-    const cfg = await this.embedder.whileAlive(this.embed.modelConfig());
+      this.embed.embedTeacher(texts, role, batchSize);
+    const cfg = await this.embed.modelConfig();
     if (!cfg) throw new Error('no embedder loaded');
     return this.distiller.distill(
       cfg,
@@ -152,13 +135,13 @@ export class WorkerLightQuery implements LightQueryPort {
     await this.distiller?.cancel();
   }
   timeQueries(texts: string[], variant: QueryVariantSpec): Promise<{ vectors: Float32Array; ms: number[] }> {
-    return this.embedder.whileAlive(this.embed.timeQueries(texts, variant));
+    return this.embed.timeQueries(texts, variant);
   }
   releaseProbes(): Promise<void> {
-    return this.embedder.whileAlive(this.embed.releaseProbes());
+    return this.embed.releaseProbes();
   }
   useQueryEncoder(blobs: LightBlobs | null): Promise<{ light: boolean; fallbackReason?: string }> {
-    return this.embedder.whileAlive(this.embed.useQueryEncoder(blobs));
+    return this.embed.useQueryEncoder(blobs);
   }
 }
 

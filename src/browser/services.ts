@@ -21,6 +21,7 @@ import { createInstantGenerator } from '../lib/instant/engine.ts';
 import { SqlClient } from '../lib/sql/client.ts';
 import { registerErrorTransfer } from '../lib/errors-transfer.ts';
 import { spawnSqlWorker, takeEarlySqlWorker } from './early.ts';
+import { spawn, spawnOnUse } from './spawn.ts';
 import type { LexicalApi } from '../lib/retrieve/lexical-search.ts';
 import type { PackReader } from '../lib/pack/read.ts';
 import {
@@ -35,40 +36,6 @@ export { WorkerEmbedder, WorkerGenerator, WorkerIndexService, WorkerLexicalSourc
 export type { EmbedderInfo, GeneratorInfo } from './clients.ts';
 
 registerErrorTransfer();
-
-function spawn<T>(make: () => Worker): { api: Comlink.Remote<T>; worker: Worker } {
-  const worker = make();
-  return { api: Comlink.wrap<T>(worker), worker };
-}
-
-/**
- * A worker started at its first call, not when the page is built: the model workers (their
- * transformers.js and ONNX runtime code) then start when the app first asks them for something,
- * after the database has opened (AppState.boot), instead of competing with it for the few cores.
- */
-function spawnOnUse<T>(make: () => Worker): {
-  api: Comlink.Remote<T>;
-  started: () => ReturnType<typeof spawn<T>> | null;
-  /** End the worker now; the next call starts a new one. */
-  restart: () => void;
-} {
-  let w: ReturnType<typeof spawn<T>> | null = null;
-  const real = () => (w ??= spawn<T>(make)).api as unknown as Record<PropertyKey, unknown>;
-  const api = new Proxy({} as Record<PropertyKey, unknown>, {
-    get: (_, prop) => {
-      // not a thenable: awaiting the remote itself must not start the worker
-      if (prop === 'then') return undefined;
-      return real()[prop];
-    },
-  }) as unknown as Comlink.Remote<T>;
-  const restart = () => {
-    if (!w) return;
-    w.api[Comlink.releaseProxy]();
-    w.worker.terminate();
-    w = null;
-  };
-  return { api, started: () => w, restart };
-}
 
 /** A SQL worker behind `SqlClient` (an `SqlEngine` with a hard timeout: the worker is restarted). */
 export function newWorkerSql(timeoutMs = 5_000): SqlClient {

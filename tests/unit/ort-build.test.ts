@@ -5,7 +5,10 @@
  */
 import { describe, expect, test, vi } from 'vitest';
 import { claimOrtBuild, ortBuildFor } from '../../src/browser/runtime.ts';
+import * as Comlink from 'comlink';
 import { WorkerEmbedder, WorkerLightQuery } from '../../src/browser/clients.ts';
+import { spawnOnUse } from '../../src/browser/spawn.ts';
+import type { EmbedApi } from '../../workers/embed.worker.ts';
 import { CancelledError, CodeRagError, ModelLoadError, RuntimeBuildError } from '../../src/lib/errors.ts';
 
 describe('ONNX runtime build', () => {
@@ -33,7 +36,7 @@ describe('WorkerEmbedder.load and the runtime build', () => {
 
   /**
    * A fake embed worker: a fresh one starts whichever build its first load asks for, then keeps it;
-   * `restart` replaces it. Its `embed` never answers (a worker terminated mid-call).
+   * `restart` replaces it.
    */
   function fakeEmbedWorker() {
     let started: string | null = 'cpu';
@@ -44,8 +47,6 @@ describe('WorkerEmbedder.load and the runtime build', () => {
         started = want;
         return info;
       }),
-      embed: vi.fn(() => new Promise<Float32Array>(() => {})),
-      timeQueries: vi.fn(() => new Promise<never>(() => {})),
     };
     const restart = vi.fn(() => {
       started = null;
@@ -64,18 +65,56 @@ describe('WorkerEmbedder.load and the runtime build', () => {
     expect(restart).toHaveBeenCalledTimes(1);
   });
 
-  test('a call still running in the replaced worker ends with a cancel instead of never settling', async () => {
-    const { api, embedder: e } = fakeEmbedWorker();
-    const light = new WorkerLightQuery(api as never, e, () => {
+  test('through spawnOnUse: a call still running in the replaced worker ends with a cancel; the load goes to a new one', async () => {
+    // Fake workers over MessageChannels: the first one had started the plain build (the boot's
+    // load); a new one starts whichever build its first load asks for. Embedding never answers.
+    const workers: string[] = [];
+    const make = () => {
+      let started: string | null = workers.length === 0 ? 'cpu' : null;
+      workers.push('running');
+      const n = workers.length - 1;
+      const worker = {
+        async load(_c: unknown, _id: string, _d: string, device: string) {
+          const want = device === 'webgpu' ? 'webgpu' : 'cpu';
+          if (started && started !== want) throw new RuntimeBuildError(started, want);
+          started = want;
+          return { ...info, device };
+        },
+        embed: () => new Promise<Float32Array>(() => {}),
+        timeQueries: () => new Promise<never>(() => {}),
+      };
+      const { port1, port2 } = new MessageChannel();
+      Comlink.expose(worker, port1 as unknown as Comlink.Endpoint);
+      const terminate = () => {
+        workers[n] = 'terminated';
+        port1.close();
+        port2.close();
+      };
+      return Object.assign(port2, { terminate }) as unknown as Worker;
+    };
+    const embed = spawnOnUse<EmbedApi>(make);
+    const e = new WorkerEmbedder(embed.api, null, embed.restart);
+    const light = new WorkerLightQuery(embed.api, e, () => {
       throw new Error('no distiller here');
     });
-    const pending = [
-      e.embed(['a question'], { role: 'query' }),
-      light.timeQueries(['a question'], { kind: 'teacher' }),
-    ];
-    await e.load(cfg, 'm', 'q8', 'webgpu');
+    // how each call ends (or 'never settled' after a second), observed from the start
     const late = new Promise((r) => setTimeout(() => r('never settled'), 1000));
-    for (const p of pending) await expect(Promise.race([p, late])).rejects.toBeInstanceOf(CancelledError);
+    const outcome = (p: Promise<unknown>) =>
+      Promise.race([
+        p.then(
+          () => 'resolved',
+          (err: unknown) => err,
+        ),
+        late,
+      ]);
+    const pending = [
+      outcome(e.embed(['a question'], { role: 'query' })),
+      outcome(light.timeQueries(['a question'], { kind: 'teacher' })),
+    ];
+    await expect(e.load(cfg, 'm', 'q8', 'webgpu')).resolves.toMatchObject({ device: 'webgpu' });
+    expect(workers).toEqual(['terminated', 'running']);
+    for (const p of pending) expect(await p).toBeInstanceOf(CancelledError);
+    embed.restart();
   });
 
   test('other load errors are not retried', async () => {

@@ -2,9 +2,9 @@
  * The default index kind per corpus size: a registry (data), read by `defaultIndexKind`, which is
  * what the 'auto' index setting resolves to where indexes are built (IndexState.meta in the UI).
  * The rule: the kind with the lowest p50 query latency among those with recall@10 ≥ 0.99 against
- * the exact scan, at the sizes measured in bench/results/scan-*.json (scripts/scan-bench.ts; table
- * in docs/benchmarks.md). Kinds whose build cost is paid again on every restore (hnsw: its graph is
- * not persisted) only count when they win by a wide margin; see the `why` of each entry.
+ * the exact scan, at the sizes measured in bench/results/scan-*.json and ivf-*.json
+ * (scripts/scan-bench.ts, scripts/ivf-bench.ts; tables in docs/scan-bench.md and docs/packs.md);
+ * see the `why` of each entry.
  */
 import type { IndexKind } from './vector-index.ts';
 
@@ -33,8 +33,12 @@ export const INDEX_BY_SIZE: readonly IndexBySize[] = [
       'of 632, built in 28.5 s) vs HNSW (M 16, efConstruction 100) 1.00 at 1.33 ms after a 294.5 s build ' +
       'and the int8 scan at 7.08 ms; 1M × 384, IVF 0.992 at 65.9 ms (nprobe 512 of 2,000, hence the ' +
       'default nprobe of nlist/4) vs the int8 scan at 311 ms. The scan grows with n, IVF with √n. HNSW ' +
-      'at 1M × 384 (a quieter run): 0.993 at 5.0 ms vs IVF 0.993 at 13.8 ms, but a 67 min build against ' +
-      "IVF's 3 min and a graph that is not persisted (1M × 512 exceeds its 2 GiB heap), so IVF stays the default",
+      'at 1M × 384 (a quieter run): 0.993 at 5.0 ms vs IVF 0.993 at 13.8 ms (the default 2,000 lists, ' +
+      "nprobe 512) and the int8 scan at 68.6 ms, after a 67 min build against IVF's 3 min, and its graph is " +
+      "not persisted (1M × 512 exceeds its 2 GiB heap). With 20,000 lists and the two-level trainer's " +
+      'stray-row check (2026-11-27), IVF reached recall@10 1.00 at nprobe 4 in 0.93 ms p50 (int8 scan 41 ms ' +
+      'in that run, built in 160 s): IVF is the faster kind at 1M too. The default lists and nprobe stay ' +
+      'the conservative 2·√n and nlist/4 (real embeddings cluster less than the synthetic data)',
   },
 ];
 

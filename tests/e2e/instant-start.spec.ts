@@ -73,3 +73,32 @@ test('SQL typed before the editor exists stays whole when the editor takes over,
   await page.getByTestId('run-sql').click();
   await expect(page.getByTestId('result')).toContainText('2 rows');
 });
+
+test('the editor is not built while a Run waits for its result, and is built after it', async ({ page }) => {
+  await page.route(/\/models\/.+\/.+/, () => {}); // no model work competing with the page
+  await page.addInitScript({
+    content: `
+      window.__at = {};
+      new MutationObserver(() => {
+        const now = performance.now();
+        if (!window.__at.editor && document.querySelector('.cm-content[data-testid=manual-sql]')) window.__at.editor = now;
+        if (!window.__at.result && document.querySelector('[data-testid=result-table]')) window.__at.result = now;
+      }).observe(document, { subtree: true, childList: true });`,
+  });
+  await page.goto('./');
+  const box = page.getByTestId('manual-sql');
+  await expect(page.getByTestId('status')).toContainText('Demo shop', { timeout: 60_000 });
+  await box.click();
+  // a query that keeps the SQL worker busy for seconds (the editor's code loads meanwhile)
+  await page.keyboard.type(
+    'WITH RECURSIVE r(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM r LIMIT 6000000) SELECT count(*) AS n FROM r',
+  );
+  await page.getByTestId('run-sql').click();
+  const runAt = (await page.evaluate('performance.now()')) as number;
+  await expect(page.getByTestId('result')).toContainText('6000000', { timeout: 60_000 });
+  await expect(page.locator('.cm-content[data-testid=manual-sql]')).toBeVisible({ timeout: 30_000 });
+  const at = (await page.evaluate('window.__at')) as { editor: number; result: number };
+  // the run took long enough for the editor to have been built meanwhile without the hold
+  expect(at.result - runAt).toBeGreaterThan(1500);
+  expect(at.editor).toBeGreaterThan(at.result);
+});

@@ -87,12 +87,21 @@ test('the editor is not built while a Run waits for its result, and is built aft
   });
   await page.goto('./');
   const box = page.getByTestId('manual-sql');
-  await expect(page.getByTestId('status')).toContainText('Demo shop', { timeout: 60_000 });
   await box.click();
   // a query that keeps the SQL worker busy for seconds (the editor's code loads meanwhile)
   await page.keyboard.type(
     'WITH RECURSIVE r(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM r LIMIT 6000000) SELECT count(*) AS n FROM r',
   );
+  // the box stays under the user's fingers until the database is open (the editor waits for a pause)
+  const status = page.getByTestId('status');
+  for (let i = 0; i < 300 && !((await status.textContent()) ?? '').includes('Demo shop'); i++) {
+    await page.keyboard.type(' ');
+    await page.keyboard.press('Backspace');
+    await page.waitForTimeout(200);
+  }
+  await expect(status).toContainText('Demo shop');
+  // the editor is not there yet: without the hold it would be built while the query runs
+  await expect(page.locator('.cm-content[data-testid=manual-sql]')).toHaveCount(0);
   await page.getByTestId('run-sql').click();
   const runAt = (await page.evaluate('performance.now()')) as number;
   await expect(page.getByTestId('result')).toContainText('6000000', { timeout: 60_000 });

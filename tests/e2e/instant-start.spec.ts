@@ -111,3 +111,29 @@ test('the editor is not built while a Run waits for its result, and is built aft
   expect(at.result - runAt).toBeGreaterThan(1500);
   expect(at.editor).toBeGreaterThan(at.result);
 });
+
+test("a result's table is rendered in a task after the answer's own render", async ({ page }) => {
+  await page.route(/\/models\/.+\/.+/, () => {}); // no model work competing with the page
+  // Each MutationObserver callback gets the DOM changes of one rendering pass; note in which pass
+  // the result panel and the result's table first appear.
+  await page.addInitScript({
+    content: `
+      window.__passes = [];
+      new MutationObserver(() => {
+        window.__passes.push({
+          panel: !!document.querySelector('[data-testid=result-panel]'),
+          table: !!document.querySelector('[data-testid=result-table]'),
+        });
+      }).observe(document, { subtree: true, childList: true, characterData: true });`,
+  });
+  await page.goto('./');
+  await expect(page.getByTestId('status')).toContainText('Demo shop', { timeout: 60_000 });
+  await page.getByTestId('manual-sql').fill('SELECT name FROM customers LIMIT 3');
+  await page.getByTestId('run-sql').click();
+  await expect(page.getByTestId('result')).toContainText('3 rows');
+  const passes = (await page.evaluate('window.__passes')) as { panel: boolean; table: boolean }[];
+  const panelAt = passes.findIndex((p) => p.panel);
+  const tableAt = passes.findIndex((p) => p.table);
+  expect(panelAt).toBeGreaterThanOrEqual(0);
+  expect(tableAt).toBeGreaterThan(panelAt);
+});
